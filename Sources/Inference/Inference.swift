@@ -1,0 +1,3 @@
+import ZKProof
+/// ONNX import, quantisation and exact integer inference.
+public enum InferenceModule {}

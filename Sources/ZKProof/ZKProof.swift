@@ -1,0 +1,2 @@
+/// The proof system: field, transcript, commitments.
+public enum ZKProofModule {}

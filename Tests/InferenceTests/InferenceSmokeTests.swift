@@ -1,0 +1,4 @@
+import Testing
+@testable import Inference
+
+@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,3 @@
+import Testing
+@testable import Postgres
+@Test func moduleLinks() { #expect(Bool(true)) }

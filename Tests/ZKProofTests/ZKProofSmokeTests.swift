@@ -1,0 +1,4 @@
+import Testing
+@testable import ZKProof
+
+@Test func moduleLinks() { #expect(Bool(true)) }
