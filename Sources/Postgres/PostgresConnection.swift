@@ -1,0 +1,210 @@
+import CLibPQ
+import Dispatch
+import Foundation
+
+/// One libpq connection.
+///
+/// libpq's calls block on the socket, so each connection owns a serial dispatch queue (a thread
+/// of its own while busy) and every call runs there; `async` callers suspend on a continuation
+/// and never block Swift's cooperative pool. Calls on one connection are serialised by that
+/// queue; the pool hands a connection to one user at a time.
+public final class PostgresConnection: @unchecked Sendable {
+    /// The configuration this connection was made from.
+    public let configuration: PostgresConfiguration
+    /// When the connection last finished a statement (used by the pool's idle health check).
+    public internal(set) var lastUsed: Date = Date()
+
+    private let handle: OpaquePointer
+    private let queue: DispatchQueue
+    private var closed = false
+
+    private init(handle: OpaquePointer, configuration: PostgresConfiguration, queue: DispatchQueue) {
+        self.handle = handle
+        self.configuration = configuration
+        self.queue = queue
+    }
+
+    deinit {
+        if !closed { PQfinish(handle) }
+    }
+
+    /// Opens a connection and prepares the session (UTC time zone, application name).
+    public static func connect(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+        let queue = DispatchQueue(label: "proofmarket.postgres.connection")
+        let connection: PostgresConnection = try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                let keywords = ["dbname", "connect_timeout", "application_name", "fallback_application_name"]
+                var values = [configuration.connectionString, String(configuration.connectTimeoutSeconds),
+                              "proofmarket", "proofmarket"]
+                if configuration.options["application_name"] != nil { values[2] = configuration.options["application_name"] ?? "" }
+                let handle: OpaquePointer? = withCStrings(keywords) { keys in
+                    withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
+                }
+                guard let handle else {
+                    continuation.resume(throwing: PostgresError(.connection, "libpq could not allocate a connection"))
+                    return
+                }
+                guard PQstatus(handle) == CONNECTION_OK else {
+                    let raw = String(cString: PQerrorMessage(handle))
+                    PQfinish(handle)
+                    continuation.resume(throwing: PostgresError.connectionFailure(raw, target: configuration.description))
+                    return
+                }
+                // Server notices (for example "already exists, skipping") are not errors; keep them off stderr.
+                PQsetNoticeProcessor(handle, { _, _ in }, nil)
+                continuation.resume(returning: PostgresConnection(handle: handle, configuration: configuration, queue: queue))
+            }
+        }
+        try await connection.execute("SET TIME ZONE 'UTC'")
+        return connection
+    }
+
+    /// Whether libpq considers the connection usable.
+    public var isHealthy: Bool {
+        queue.sync { !closed && PQstatus(handle) == CONNECTION_OK }
+    }
+
+    /// The server process id serving this connection (for tests and diagnostics).
+    public var backendPID: Int32 {
+        queue.sync { closed ? 0 : PQbackendPID(handle) }
+    }
+
+    /// Runs one parameterised statement. Parameters are `$1`, `$2`, … in the SQL.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresResult {
+        try await onQueue { handle in
+            let wires = parameters.map(\.wire)
+            let types = parameters.map(\.typeOID)
+            let formats = wires.map { Int32(($0?.binary ?? false) ? 1 : 0) }
+            let lengths = wires.map { Int32($0?.bytes.count ?? 0) }
+            // Text parameters need a terminating NUL; binary ones are passed with their length.
+            let buffers: [[UInt8]?] = wires.map { wire in wire.map { $0.binary ? $0.bytes : $0.bytes + [0] } }
+            let result: OpaquePointer? = withBufferPointers(buffers) { pointers in
+                PQexecParams(handle, sql, Int32(parameters.count), types, pointers, lengths, formats, 0)
+            }
+            return try Self.consume(result, handle: handle)
+        }
+    }
+
+    /// Runs SQL text that may hold several statements and no parameters (migrations, DDL).
+    public func execute(_ sql: String) async throws {
+        _ = try await onQueue { handle in try Self.consume(PQexec(handle, sql), handle: handle) }
+    }
+
+    /// Closes the connection. Later calls fail with a connection error.
+    public func close() {
+        queue.sync {
+            if !closed {
+                closed = true
+                PQfinish(handle)
+            }
+        }
+    }
+
+    /// Runs a blocking libpq call on this connection's queue.
+    func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [self] in
+                guard !closed else {
+                    continuation.resume(throwing: PostgresError(.connection, "the connection is closed"))
+                    return
+                }
+                do {
+                    let value = try body(handle)
+                    lastUsed = Date()
+                    continuation.resume(returning: value)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// The raw handle, for the listener, which drives the socket itself.
+    func withHandle<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T { try body(handle) }
+
+    /// Reads a libpq result into Swift values and frees it; server errors become `PostgresError`.
+    static func consume(_ result: OpaquePointer?, handle: OpaquePointer) throws -> PostgresResult {
+        guard let result else {
+            throw PostgresError(.connection, "the connection failed: "
+                + String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return decodeRows(result)
+        default:
+            func field(_ code: Character) -> String? {
+                guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
+                return String(cString: value)
+            }
+            let message = field("M") ?? String(cString: PQresultErrorMessage(result))
+            let brokenConnection = PQstatus(handle) != CONNECTION_OK
+            throw PostgresError(brokenConnection && field("C") == nil ? .connection : .server,
+                                message.trimmingCharacters(in: .whitespacesAndNewlines),
+                                sqlState: field("C"), detail: field("D"), hint: field("H"), constraint: field("n"))
+        }
+    }
+
+    private static func decodeRows(_ result: OpaquePointer) -> PostgresResult {
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        var names: [String] = []
+        var types: [UInt32] = []
+        var index: [String: Int] = [:]
+        for c in 0..<columnCount {
+            let name = String(cString: PQfname(result, Int32(c)))
+            names.append(name)
+            types.append(PQftype(result, Int32(c)))
+            if index[name] == nil { index[name] = c }
+        }
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(rowCount)
+        for r in 0..<rowCount {
+            var cells: [PostgresCell?] = []
+            cells.reserveCapacity(columnCount)
+            for c in 0..<columnCount {
+                if PQgetisnull(result, Int32(r), Int32(c)) == 1 {
+                    cells.append(nil)
+                    continue
+                }
+                let value = PQgetvalue(result, Int32(r), Int32(c))!
+                if types[c] == PostgresType.bytea {
+                    var length = 0
+                    let raw = value.withMemoryRebound(to: UInt8.self, capacity: 1) { PQunescapeBytea($0, &length) }
+                    if let raw {
+                        cells.append(.bytes(Array(UnsafeBufferPointer(start: raw, count: length))))
+                        PQfreemem(raw)
+                    } else {
+                        cells.append(.bytes([]))
+                    }
+                } else {
+                    cells.append(.text(String(cString: value)))
+                }
+            }
+            rows.append(PostgresRow(columnIndex: index, types: types, cells: cells))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresResult(columns: names, columnTypes: types, rows: rows, affectedRows: affected)
+    }
+}
+
+/// Calls `body` with NUL-terminated C strings for `strings`, valid only during the call.
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var storage = strings.map { strdup($0) }
+    defer { storage.forEach { free($0) } }
+    storage.append(nil)
+    return body(storage.map { $0.map { UnsafePointer($0) } })
+}
+
+/// Calls `body` with pointers to each buffer (nil for NULL parameters), valid only during the call.
+func withBufferPointers<R>(_ buffers: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies: [UnsafeMutablePointer<UInt8>?] = buffers.map { buffer in
+        guard let buffer else { return nil }
+        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(buffer.count, 1))
+        pointer.initialize(from: buffer, count: buffer.count)
+        return pointer
+    }
+    defer { copies.forEach { $0?.deallocate() } }
+    return body(copies.map { $0.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } })
+}
