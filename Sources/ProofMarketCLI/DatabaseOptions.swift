@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Postgres
+
+/// Where the database is: `--database-url` / `DATABASE_URL`, or else an embedded cluster in
+/// `--data-dir` / `PROOFMARKET_DATA_DIR` that this process starts and stops.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"),
+            help: "PostgreSQL URL or libpq key-value string [env: DATABASE_URL]. Without it, an embedded cluster is started.")
+    var databaseURL: String?
+
+    @Option(name: .customLong("data-dir"),
+            help: "Data folder of the embedded PostgreSQL [env: PROOFMARKET_DATA_DIR] (default: .proofmarket/postgres).")
+    var dataDirectory: String?
+
+    @Option(name: .customLong("migrations-dir"),
+            help: "Folder of NNNN_name.sql migrations [env: PROOFMARKET_MIGRATIONS_DIR] (default: found beside the program).")
+    var migrationsDirectory: String?
+
+    /// The resolved URL: the flag, then the environment.
+    var resolvedURL: String? {
+        if let databaseURL, !databaseURL.isEmpty { return databaseURL }
+        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty { return url }
+        return nil
+    }
+
+    /// The migrations to apply.
+    func migrator() throws -> Migrator {
+        let explicit = migrationsDirectory ?? ProcessInfo.processInfo.environment["PROOFMARKET_MIGRATIONS_DIR"]
+        let folder = try explicit.map { URL(fileURLWithPath: $0) } ?? Migrator.defaultDirectory()
+        return try Migrator(directory: folder)
+    }
+
+    /// Connects to the configured server, or starts the embedded one (stopped again by
+    /// `DatabaseSession.close()`, at exit, or on SIGINT/SIGTERM).
+    func open(logger: Logger) async throws -> DatabaseSession {
+        if let url = resolvedURL {
+            return DatabaseSession(configuration: try PostgresConfiguration(url), embedded: nil)
+        }
+        var options = EmbeddedPostgres.Options()
+        options.dataDirectory = dataDirectory ?? ProcessInfo.processInfo.environment["PROOFMARKET_DATA_DIR"] ?? ".proofmarket/postgres"
+        let embedded = EmbeddedPostgres(options: options, logger: logger)
+        Termination.shared.onExit { embedded.stop() }
+        let configuration = try await embedded.start()
+        return DatabaseSession(configuration: configuration, embedded: embedded)
+    }
+}
+
+/// An open database: its configuration, and the embedded cluster if we started one.
+struct DatabaseSession {
+    let configuration: PostgresConfiguration
+    let embedded: EmbeddedPostgres?
+
+    /// Stops the embedded cluster, if any.
+    func close() { embedded?.stop() }
+}
