@@ -35,6 +35,10 @@ let package = Package(
             "ZKProof",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
+        .target(name: "Market", dependencies: [
+            "Postgres", "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "ProofMarketCLI", dependencies: [
             "Postgres", "HTTPServer", "ZKProof", "Inference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -44,6 +48,7 @@ let package = Package(
         // Tests: one target per source target; shared fixtures live in TestSupport.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],

@@ -1,0 +1,190 @@
+import Foundation
+import Postgres
+
+/// A job's state. Who moves a job in and out of each state:
+public enum JobStatus: String, Sendable, Codable, CaseIterable {
+    /// Entered when a client creates the job, and again when a lock ends without a proof
+    /// before the deadline (the worker's release, or the sweeper finding the lock expired).
+    /// Left by a worker's lock (Dutch) or the sweeper's award (sealed), the client's cancel,
+    /// or the sweeper past the deadline.
+    case open
+    /// Entered by a worker's lock or a sealed auction's award. Left by the lock holder's
+    /// verified proof (→ fulfilled), its release (→ open), or the sweeper when the lock
+    /// expires (→ open, or → expired past the deadline).
+    case locked
+    /// Final. Entered only by a verified proof from the lock holder.
+    case fulfilled
+    /// Final. Entered only by the client, while the job is open.
+    case cancelled
+    /// Final. Entered only by the sweeper, past the deadline.
+    case expired
+
+    /// Whether no transition leaves this state.
+    public var isFinal: Bool { self == .fulfilled || self == .cancelled || self == .expired }
+}
+
+/// The output a verified proof vouches for.
+public struct VerifiedOutput: Sendable, Codable, Equatable {
+    /// The output tensor's shape.
+    public let shape: [Int]
+    /// The quantised integers the circuit computed.
+    public let quantised: [Int64]
+    /// The same, dequantised to floats.
+    public let values: [Double]
+
+    /// Bundles an output.
+    public init(shape: [Int], quantised: [Int64], values: [Double]) {
+        self.shape = shape
+        self.quantised = quantised
+        self.values = values
+    }
+
+    /// The index of the largest value (the first among equals); nil if empty.
+    public var argmax: Int? { quantised.indices.max { (quantised[$0], -$0) < (quantised[$1], -$1) } }
+}
+
+/// A job, as stored.
+public struct Job: Sendable, Codable, Equatable {
+    /// The id.
+    public let id: UUID
+    /// The client's account.
+    public let clientAccount: UUID
+    /// The model.
+    public let modelID: String
+    /// The input tensor.
+    public let input: Tensor
+    /// `dutch` or `sealed`.
+    public let auction: String
+    /// Lowest price (Dutch start; sealed reserve).
+    public let minPrice: Int64
+    /// Highest price.
+    public let maxPrice: Int64
+    /// When the Dutch ramp or the current sealed window starts.
+    public let biddingStart: Date
+    /// Dutch ramp length.
+    public let rampUpSeconds: Int
+    /// Sealed window length.
+    public let bidWindowSeconds: Int
+    /// Lock length.
+    public let lockTimeoutSeconds: Int
+    /// Stake per lock.
+    public let lockStake: Int64
+    /// The fee rate fixed at creation.
+    public let feeBasisPoints: Int
+    /// Held from the client: `maxPrice` plus the fee on it.
+    public let escrow: Int64
+    /// After this the job expires.
+    public let deadline: Date
+    /// The state.
+    public let status: JobStatus
+    /// Lock rounds so far.
+    public let attempt: Int
+    /// The worker holding (or last holding) the lock.
+    public let lockedBy: UUID?
+    /// The price of the current (or last) lock.
+    public let lockPrice: Int64?
+    /// When the current lock expires.
+    public let lockExpiresAt: Date?
+    /// Binds a proof to the current lock.
+    public let nonce: String?
+    /// The verified output, once fulfilled.
+    public let output: VerifiedOutput?
+    /// Proving time the worker reported.
+    public let proofMilliseconds: Int?
+    /// Verification time.
+    public let verifyMilliseconds: Int?
+    /// Created.
+    public let createdAt: Date
+    /// Last changed.
+    public let updatedAt: Date
+    /// Reached a final state.
+    public let finishedAt: Date?
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        clientAccount = try row.decode("client_account")
+        modelID = try row.decode("model_id")
+        input = try row.decode("input", as: PostgresJSON.self).decode(Tensor.self)
+        auction = try row.decode("auction")
+        minPrice = try row.decode("min_price")
+        maxPrice = try row.decode("max_price")
+        biddingStart = try row.decode("bidding_start")
+        rampUpSeconds = try row.decode("ramp_up_s")
+        bidWindowSeconds = try row.decode("bid_window_s")
+        lockTimeoutSeconds = try row.decode("lock_timeout_s")
+        lockStake = try row.decode("lock_stake")
+        feeBasisPoints = try row.decode("fee_bps")
+        escrow = try row.decode("escrow")
+        deadline = try row.decode("deadline")
+        status = try JobStatus(rawValue: row.decode("status")).orThrow("unknown job status")
+        attempt = try row.decode("attempt")
+        lockedBy = try row.decode("locked_by")
+        lockPrice = try row.decode("lock_price")
+        lockExpiresAt = try row.decode("lock_expires_at")
+        nonce = try row.decode("nonce")
+        output = try row.decode("output", as: PostgresJSON?.self).map { try $0.decode(VerifiedOutput.self) }
+        proofMilliseconds = try row.decode("proof_ms")
+        verifyMilliseconds = try row.decode("verify_ms")
+        createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
+        finishedAt = try row.decode("finished_at")
+    }
+
+    /// The price a worker would get by locking now: the Dutch curve's value, the sealed
+    /// maximum while bidding is open, nil if the job is not open or bidding has not started.
+    public func currentPrice(at now: Date) -> Int64? {
+        guard status == .open else { return nil }
+        if auction == "dutch" {
+            return DutchPrice.at(now, minPrice: minPrice, maxPrice: maxPrice, biddingStart: biddingStart, rampUpSeconds: rampUpSeconds)
+        }
+        return now >= biddingStart ? maxPrice : nil
+    }
+
+    /// When the current sealed window closes.
+    public var bidWindowEnd: Date { biddingStart.addingTimeInterval(Double(bidWindowSeconds)) }
+}
+
+/// One entry in a job's timeline.
+public struct JobEvent: Sendable, Codable, Equatable {
+    /// Order within all events.
+    public let id: Int64
+    /// When.
+    public let at: Date
+    /// What happened (`created`, `locked`, `fulfilled`, …).
+    public let kind: String
+    /// Details as JSON text.
+    public let detail: String
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        at = try row.decode("at")
+        kind = try row.decode("kind")
+        detail = try row.decode("detail", as: PostgresJSON.self).text
+    }
+}
+
+/// The `NOTIFY` channel transitions are announced on; the payload is `<job id> <status>`.
+public enum MarketNotifications {
+    /// The channel name.
+    public static let channel = "proofmarket_jobs"
+
+    /// Splits a payload into job id and status.
+    public static func parse(_ payload: String) -> (job: UUID, status: JobStatus)? {
+        let parts = payload.split(separator: " ")
+        guard parts.count == 2, let id = UUID(uuidString: String(parts[0])),
+              let status = JobStatus(rawValue: String(parts[1])) else { return nil }
+        return (id, status)
+    }
+}
+
+extension Market {
+    /// Records a transition's event and announces it, inside the transition's transaction.
+    func record(_ job: UUID, _ kind: String, status: JobStatus, detail: [String: String] = [:], at now: Date,
+                on c: PostgresConnection) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(detail), as: UTF8.self)
+        try await c.run(JobEventQueries.jobEventInsert, [.uuid(job), .timestamp(now), .text(kind), .jsonb(json)])
+        try await c.run(JobEventQueries.jobNotify, [.text(MarketNotifications.channel), .text("\(job.uuidString.lowercased()) \(status.rawValue)")])
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Postgres
+
+/// The money an entry moves from and to: an account's `available` or `held` bucket.
+public enum Bucket: String, Sendable, Codable {
+    /// Free money.
+    case available
+    /// Escrow or stake.
+    case held
+}
+
+/// What an entry is for; stable names stored in `ledger_entries.kind`.
+public enum EntryKind: String, Sendable, Codable, CaseIterable {
+    /// external → client or worker, available.
+    case deposit
+    /// client available → client held, when a job is created.
+    case escrowHold = "escrow_hold"
+    /// client held → client available: the unspent escrow (cancel, expiry, settlement).
+    case escrowRefund = "escrow_refund"
+    /// client held → worker available: the price minus the fee.
+    case payment
+    /// client held → platform_fees available.
+    case fee
+    /// worker available → worker held, when a lock is taken.
+    case stakeHold = "stake_hold"
+    /// worker held → worker available: the stake back (settlement, or the unpenalised part of a release).
+    case stakeRelease = "stake_release"
+    /// worker held → client available: the client's share of a slashed stake.
+    case slashToClient = "slash_to_client"
+    /// worker held → platform_slashed available: the platform's share.
+    case slashToPlatform = "slash_to_platform"
+}
+
+/// One row of the ledger.
+public struct LedgerEntry: Sendable, Codable, Equatable {
+    /// Position in the chain.
+    public let id: Int64
+    /// When it was appended.
+    public let at: Date
+    /// Paid from.
+    public let debitAccount: UUID
+    /// Paid from this bucket.
+    public let debitBucket: Bucket
+    /// Paid to.
+    public let creditAccount: UUID
+    /// Paid into this bucket.
+    public let creditBucket: Bucket
+    /// Micro-credits, > 0.
+    public let amount: Int64
+    /// Why.
+    public let kind: EntryKind
+    /// The job, if any.
+    public let jobID: UUID?
+    /// The job's attempt (lock round), if any.
+    public let jobAttempt: Int?
+    /// A caller's reference (a deposit's idempotency key).
+    public let reference: String?
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        at = try row.decode("at")
+        debitAccount = try row.decode("debit_account")
+        debitBucket = Bucket(rawValue: try row.decode("debit_bucket")) ?? .available
+        creditAccount = try row.decode("credit_account")
+        creditBucket = Bucket(rawValue: try row.decode("credit_bucket")) ?? .available
+        amount = try row.decode("amount")
+        kind = try EntryKind(rawValue: row.decode("kind")).orThrow("unknown ledger kind")
+        jobID = try row.decode("job_id")
+        jobAttempt = try row.decode("job_attempt")
+        reference = try row.decode("reference")
+    }
+}
+
+/// One transfer to append (the ledger fills in id, time and hashes).
+struct Transfer {
+    var from: UUID
+    var fromBucket: Bucket = .available
+    var to: UUID
+    var toBucket: Bucket = .available
+    var amount: Int64
+    var kind: EntryKind
+    var jobID: UUID? = nil
+    var attempt: Int? = nil
+    var reference: String? = nil
+}
+
+enum Ledger {
+    /// Appends transfers in order, skipping zero amounts (the schema requires amount > 0).
+    /// Called last in a transaction: the chain's advisory lock is then held for the shortest time.
+    @discardableResult
+    static func append(_ transfers: [Transfer], on c: PostgresConnection) async throws -> [LedgerEntry] {
+        var entries: [LedgerEntry] = []
+        for t in transfers where t.amount > 0 {
+            precondition(t.amount > 0, "ledger amounts are positive")
+            let row = try await c.run(LedgerQueries.ledgerInsert, [
+                .uuid(t.from), .text(t.fromBucket.rawValue), .uuid(t.to), .text(t.toBucket.rawValue),
+                .int(t.amount), .text(t.kind.rawValue), t.jobID.map { .uuid($0) } ?? .null,
+                t.attempt.map { .int(Int64($0)) } ?? .null, t.reference.map { .text($0) } ?? .null,
+            ]).first
+            entries.append(try LedgerEntry(row: row.orThrow("ledger insert returned no row")))
+        }
+        return entries
+    }
+}
+
+/// What the auditor found. `isIntact` is true only if all four checks pass.
+public struct LedgerReport: Sendable, Codable, Equatable {
+    /// Sum of every account's available + held: must be 0 (money is neither created nor lost).
+    public let balanceSum: Int64
+    /// Non-external accounts with a negative bucket: must be 0.
+    public let negativeAccounts: Int
+    /// Accounts whose stored balance differs from replaying every entry from zero.
+    public let replayMismatches: [UUID]
+    /// Entries where the hash chain breaks (the first 20).
+    public let chainBreaks: [Int64]
+    /// Entries checked.
+    public let entries: Int64
+
+    /// All four invariants hold.
+    public var isIntact: Bool {
+        balanceSum == 0 && negativeAccounts == 0 && replayMismatches.isEmpty && chainBreaks.isEmpty
+    }
+}
+
+/// A deposit's result.
+public struct Deposit: Sendable, Codable, Equatable {
+    /// The ledger entry that moved the money.
+    public let entryID: Int64
+    /// The account credited.
+    public let accountID: UUID
+    /// Micro-credits deposited.
+    public let amount: Int64
+}
+
+/// A page of ledger entries.
+public struct LedgerPage: Sendable, Codable {
+    /// The entries, oldest first.
+    public let entries: [LedgerEntry]
+    /// Pass as `after` for the next page; nil at the end.
+    public let nextCursor: Int64?
+}
+
+extension Market {
+    /// Credits `amount` micro-credits to a client or worker account from `external`.
+    /// With `idempotencyKey`, a repeat returns the first deposit and moves nothing.
+    public func deposit(by principal: Principal, to accountID: UUID, amount: Int64,
+                        idempotencyKey: String? = nil) async throws -> Deposit {
+        try principal.require(.admin)
+        guard amount > 0, amount <= configuration.amountMicrosMax else {
+            throw MarketError(.invalidRequest, "a deposit is 1 to \(configuration.amountMicrosMax) micro-credits")
+        }
+        let target = try await account(accountID)
+        guard target.kind == .client || target.kind == .worker else {
+            throw MarketError(.invalidRequest, "deposits go to client or worker accounts, not \(target.kind.rawValue)")
+        }
+        struct Request: Encodable { let op = "deposit"; let account: UUID; let amount: Int64 }
+        return try await idempotent(account: principal.accountID, key: idempotencyKey,
+                                    request: Request(account: accountID, amount: amount)) { c in
+            let entries = try await Ledger.append([Transfer(
+                from: self.platform.external, to: accountID, amount: amount, kind: .deposit,
+                reference: idempotencyKey.map { "\(principal.accountID)/\($0)" })], on: c)
+            return Deposit(entryID: entries[0].id, accountID: accountID, amount: amount)
+        }
+    }
+
+    /// A page of ledger entries after `after` (an entry id), for one account or job if given.
+    public func ledger(account: UUID? = nil, job: UUID? = nil, after: Int64 = 0, limit: Int = 100) async throws -> LedgerPage {
+        let limit = max(1, min(limit, configuration.pageItemsMax))
+        let rows = try await pool.query(LedgerQueries.ledgerList.sql, [
+            account.map { .uuid($0) } ?? .null, job.map { .uuid($0) } ?? .null, .int(after), .int(Int64(limit) + 1),
+        ]).rows
+        let entries = try rows.prefix(limit).map(LedgerEntry.init(row:))
+        return LedgerPage(entries: entries, nextCursor: rows.count > limit ? entries.last?.id : nil)
+    }
+
+    /// Audits the whole ledger: balances sum to zero, none negative outside `external`,
+    /// replaying every entry reproduces every balance, and the hash chain is intact.
+    public func verifyLedger() async throws -> LedgerReport {
+        try await pool.transaction(.repeatableRead) { c in
+            let totals = try await c.run(LedgerQueries.ledgerVerifyTotals).first.orThrow("no totals")
+            let replay = try await c.run(LedgerQueries.ledgerVerifyReplay).rows.map { try $0.decode("account_id", as: UUID.self) }
+            let chain = try await c.run(LedgerQueries.ledgerVerifyChain).rows.map { try $0.decode("id", as: Int64.self) }
+            return LedgerReport(balanceSum: try totals.decode("total"), negativeAccounts: try totals.decode("negative"),
+                                replayMismatches: replay, chainBreaks: chain, entries: try totals.decode("entries"))
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Postgres
+
+/// What a client posts.
+public struct JobRequest: Sendable, Codable, Equatable {
+    /// The model to run.
+    public var modelID: String
+    /// The input tensor, of the model's input shape.
+    public var input: Tensor
+    /// The auction and lock terms.
+    public var terms: JobTerms
+
+    /// Bundles a request.
+    public init(modelID: String, input: Tensor, terms: JobTerms) {
+        self.modelID = modelID
+        self.input = input
+        self.terms = terms
+    }
+}
+
+/// A page of jobs.
+public struct JobPage: Sendable, Codable {
+    /// The jobs, newest first.
+    public let jobs: [Job]
+    /// Pass to the next call for the next page; nil at the end.
+    public let nextCursor: JobCursor?
+}
+
+/// A position in a job list (keyset pagination on creation time and id).
+public struct JobCursor: Sendable, Codable, Equatable {
+    /// Creation time of the last job seen.
+    public let createdAt: Date
+    /// Id of the last job seen.
+    public let id: UUID
+
+    /// Opaque text form, for URLs: `<microseconds>_<uuid>`.
+    public var token: String { "\(Int64((createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\(id.uuidString.lowercased())" }
+
+    /// Parses `token`; nil if malformed.
+    public init?(token: String) {
+        let parts = token.split(separator: "_")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.createdAt = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.id = id
+    }
+
+    init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+}
+
+/// An open job as a worker sees it in the market.
+public struct MarketJob: Sendable, Codable {
+    /// The job (its input is only given to the lock holder; here it is withheld).
+    public let id: UUID
+    /// The model.
+    public let modelID: String
+    /// `dutch` or `sealed`.
+    public let auction: String
+    /// What locking now would pay (Dutch) or the maximum (sealed); nil before bidding starts.
+    public let currentPrice: Int64?
+    /// The maximum price.
+    public let maxPrice: Int64
+    /// The stake a lock holds.
+    public let lockStake: Int64
+    /// Lock length.
+    public let lockTimeoutSeconds: Int
+    /// The deadline.
+    public let deadline: Date
+    /// Sealed only: when the bid window closes.
+    public let bidWindowEnd: Date?
+}
+
+extension Market {
+    /// Creates a job and moves `maxPrice` plus its fee from the client's available balance to escrow,
+    /// in one transaction. With `idempotencyKey`, a repeat returns the first job and holds nothing twice.
+    public func createJob(by principal: Principal, _ request: JobRequest, idempotencyKey: String? = nil) async throws -> Job {
+        try principal.require(.client)
+        let now = clock.now()
+        let terms = try request.terms.resolve(now: now, configuration: configuration)
+        let model = try await model(request.modelID)
+        guard model.status == .ready, let inputShape = model.inputShape else {
+            throw MarketError(.modelNotReady, "model \(model.id) is \(model.status.rawValue)\(model.failure.map { ": \($0)" } ?? "")")
+        }
+        try request.input.validate(against: inputShape)
+        let fee = MarketConfiguration.share(terms.maxPrice, basisPoints: configuration.feeBasisPoints)
+        let escrow = terms.maxPrice + fee
+        let input = String(decoding: try JSONEncoder().encode(request.input), as: UTF8.self)
+        return try await idempotent(account: principal.accountID, key: idempotencyKey, request: request,
+                                    paying: "the escrow of \(escrow) micro-credits (max_price + fee)") { c in
+            let job = try Job(row: try await c.run(JobQueries.jobInsert, [
+                .uuid(principal.accountID), .text(model.id), .jsonb(input), .text(terms.auction),
+                .int(terms.minPrice), .int(terms.maxPrice), .timestamp(terms.biddingStart),
+                .int(Int64(terms.rampUpSeconds)), .int(Int64(terms.bidWindowSeconds)),
+                .int(Int64(request.terms.lockTimeoutSeconds)), .int(request.terms.lockStake),
+                .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
+            ]).first.orThrow("job insert returned no row"))
+            try await self.record(job.id, "created", status: .open,
+                                  detail: ["escrow": "\(escrow)", "auction": terms.auction], at: now, on: c)
+            try await Ledger.append([Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,
+                                              amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)], on: c)
+            return job
+        }
+    }
+
+    /// A job: its client, an admin, or the worker that holds or held its lock may read it.
+    public func job(_ id: UUID, by principal: Principal) async throws -> Job {
+        guard let row = try await pool.query(JobQueries.jobByID.sql, [.uuid(id)]).first else {
+            throw MarketError(.unknownJob, "no job \(id)")
+        }
+        let job = try Job(row: row)
+        try await requireVisible(job, to: principal)
+        return job
+    }
+
+    /// A job's timeline, oldest first.
+    public func events(of id: UUID, by principal: Principal) async throws -> [JobEvent] {
+        _ = try await job(id, by: principal)
+        return try await pool.query(JobEventQueries.jobEventsByJob.sql, [.uuid(id)]).rows.map(JobEvent.init(row:))
+    }
+
+    /// A job's input, for the worker holding its lock only.
+    public func input(of id: UUID, by principal: Principal, worker workerID: UUID) async throws -> Tensor {
+        try principal.require(.worker)
+        let worker = try await worker(workerID, by: principal)
+        guard let row = try await pool.query(JobQueries.jobByID.sql, [.uuid(id)]).first else {
+            throw MarketError(.unknownJob, "no job \(id)")
+        }
+        let job = try Job(row: row)
+        guard job.status == .locked, job.lockedBy == worker.id else {
+            throw MarketError(.notLockHolder, "only the worker holding the lock of job \(id) may read its input")
+        }
+        return job.input
+    }
+
+    /// A client's jobs (an admin's: everyone's), newest first, optionally of one status.
+    public func jobs(by principal: Principal, status: JobStatus? = nil, after cursor: JobCursor? = nil,
+                     limit: Int = 50) async throws -> JobPage {
+        try principal.require(.client, .admin)
+        let limit = max(1, min(limit, configuration.pageItemsMax))
+        let rows = try await pool.query(JobQueries.jobList.sql, [
+            principal.role == .admin ? .null : .uuid(principal.accountID),
+            status.map { .text($0.rawValue) } ?? .null,
+            cursor.map { .timestamp($0.createdAt) } ?? .null, cursor.map { .uuid($0.id) } ?? .null,
+            .int(Int64(limit) + 1),
+        ]).rows
+        let jobs = try rows.prefix(limit).map(Job.init(row:))
+        let next = rows.count > limit ? jobs.last.map { JobCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+        return JobPage(jobs: jobs, nextCursor: next)
+    }
+
+    /// Open jobs with their current price, oldest first (for workers).
+    public func openJobs(by principal: Principal, limit: Int = 100) async throws -> [MarketJob] {
+        try principal.require(.worker, .admin)
+        let now = clock.now()
+        let limit = max(1, min(limit, configuration.pageItemsMax))
+        return try await pool.query(JobQueries.jobListOpen.sql, [.timestamp(now), .int(Int64(limit))]).rows.map { row in
+            let job = try Job(row: row)
+            return MarketJob(id: job.id, modelID: job.modelID, auction: job.auction, currentPrice: job.currentPrice(at: now),
+                             maxPrice: job.maxPrice, lockStake: job.lockStake, lockTimeoutSeconds: job.lockTimeoutSeconds,
+                             deadline: job.deadline, bidWindowEnd: job.auction == "sealed" ? job.bidWindowEnd : nil)
+        }
+    }
+
+    /// The client cancels an open job; the whole escrow goes back to its available balance.
+    public func cancel(_ id: UUID, by principal: Principal) async throws -> Job {
+        try principal.require(.client)
+        let now = clock.now()
+        return try await transaction { c in
+            guard let row = try await c.run(JobQueries.jobCancelIfOpen, [.uuid(id), .uuid(principal.accountID), .timestamp(now)]).first else {
+                let current = try await c.run(JobQueries.jobByID, [.uuid(id)]).first.map(Job.init(row:))
+                guard let current, current.clientAccount == principal.accountID else {
+                    throw MarketError(.unknownJob, "no job \(id)")
+                }
+                throw MarketError(.jobNotOpen, "job \(id) is \(current.status.rawValue); only an open job can be cancelled")
+            }
+            let job = try Job(row: row)
+            try await c.run(BidQueries.bidsSettleRound, [.uuid(id), .int(Int64(job.attempt)), .null])
+            try await self.record(id, "cancelled", status: .cancelled, detail: ["refund": "\(job.escrow)"], at: now, on: c)
+            try await Ledger.append([Transfer(from: job.clientAccount, fromBucket: .held, to: job.clientAccount,
+                                              amount: job.escrow, kind: .escrowRefund, jobID: id, attempt: job.attempt)], on: c)
+            return job
+        }
+    }
+
+    func requireVisible(_ job: Job, to principal: Principal) async throws {
+        switch principal.role {
+        case .admin: return
+        case .client where job.clientAccount == principal.accountID: return
+        case .worker:
+            if let holder = job.lockedBy,
+               let row = try await pool.query(WorkerQueries.workerByID.sql, [.uuid(holder)]).first,
+               try row.decode("account_id", as: UUID.self) == principal.accountID { return }
+        default: break
+        }
+        throw MarketError(.unknownJob, "no job \(job.id)")
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Postgres
+
+/// A lock a worker holds: what to prove, and until when.
+public struct LockGrant: Sendable, Codable, Equatable {
+    /// The job.
+    public let jobID: UUID
+    /// The worker holding the lock.
+    public let workerID: UUID
+    /// The lock round (a proof is bound to it through the nonce).
+    public let attempt: Int
+    /// What a valid proof will be paid (before the fee).
+    public let price: Int64
+    /// The stake held.
+    public let stake: Int64
+    /// The lock expires then (never after the deadline).
+    public let expiresAt: Date
+    /// Binds the proof to this lock: pass it to the prover's binding context.
+    public let nonce: String
+    /// The model to run.
+    public let modelID: String
+    /// The input to run it on.
+    public let input: Tensor
+}
+
+extension Market {
+    /// Locks an open Dutch job at its current price, holding the stake from the worker's
+    /// available balance. Of any number of concurrent lockers exactly one wins; the others get
+    /// `job_not_open`.
+    public func lock(_ jobID: UUID, by principal: Principal, worker workerID: UUID) async throws -> LockGrant {
+        let now = clock.now()
+        return try await transaction(paying: "the lock stake") { c in
+            let worker = try await self.lockWorker(workerID, of: principal, at: now, on: c)
+            guard let row = try await c.run(JobQueries.jobByID, [.uuid(jobID)]).first else {
+                throw MarketError(.unknownJob, "no job \(jobID)")
+            }
+            let job = try Job(row: row)
+            guard job.status == .open else { throw MarketError(.jobNotOpen, "job \(jobID) is \(job.status.rawValue)") }
+            guard job.auction == "dutch" else {
+                throw MarketError(.wrongAuction, "job \(jobID) is a sealed-bid auction: bid instead of locking")
+            }
+            guard now < job.deadline else { throw MarketError(.deadlinePassed, "job \(jobID)'s deadline has passed") }
+            guard let price = job.currentPrice(at: now) else {
+                throw MarketError(.biddingNotStarted, "bidding on job \(jobID) starts at \(job.biddingStart)")
+            }
+            return try await self.takeLock(job, worker: worker, price: price, at: now, on: c)
+        }
+    }
+
+    /// The common part of a Dutch lock and a sealed award: check the worker's limits, move the
+    /// job to `locked` with a guarded update, record it, hold the stake (last, see `Ledger.append`).
+    func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection) async throws -> LockGrant {
+        let model = try Model(row: try await c.run(ModelQueries.modelByID, [.text(job.modelID)]).first
+            .orThrow("the job's model is missing"))
+        guard worker.capabilities.admits(model) else {
+            throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
+        }
+        let held = try await c.run(JobQueries.jobCountLocksByWorker, [.uuid(worker.id)]).first?.decode("n", as: Int.self) ?? 0
+        guard held < configuration.locksPerWorkerMax else {
+            throw MarketError(.tooManyLocks, "worker \(worker.id) holds \(held) locks; at most \(configuration.locksPerWorkerMax) are allowed")
+        }
+        let expiresAt = min(now.addingTimeInterval(Double(job.lockTimeoutSeconds)), job.deadline)
+        let nonce = Crypto.hex(Crypto.randomBytes(16))
+        guard let row = try await c.run(JobQueries.jobLockIfOpen, [
+            .uuid(job.id), .uuid(worker.id), .int(price), .timestamp(expiresAt), .text(nonce), .timestamp(now),
+            .int(Int64(job.attempt)),
+        ]).first else {
+            throw MarketError(.jobNotOpen, "job \(job.id) was locked by another worker first")
+        }
+        let locked = try Job(row: row)
+        try await c.run(BidQueries.bidInsert, [.uuid(job.id), .uuid(worker.id), .int(Int64(locked.attempt)),
+                                               .text("lock"), .int(price), .timestamp(now)])
+        try await record(job.id, "locked", status: .locked, detail: [
+            "worker": worker.id.uuidString.lowercased(), "price": "\(price)", "attempt": "\(locked.attempt)",
+            "expires_at": "\(expiresAt.timeIntervalSince1970)",
+        ], at: now, on: c)
+        try await Ledger.append([Transfer(from: worker.accountID, to: worker.accountID, toBucket: .held,
+                                          amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)], on: c)
+        return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
+                         expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input)
+    }
+
+    /// The lock holder gives the lock up before it expires. A release costs
+    /// `releasePenaltyBasisPoints` of the stake (split like a slash), less than an expiry's
+    /// whole stake; the rest returns, and the job reopens.
+    public func release(_ jobID: UUID, by principal: Principal, worker workerID: UUID) async throws -> Job {
+        let now = clock.now()
+        return try await transaction { c in
+            let worker = try await self.lockWorkerAllowingSuspended(workerID, of: principal, on: c)
+            let job = try await self.heldJob(jobID, worker: worker.id, at: now, on: c)
+            let penalty = MarketConfiguration.share(job.lockStake, basisPoints: self.configuration.releasePenaltyBasisPoints)
+            let toClient = MarketConfiguration.share(penalty, basisPoints: self.configuration.slashToClientBasisPoints)
+            guard let row = try await c.run(JobQueries.jobReopenIfLocked,
+                                            [.uuid(jobID), .int(Int64(job.attempt)), .timestamp(now)]).first else {
+                throw MarketError(.jobNotLocked, "job \(jobID) is no longer locked")
+            }
+            try await c.run(BidQueries.bidSetLockOutcome, [.uuid(jobID), .int(Int64(job.attempt)), .text("released")])
+            try await c.run(WorkerQueries.workerRecordReleased, [.uuid(worker.id)])
+            try await self.record(jobID, "released", status: .open,
+                                  detail: ["worker": worker.id.uuidString.lowercased(), "penalty": "\(penalty)"], at: now, on: c)
+            try await self.slash(job, worker: worker.accountID, amount: penalty, toClient: toClient, release: job.lockStake - penalty, on: c)
+            return try Job(row: row)
+        }
+    }
+
+    /// Moves a stake out of `held`: `amount` slashed (`toClient` of it to the client, the rest to
+    /// `platform_slashed`) and `release` back to the worker's available balance.
+    func slash(_ job: Job, worker account: UUID, amount: Int64, toClient: Int64, release: Int64,
+               on c: PostgresConnection) async throws {
+        try await Ledger.append([
+            Transfer(from: account, fromBucket: .held, to: account, amount: release, kind: .stakeRelease,
+                     jobID: job.id, attempt: job.attempt),
+            Transfer(from: account, fromBucket: .held, to: job.clientAccount, amount: toClient, kind: .slashToClient,
+                     jobID: job.id, attempt: job.attempt),
+            Transfer(from: account, fromBucket: .held, to: platform.slashed, amount: amount - toClient,
+                     kind: .slashToPlatform, jobID: job.id, attempt: job.attempt),
+        ], on: c)
+    }
+
+    /// The job, locked for update, if `worker` holds its lock and the lock has not run out.
+    func heldJob(_ jobID: UUID, worker: UUID, at now: Date, on c: PostgresConnection) async throws -> Job {
+        guard let row = try await c.run(JobQueries.jobByIDForUpdate, [.uuid(jobID)]).first else {
+            throw MarketError(.unknownJob, "no job \(jobID)")
+        }
+        let job = try Job(row: row)
+        guard job.status == .locked else { throw MarketError(.jobNotLocked, "job \(jobID) is \(job.status.rawValue)") }
+        guard job.lockedBy == worker else { throw MarketError(.notLockHolder, "worker \(worker) does not hold job \(jobID)'s lock") }
+        guard let expiry = job.lockExpiresAt, expiry > now else {
+            throw MarketError(.lockExpired, "the lock on job \(jobID) expired at \(job.lockExpiresAt.map { "\($0)" } ?? "?")")
+        }
+        return job
+    }
+
+    /// Like `lockWorker`, but a suspended worker may still release or prove what it holds.
+    func lockWorkerAllowingSuspended(_ id: UUID, of principal: Principal, on c: PostgresConnection) async throws -> Worker {
+        try principal.require(.worker)
+        guard let row = try await c.run(WorkerQueries.workerByIDForUpdate, [.uuid(id)]).first else {
+            throw MarketError(.unknownWorker, "no worker \(id)")
+        }
+        let worker = try Worker(row: row)
+        guard worker.accountID == principal.accountID else { throw MarketError(.unknownWorker, "no worker \(id)") }
+        return worker
+    }
+}

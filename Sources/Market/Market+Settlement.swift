@@ -1,0 +1,125 @@
+import Foundation
+import Postgres
+
+/// How a fulfilled job's money moved.
+public struct Settlement: Sendable, Codable, Equatable {
+    /// The job.
+    public let jobID: UUID
+    /// The worker paid.
+    public let workerID: UUID
+    /// The lock price.
+    public let price: Int64
+    /// The platform's fee, out of the price.
+    public let fee: Int64
+    /// Paid to the worker: price − fee.
+    public let workerPayment: Int64
+    /// Returned to the client: escrow − price.
+    public let clientRefund: Int64
+    /// The stake returned to the worker.
+    public let stakeReleased: Int64
+    /// The verified output.
+    public let output: VerifiedOutput
+}
+
+extension Market {
+    /// The largest proof accepted.
+    public static let proofBytesMax = 32 << 20
+
+    /// Submits the lock holder's proof. It is verified on the verification pool with no
+    /// transaction open; if valid, one transaction fulfils the job, pays the worker the price
+    /// minus the fee, sends the fee to `platform_fees`, returns the stake and refunds the client
+    /// the rest of the escrow. If invalid, the rejection is recorded, the lock stays until it
+    /// expires, and `proof_rejected` is thrown with the verifier's reason.
+    /// Submitting again after success returns the same settlement and moves nothing.
+    public func submitProof(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int? = nil,
+                            by principal: Principal, worker workerID: UUID) async throws -> Settlement {
+        try principal.require(.worker)
+        let worker = try await worker(workerID, by: principal)
+        guard let row = try await pool.query(JobQueries.jobByID.sql, [.uuid(jobID)]).first else {
+            throw MarketError(.unknownJob, "no job \(jobID)")
+        }
+        let job = try Job(row: row)
+        if job.status == .fulfilled, job.lockedBy == worker.id, let output = job.output {
+            return settlement(of: job, output: output)
+        }
+        guard job.status == .locked else { throw MarketError(.jobNotLocked, "job \(jobID) is \(job.status.rawValue)") }
+        guard job.lockedBy == worker.id, let nonce = job.nonce else {
+            throw MarketError(.notLockHolder, "worker \(worker.id) does not hold job \(jobID)'s lock")
+        }
+        guard let expiry = job.lockExpiresAt, expiry > clock.now() else {
+            throw MarketError(.lockExpired, "the lock on job \(jobID) has expired")
+        }
+        guard !proof.isEmpty, proof.count <= Self.proofBytesMax else {
+            throw MarketError(.invalidRequest, "a proof is 1 to \(Self.proofBytesMax) bytes")
+        }
+        let model = try await model(job.modelID)
+        let request = VerificationRequest(jobID: jobID, workerID: worker.id, nonce: nonce, modelID: model.id,
+                                          commitment: model.commitment ?? [], input: job.input, proof: proof)
+        let verifier = self.verifier
+        let started = ContinuousClock.now
+        let outcome = try await verificationPool.run { verifier.verify(request) }
+        let verifyMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
+
+        let now = clock.now()
+        switch outcome {
+        case .rejected(let reason, let message):
+            try await transaction { c in
+                try await c.run(WorkerQueries.workerRecordRejected, [.uuid(worker.id)])
+                try await self.record(jobID, "proof_rejected", status: .locked,
+                                      detail: ["worker": worker.id.uuidString.lowercased(), "reason": reason], at: now, on: c)
+            }
+            throw MarketError(.proofRejected, message, reason: reason)
+        case .valid(let output):
+            let outputJSON = String(decoding: try JSONEncoder().encode(output), as: UTF8.self)
+            return try await transaction { c in
+                guard let row = try await c.run(JobQueries.jobFulfillIfLocked, [
+                    .uuid(jobID), .uuid(worker.id), .int(Int64(job.attempt)), .timestamp(now), .jsonb(outputJSON),
+                    .bytea(proof), proveMilliseconds.map { .int(Int64($0)) } ?? .null, .int(Int64(verifyMilliseconds)),
+                ]).first else {
+                    // Lost a race while verifying: the lock expired, or this worker's other request settled it.
+                    let current = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(jobID)]).first.orThrow("job vanished"))
+                    if current.status == .fulfilled, current.lockedBy == worker.id, current.attempt == job.attempt,
+                       let output = current.output {
+                        return self.settlement(of: current, output: output)
+                    }
+                    throw MarketError(.lockExpired, "the lock on job \(jobID) expired while the proof was being verified")
+                }
+                let done = try Job(row: row)
+                let s = self.settlement(of: done, output: output)
+                try await c.run(BidQueries.bidSetLockOutcome, [.uuid(jobID), .int(Int64(done.attempt)), .text("fulfilled")])
+                try await c.run(WorkerQueries.workerRecordFulfilled, [.uuid(worker.id)])
+                try await self.record(jobID, "fulfilled", status: .fulfilled, detail: [
+                    "worker": worker.id.uuidString.lowercased(), "price": "\(s.price)", "fee": "\(s.fee)",
+                    "verify_ms": "\(verifyMilliseconds)",
+                ], at: now, on: c)
+                let client = done.clientAccount
+                try await Ledger.append([
+                    Transfer(from: client, fromBucket: .held, to: worker.accountID, amount: s.workerPayment,
+                             kind: .payment, jobID: jobID, attempt: done.attempt),
+                    Transfer(from: client, fromBucket: .held, to: self.platform.fees, amount: s.fee,
+                             kind: .fee, jobID: jobID, attempt: done.attempt),
+                    Transfer(from: client, fromBucket: .held, to: client, amount: s.clientRefund,
+                             kind: .escrowRefund, jobID: jobID, attempt: done.attempt),
+                    Transfer(from: worker.accountID, fromBucket: .held, to: worker.accountID, amount: s.stakeReleased,
+                             kind: .stakeRelease, jobID: jobID, attempt: done.attempt),
+                ], on: c)
+                return s
+            }
+        }
+    }
+
+    /// The money flows of a fulfilled job, from its stored terms.
+    func settlement(of job: Job, output: VerifiedOutput) -> Settlement {
+        let price = job.lockPrice ?? 0
+        let fee = MarketConfiguration.share(price, basisPoints: job.feeBasisPoints)
+        return Settlement(jobID: job.id, workerID: job.lockedBy ?? UUID(), price: price, fee: fee,
+                          workerPayment: price - fee, clientRefund: job.escrow - price,
+                          stakeReleased: job.lockStake, output: output)
+    }
+
+    /// The stored proof of a fulfilled job, for its receipt.
+    public func proof(of jobID: UUID, by principal: Principal) async throws -> [UInt8]? {
+        _ = try await job(jobID, by: principal)
+        return try await pool.query(JobQueries.jobProof.sql, [.uuid(jobID)]).first?.decode("proof", as: [UInt8]?.self)
+    }
+}

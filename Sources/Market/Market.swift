@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import Postgres
+
+/// The market's rules, over one PostgreSQL database.
+///
+/// `Market` is stateless between calls (everything lives in the database), so any number of
+/// instances, in any number of processes, may serve one market. Each operation is one
+/// read-committed transaction whose transitions are guarded updates, whose money moves as
+/// ledger entries in that same transaction, and whose events and `NOTIFY` commit with it.
+/// Proof verification runs outside any transaction, on a bounded `VerificationPool`.
+public final class Market: Sendable {
+    /// The database.
+    public let pool: ConnectionPool
+    /// The rules' parameters.
+    public let configuration: MarketConfiguration
+    /// The clock every rule reads.
+    public let clock: any MarketClock
+    /// Checks proofs; given by the caller (the coordinator passes the real inference verifier).
+    public let verifier: any ProofVerifier
+    /// The bounded threads proofs are verified on.
+    public let verificationPool: VerificationPool
+    /// The platform's own accounts.
+    public let platform: PlatformAccounts
+    let logger: Logger
+
+    /// The ids of the platform's accounts (created by migration 0002).
+    public struct PlatformAccounts: Sendable {
+        /// Source of deposits.
+        public let external: UUID
+        /// Receives fees.
+        public let fees: UUID
+        /// Receives the platform's share of slashed stakes.
+        public let slashed: UUID
+    }
+
+    /// Opens the market on a migrated database.
+    public static func open(pool: ConnectionPool, configuration: MarketConfiguration = MarketConfiguration(),
+                            clock: any MarketClock = SystemClock(), verifier: any ProofVerifier,
+                            logger: Logger = Logger(label: "proofmarket.market")) async throws -> Market {
+        func platformAccount(_ kind: AccountKind) async throws -> UUID {
+            guard let row = try await pool.query(AccountQueries.accountPlatform.sql, [.text(kind.rawValue)]).first else {
+                throw PostgresError(.migration, "the \(kind.rawValue) account is missing: apply migration 0002")
+            }
+            return try row.decode("id")
+        }
+        let platform = PlatformAccounts(external: try await platformAccount(.external),
+                                        fees: try await platformAccount(.platformFees),
+                                        slashed: try await platformAccount(.platformSlashed))
+        return Market(pool: pool, configuration: configuration, clock: clock, verifier: verifier,
+                      platform: platform, logger: logger)
+    }
+
+    private init(pool: ConnectionPool, configuration: MarketConfiguration, clock: any MarketClock,
+                 verifier: any ProofVerifier, platform: PlatformAccounts, logger: Logger) {
+        self.pool = pool
+        self.configuration = configuration
+        self.clock = clock
+        self.verifier = verifier
+        self.platform = platform
+        self.logger = logger
+        self.verificationPool = VerificationPool(threads: configuration.verificationThreads,
+                                                 queueMax: configuration.verificationQueueMax)
+    }
+
+    deinit { verificationPool.shutdown() }
+
+    /// Runs `body` in one read-committed transaction; an overdraft refused by the balance CHECK
+    /// becomes `insufficient_balance`, naming what was being paid for.
+    func transaction<T: Sendable>(paying what: String = "this",
+                                  _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await pool.transaction(.readCommitted, body)
+        } catch let error as PostgresError where error.isOverdraft {
+            throw MarketError(.insufficientBalance, "the available balance does not cover \(what)")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// The market's tunable rules and limits. Units are last in every name.
+public struct MarketConfiguration: Sendable {
+    /// The platform fee in basis points of the price, taken from the worker's payment.
+    public var feeBasisPoints: Int = 250
+    /// The share of a slashed stake paid to the job's client, in basis points; the rest goes to `platform_slashed`.
+    public var slashToClientBasisPoints: Int = 5_000
+    /// The share of the stake lost when a worker releases a lock itself, in basis points (smaller than expiry's 100 %).
+    public var releasePenaltyBasisPoints: Int = 2_000
+    /// The most locks one worker may hold at once.
+    public var locksPerWorkerMax: Int = 4
+    /// Slashes in a row that trip a worker's circuit breaker.
+    public var breakerSlashesInARowMax: Int = 3
+    /// How long a tripped worker stays suspended.
+    public var breakerSuspensionSeconds: Int = 600
+    /// Threads verifying proofs at once.
+    public var verificationThreads: Int = 2
+    /// Proofs waiting for a verification thread before new ones are refused with `verifier_busy`.
+    public var verificationQueueMax: Int = 64
+    /// Jobs the sweeper handles per kind of work in one `runOnce()`.
+    public var sweepBatchMax: Int = 256
+
+    /// The highest price or stake a job may name, in micro-credits (10⁶ credits).
+    public var amountMicrosMax: Int64 = 1_000_000_000_000
+    /// The longest lock timeout.
+    public var lockTimeoutSecondsMax: Int = 86_400
+    /// The longest time from the start of bidding to the deadline.
+    public var deadlineSecondsMax: Int = 7 * 86_400
+    /// The longest sealed-bid window.
+    public var bidWindowSecondsMax: Int = 3_600
+    /// How far in the future bidding may start.
+    public var biddingStartDelaySecondsMax: Int = 86_400
+    /// The most items in one list page.
+    public var pageItemsMax: Int = 500
+
+    /// The defaults.
+    public init() {}
+
+    /// `amount × bps / 10 000`, rounded down, without overflow for any amount up to `Int64.max`.
+    static func share(_ amount: Int64, basisPoints: Int) -> Int64 {
+        let (high, low) = amount.multipliedFullWidth(by: Int64(basisPoints))
+        return Int64(10_000).dividingFullWidth((high, low)).quotient
+    }
+}

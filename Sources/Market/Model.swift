@@ -1,0 +1,175 @@
+import Foundation
+import Postgres
+
+/// A tensor as the API carries it: a shape and its values in row-major order.
+public struct Tensor: Sendable, Codable, Equatable {
+    /// Dimensions, each ≥ 1.
+    public let shape: [Int]
+    /// `shape.reduce(1, *)` finite values.
+    public let values: [Double]
+
+    /// The most values an input tensor may hold.
+    public static let valuesMax = 1 << 20
+
+    /// Creates a tensor (unchecked; `validated(against:)` checks it).
+    public init(shape: [Int], values: [Double]) {
+        self.shape = shape
+        self.values = values
+    }
+
+    /// Throws `input_shape_mismatch` unless this tensor is well formed and has `shape`.
+    func validate(against expected: [Int]) throws {
+        guard values.count <= Self.valuesMax else {
+            throw MarketError(.inputShapeMismatch, "the input has \(values.count) values; at most \(Self.valuesMax) are accepted")
+        }
+        guard !shape.isEmpty, shape.allSatisfy({ $0 >= 1 && $0 <= Self.valuesMax }),
+              shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }) == values.count else {
+            throw MarketError(.inputShapeMismatch, "the input's shape \(shape) does not match its \(values.count) values")
+        }
+        guard shape == expected else {
+            throw MarketError(.inputShapeMismatch, "the model takes an input of shape \(expected), not \(shape)")
+        }
+        guard values.allSatisfy(\.isFinite) else {
+            throw MarketError(.inputShapeMismatch, "the input holds a value that is not a finite number")
+        }
+    }
+}
+
+/// A model's lifecycle.
+public enum ModelStatus: String, Sendable, Codable {
+    /// Uploaded; being validated, quantised and committed in the background.
+    case processing
+    /// Committed; jobs may use it.
+    case ready
+    /// Import failed; `failure` says why.
+    case failed
+}
+
+/// A registered model, content-addressed by its id.
+public struct Model: Sendable, Codable, Equatable {
+    /// The digest that identifies the model.
+    public let id: String
+    /// Who uploaded it.
+    public let owner: UUID
+    /// A display name.
+    public let name: String
+    /// Processing state.
+    public let status: ModelStatus
+    /// Why import failed, if it did.
+    public let failure: String?
+    /// The input tensor's shape.
+    public let inputShape: [Int]?
+    /// The output tensor's shape.
+    public let outputShape: [Int]?
+    /// Operators used.
+    public let operators: [String]?
+    /// Quantisation parameters, as JSON text (owned by the inference layer).
+    public let quantisation: String?
+    /// The commitment a proof is checked against.
+    public let commitment: [UInt8]?
+    /// Multiply-accumulates per inference: the work prices are quoted against.
+    public let workMacs: Int64?
+    /// When uploaded.
+    public let createdAt: Date
+
+    struct Shapes: Codable { let input: [Int]; let output: [Int] }
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        owner = try row.decode("owner")
+        name = try row.decode("name")
+        status = try ModelStatus(rawValue: row.decode("status")).orThrow("unknown model status")
+        failure = try row.decode("failure")
+        let shapes = try row.decode("shapes", as: PostgresJSON?.self).map { try $0.decode(Shapes.self) }
+        inputShape = shapes?.input
+        outputShape = shapes?.output
+        operators = try row.decode("operators", as: PostgresJSON?.self).map { try $0.decode([String].self) }
+        quantisation = try row.decode("quantisation", as: PostgresJSON?.self)?.text
+        commitment = try row.decode("commitment")
+        workMacs = try row.decode("work_macs")
+        createdAt = try row.decode("created_at")
+    }
+}
+
+/// What the inference layer learned about a model: everything `Market` stores for it.
+public struct ModelFacts: Sendable {
+    /// The input tensor's shape.
+    public var inputShape: [Int]
+    /// The output tensor's shape.
+    public var outputShape: [Int]
+    /// Operators used.
+    public var operators: [String]
+    /// Quantisation parameters as JSON text.
+    public var quantisationJSON: String
+    /// The commitment bytes.
+    public var commitment: [UInt8]
+    /// Multiply-accumulates per inference.
+    public var workMacs: Int64
+
+    /// Bundles the facts.
+    public init(inputShape: [Int], outputShape: [Int], operators: [String], quantisationJSON: String,
+                commitment: [UInt8], workMacs: Int64) {
+        self.inputShape = inputShape
+        self.outputShape = outputShape
+        self.operators = operators
+        self.quantisationJSON = quantisationJSON
+        self.commitment = commitment
+        self.workMacs = workMacs
+    }
+}
+
+extension Market {
+    /// Registers a model under its digest `id`. With `facts` it is `ready` at once; without,
+    /// it is `processing` until `completeModel` or `failModel`. Registering an id that exists
+    /// returns the existing model (content addressing) and changes nothing.
+    public func registerModel(id: String, owner: UUID, name: String, onnx: [UInt8],
+                              facts: ModelFacts?) async throws -> (model: Model, created: Bool) {
+        let encoder = JSONEncoder()
+        func json(_ value: some Encodable) throws -> PostgresValue {
+            .jsonb(String(decoding: try encoder.encode(value), as: UTF8.self))
+        }
+        let row = try await pool.query(ModelQueries.modelInsert.sql, [
+            .text(id), .uuid(owner), .text(name), .bytea(onnx),
+            facts.map { .jsonb($0.quantisationJSON) } ?? .null,
+            try facts.map { try json(Model.Shapes(input: $0.inputShape, output: $0.outputShape)) } ?? .null,
+            try facts.map { try json($0.operators) } ?? .null,
+            facts.map { .bytea($0.commitment) } ?? .null,
+            facts.map { .int($0.workMacs) } ?? .null,
+            .text((facts == nil ? ModelStatus.processing : .ready).rawValue), .null, .timestamp(clock.now()),
+        ]).first
+        if let row { return (try Model(row: row), true) }
+        return (try await model(id), false)
+    }
+
+    /// `processing` → `ready`.
+    public func completeModel(id: String, facts: ModelFacts) async throws {
+        let encoder = JSONEncoder()
+        try await pool.query(ModelQueries.modelMarkReady.sql, [
+            .text(id), .jsonb(facts.quantisationJSON),
+            .jsonb(String(decoding: try encoder.encode(Model.Shapes(input: facts.inputShape, output: facts.outputShape)), as: UTF8.self)),
+            .jsonb(String(decoding: try encoder.encode(facts.operators), as: UTF8.self)),
+            .bytea(facts.commitment), .int(facts.workMacs), .timestamp(clock.now()),
+        ])
+    }
+
+    /// `processing` → `failed`, with the reason.
+    public func failModel(id: String, reason: String) async throws {
+        try await pool.query(ModelQueries.modelMarkFailed.sql, [.text(id), .text(reason), .timestamp(clock.now())])
+    }
+
+    /// The model with this id.
+    public func model(_ id: String) async throws -> Model {
+        guard let row = try await pool.query(ModelQueries.modelByID.sql, [.text(id)]).first else {
+            throw MarketError(.unknownModel, "no model \(id)")
+        }
+        return try Model(row: row)
+    }
+
+    /// The model's ONNX bytes.
+    public func modelONNX(_ id: String) async throws -> [UInt8] {
+        guard let row = try await pool.query(ModelQueries.modelONNX.sql, [.text(id)]).first else {
+            throw MarketError(.unknownModel, "no model \(id)")
+        }
+        return try row.decode("onnx")
+    }
+}

@@ -1,0 +1,147 @@
+/// The `jobs` table. Every transition is one guarded `UPDATE … WHERE status = …`: whoever
+/// loses a race updates no row and is told the rule it broke. The states and who moves a job
+/// in and out of each are documented on `JobStatus`.
+enum JobQueries {
+    static let columns = """
+        id, client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
+        bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, status, attempt, locked_by,
+        lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at
+        """
+
+    /// A client creates a job (→ `open`).
+    static let jobInsert = NamedQuery("JobInsert", """
+        INSERT INTO jobs (client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
+                          bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+        RETURNING \(columns)
+        """)
+    static let jobByID = NamedQuery("JobByID", "SELECT \(columns) FROM jobs WHERE id = $1")
+    static let jobByIDForUpdate = NamedQuery("JobByIDForUpdate", "SELECT \(columns) FROM jobs WHERE id = $1 FOR UPDATE")
+    static let jobProof = NamedQuery("JobProof", "SELECT proof FROM jobs WHERE id = $1")
+
+    /// `open` → `locked`: a worker's Dutch lock or a sealed auction's award. The `attempt`
+    /// guard makes the price read before the update the price of this very round.
+    static let jobLockIfOpen = NamedQuery("JobLockIfOpen", """
+        UPDATE jobs SET status = 'locked', attempt = attempt + 1, locked_by = $2, lock_price = $3,
+                        lock_expires_at = $4, nonce = $5, updated_at = $6
+        WHERE id = $1 AND status = 'open' AND attempt = $7
+        RETURNING \(columns)
+        """)
+    /// `locked` → `fulfilled`: a verified proof from the lock holder, before the lock ran out.
+    static let jobFulfillIfLocked = NamedQuery("JobFulfillIfLocked", """
+        UPDATE jobs SET status = 'fulfilled', output = $5, proof = $6, proof_ms = $7, verify_ms = $8,
+                        updated_at = $4, finished_at = $4
+        WHERE id = $1 AND status = 'locked' AND locked_by = $2 AND attempt = $3 AND lock_expires_at > $4
+        RETURNING \(columns)
+        """)
+    /// `locked` → `open`: a release or an expired lock before the deadline. A sealed job gets a
+    /// fresh bid window starting now; a Dutch job keeps its price curve (already higher).
+    static let jobReopenIfLocked = NamedQuery("JobReopenIfLocked", """
+        UPDATE jobs SET status = 'open', locked_by = NULL, lock_price = NULL, lock_expires_at = NULL, nonce = NULL,
+                        bidding_start = CASE WHEN auction = 'sealed' THEN $3 ELSE bidding_start END,
+                        updated_at = $3
+        WHERE id = $1 AND status = 'locked' AND attempt = $2
+        RETURNING \(columns)
+        """)
+    /// `open` or `locked` → `expired`: the sweeper, past the deadline.
+    static let jobExpire = NamedQuery("JobExpire", """
+        UPDATE jobs SET status = 'expired', updated_at = $3, finished_at = $3
+        WHERE id = $1 AND status = $2 AND deadline <= $3
+        RETURNING \(columns)
+        """)
+    /// `open` → `cancelled`: the job's own client.
+    static let jobCancelIfOpen = NamedQuery("JobCancelIfOpen", """
+        UPDATE jobs SET status = 'cancelled', updated_at = $3, finished_at = $3
+        WHERE id = $1 AND client_account = $2 AND status = 'open'
+        RETURNING \(columns)
+        """)
+    /// A sealed auction with no winner starts a new window.
+    static let jobRestartBidWindow = NamedQuery("JobRestartBidWindow", """
+        UPDATE jobs SET bidding_start = $2, updated_at = $2
+        WHERE id = $1 AND status = 'open' AND auction = 'sealed'
+        """)
+
+    // The sweeper's claims: one row at a time, skipping rows another replica holds.
+    static let jobClaimExpiredLock = NamedQuery("JobClaimExpiredLock", """
+        SELECT \(columns) FROM jobs
+        WHERE status = 'locked' AND lock_expires_at <= $1
+        ORDER BY lock_expires_at
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        """)
+    static let jobClaimOverdueOpen = NamedQuery("JobClaimOverdueOpen", """
+        SELECT \(columns) FROM jobs
+        WHERE status = 'open' AND deadline <= $1
+        ORDER BY deadline
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        """)
+    static let jobClaimClosedBidWindow = NamedQuery("JobClaimClosedBidWindow", """
+        SELECT \(columns) FROM jobs
+        WHERE status = 'open' AND auction = 'sealed'
+          AND bidding_start + make_interval(secs => bid_window_s) <= $1 AND deadline > $1
+        ORDER BY bidding_start
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        """)
+
+    static let jobCountLocksByWorker = NamedQuery("JobCountLocksByWorker", """
+        SELECT count(*) AS n FROM jobs WHERE locked_by = $1 AND status = 'locked'
+        """)
+    /// A page of jobs, newest first, after the cursor (`created_at`, `id`) of the previous page.
+    static let jobList = NamedQuery("JobList", """
+        SELECT \(columns) FROM jobs
+        WHERE ($1::uuid IS NULL OR client_account = $1::uuid)
+          AND ($2::text IS NULL OR status = $2::text)
+          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY created_at DESC, id DESC
+        LIMIT $5
+        """)
+    /// Open jobs for workers, oldest first (they have waited longest); uses the small `jobs_open` index.
+    static let jobListOpen = NamedQuery("JobListOpen", """
+        SELECT \(columns) FROM jobs
+        WHERE status = 'open' AND deadline > $1
+        ORDER BY created_at
+        LIMIT $2
+        """)
+
+    static let all = [jobInsert, jobByID, jobByIDForUpdate, jobProof, jobLockIfOpen, jobFulfillIfLocked,
+                      jobReopenIfLocked, jobExpire, jobCancelIfOpen, jobRestartBidWindow, jobClaimExpiredLock,
+                      jobClaimOverdueOpen, jobClaimClosedBidWindow, jobCountLocksByWorker, jobList, jobListOpen]
+}
+
+/// The `bids` table: every sealed bid and every lock.
+enum BidQueries {
+    static let bidInsert = NamedQuery("BidInsert", """
+        INSERT INTO bids (job_id, worker_id, attempt, kind, price, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        RETURNING id, job_id, worker_id, attempt, kind, price, created_at, outcome
+        """)
+    /// The bids of one sealed round, cheapest first, earliest first among equal prices (ties go to the first bidder).
+    static let bidsForRound = NamedQuery("BidsForRound", """
+        SELECT id, job_id, worker_id, attempt, kind, price, created_at, outcome FROM bids
+        WHERE job_id = $1 AND attempt = $2 AND kind = 'bid'
+        ORDER BY price, id
+        """)
+    static let bidsSettleRound = NamedQuery("BidsSettleRound", """
+        UPDATE bids SET outcome = CASE WHEN id = $3 THEN 'won' ELSE 'lost' END
+        WHERE job_id = $1 AND attempt = $2 AND kind = 'bid' AND outcome IS NULL
+        """)
+    static let bidSetLockOutcome = NamedQuery("BidSetLockOutcome", """
+        UPDATE bids SET outcome = $3 WHERE job_id = $1 AND attempt = $2 AND kind = 'lock' AND outcome IS NULL
+        """)
+    static let all = [bidInsert, bidsForRound, bidsSettleRound, bidSetLockOutcome]
+}
+
+/// The `job_events` table: the audit trail; each transition writes one row and a `NOTIFY`.
+enum JobEventQueries {
+    static let jobEventInsert = NamedQuery("JobEventInsert", """
+        INSERT INTO job_events (job_id, at, kind, detail) VALUES ($1, $2, $3, $4)
+        """)
+    static let jobEventsByJob = NamedQuery("JobEventsByJob", """
+        SELECT id, at, kind, detail FROM job_events WHERE job_id = $1 ORDER BY id
+        """)
+    /// Wakes long-polls in every replica; delivered at commit, so never for a rolled-back transition.
+    static let jobNotify = NamedQuery("JobNotify", "SELECT pg_notify($1, $2)")
+    static let all = [jobEventInsert, jobEventsByJob, jobNotify]
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import Postgres
+
+/// What one sweep did.
+public struct SweepReport: Sendable, Equatable, Codable {
+    /// Locks found expired and slashed.
+    public var locksExpired = 0
+    /// Jobs reopened after a slashed lock.
+    public var jobsReopened = 0
+    /// Jobs expired past their deadline (escrow refunded).
+    public var jobsExpired = 0
+    /// Sealed rounds closed with a winner.
+    public var auctionsAwarded = 0
+    /// Sealed rounds closed without one (a new window started).
+    public var auctionsRestarted = 0
+
+    /// Whether the sweep changed anything.
+    public var isEmpty: Bool { self == SweepReport() }
+}
+
+/// The background service that keeps jobs moving when nobody acts: expired locks are
+/// slashed and their jobs reopened (or expired past the deadline), overdue open jobs expire
+/// with their escrow refunded, and sealed bid windows that closed are awarded.
+///
+/// Every replica runs one. Each job is claimed in its own transaction with
+/// `FOR UPDATE SKIP LOCKED`, so two sweepers never handle the same job and never wait for
+/// each other. Tests call `runOnce()` directly instead of sleeping.
+public final class Sweeper: Sendable {
+    /// The market swept.
+    public let market: Market
+    /// The pause between sweeps in `run()`.
+    public let intervalSeconds: Double
+
+    /// Creates a sweeper.
+    public init(market: Market, intervalSeconds: Double = 1) {
+        self.market = market
+        self.intervalSeconds = intervalSeconds
+    }
+
+    /// Sweeps until the task is cancelled; errors are logged and the next sweep tries again.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                _ = try await runOnce()
+            } catch {
+                market.logger.error("sweep failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(nanoseconds: UInt64(intervalSeconds * 1_000_000_000))
+        }
+    }
+
+    /// One pass over each kind of work, at most `sweepBatchMax` jobs per kind.
+    public func runOnce() async throws -> SweepReport {
+        var report = SweepReport()
+        let batch = market.configuration.sweepBatchMax
+        for _ in 0..<batch {
+            guard let reopened = try await expireOneLock() else { break }
+            report.locksExpired += 1
+            if reopened { report.jobsReopened += 1 } else { report.jobsExpired += 1 }
+        }
+        for _ in 0..<batch {
+            guard try await expireOneOverdue() else { break }
+            report.jobsExpired += 1
+        }
+        for _ in 0..<batch {
+            guard let awarded = try await closeOneBidWindow() else { break }
+            if awarded { report.auctionsAwarded += 1 } else { report.auctionsRestarted += 1 }
+        }
+        return report
+    }
+
+    /// Slashes one expired lock. Returns nil if none was found, else whether the job reopened.
+    private func expireOneLock() async throws -> Bool? {
+        let m = market
+        let now = m.clock.now()
+        return try await m.transaction { c -> Bool? in
+            guard let row = try await c.run(JobQueries.jobClaimExpiredLock, [.timestamp(now)]).first else { return nil }
+            let job = try Job(row: row)
+            let workerID = try job.lockedBy.orThrow("a locked job without a worker")
+            let worker = try Worker(row: try await c.run(WorkerQueries.workerByID, [.uuid(workerID)]).first.orThrow("worker missing"))
+            let suspendUntil = now.addingTimeInterval(Double(m.configuration.breakerSuspensionSeconds))
+            let suspended = try await c.run(WorkerQueries.workerRecordSlashed, [
+                .uuid(workerID), .int(Int64(m.configuration.breakerSlashesInARowMax)), .timestamp(suspendUntil),
+            ]).first?.decode("suspended_until", as: Date?.self)
+            try await c.run(BidQueries.bidSetLockOutcome, [.uuid(job.id), .int(Int64(job.attempt)), .text("expired")])
+            let toClient = MarketConfiguration.share(job.lockStake, basisPoints: m.configuration.slashToClientBasisPoints)
+            var detail = ["worker": workerID.uuidString.lowercased(), "slashed": "\(job.lockStake)"]
+            if let suspended, suspended == suspendUntil { detail["suspended_until"] = "\(suspended.timeIntervalSince1970)" }
+            let reopen = now < job.deadline
+            if reopen {
+                try await c.run(JobQueries.jobReopenIfLocked, [.uuid(job.id), .int(Int64(job.attempt)), .timestamp(now)])
+                try await m.record(job.id, "lock_expired", status: .open, detail: detail, at: now, on: c)
+            } else {
+                try await c.run(JobQueries.jobExpire, [.uuid(job.id), .text("locked"), .timestamp(now)])
+                try await m.record(job.id, "lock_expired", status: .locked, detail: detail, at: now, on: c)
+                try await m.record(job.id, "expired", status: .expired, detail: ["refund": "\(job.escrow)"], at: now, on: c)
+            }
+            try await m.slash(job, worker: worker.accountID, amount: job.lockStake, toClient: toClient, release: 0, on: c)
+            if !reopen {
+                try await Ledger.append([Transfer(from: job.clientAccount, fromBucket: .held, to: job.clientAccount,
+                                                  amount: job.escrow, kind: .escrowRefund, jobID: job.id, attempt: job.attempt)], on: c)
+            }
+            return reopen
+        }
+    }
+
+    /// Expires one open job past its deadline and refunds its escrow. Returns whether one was found.
+    private func expireOneOverdue() async throws -> Bool {
+        let m = market
+        let now = m.clock.now()
+        return try await m.transaction { c in
+            guard let row = try await c.run(JobQueries.jobClaimOverdueOpen, [.timestamp(now)]).first else { return false }
+            let job = try Job(row: row)
+            try await c.run(JobQueries.jobExpire, [.uuid(job.id), .text("open"), .timestamp(now)])
+            try await c.run(BidQueries.bidsSettleRound, [.uuid(job.id), .int(Int64(job.attempt)), .null])
+            try await m.record(job.id, "expired", status: .expired, detail: ["refund": "\(job.escrow)"], at: now, on: c)
+            try await Ledger.append([Transfer(from: job.clientAccount, fromBucket: .held, to: job.clientAccount,
+                                              amount: job.escrow, kind: .escrowRefund, jobID: job.id, attempt: job.attempt)], on: c)
+            return true
+        }
+    }
+
+    /// Closes one sealed window that has ended. Returns nil if none was found, else whether it was awarded.
+    private func closeOneBidWindow() async throws -> Bool? {
+        let m = market
+        let now = m.clock.now()
+        return try await m.transaction { c -> Bool? in
+            guard let row = try await c.run(JobQueries.jobClaimClosedBidWindow, [.timestamp(now)]).first else { return nil }
+            return try await m.closeBidWindow(try Job(row: row), at: now, on: c)
+        }
+    }
+}

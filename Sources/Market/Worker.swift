@@ -1,0 +1,125 @@
+import Foundation
+import Postgres
+
+/// What a worker says it can prove.
+public struct WorkerCapabilities: Sendable, Codable, Equatable {
+    /// The largest model (in multiply-accumulates) it will take; nil for no limit.
+    public var maxWorkMacs: Int64?
+    /// Operators it supports; empty for any.
+    public var operators: [String]
+
+    /// Bundles capabilities.
+    public init(maxWorkMacs: Int64? = nil, operators: [String] = []) {
+        self.maxWorkMacs = maxWorkMacs
+        self.operators = operators
+    }
+
+    /// Whether a model is within these capabilities.
+    func admits(_ model: Model) -> Bool {
+        if let maxWorkMacs, let work = model.workMacs, work > maxWorkMacs { return false }
+        if !operators.isEmpty, let used = model.operators, !Set(used).isSubset(of: Set(operators)) { return false }
+        return true
+    }
+}
+
+/// A prover node registered by a worker account.
+public struct Worker: Sendable, Codable, Equatable {
+    /// The id (named in locks and bids).
+    public let id: UUID
+    /// The worker account paid for its work.
+    public let accountID: UUID
+    /// A display name.
+    public let name: String
+    /// What it can prove.
+    public let capabilities: WorkerCapabilities
+    /// Its last sign of life.
+    public let lastHeartbeat: Date
+    /// Slashes since its last fulfilled job (the circuit breaker trips at the configured count).
+    public let slashesInARow: Int
+    /// Suspended until this instant, if the breaker tripped.
+    public let suspendedUntil: Date?
+    /// Jobs fulfilled.
+    public let jobsFulfilled: Int64
+    /// Proofs rejected.
+    public let jobsRejected: Int64
+    /// Locks released.
+    public let jobsReleased: Int64
+    /// Locks slashed on expiry.
+    public let jobsSlashed: Int64
+
+    init(row: PostgresRow) throws {
+        id = try row.decode("id")
+        accountID = try row.decode("account_id")
+        name = try row.decode("name")
+        capabilities = try row.decode("capabilities", as: PostgresJSON.self).decode(WorkerCapabilities.self)
+        lastHeartbeat = try row.decode("last_heartbeat")
+        slashesInARow = try row.decode("slashes_in_a_row")
+        suspendedUntil = try row.decode("suspended_until")
+        jobsFulfilled = try row.decode("jobs_fulfilled")
+        jobsRejected = try row.decode("jobs_rejected")
+        jobsReleased = try row.decode("jobs_released")
+        jobsSlashed = try row.decode("jobs_slashed")
+    }
+
+    /// Throws `worker_suspended` while the breaker holds.
+    func requireActive(at now: Date) throws {
+        if let until = suspendedUntil, until > now {
+            throw MarketError(.workerSuspended, "worker \(id) is suspended until \(until) after repeated slashes")
+        }
+    }
+}
+
+extension Market {
+    /// The longest worker name.
+    static let workerNameBytesMax = 100
+
+    /// Registers a prover node for the caller's worker account.
+    public func registerWorker(by principal: Principal, name: String, capabilities: WorkerCapabilities) async throws -> Worker {
+        try principal.require(.worker)
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...Self.workerNameBytesMax).contains(name.utf8.count) else {
+            throw MarketError(.invalidRequest, "a worker name is 1 to \(Self.workerNameBytesMax) bytes")
+        }
+        guard capabilities.maxWorkMacs.map({ $0 > 0 }) ?? true, capabilities.operators.count <= 256 else {
+            throw MarketError(.invalidRequest, "max_work_macs must be positive and operators at most 256")
+        }
+        let json = String(decoding: try JSONEncoder().encode(capabilities), as: UTF8.self)
+        let row = try await pool.query(WorkerQueries.workerInsert.sql,
+                                       [.uuid(principal.accountID), .text(name), .jsonb(json), .timestamp(clock.now())]).first
+        return try Worker(row: row.orThrow("worker insert returned no row"))
+    }
+
+    /// A worker of the caller's account (an admin may read any).
+    public func worker(_ id: UUID, by principal: Principal) async throws -> Worker {
+        guard let row = try await pool.query(WorkerQueries.workerByID.sql, [.uuid(id)]).first else {
+            throw MarketError(.unknownWorker, "no worker \(id)")
+        }
+        let worker = try Worker(row: row)
+        guard principal.role == .admin || worker.accountID == principal.accountID else {
+            throw MarketError(.unknownWorker, "no worker \(id)")
+        }
+        return worker
+    }
+
+    /// Records a sign of life.
+    public func heartbeat(_ id: UUID, by principal: Principal) async throws -> Worker {
+        try principal.require(.worker)
+        guard let row = try await pool.query(WorkerQueries.workerHeartbeat.sql,
+                                             [.uuid(id), .uuid(principal.accountID), .timestamp(clock.now())]).first else {
+            throw MarketError(.unknownWorker, "no worker \(id)")
+        }
+        return try Worker(row: row)
+    }
+
+    /// Locks the worker's row for the rest of the transaction and checks it may act.
+    func lockWorker(_ id: UUID, of principal: Principal, at now: Date, on c: PostgresConnection) async throws -> Worker {
+        try principal.require(.worker)
+        guard let row = try await c.run(WorkerQueries.workerByIDForUpdate, [.uuid(id)]).first else {
+            throw MarketError(.unknownWorker, "no worker \(id)")
+        }
+        let worker = try Worker(row: row)
+        guard worker.accountID == principal.accountID else { throw MarketError(.unknownWorker, "no worker \(id)") }
+        try worker.requireActive(at: now)
+        return worker
+    }
+}
