@@ -53,6 +53,12 @@ public struct Balance: Sendable, Codable, Equatable {
     public let available: Int64
     /// Set aside as escrow or stake; still the account's.
     public let held: Int64
+
+    /// A balance.
+    public init(available: Int64, held: Int64) {
+        self.available = available
+        self.held = held
+    }
 }
 
 /// A key just issued: the only time the key itself is visible.

@@ -36,7 +36,7 @@ public struct MarketConfiguration: Sendable {
     public init() {}
 
     /// `amount × bps / 10 000`, rounded down, without overflow for any amount up to `Int64.max`.
-    static func share(_ amount: Int64, basisPoints: Int) -> Int64 {
+    public static func share(_ amount: Int64, basisPoints: Int) -> Int64 {
         let (high, low) = amount.multipliedFullWidth(by: Int64(basisPoints))
         return Int64(10_000).dividingFullWidth((high, low)).quotient
     }

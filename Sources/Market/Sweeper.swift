@@ -15,7 +15,10 @@ public struct SweepReport: Sendable, Equatable, Codable {
     /// Sealed rounds closed without one (a new window started).
     public var auctionsRestarted = 0
 
-    /// Whether the sweep changed anything.
+    /// An empty report.
+    public init() {}
+
+    /// Whether the sweep changed nothing.
     public var isEmpty: Bool { self == SweepReport() }
 }
 
