@@ -31,3 +31,12 @@ CREATE INDEX ledger_by_credit ON ledger_entries (credit_account, id);
 -- A final job's lock fields describe the attempt that ended it; a job that is open again has none.
 ALTER TABLE jobs ADD CONSTRAINT jobs_open_has_no_lock
     CHECK (status <> 'open' OR (locked_by IS NULL AND lock_price IS NULL AND lock_expires_at IS NULL));
+
+-- The coordinator's Ed25519 signing key for receipts: one per market, shared by every replica
+-- (the first to start creates it). Its public half is published at GET /v1/coordinator.
+CREATE TABLE coordinator_key (
+    singleton    BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
+    private_key  BYTEA NOT NULL CHECK (length(private_key) = 32),
+    public_key   BYTEA NOT NULL CHECK (length(public_key) = 32),
+    created_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+);

@@ -51,6 +51,8 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case jobNotOpen = "job_not_open"
         /// The job is not locked (so there is no lock to prove against or release).
         case jobNotLocked = "job_not_locked"
+        /// The job has no receipt: it is not fulfilled.
+        case jobNotFulfilled = "job_not_fulfilled"
         /// The caller does not hold the job's lock.
         case notLockHolder = "not_lock_holder"
         /// The lock ran out before the request arrived.

@@ -63,3 +63,12 @@ enum IdempotencyQueries {
         """)
     static let all = [idempotencyClaim, idempotencyFind, idempotencyComplete]
 }
+
+/// The `coordinator_key` table: the single receipt-signing key.
+enum CoordinatorKeyQueries {
+    static let coordinatorKeyInsert = NamedQuery("CoordinatorKeyInsert", """
+        INSERT INTO coordinator_key (private_key, public_key) VALUES ($1, $2) ON CONFLICT (singleton) DO NOTHING
+        """)
+    static let coordinatorKey = NamedQuery("CoordinatorKey", "SELECT private_key, public_key FROM coordinator_key")
+    static let all = [coordinatorKeyInsert, coordinatorKey]
+}

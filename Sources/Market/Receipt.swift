@@ -1,0 +1,137 @@
+import COpenSSL
+import Foundation
+import Postgres
+
+/// The coordinator's Ed25519 key (OpenSSL), which signs receipts.
+public struct CoordinatorKey: Sendable {
+    /// The 32-byte private seed.
+    let seed: [UInt8]
+    /// The 32-byte public key.
+    public let publicKey: [UInt8]
+
+    /// A key from its 32-byte seed; nil if OpenSSL refuses it.
+    public init?(seed: [UInt8]) {
+        guard seed.count == 32, let key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, seed, 32) else { return nil }
+        defer { EVP_PKEY_free(key) }
+        var length = 32
+        var pub = [UInt8](repeating: 0, count: 32)
+        guard EVP_PKEY_get_raw_public_key(key, &pub, &length) == 1, length == 32 else { return nil }
+        self.seed = seed
+        self.publicKey = pub
+    }
+
+    /// A new random key.
+    static func generate() -> CoordinatorKey? { CoordinatorKey(seed: Crypto.randomBytes(32)) }
+
+    /// The 64-byte Ed25519 signature of `message`.
+    public func sign(_ message: [UInt8]) -> [UInt8] {
+        guard let key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, seed, 32),
+              let ctx = EVP_MD_CTX_new() else { fatalError("OpenSSL cannot make an Ed25519 context") }
+        defer { EVP_PKEY_free(key); EVP_MD_CTX_free(ctx) }
+        var signature = [UInt8](repeating: 0, count: 64)
+        var length = 64
+        guard EVP_DigestSignInit(ctx, nil, nil, nil, key) == 1,
+              EVP_DigestSign(ctx, &signature, &length, message, message.count) == 1, length == 64 else {
+            fatalError("OpenSSL failed to sign with Ed25519")
+        }
+        return signature
+    }
+
+    /// Whether `signature` is `publicKey`'s Ed25519 signature of `message`.
+    public static func verify(publicKey: [UInt8], message: [UInt8], signature: [UInt8]) -> Bool {
+        guard publicKey.count == 32, signature.count == 64,
+              let key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, publicKey, 32) else { return false }
+        defer { EVP_PKEY_free(key) }
+        guard let ctx = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(ctx) }
+        guard EVP_DigestVerifyInit(ctx, nil, nil, nil, key) == 1 else { return false }
+        return EVP_DigestVerify(ctx, signature, 64, message, message.count) == 1
+    }
+}
+
+/// What a client gets for a fulfilled job: the output, the proof, and the coordinator's
+/// signature binding them to the job, the model and the input.
+public struct Receipt: Sendable, Codable, Equatable {
+    /// The job.
+    public let jobID: UUID
+    /// The model (its id is its digest).
+    public let modelID: String
+    /// SHA-256 (hex) of the input tensor's canonical JSON.
+    public let inputDigest: String
+    /// The verified output.
+    public let output: VerifiedOutput
+    /// The output's argmax.
+    public let argmax: Int?
+    /// The proof, base64.
+    public let proof: String
+    /// SHA-256 (hex) of the proof bytes.
+    public let proofDigest: String
+    /// The worker that proved it.
+    public let workerID: UUID
+    /// The coordinator's Ed25519 public key (hex).
+    public let coordinatorPublicKey: String
+    /// Ed25519 signature (hex) over `Receipt.message(…)`.
+    public let signature: String
+
+    /// The signed bytes: a domain tag and every bound value, `|`-separated.
+    public static func message(jobID: UUID, modelID: String, inputDigest: String, output: VerifiedOutput,
+                               proofDigest: String) -> [UInt8] {
+        Array(["proofmarket-receipt-v1", jobID.uuidString.lowercased(), modelID, inputDigest,
+               output.shape.map(String.init).joined(separator: ","),
+               output.quantised.map(String.init).joined(separator: ","), proofDigest].joined(separator: "|").utf8)
+    }
+
+    /// Checks the signature against the coordinator key in the receipt.
+    public var signatureIsValid: Bool {
+        guard let key = Self.bytes(hex: coordinatorPublicKey), let sig = Self.bytes(hex: signature) else { return false }
+        let message = Self.message(jobID: jobID, modelID: modelID, inputDigest: inputDigest, output: output, proofDigest: proofDigest)
+        return CoordinatorKey.verify(publicKey: key, message: message, signature: sig)
+    }
+
+    /// Hex to bytes (for tests and clients checking receipts by hand); nil if not hex.
+    public static func bytesForTests(_ hex: String) -> [UInt8]? { bytes(hex: hex) }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < chars.count {
+            guard let b = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+            i += 2
+        }
+        return out
+    }
+}
+
+extension Market {
+    /// The coordinator's signing key, created by the first replica that asks.
+    public func coordinatorKey() async throws -> CoordinatorKey {
+        if let row = try await pool.query(CoordinatorKeyQueries.coordinatorKey.sql).first,
+           let key = CoordinatorKey(seed: try row.decode("private_key")) { return key }
+        guard let fresh = CoordinatorKey.generate() else { throw PostgresError(.decoding, "OpenSSL cannot make an Ed25519 key") }
+        try await pool.query(CoordinatorKeyQueries.coordinatorKeyInsert.sql, [.bytea(fresh.seed), .bytea(fresh.publicKey)])
+        let row = try await pool.query(CoordinatorKeyQueries.coordinatorKey.sql).first.orThrow("no coordinator key")
+        return try CoordinatorKey(seed: try row.decode("private_key")).orThrow("the stored coordinator key is unusable")
+    }
+
+    /// The signed receipt of a fulfilled job (its client, an admin, or the worker that proved it).
+    public func receipt(of jobID: UUID, by principal: Principal) async throws -> Receipt {
+        let job = try await job(jobID, by: principal)
+        guard job.status == .fulfilled, let output = job.output, let worker = job.lockedBy,
+              let proof = try await pool.query(JobQueries.jobProof.sql, [.uuid(jobID)]).first?.decode("proof", as: [UInt8]?.self) else {
+            throw MarketError(.jobNotFulfilled, "job \(jobID) is \(job.status.rawValue); only a fulfilled job has a receipt")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let inputDigest = Crypto.hex(Crypto.sha256(Array(try encoder.encode(job.input))))
+        let proofDigest = Crypto.hex(Crypto.sha256(proof))
+        let key = try await coordinatorKey()
+        let message = Receipt.message(jobID: jobID, modelID: job.modelID, inputDigest: inputDigest, output: output,
+                                      proofDigest: proofDigest)
+        return Receipt(jobID: jobID, modelID: job.modelID, inputDigest: inputDigest, output: output, argmax: output.argmax,
+                       proof: Data(proof).base64EncodedString(), proofDigest: proofDigest, workerID: worker,
+                       coordinatorPublicKey: Crypto.hex(key.publicKey), signature: Crypto.hex(key.sign(message)))
+    }
+}
