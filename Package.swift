@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ProofMarketCLI", dependencies: [
-            "Postgres", "HTTPServer", "ZKProof", "Inference",
+            "Postgres", "Market", "HTTPServer", "ZKProof", "Inference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -103,3 +103,14 @@ public final class VerificationPool: Sendable {
         }
     }
 }
+
+/// The verifier of a process that never takes proofs (the admin commands): every proof is
+/// rejected with `verifier_unavailable`, so nothing can be paid by mistake.
+public struct NoProofVerifier: ProofVerifier {
+    /// Creates it.
+    public init() {}
+    /// Rejects.
+    public func verify(_ request: VerificationRequest) -> VerificationOutcome {
+        .rejected(reason: "verifier_unavailable", message: "this process does not verify proofs")
+    }
+}
