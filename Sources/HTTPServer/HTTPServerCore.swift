@@ -1,0 +1,125 @@
+import CSocketShim
+import Logging
+import Synchronization
+
+/// What connections share: configuration, responder, TLS context, the connection count.
+/// Immutable apart from atomics, so any loop may use it.
+final class HTTPServerCore: Sendable {
+    let configuration: HTTPServerConfiguration
+    let responder: any Responder
+    let logger: Logger
+    let tls: TLSContext?
+    let writeTimeoutNanos: UInt64
+    let connectionCount = Atomic<Int>(0)
+    let draining = Atomic<Bool>(false)
+    private let requestCounter = Atomic<UInt64>(0)
+    private let requestIDPrefix: String
+
+    init(configuration: HTTPServerConfiguration, responder: any Responder, logger: Logger, tls: TLSContext?) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        self.tls = tls
+        self.writeTimeoutNanos = UInt64(configuration.writeTimeoutSeconds * 1e9)
+        self.requestIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    /// A fresh context with a generated request id (`RequestIDMiddleware` may replace it).
+    func makeContext(remoteAddress: String) -> RequestContext {
+        let n = requestCounter.add(1, ordering: .relaxed).newValue
+        return RequestContext(requestID: requestIDPrefix + "-" + String(n, radix: 16), logger: logger, remoteAddress: remoteAddress)
+    }
+
+    /// Runs the responder; an error that escaped every middleware still becomes a problem response.
+    func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        do {
+            return try await responder.respond(to: request, context: context)
+        } catch {
+            return ErrorMiddleware.response(for: error, request: request, logger: context.logger)
+        }
+    }
+
+    /// A connection on `loop` closed; its listener may resume accepting.
+    func connectionClosed(on loop: EventLoop) {
+        connectionCount.subtract(1, ordering: .relaxed)
+        onConnectionClosed?(loop)
+    }
+
+    nonisolated(unsafe) var onConnectionClosed: ((EventLoop) -> Void)?
+}
+
+/// Accepts connections for one loop. Each loop has its own listening socket (SO_REUSEPORT), so
+/// the kernel spreads connections across loops and accepting needs no lock. At the connection
+/// cap the listener leaves epoll (accepting pauses) and comes back once below it.
+final class Listener: EventHandler, @unchecked Sendable {
+    let fd: Int32
+    let loop: EventLoop
+    let core: HTTPServerCore
+    private var paused = false
+    private var closed = false
+    /// Accepts per wakeup, so one busy listener cannot starve the loop's connections.
+    private let acceptBatchMax = 64
+
+    init(fd: Int32, loop: EventLoop, core: HTTPServerCore) {
+        self.fd = fd
+        self.loop = loop
+        self.core = core
+    }
+
+    func handleEvents(_ events: UInt32) {
+        for _ in 0..<acceptBatchMax {
+            if core.connectionCount.load(ordering: .relaxed) >= core.configuration.connectionCountMax {
+                pause()
+                return
+            }
+            switch SocketIO.accept(fd) {
+            case .bytes(let n):
+                let connectionFD = Int32(n)
+                core.connectionCount.add(1, ordering: .relaxed)
+                var session: TLSSession? = nil
+                if let tls = core.tls {
+                    guard let s = try? tls.session(fd: connectionFD, server: true) else {
+                        SocketIO.close(connectionFD)
+                        core.connectionCount.subtract(1, ordering: .relaxed)
+                        continue
+                    }
+                    session = s
+                }
+                let connection = HTTPConnection(fd: connectionFD, loop: loop, server: core, tls: session)
+                loop.register(connectionFD, events: PM_EPOLLIN | PM_EPOLLOUT | PM_EPOLLRDHUP | PM_EPOLLET, handler: connection)
+                connection.drive()
+            case .wouldBlock:
+                return
+            case .eof, .failed(_):
+                // EMFILE and friends: stop for this round; the level-triggered listener retries.
+                return
+            }
+        }
+    }
+
+    func tick(now: UInt64) { resumeIfBelowCap() }
+
+    /// Re-registers a paused listener when there is room again.
+    func resumeIfBelowCap() {
+        guard paused, !closed, core.connectionCount.load(ordering: .relaxed) < core.configuration.connectionCountMax else { return }
+        paused = false
+        loop.register(fd, events: PM_EPOLLIN, handler: self)
+    }
+
+    private func pause() {
+        guard !paused else { return }
+        paused = true
+        loop.deregister(fd)
+        // Keep ticking while paused: re-add ourselves to the handler table without epoll interest.
+        loop.keepForTicks(fd, handler: self)
+    }
+
+    /// Stops accepting for good (shutdown).
+    func close() {
+        guard !closed else { return }
+        closed = true
+        loop.deregister(fd)
+        loop.forget(fd)
+        SocketIO.close(fd)
+    }
+}
