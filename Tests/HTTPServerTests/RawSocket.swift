@@ -60,7 +60,7 @@ final class RawSocket {
             }
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { throw SocketError.system("recv (have \(all.count) bytes: \(String(decoding: all.prefix(200), as: UTF8.self)))", errno) }
-            all.append(contentsOf: buffer[0..<n])
+            buffer.withUnsafeBufferPointer { all.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 
