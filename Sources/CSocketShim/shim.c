@@ -17,6 +17,7 @@ const uint32_t PM_EPOLLERR = EPOLLERR;
 const uint32_t PM_EPOLLHUP = EPOLLHUP;
 const uint32_t PM_EPOLLRDHUP = EPOLLRDHUP;
 const uint32_t PM_EPOLLET = EPOLLET;
+const uint32_t PM_EPOLLEXCLUSIVE = EPOLLEXCLUSIVE;
 
 int pm_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 

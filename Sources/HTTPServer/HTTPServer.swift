@@ -52,26 +52,23 @@ public final class HTTPServer: Sendable {
         }
         let core = HTTPServerCore(configuration: configuration, responder: responder, logger: logger, tls: tls)
         let loopCount = max(1, configuration.loopCount)
+        let fd = try SocketIO.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog,
+                                     reusePort: false)
+        let port = SocketIO.localPort(fd)
         var loops: [EventLoop] = []
-        var fds: [Int32] = []
-        var port = configuration.port
         do {
-            for _ in 0..<loopCount {
-                let fd = try SocketIO.listen(host: configuration.host, port: port, backlog: configuration.backlog, reusePort: true)
-                fds.append(fd)
-                port = SocketIO.localPort(fd)
-                loops.append(try EventLoop())
-            }
+            for _ in 0..<loopCount { loops.append(try EventLoop()) }
         } catch {
-            fds.forEach(SocketIO.close)
+            SocketIO.close(fd)
             throw error
         }
-        let listeners = zip(fds, loops).map { Listener(fd: $0, loop: $1, core: core) }
+        let holders = ListenerHolders(loopCount)
+        let listeners = loops.map { Listener(fd: fd, loop: $0, core: core, holders: holders) }
         let byLoop = Dictionary(uniqueKeysWithValues: listeners.map { (ObjectIdentifier($0.loop), $0) })
         core.onConnectionClosed = { loop in byLoop[ObjectIdentifier(loop)]?.resumeIfBelowCap() }
         for (index, (loop, listener)) in zip(loops, listeners).enumerated() {
             loop.start(name: "http-loop-\(index)")
-            loop.execute { loop.register(listener.fd, events: PM_EPOLLIN, handler: listener) }
+            loop.execute { loop.register(listener.fd, events: Listener.interest, handler: listener) }
         }
         state.withLock {
             $0.core = core

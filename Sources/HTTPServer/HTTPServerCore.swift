@@ -48,22 +48,29 @@ final class HTTPServerCore: Sendable {
     nonisolated(unsafe) var onConnectionClosed: ((EventLoop) -> Void)?
 }
 
-/// Accepts connections for one loop. Each loop has its own listening socket (SO_REUSEPORT), so
-/// the kernel spreads connections across loops and accepting needs no lock. At the connection
-/// cap the listener leaves epoll (accepting pauses) and comes back once below it.
+/// Accepts connections for one loop. All loops share one listening socket, registered in each
+/// loop's epoll with EPOLLEXCLUSIVE so a new connection wakes one idle loop, not all of them.
+/// (SO_REUSEPORT would need no sharing, but with port 0 Linux may hand two servers the same
+/// port.) At the connection cap the listener leaves epoll (accepting pauses) and comes back
+/// once below it.
 final class Listener: EventHandler, @unchecked Sendable {
     let fd: Int32
     let loop: EventLoop
     let core: HTTPServerCore
+    /// How many loops still hold the shared socket; the last one to let go closes it.
+    let holders: ListenerHolders
     private var paused = false
     private var closed = false
     /// Accepts per wakeup, so one busy listener cannot starve the loop's connections.
     private let acceptBatchMax = 64
+    /// The epoll interest for the shared listening socket.
+    static let interest = PM_EPOLLIN | PM_EPOLLEXCLUSIVE
 
-    init(fd: Int32, loop: EventLoop, core: HTTPServerCore) {
+    init(fd: Int32, loop: EventLoop, core: HTTPServerCore, holders: ListenerHolders) {
         self.fd = fd
         self.loop = loop
         self.core = core
+        self.holders = holders
     }
 
     func handleEvents(_ events: UInt32) {
@@ -103,7 +110,7 @@ final class Listener: EventHandler, @unchecked Sendable {
     func resumeIfBelowCap() {
         guard paused, !closed, core.connectionCount.load(ordering: .relaxed) < core.configuration.connectionCountMax else { return }
         paused = false
-        loop.register(fd, events: PM_EPOLLIN, handler: self)
+        loop.register(fd, events: Listener.interest, handler: self)
     }
 
     private func pause() {
@@ -118,8 +125,14 @@ final class Listener: EventHandler, @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        loop.deregister(fd)
+        if !paused { loop.deregister(fd) }
         loop.forget(fd)
-        SocketIO.close(fd)
+        if holders.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { SocketIO.close(fd) }
     }
+}
+
+/// The count of loops still holding the shared listening socket.
+final class ListenerHolders: Sendable {
+    let count: Atomic<Int>
+    init(_ n: Int) { count = Atomic(n) }
 }

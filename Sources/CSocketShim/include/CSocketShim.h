@@ -20,6 +20,7 @@ extern const uint32_t PM_EPOLLERR;
 extern const uint32_t PM_EPOLLHUP;
 extern const uint32_t PM_EPOLLRDHUP;
 extern const uint32_t PM_EPOLLET;
+extern const uint32_t PM_EPOLLEXCLUSIVE;
 
 /// `epoll_create1(EPOLL_CLOEXEC)`.
 int pm_epoll_create(void);
