@@ -52,6 +52,8 @@ extension HTTPConnection {
     private var hasPendingBigBody: Bool { bigBodyOffset < bigBody.count }
 
     func writeHead(_ response: HTTPResponse, version: HTTPVersion, framing: ResponseEncoder.Framing, keepAlive: Bool) {
+        // The write-stall clock starts when output starts waiting, not at the last response.
+        if !hasPendingOutput { lastWriteProgress = EventLoop.now() }
         if outOffset == out.count { out.removeAll(keepingCapacity: true); outOffset = 0 }
         ResponseEncoder.writeHead(into: &out, status: response.status, headers: response.headers, version: version,
                                   framing: framing, keepAlive: keepAlive, date: loop.date.bytes())

@@ -12,9 +12,9 @@ import Testing
         try await withTestServer { server, port in
             var sockets: [RawSocket] = []
             for _ in 0..<1000 { sockets.append(try RawSocket(port: port, timeoutSeconds: 10)) }
-            for (i, s) in sockets.enumerated() { try s.send("GET /v1/jobs/\(i) HTTP/1.1\r\nHost: x\r\n\r\n") }
+            for (i, s) in sockets.enumerated() { try await s.send("GET /v1/jobs/\(i) HTTP/1.1\r\nHost: x\r\n\r\n") }
             var served = 0
-            for (i, s) in sockets.enumerated() where try s.readResponse().bodyText == "job \(i)" { served += 1 }
+            for (i, s) in sockets.enumerated() { if try await s.readResponse().bodyText == "job \(i)" { served += 1 } }
             #expect(served == 1000)
             #expect(server.connectionCount == 1000)
         }
@@ -24,12 +24,12 @@ import Testing
         try await withTestServer { server, port in
             for _ in 0..<20 {
                 let s = try RawSocket(port: port)
-                try s.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial")
+                try await s.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\npartial")
             }
             try await waitUntil { server.connectionCount == 0 }
             let s = try RawSocket(port: port)
-            try s.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try s.readResponse().status == 200)
+            try await s.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await s.readResponse().status == 200)
         }
     }
 
@@ -44,14 +44,14 @@ import Testing
         }) { server, port in
             for path in ["/big", "/stream", "/big", "/stream"] {
                 let s = try RawSocket(port: port)
-                try s.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+                try await s.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
                 var buffer = [UInt8](repeating: 0, count: 1000)
                 _ = recv(s.fd, &buffer, 1000, 0)  // take a little, then vanish with unread data (RST)
             }
             try await waitUntil { server.connectionCount == 0 }
             let s = try RawSocket(port: port)
-            try s.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try s.readResponse().status == 200)
+            try await s.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await s.readResponse().status == 200)
         }
     }
 }

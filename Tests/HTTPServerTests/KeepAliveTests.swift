@@ -6,8 +6,8 @@ import Testing
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)
             for _ in 0..<5 {
-                try socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-                let response = try socket.readResponse()
+                try await socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try await socket.readResponse()
                 #expect(response.status == 200)
                 #expect(response.bodyText == #"{"status":"ok"}"#)
                 #expect(response.headers["Date"] != nil)

@@ -74,9 +74,9 @@ struct SplitMix64: RandomNumberGenerator {
             for i in 0..<300 {
                 let input = Self.mutate(Array(Self.seeds[i % Self.seeds.count].utf8), using: &rng)
                 let socket = try RawSocket(port: port, timeoutSeconds: 5)
-                try? socket.send(input)
+                try? await socket.send(input)
                 shutdown(socket.fd, Int32(SHUT_WR))  // EOF: an incomplete request must end in a close
-                let reply = socket.readToEnd()
+                let reply = await socket.readToEnd()
                 let text = String(decoding: reply.prefix(12), as: UTF8.self)
                 let ok = reply.isEmpty || text.hasPrefix("HTTP/1.1 ") || text.hasPrefix("HTTP/1.0 ")
                 #expect(ok, "seed \(seed) input \(i): \(String(decoding: input, as: UTF8.self).debugDescription) -> \(text)")

@@ -7,22 +7,22 @@ import Testing
     @Test func pipelinedRequests_AreAnsweredInOrder() async throws {  // RFC 9112 §9.3.2
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("GET /v1/jobs/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /slow?ms=50 HTTP/1.1\r\nHost: x\r\n\r\n"
+            try await socket.send("GET /v1/jobs/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /slow?ms=50 HTTP/1.1\r\nHost: x\r\n\r\n"
                             + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /v1/jobs/4 HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try socket.readResponse().bodyText == "job 1")
-            #expect(try socket.readResponse().bodyText == "slow done")
-            #expect(try socket.readResponse().bodyText == "abc")
-            #expect(try socket.readResponse().bodyText == "job 4")
+            #expect(try await socket.readResponse().bodyText == "job 1")
+            #expect(try await socket.readResponse().bodyText == "slow done")
+            #expect(try await socket.readResponse().bodyText == "abc")
+            #expect(try await socket.readResponse().bodyText == "job 4")
         }
     }
 
     @Test func chunkedUpload_IsReassembled() async throws {  // RFC 9112 §7.1
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-            try socket.send("4\r\nWiki\r\n")
-            try socket.send("5;note=x\r\npedia\r\n0\r\n\r\n")
-            let response = try socket.readResponse()
+            try await socket.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            try await socket.send("4\r\nWiki\r\n")
+            try await socket.send("5;note=x\r\npedia\r\n0\r\n\r\n")
+            let response = try await socket.readResponse()
             #expect(response.status == 200)
             #expect(response.bodyText == "Wikipedia")
         }
@@ -32,9 +32,9 @@ import Testing
         try await withTestServer { _, port in
             let body = patternedBytes(count: 10 << 20)
             let socket = try RawSocket(port: port, timeoutSeconds: 20)
-            try socket.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
-            try socket.send(body)
-            let response = try socket.readResponse()
+            try await socket.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+            try await socket.send(body)
+            let response = try await socket.readResponse()
             #expect(response.status == 200)
             #expect(response.body == body)
         }
@@ -44,10 +44,10 @@ import Testing
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)
             for byte in Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello".utf8) {
-                try socket.send([byte])
-                usleep(200)
+                try await socket.send([byte])
+                try await Task.sleep(for: .microseconds(200))
             }
-            #expect(try socket.readResponse().bodyText == "hello")
+            #expect(try await socket.readResponse().bodyText == "hello")
         }
     }
 
@@ -56,34 +56,34 @@ import Testing
             router.post("/small", bodyBytesMax: 16) { request, _ in .text("got \(request.body.count)") }
         }) { _, port in
             let atLimit = try RawSocket(port: port)
-            try atLimit.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n0123456789abcdef")
-            #expect(try atLimit.readResponse().bodyText == "got 16")
+            try await atLimit.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 16\r\n\r\n0123456789abcdef")
+            #expect(try await atLimit.readResponse().bodyText == "got 16")
             let past = try RawSocket(port: port)
-            try past.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n0123456789abcdefg")
-            let response = try past.readResponse()
+            try await past.send("POST /small HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n0123456789abcdefg")
+            let response = try await past.readResponse()
             #expect(response.status == 413)
             #expect(response.headers["Content-Type"] == "application/problem+json")
             #expect(response.headers["Connection"] == "close")
-            #expect(past.isClosedByPeer())
+            #expect(await past.isClosedByPeer())
         }
     }
 
     @Test func expectContinue_GetsInterim100ThenResponse() async throws {  // RFC 9110 §10.1.1
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
-            let interim = try socket.readResponse()
+            try await socket.send("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+            let interim = try await socket.readResponse()
             #expect(interim.status == 100)
-            try socket.send("ping")
-            #expect(try socket.readResponse().bodyText == "ping")
+            try await socket.send("ping")
+            #expect(try await socket.readResponse().bodyText == "ping")
         }
     }
 
     @Test func http10Client_GetsResponseAndClose() async throws {  // RFC 9112 §9.3
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("GET /v1/jobs/7 HTTP/1.0\r\n\r\n")
-            let all = String(decoding: socket.readToEnd(), as: UTF8.self)
+            try await socket.send("GET /v1/jobs/7 HTTP/1.0\r\n\r\n")
+            let all = String(decoding: await socket.readToEnd(), as: UTF8.self)
             #expect(all.hasPrefix("HTTP/1.0 200 OK\r\n"))
             #expect(all.contains("Connection: close\r\n"))
             #expect(all.hasSuffix("job 7"))
@@ -93,8 +93,8 @@ import Testing
     @Test func head_HasLengthButNoBody() async throws {  // RFC 9110 §9.3.2
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("HEAD /v1/jobs/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let all = String(decoding: socket.readToEnd(), as: UTF8.self)
+            try await socket.send("HEAD /v1/jobs/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let all = String(decoding: await socket.readToEnd(), as: UTF8.self)
             #expect(all.hasPrefix("HTTP/1.1 200 OK\r\n"))
             #expect(all.contains("Content-Length: 5\r\n"))
             #expect(all.hasSuffix("\r\n\r\n"))

@@ -4,7 +4,7 @@ import Glibc
 
 /// A blocking TCP client for tests: sends literal bytes and reads what comes back, with a
 /// receive timeout so a test fails instead of hanging.
-final class RawSocket {
+final class RawSocket: @unchecked Sendable {
     let fd: Int32
 
     init(port: Int, timeoutSeconds: Int = 5) throws {
@@ -25,9 +25,24 @@ final class RawSocket {
 
     deinit { close(fd) }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    // The public operations run their blocking system calls on a Dispatch thread, never on the
+    // Swift concurrency pool: with two cores that pool has two threads, and a test blocked in
+    // recv there would stall every other test's awaits (and the server's shutdown).
+    func send(_ text: String) async throws { try await send(Array(text.utf8)) }
+    func send(_ bytes: [UInt8]) async throws { try await offPool { try self.sendNow(bytes) } }
+    func readToEnd() async -> [UInt8] { await offPool { self.readToEndNow() } }
+    func readResponse() async throws -> ParsedResponse { try await offPool { try self.readResponseNow() } }
+    func isClosedByPeer() async -> Bool { await offPool { self.isClosedByPeerNow() } }
 
-    func send(_ bytes: [UInt8]) throws {
+    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try body() }) } }
+    }
+
+    private func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in DispatchQueue.global().async { c.resume(returning: body()) } }
+    }
+
+    func sendNow(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -37,19 +52,19 @@ final class RawSocket {
     }
 
     /// Reads until the peer closes or the timeout passes; returns what arrived.
-    func readToEnd() -> [UInt8] {
+    func readToEndNow() -> [UInt8] {
         var all: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
-            all.append(contentsOf: buffer[0..<n])
+            buffer.withUnsafeBufferPointer { all.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<n])) }
         }
         return all
     }
 
     /// Reads one complete response (Content-Length or chunked framing).
-    func readResponse() throws -> ParsedResponse {
+    func readResponseNow() throws -> ParsedResponse {
         var all: [UInt8] = pending
         pending = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -65,7 +80,7 @@ final class RawSocket {
     }
 
     /// Whether the server closed the connection (read returns 0, or reset) within the timeout.
-    func isClosedByPeer() -> Bool {
+    func isClosedByPeerNow() -> Bool {
         var byte: UInt8 = 0
         let n = recv(fd, &byte, 1, 0)
         return n == 0 || (n < 0 && errno == ECONNRESET)

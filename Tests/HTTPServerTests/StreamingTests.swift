@@ -23,21 +23,21 @@ import Testing
     @Test func serverSentEvents_ArriveChunkedThenKeepAliveContinues() async throws {
         try await withTestServer(routes: routes) { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = try socket.readResponse()
+            try await socket.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try await socket.readResponse()
             #expect(response.headers["Content-Type"] == "text/event-stream")
             #expect(response.headers["Transfer-Encoding"] == "chunked")
             #expect(response.bodyText == "event: tick\nid: 1\ndata: tick 1\n\nevent: tick\nid: 2\ndata: tick 2\n\nevent: tick\nid: 3\ndata: tick 3\n\n")
-            try socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try socket.readResponse().status == 200)
+            try await socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await socket.readResponse().status == 200)
         }
     }
 
     @Test func chunkedStream_ToHTTP10_IsCloseDelimited() async throws {
         try await withTestServer(routes: routes) { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("GET /chunks HTTP/1.0\r\n\r\n")
-            let all = String(decoding: socket.readToEnd(), as: UTF8.self)
+            try await socket.send("GET /chunks HTTP/1.0\r\n\r\n")
+            let all = String(decoding: await socket.readToEnd(), as: UTF8.self)
             #expect(!all.contains("chunked"))
             #expect(all.hasSuffix("\r\n\r\nalpha,beta,gamma"))
         }
@@ -54,10 +54,30 @@ import Testing
             }
         }) { _, port in
             let socket = try RawSocket(port: port)
-            try socket.send("GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await socket.send("GET /flood HTTP/1.1\r\nHost: x\r\n\r\n")
             try await Task.sleep(for: .milliseconds(300))
             // Kernel socket buffers hold a few MiB at most; the rest must not have been produced.
             #expect(produced.value < 16 << 20)
+        }
+    }
+}
+
+extension StreamingTests {
+    @Test func readerThatNeverReads_IsCutAfterWriteTimeout() async throws {
+        // Loopback buffers can hold tens of MiB, so the body is a stream that would go on for
+        // 1 GiB; once the buffers are full no byte moves, and the write timeout must cut it.
+        let produced = ProducedCounter()
+        try await withTestServer({ $0.writeTimeoutSeconds = 0.3 }, routes: { router in
+            router.get("/endless") { _, _ in
+                HTTPResponse(stream: { writer in
+                    for _ in 0..<(16 * 1024) { try await writer.write([UInt8](repeating: 72, count: 64 * 1024)); produced.add(64 * 1024) }
+                })
+            }
+        }) { server, port in
+            let socket = try RawSocket(port: port)
+            try await socket.send("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await waitUntil(seconds: 10) { server.connectionCount == 0 }
+            #expect(produced.value < 1 << 30)
         }
     }
 }

@@ -61,8 +61,8 @@ func makeSelfSignedCertificate() throws -> (cert: String, key: String) {
         let (cert, key) = try makeSelfSignedCertificate()
         try await withTestServer({ $0.tlsCertificatePath = cert; $0.tlsPrivateKeyPath = key }) { server, port in
             let socket = try RawSocket(port: port)
-            try socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = socket.readToEnd()
+            try await socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = await socket.readToEnd()
             try await waitUntil { server.connectionCount == 0 }
         }
     }
@@ -76,24 +76,24 @@ func makeSelfSignedCertificate() throws -> (cert: String, key: String) {
             }
         }) { server, port in
             let slow = try RawSocket(port: port)
-            try slow.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await slow.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n")
             let idle = try RawSocket(port: port)
-            try idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = try idle.readResponse()
+            try await idle.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try await idle.readResponse()
             try await waitUntil { gate.entered }
             let shutdown = Task { await server.shutdown() }
             // The idle keep-alive connection is closed at once; the in-flight one is waited for.
-            #expect(idle.isClosedByPeer())
+            #expect(await idle.isClosedByPeer())
             try await Task.sleep(for: .milliseconds(100))
             #expect(server.connectionCount == 1)
             // New connections are refused once shutdown has begun.
             #expect(throws: (any Error).self) { _ = try RawSocket(port: port) }
             gate.open()
             await shutdown.value
-            let response = try slow.readResponse()
+            let response = try await slow.readResponse()
             #expect(response.bodyText == "gated done")
             #expect(response.headers["Connection"] == "close")
-            #expect(slow.isClosedByPeer())
+            #expect(await slow.isClosedByPeer())
         }
     }
 
@@ -106,12 +106,12 @@ func makeSelfSignedCertificate() throws -> (cert: String, key: String) {
             }
         }) { server, port in
             let slow = try RawSocket(port: port)
-            try slow.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await slow.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n")
             try await waitUntil { gate.entered }
             let started = Date()
             await server.shutdown()
             #expect(Date().timeIntervalSince(started) < 2)
-            #expect(slow.isClosedByPeer())
+            #expect(await slow.isClosedByPeer())
             gate.open()
         }
     }
