@@ -20,6 +20,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     /// The socket has unread data (edge-triggered epoll tells us once).
     private var readable = true
+    /// The peer's FIN was reported; from then on reads go on until EOF is seen.
+    private var peerHalfClosed = false
     private var driving = false
     private var driveAgain = false
     /// The response in flight has queued all its bytes; once they are flushed it is complete.
@@ -48,6 +50,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     func handleEvents(_ events: UInt32) {
         if events & (PM_EPOLLIN | PM_EPOLLHUP | PM_EPOLLERR | PM_EPOLLRDHUP) != 0 { readable = true }
+        if events & (PM_EPOLLRDHUP | PM_EPOLLHUP) != 0 { peerHalfClosed = true }
         if events & PM_EPOLLOUT != 0 || transportIsTLS { flush() }
         if !isClosed { drive() }
     }
@@ -99,9 +102,15 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     }
 
     private func readOnce() {
+        var drained = false
         let result = machine.parser.buffer.write(minimum: 16 * 1024) { raw -> Int in
             switch transport.read(into: raw) {
-            case .bytes(let n): return n
+            case .bytes(let n):
+                // A short read on a plain socket emptied the kernel buffer: the next arrival is a
+                // new edge, so the EAGAIN read can be skipped. Not with TLS (one record per read),
+                // nor after a FIN, whose edge may already have been consumed with this data.
+                if n < raw.count, case .plain = transport, !peerHalfClosed { drained = true }
+                return n
             case .wouldBlock: return -1
             case .eof: return -2
             case .failed: return -3
@@ -111,6 +120,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         switch result {
         case let n where n > 0:
             machine.bytesReceived(now: now)
+            if drained { readable = false }
             driveAgain = true
         case -1:
             readable = false
