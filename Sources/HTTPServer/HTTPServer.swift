@@ -62,8 +62,8 @@ public final class HTTPServer: Sendable {
             SocketIO.close(fd)
             throw error
         }
-        let holders = ListenerHolders(loopCount)
-        let listeners = loops.map { Listener(fd: fd, loop: $0, core: core, holders: holders) }
+        let shared = ListenerShared(holders: loopCount)
+        let listeners = loops.map { Listener(fd: fd, loop: $0, loops: loops, core: core, shared: shared) }
         let byLoop = Dictionary(uniqueKeysWithValues: listeners.map { (ObjectIdentifier($0.loop), $0) })
         core.onConnectionClosed = { loop in byLoop[ObjectIdentifier(loop)]?.resumeIfBelowCap() }
         for (index, (loop, listener)) in zip(loops, listeners).enumerated() {

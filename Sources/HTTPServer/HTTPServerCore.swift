@@ -57,8 +57,10 @@ final class Listener: EventHandler, @unchecked Sendable {
     let fd: Int32
     let loop: EventLoop
     let core: HTTPServerCore
-    /// How many loops still hold the shared socket; the last one to let go closes it.
-    let holders: ListenerHolders
+    /// What the loops' listeners share: the socket's holder count and the round-robin cursor.
+    let shared: ListenerShared
+    /// Every loop of the server; accepted connections are dealt to them in turn.
+    let loops: [EventLoop]
     private var paused = false
     private var closed = false
     /// Accepts per wakeup, so one busy listener cannot starve the loop's connections.
@@ -66,11 +68,12 @@ final class Listener: EventHandler, @unchecked Sendable {
     /// The epoll interest for the shared listening socket.
     static let interest = PM_EPOLLIN | PM_EPOLLEXCLUSIVE
 
-    init(fd: Int32, loop: EventLoop, core: HTTPServerCore, holders: ListenerHolders) {
+    init(fd: Int32, loop: EventLoop, loops: [EventLoop], core: HTTPServerCore, shared: ListenerShared) {
         self.fd = fd
         self.loop = loop
+        self.loops = loops
         self.core = core
-        self.holders = holders
+        self.shared = shared
     }
 
     func handleEvents(_ events: UInt32) {
@@ -92,9 +95,16 @@ final class Listener: EventHandler, @unchecked Sendable {
                     }
                     session = s
                 }
-                let connection = HTTPConnection(fd: connectionFD, loop: loop, server: core, tls: session)
-                loop.register(connectionFD, events: PM_EPOLLIN | PM_EPOLLOUT | PM_EPOLLRDHUP | PM_EPOLLET, handler: connection)
-                connection.drive()
+                // Whichever loop accepts, connections are dealt round-robin, so the load is spread
+                // evenly even when one loop wins every wakeup.
+                let turn = shared.next.add(1, ordering: .relaxed).oldValue
+                let target = loops[turn % loops.count]
+                let connection = HTTPConnection(fd: connectionFD, loop: target, server: core, tls: session)
+                if target === loop {
+                    Self.adopt(connection, fd: connectionFD, on: loop, core: core)
+                } else {
+                    target.execute { Self.adopt(connection, fd: connectionFD, on: target, core: self.core) }
+                }
             case .wouldBlock:
                 return
             case .eof, .failed(_):
@@ -105,6 +115,14 @@ final class Listener: EventHandler, @unchecked Sendable {
     }
 
     func tick(now: UInt64) { resumeIfBelowCap() }
+
+    /// Registers a new connection with its loop (on that loop's thread) and starts it.
+    private static func adopt(_ connection: HTTPConnection, fd: Int32, on loop: EventLoop, core: HTTPServerCore) {
+        loop.register(fd, events: PM_EPOLLIN | PM_EPOLLOUT | PM_EPOLLRDHUP | PM_EPOLLET, handler: connection)
+        // A connection dealt to this loop while shutdown was sweeping it must drain too.
+        if core.draining.load(ordering: .relaxed) { connection.beginDrain() }
+        if !connection.isClosed { connection.drive() }
+    }
 
     /// Re-registers a paused listener when there is room again.
     func resumeIfBelowCap() {
@@ -127,12 +145,15 @@ final class Listener: EventHandler, @unchecked Sendable {
         closed = true
         if !paused { loop.deregister(fd) }
         loop.forget(fd)
-        if holders.count.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { SocketIO.close(fd) }
+        if shared.holders.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { SocketIO.close(fd) }
     }
 }
 
-/// The count of loops still holding the shared listening socket.
-final class ListenerHolders: Sendable {
-    let count: Atomic<Int>
-    init(_ n: Int) { count = Atomic(n) }
+/// State the listeners of one server share.
+final class ListenerShared: Sendable {
+    /// Loops still holding the listening socket; the last to let go closes it.
+    let holders: Atomic<Int>
+    /// The round-robin cursor for dealing connections to loops.
+    let next = Atomic<Int>(0)
+    init(holders: Int) { self.holders = Atomic(holders) }
 }
