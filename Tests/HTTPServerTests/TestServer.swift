@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+@testable import HTTPServer
+
+/// Starts a real server on 127.0.0.1 with an ephemeral port and the routes tests use.
+func withTestServer(_ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+                    routes: (Router) -> Void = { _ in },
+                    _ body: (HTTPServer, Int) async throws -> Void) async throws {
+    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+    configuration.loopCount = 2
+    configure(&configuration)
+    let router = Router()
+    router.get("/health") { _, _ in try .json(["status": "ok"]) }
+    router.post("/echo", bodyBytesMax: 16 << 20) { request, _ in
+        HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: request.body)
+    }
+    router.get("/v1/jobs/{id}") { request, _ in .text("job \(request.pathParameters["id"] ?? "?")") }
+    router.get("/slow") { request, _ in
+        let ms = Int(request.query("ms") ?? "200") ?? 200
+        try await Task.sleep(for: .milliseconds(ms))
+        return .text("slow done")
+    }
+    routes(router)
+    var logger = Logger(label: "test.http")
+    logger.logLevel = .critical
+    let responder = MiddlewareChain([RequestIDMiddleware(), ErrorMiddleware()], responder: router)
+    let server = HTTPServer(configuration: configuration, responder: responder, logger: logger)
+    try server.start()
+    do {
+        try await body(server, server.localPort)
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+    await server.shutdown()
+}
