@@ -40,8 +40,12 @@ let package = Package(
             "Postgres", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "API", dependencies: [
+            "Market", "HTTPServer",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "ProofMarketCLI", dependencies: [
-            "Postgres", "Market", "HTTPServer", "ZKProof", "Inference",
+            "Postgres", "Market", "API", "HTTPServer", "ZKProof", "Inference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -49,6 +53,7 @@ let package = Package(
         // Tests: one target per source target; shared fixtures live in TestSupport.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "APITests", dependencies: ["API", "Market", "HTTPServer", "TestSupport", "Postgres"]),
         .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport", "Postgres", "COpenSSL"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPServer
+import Market
+import Synchronization
+
+/// Counts requests and latencies per route for `/metrics`, as middleware.
+public final class APIMetrics: Middleware, Sendable {
+    private struct Line { var count = 0; var errors = 0; var secondsTotal = 0.0 }
+    private let lines = Mutex<[String: Line]>([:])
+
+    /// Creates empty counters.
+    public init() {}
+
+    /// Times one request.
+    public func handle(_ request: HTTPRequest, context: RequestContext,
+                       next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse) async throws -> HTTPResponse {
+        let started = ContinuousClock.now
+        // Label by method and path shape (ids replaced), so the series stay few.
+        let shape = request.path.split(separator: "/").map { UUID(uuidString: String($0)) == nil && $0.count < 40 ? String($0) : "{id}" }
+        let key = "\(request.method) /\(shape.joined(separator: "/"))"
+        func record(_ failed: Bool) {
+            let seconds = Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6
+            lines.withLock { l in
+                l[key, default: Line()].count += 1
+                l[key, default: Line()].secondsTotal += seconds
+                if failed { l[key, default: Line()].errors += 1 }
+            }
+        }
+        do {
+            let response = try await next(request, context)
+            record(response.status.code >= 500)
+            return response
+        } catch {
+            record(true)
+            throw error
+        }
+    }
+
+    /// Prometheus text lines.
+    func render() -> String {
+        let snapshot = lines.withLock { $0 }
+        var out = "# TYPE proofmarket_http_requests_total counter\n"
+        for (key, line) in snapshot.sorted(by: { $0.key < $1.key }) {
+            out += "proofmarket_http_requests_total{route=\"\(key)\"} \(line.count)\n"
+        }
+        out += "# TYPE proofmarket_http_request_seconds_sum counter\n"
+        for (key, line) in snapshot.sorted(by: { $0.key < $1.key }) {
+            out += "proofmarket_http_request_seconds_sum{route=\"\(key)\"} \(line.secondsTotal)\n"
+        }
+        return out
+    }
+}
+
+extension MarketAPI {
+    /// `/health`, `/metrics`, `/openapi.yaml`.
+    func addHealthRoutes(_ router: Router) {
+        router.get("/health") { _, _ in
+            struct Health: Encodable { let status: String; let database: String }
+            do {
+                try await market.pool.query("SELECT 1")
+                return try .json(Health(status: "ok", database: "ok"))
+            } catch {
+                return try .json(Health(status: "degraded", database: "unreachable"), status: .serviceUnavailable)
+            }
+        }
+        router.get("/metrics") { _, _ in
+            var text = metrics.render()
+            let admin = MarketPrincipal(keyID: UUID(), accountID: UUID(), role: .admin)
+            let stats = try await market.stats(by: admin)
+            text += "# TYPE proofmarket_jobs gauge\n"
+            for (status, count) in stats.jobsByStatus.sorted(by: { $0.key < $1.key }) {
+                text += "proofmarket_jobs{status=\"\(status)\"} \(count)\n"
+            }
+            let rejected = stats.workers.reduce(Int64(0)) { $0 + $1.rejected }
+            text += "# TYPE proofmarket_proofs_rejected_total counter\nproofmarket_proofs_rejected_total \(rejected)\n"
+            text += "# TYPE proofmarket_proofs_verified_total counter\nproofmarket_proofs_verified_total \(stats.jobsByStatus["fulfilled"] ?? 0)\n"
+            text += "# TYPE proofmarket_long_poll_waiters gauge\nproofmarket_long_poll_waiters \(watcher.waiting)\n"
+            var response = HTTPResponse.text(text)
+            response.headers.remove("Content-Type")
+            response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            return response
+        }
+        router.get("/openapi.yaml") { _, _ in
+            guard let text = OpenAPIDocument.text else { throw HTTPError.notFound("openapi.yaml is not installed beside the program") }
+            var response = HTTPResponse.text(text)
+            response.headers.remove("Content-Type")
+            response.headers.add("Content-Type", "application/yaml")
+            return response
+        }
+    }
+}
+
+/// The contract, read from `openapi/openapi.yaml` beside the working folder or the program.
+public enum OpenAPIDocument {
+    /// The document's text, or nil if not found.
+    public static let text: String? = {
+        let candidates: [String?] = [
+            ProcessInfo.processInfo.environment["PROOFMARKET_OPENAPI"],
+            FileManager.default.currentDirectoryPath + "/openapi/openapi.yaml",
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("openapi/openapi.yaml").path,
+        ]
+        for case let path? in candidates { if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text } }
+        return nil
+    }()
+}

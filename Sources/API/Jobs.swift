@@ -1,0 +1,139 @@
+import Foundation
+import HTTPServer
+import Market
+
+extension MarketAPI {
+    /// Client routes: post, read, list, cancel, receipt, events; and the worker's lock, bids,
+    /// input, proof and release on a job.
+    func addJobRoutes(_ router: Router) {
+        router.post("/v1/jobs", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
+            let p = try await principal(request)
+            let body = try body(request, as: CreateJobBody.self)
+            let job = try await market.createJob(by: p, try body.request(), idempotencyKey: idempotencyKey(request))
+            return try .json(JobView(job, now: market.clock.now()), status: .created)
+        }
+        router.get("/v1/jobs") { request, _ in
+            let p = try await principal(request)
+            var status: JobStatus?
+            if let text = request.query("status") {
+                guard let s = JobStatus(rawValue: text) else {
+                    throw MarketError(.invalidRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                status = s
+            }
+            var cursor: JobCursor?
+            if let token = request.query("cursor") {
+                guard let c = JobCursor(token: token) else { throw MarketError(.invalidRequest, "cursor is malformed") }
+                cursor = c
+            }
+            let page = try await market.jobs(by: p, status: status, after: cursor, limit: try limit(request, default: 50))
+            let now = market.clock.now()
+            struct Page: Encodable { let jobs: [JobView]; let nextCursor: String? }
+            return try .json(Page(jobs: page.jobs.map { JobView($0, now: now) }, nextCursor: page.nextCursor?.token))
+        }
+        router.get("/v1/jobs/{id}") { request, _ in
+            let p = try await principal(request)
+            let id = try uuid(request, "id", unknown: .unknownJob)
+            let wait = try waitSeconds(request)
+            var job = try await market.job(id, by: p)
+            if wait > 0 {
+                let seen = request.query("status").flatMap(JobStatus.init(rawValue:)) ?? job.status
+                job = try await market.waitForChange(id, from: seen, timeoutSeconds: wait, by: p, watcher: watcher)
+            }
+            let events = try await market.events(of: id, by: p)
+            return try .json(JobView(job, now: market.clock.now(), events: events))
+        }
+        router.delete("/v1/jobs/{id}") { request, _ in
+            let p = try await principal(request)
+            let job = try await market.cancel(try uuid(request, "id", unknown: .unknownJob), by: p)
+            return try .json(JobView(job, now: market.clock.now()))
+        }
+        router.get("/v1/jobs/{id}/receipt") { request, _ in
+            let p = try await principal(request)
+            return try .json(try await market.receipt(of: try uuid(request, "id", unknown: .unknownJob), by: p))
+        }
+        router.get("/v1/jobs/{id}/events") { request, _ in
+            let p = try await principal(request)
+            let id = try uuid(request, "id", unknown: .unknownJob)
+            let first = try await market.events(of: id, by: p)
+            let market = self.market, watcher = self.watcher
+            return .eventStream { writer in
+                var last = first.last?.id ?? 0
+                for event in first { try await writer.writeEvent(data: try eventJSON(event), event: event.kind, id: "\(event.id)") }
+                // Stream until the job is final (bounded by the watcher's longest wait per round).
+                while true {
+                    let job = try await market.job(id, by: p)
+                    if job.status.isFinal { return }
+                    _ = try await market.waitForChange(id, from: job.status, timeoutSeconds: JobWatcher.waitSecondsMax, by: p, watcher: watcher)
+                    for event in try await market.events(of: id, by: p) where event.id > last {
+                        try await writer.writeEvent(data: try eventJSON(event), event: event.kind, id: "\(event.id)")
+                        last = event.id
+                    }
+                }
+            }
+        }
+        router.get("/v1/coordinator") { _, _ in
+            struct Coordinator: Encodable { let publicKey: String; let algorithm = "ed25519" }
+            let key = try await market.coordinatorKey()
+            return try .json(Coordinator(publicKey: key.publicKey.map { String(format: "%02x", $0) }.joined()))
+        }
+
+        // Worker actions on one job.
+        router.post("/v1/jobs/{id}/lock", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
+            let p = try await principal(request)
+            let body = try body(request, as: WorkerBody.self)
+            let grant = try await market.lock(try uuid(request, "id", unknown: .unknownJob), by: p, worker: body.workerId)
+            return try .json(LockView(grant), status: .created)
+        }
+        router.post("/v1/jobs/{id}/bids", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
+            let p = try await principal(request)
+            let body = try body(request, as: BidBody.self)
+            let bid = try await market.bid(try uuid(request, "id", unknown: .unknownJob), price: body.price, by: p, worker: body.workerId)
+            struct BidView: Encodable { let id: Int64; let jobId: UUID; let workerId: UUID; let price: Int64; let round: Int }
+            return try .json(BidView(id: bid.id, jobId: bid.jobID, workerId: bid.workerID, price: bid.price, round: bid.attempt), status: .created)
+        }
+        router.get("/v1/jobs/{id}/input") { request, _ in
+            let p = try await principal(request)
+            guard let text = request.query("worker_id"), let worker = UUID(uuidString: text) else {
+                throw MarketError(.invalidRequest, "worker_id is required")
+            }
+            return try .json(TensorBody(try await market.input(of: try uuid(request, "id", unknown: .unknownJob), by: p, worker: worker)))
+        }
+        router.post("/v1/jobs/{id}/proof", bodyBytesMax: limits.proofBodyBytesMax) { request, _ in
+            let p = try await principal(request)
+            let body = try body(request, as: ProofBody.self)
+            guard let proof = Data(base64Encoded: body.proof) else {
+                throw MarketError(.invalidRequest, "proof must be base64")
+            }
+            let s = try await market.submitProof(try uuid(request, "id", unknown: .unknownJob), proof: Array(proof),
+                                                 proveMilliseconds: body.proveMs, by: p, worker: body.workerId)
+            struct SettlementView: Encodable {
+                let jobId: UUID; let workerId: UUID; let price: Int64; let fee: Int64; let workerPayment: Int64
+                let clientRefund: Int64; let stakeReleased: Int64; let output: OutputView
+            }
+            return try .json(SettlementView(jobId: s.jobID, workerId: s.workerID, price: s.price, fee: s.fee,
+                                            workerPayment: s.workerPayment, clientRefund: s.clientRefund,
+                                            stakeReleased: s.stakeReleased, output: OutputView(s.output)))
+        }
+        router.post("/v1/jobs/{id}/release", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
+            let p = try await principal(request)
+            let body = try body(request, as: WorkerBody.self)
+            let job = try await market.release(try uuid(request, "id", unknown: .unknownJob), by: p, worker: body.workerId)
+            return try .json(JobView(job, now: market.clock.now()))
+        }
+    }
+}
+
+/// A lock on the wire.
+struct LockView: Encodable, Sendable {
+    var jobId: UUID; var workerId: UUID; var attempt: Int; var price: Int64; var stake: Int64
+    var expiresAt: Date; var nonce: String; var modelId: String; var input: TensorBody
+    init(_ g: LockGrant) {
+        jobId = g.jobID; workerId = g.workerID; attempt = g.attempt; price = g.price; stake = g.stake
+        expiresAt = g.expiresAt; nonce = g.nonce; modelId = g.modelID; input = TensorBody(g.input)
+    }
+}
+
+private func eventJSON(_ event: JobEvent) throws -> String {
+    String(decoding: try JSONCoding.encoder.encode(EventView(event)), as: UTF8.self)
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HTTPServer
+import Logging
+import Market
+
+/// The REST API (openapi/openapi.yaml is its contract) over a `Market`.
+///
+/// Each resource has its own file (`Jobs`, `Workers`, `Admin`, `Models`, `Health`) that adds
+/// its routes; handlers authenticate, decode, call one `Market` operation and encode. Every
+/// rule lives in `Market`; this layer only maps it to HTTP.
+public struct MarketAPI: Sendable {
+    /// The market served.
+    public let market: Market
+    /// Wakes long-polls.
+    public let watcher: JobWatcher
+    /// Imports uploaded ONNX models; nil where the inference layer is not linked.
+    public let importer: (any ModelImporter)?
+    /// Request and response counters for `/metrics`.
+    public let metrics: APIMetrics
+
+    /// The body limits, in bytes.
+    public struct Limits: Sendable {
+        /// A model upload.
+        public var modelBytesMax = 64 << 20
+        /// A proof submission (base64 inflates by a third).
+        public var proofBodyBytesMax = 48 << 20
+        /// Any other JSON body.
+        public var jsonBodyBytesMax = 4 << 20
+        /// Defaults.
+        public init() {}
+    }
+    /// The body limits.
+    public let limits: Limits
+
+    /// Makes the API.
+    public init(market: Market, watcher: JobWatcher, importer: (any ModelImporter)? = nil, limits: Limits = Limits()) {
+        self.market = market
+        self.watcher = watcher
+        self.importer = importer
+        self.limits = limits
+        self.metrics = APIMetrics()
+    }
+
+    /// The router with every route.
+    public func router() -> Router {
+        let router = Router()
+        addHealthRoutes(router)
+        addModelRoutes(router)
+        addJobRoutes(router)
+        addWorkerRoutes(router)
+        addAdminRoutes(router)
+        return router
+    }
+
+    /// The full responder: request ids, access log, metrics, problem+json errors, then the router.
+    public func responder() -> any Responder {
+        MiddlewareChain([RequestIDMiddleware(), AccessLogMiddleware(), metrics, ErrorMiddleware(), MarketErrorMiddleware()],
+                        responder: router())
+    }
+
+    // MARK: helpers shared by the resource files
+
+    /// The caller, from `Authorization: Bearer <key>` or `x-api-key: <key>`.
+    func principal(_ request: HTTPRequest) async throws -> MarketPrincipal {
+        var key = request.headers["x-api-key"]
+        if let authorization = request.headers["authorization"] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { key = String(parts[1]).trimmingCharacters(in: .whitespaces) }
+        }
+        guard let key, !key.isEmpty else {
+            throw MarketError(.unauthenticated, "send an API key as 'Authorization: Bearer <key>' or 'x-api-key: <key>'")
+        }
+        return try await market.authenticate(key: key)
+    }
+
+    /// A path parameter that must be a UUID; anything else is an unknown id (404).
+    func uuid(_ request: HTTPRequest, _ name: String, unknown: MarketError.Code) throws -> UUID {
+        guard let text = request.pathParameters[name], let id = UUID(uuidString: text) else {
+            throw MarketError(unknown, "no such id: \(request.pathParameters[name] ?? "")")
+        }
+        return id
+    }
+
+    /// The JSON body as `T` (400 `invalid_json` if it is not).
+    func body<T: Decodable>(_ request: HTTPRequest, as type: T.Type) throws -> T {
+        try JSONCoding.decode(type, from: request.body)
+    }
+
+    /// The `Idempotency-Key` header, if any.
+    func idempotencyKey(_ request: HTTPRequest) -> String? { request.headers["idempotency-key"] }
+
+    /// A `?wait=SECONDS` query value, bounded by the watcher's maximum; 0 if absent.
+    func waitSeconds(_ request: HTTPRequest) throws -> Double {
+        guard let text = request.query("wait") else { return 0 }
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+            throw MarketError(.invalidRequest, "wait must be a number of seconds from 0 to \(Int(JobWatcher.waitSecondsMax))")
+        }
+        return min(seconds, JobWatcher.waitSecondsMax)
+    }
+
+    /// A `?limit=` query value in 1…max.
+    func limit(_ request: HTTPRequest, default value: Int) throws -> Int {
+        guard let text = request.query("limit") else { return value }
+        guard let limit = Int(text), limit >= 1, limit <= market.configuration.pageItemsMax else {
+            throw MarketError(.invalidRequest, "limit must be 1 to \(market.configuration.pageItemsMax)")
+        }
+        return limit
+    }
+}
+
+/// Turns ONNX bytes into the facts the market stores (implemented by the inference layer).
+public protocol ModelImporter: Sendable {
+    /// The model's content digest (its id).
+    func digest(of onnx: [UInt8]) -> String
+    /// Validates, quantises and commits; throws with a reason people can read if the model is unusable.
+    func importModel(_ onnx: [UInt8]) throws -> ModelFacts
+}

@@ -1,0 +1,53 @@
+import Foundation
+import HTTPServer
+import Market
+
+/// A model on the wire.
+struct ModelView: Encodable, Sendable {
+    var id: String; var name: String; var status: String; var failure: String?; var inputShape: [Int]?
+    var outputShape: [Int]?; var operators: [String]?; var quantisation: String?; var commitment: String?
+    var workMacs: Int64?; var createdAt: Date
+    init(_ m: Model) {
+        id = m.id; name = m.name; status = m.status.rawValue; failure = m.failure; inputShape = m.inputShape
+        outputShape = m.outputShape; operators = m.operators; quantisation = m.quantisation
+        commitment = m.commitment.map { $0.map { String(format: "%02x", $0) }.joined() }
+        workMacs = m.workMacs; createdAt = m.createdAt
+    }
+}
+
+extension MarketAPI {
+    /// Model routes: upload (raw ONNX body, `?name=`) and read.
+    func addModelRoutes(_ router: Router) {
+        router.post("/v1/models", bodyBytesMax: limits.modelBytesMax) { request, _ in
+            let p = try await principal(request)
+            try p.require(.client, .admin)
+            guard let importer else {
+                throw MarketError(.modelNotReady, "this coordinator was built without the inference layer; models cannot be imported")
+            }
+            guard !request.body.isEmpty else { throw MarketError(.invalidRequest, "the body must be the ONNX file") }
+            let name = request.query("name") ?? "model"
+            let id = importer.digest(of: request.body)
+            // Content addressing: an existing model is returned as it is.
+            if let existing = try? await market.model(id) { return try .json(ModelView(existing)) }
+            let (model, created) = try await market.registerModel(id: id, owner: p.accountID, name: name, onnx: request.body, facts: nil)
+            if created {
+                let market = self.market, onnx = request.body
+                // Import in the background; the model reads `processing` until it is `ready` or `failed`.
+                Task.detached(priority: .utility) {
+                    do {
+                        let facts = try importer.importModel(onnx)
+                        try await market.completeModel(id: id, facts: facts)
+                    } catch {
+                        try? await market.failModel(id: id, reason: "\(error)")
+                    }
+                }
+            }
+            return try .json(ModelView(model), status: .accepted)
+        }
+        router.get("/v1/models/{id}") { request, _ in
+            _ = try await principal(request)
+            guard let id = request.pathParameters["id"] else { throw MarketError(.unknownModel, "no model") }
+            return try .json(ModelView(try await market.model(id)))
+        }
+    }
+}

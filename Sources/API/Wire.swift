@@ -1,0 +1,120 @@
+import Foundation
+import Market
+
+// The JSON shapes of the API. Keys are snake_case on the wire (JSONCoding converts), so
+// property names here avoid acronyms in capitals (`modelId`, not `modelID`) to round-trip.
+
+/// A tensor on the wire.
+struct TensorBody: Codable, Sendable {
+    var shape: [Int]
+    var values: [Double]
+    var tensor: Tensor { Tensor(shape: shape, values: values) }
+    init(_ t: Tensor) { shape = t.shape; values = t.values }
+}
+
+/// `POST /v1/jobs`.
+struct CreateJobBody: Codable, Sendable {
+    var modelId: String
+    var input: TensorBody
+    var auction: String
+    var minPrice: Int64?
+    var maxPrice: Int64
+    var biddingStart: Date?
+    var rampUpS: Int?
+    var bidWindowS: Int?
+    var lockTimeoutS: Int
+    var deadlineS: Int
+    var lockStake: Int64
+
+    func request() throws -> JobRequest {
+        let terms: AuctionTerms
+        switch auction {
+        case "dutch":
+            terms = .dutch(minPrice: minPrice ?? 0, maxPrice: maxPrice, biddingStart: biddingStart, rampUpSeconds: rampUpS ?? 0)
+        case "sealed":
+            guard let window = bidWindowS else { throw MarketError(.invalidTerms, "a sealed auction needs bid_window_s") }
+            terms = .sealed(minPrice: minPrice ?? 0, maxPrice: maxPrice, bidWindowSeconds: window)
+        default:
+            throw MarketError(.invalidTerms, "auction must be 'dutch' or 'sealed'")
+        }
+        return JobRequest(modelID: modelId, input: input.tensor,
+                          terms: JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake))
+    }
+}
+
+/// An event in a job's timeline.
+struct EventView: Codable, Sendable {
+    var id: Int64
+    var at: Date
+    var kind: String
+    var detail: [String: String]
+    init(_ e: JobEvent) {
+        id = e.id
+        at = e.at
+        kind = e.kind
+        detail = (try? JSONDecoder().decode([String: String].self, from: Data(e.detail.utf8))) ?? [:]
+    }
+}
+
+/// A job on the wire.
+struct JobView: Codable, Sendable {
+    var id: UUID
+    var status: String
+    var modelId: String
+    var clientAccount: UUID
+    var auction: String
+    var minPrice: Int64
+    var maxPrice: Int64
+    var currentPrice: Int64?
+    var biddingStart: Date
+    var rampUpS: Int
+    var bidWindowS: Int
+    var lockTimeoutS: Int
+    var lockStake: Int64
+    var feeBps: Int
+    var escrow: Int64
+    var deadline: Date
+    var attempt: Int
+    var lockedBy: UUID?
+    var lockPrice: Int64?
+    var lockExpiresAt: Date?
+    var output: OutputView?
+    var proveMs: Int?
+    var verifyMs: Int?
+    var createdAt: Date
+    var updatedAt: Date
+    var finishedAt: Date?
+    var events: [EventView]?
+
+    init(_ j: Job, now: Date, events: [JobEvent]? = nil) {
+        id = j.id; status = j.status.rawValue; modelId = j.modelID; clientAccount = j.clientAccount
+        auction = j.auction; minPrice = j.minPrice; maxPrice = j.maxPrice; currentPrice = j.currentPrice(at: now)
+        biddingStart = j.biddingStart; rampUpS = j.rampUpSeconds; bidWindowS = j.bidWindowSeconds
+        lockTimeoutS = j.lockTimeoutSeconds; lockStake = j.lockStake; feeBps = j.feeBasisPoints; escrow = j.escrow
+        deadline = j.deadline; attempt = j.attempt; lockedBy = j.lockedBy; lockPrice = j.lockPrice
+        lockExpiresAt = j.lockExpiresAt; output = j.output.map(OutputView.init); proveMs = j.proofMilliseconds
+        verifyMs = j.verifyMilliseconds; createdAt = j.createdAt; updatedAt = j.updatedAt; finishedAt = j.finishedAt
+        self.events = events.map { $0.map(EventView.init) }
+    }
+}
+
+/// A verified output.
+struct OutputView: Codable, Sendable {
+    var shape: [Int]
+    var values: [Double]
+    var quantised: [Int64]
+    var argmax: Int?
+    init(_ o: VerifiedOutput) { shape = o.shape; values = o.values; quantised = o.quantised; argmax = o.argmax }
+}
+
+/// Bodies naming the worker node acting.
+struct WorkerBody: Codable, Sendable { var workerId: UUID }
+struct BidBody: Codable, Sendable { var workerId: UUID; var price: Int64 }
+struct ProofBody: Codable, Sendable { var workerId: UUID; var proof: String; var proveMs: Int? }
+struct RegisterWorkerBody: Codable, Sendable {
+    struct Capabilities: Codable, Sendable { var maxWorkMacs: Int64?; var operators: [String]? }
+    var name: String
+    var capabilities: Capabilities?
+}
+struct CreateAccountBody: Codable, Sendable { var kind: String; var owner: String }
+struct DepositBody: Codable, Sendable { var amount: Int64 }

@@ -1,0 +1,89 @@
+import API
+import ArgumentParser
+import Dispatch
+import Foundation
+import HTTPServer
+import Logging
+import Market
+import Postgres
+
+/// `proofmarket serve`: the coordinator — migrations, the REST API, the sweeper.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the coordinator: apply migrations, serve the REST API, sweep expired locks and deadlines.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on [env: PROOFMARKET_HOST] (default: 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "TCP port [env: PROOFMARKET_PORT] (default: 8080; 0 picks a free one).")
+    var port: Int?
+
+    @Option(help: "Platform fee in basis points of the price [env: PROOFMARKET_FEE_BPS] (default: 250).")
+    var feeBps: Int?
+
+    @Option(help: "Largest model upload in bytes [env: PROOFMARKET_MODEL_BYTES_MAX] (default: 64 MiB).")
+    var modelBytesMax: Int?
+
+    @Option(help: "Seconds between sweeps (default: 1).")
+    var sweepIntervalSeconds: Double = 1
+
+    @Option(help: "Database connections in the pool (default: 16).")
+    var poolConnections: Int = 16
+
+    private func env(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
+
+    func run() async throws {
+        let logger = global.bootstrapLogging()
+        let migrator = try database.migrator()
+        let session = try await database.open(logger: logger)
+        _ = try await migrator.migrate(session.configuration, logger: logger)
+
+        var limits = ConnectionPool.Limits()
+        limits.maximumConnections = poolConnections
+        let pool = ConnectionPool(configuration: session.configuration, limits: limits, logger: logger)
+        var configuration = MarketConfiguration()
+        if let fee = feeBps ?? env("PROOFMARKET_FEE_BPS").flatMap(Int.init) {
+            guard (0...10_000).contains(fee) else { throw ValidationError("--fee-bps must be 0 to 10000") }
+            configuration.feeBasisPoints = fee
+        }
+        // The inference verifier is wired here once the proof system is in main; until then
+        // this coordinator refuses every proof (verifier_unavailable) rather than pay for one unchecked.
+        let market = try await Market.open(pool: pool, configuration: configuration, verifier: NoProofVerifier(), logger: logger)
+        let watcher = try await JobWatcher(configuration: session.configuration)
+        var apiLimits = MarketAPI.Limits()
+        if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { apiLimits.modelBytesMax = bytes }
+        let api = MarketAPI(market: market, watcher: watcher, limits: apiLimits)
+
+        var serverConfiguration = HTTPServerConfiguration(
+            host: host ?? env("PROOFMARKET_HOST") ?? "127.0.0.1",
+            port: port ?? env("PROOFMARKET_PORT").flatMap(Int.init) ?? 8080)
+        serverConfiguration.bodyBytesMax = apiLimits.jsonBodyBytesMax
+        let server = HTTPServer(configuration: serverConfiguration, responder: api.responder(), logger: logger)
+        let sweeper = Sweeper(market: market, intervalSeconds: sweepIntervalSeconds)
+        let sweeping = Task { await sweeper.run() }
+
+        // SIGINT/SIGTERM: drain the server first, then stop the embedded database (actions run in reverse order).
+        Termination.shared.onExit {
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                sweeping.cancel()
+                await server.shutdown()
+                watcher.stop()
+                done.signal()
+            }
+            done.wait()
+        }
+        try server.start()
+        logger.info("coordinator listening", metadata: ["address": "\(serverConfiguration.host):\(server.localPort)"])
+        print("proofmarket coordinator on http://\(serverConfiguration.host):\(server.localPort)")
+        try await server.run()
+        sweeping.cancel()
+        watcher.stop()
+        pool.close()
+        Termination.shared.runAll()
+    }
+}
