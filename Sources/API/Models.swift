@@ -22,7 +22,9 @@ extension MarketAPI {
             let p = try await principal(request)
             try p.require(.client, .admin)
             guard let importer else {
-                throw MarketError(.modelNotReady, "this coordinator was built without the inference layer; models cannot be imported")
+                // The coordinator's own limitation, not the client's fault: a 503.
+                throw HTTPError(.serviceUnavailable, code: "model_import_unavailable",
+                                detail: "this coordinator runs without the inference layer; models cannot be imported")
             }
             guard !request.body.isEmpty else { throw MarketError(.invalidRequest, "the body must be the ONNX file") }
             let name = request.query("name") ?? "model"
@@ -32,13 +34,14 @@ extension MarketAPI {
             let (model, created) = try await market.registerModel(id: id, owner: p.accountID, name: name, onnx: request.body, facts: nil)
             if created {
                 let market = self.market, onnx = request.body
-                // Import in the background; the model reads `processing` until it is `ready` or `failed`.
-                Task.detached(priority: .utility) {
-                    do {
-                        let facts = try importer.importModel(onnx)
-                        try await market.completeModel(id: id, facts: facts)
-                    } catch {
-                        try? await market.failModel(id: id, reason: "\(error)")
+                // Import in the background, on the bounded CPU pool (never the event loops); the
+                // model reads `processing` until it is `ready` or `failed` with the reason.
+                Task {
+                    let result = try? await market.verificationPool.run { Result { try importer.importModel(onnx) } }
+                    switch result {
+                    case .success(let facts)?: try? await market.completeModel(id: id, facts: facts)
+                    case .failure(let error)?: try? await market.failModel(id: id, reason: "\(error)")
+                    case nil: try? await market.failModel(id: id, reason: "the import queue was full; upload again later")
                     }
                 }
             }
