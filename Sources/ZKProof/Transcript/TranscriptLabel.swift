@@ -49,4 +49,8 @@ public enum TranscriptLabel {
 
     /// Label reserved for transcript unit tests, so their golden bytes never collide with a protocol.
     public static let testProtocol = "proofmarket.transcript-test"
+    /// Message label reserved for transcript unit tests.
+    public static let testMessage = "message"
+    /// Challenge label reserved for transcript unit tests.
+    public static let testChallenge = "challenge"
 }
