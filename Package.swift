@@ -40,6 +40,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Micro-benchmarks of the proof system (release builds only): `swift run -c release zkproof-bench`.
+        .executableTarget(name: "zkproof-bench", dependencies: ["ZKProof", "Inference"], path: "Benchmarks/ZKProofBench"),
 
         // Tests: one target per source target; shared fixtures live in TestSupport.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),

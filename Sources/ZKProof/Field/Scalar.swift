@@ -24,23 +24,23 @@ public struct Scalar: Sendable, Hashable {
     // MARK: Constants
 
     /// The field order `n`, limbs least significant first.
-    @usableFromInline static let n0: UInt64 = 0xF3B9_CAC2_FC63_2551
-    @usableFromInline static let n1: UInt64 = 0xBCE6_FAAD_A717_9E84
-    @usableFromInline static let n2: UInt64 = 0xFFFF_FFFF_FFFF_FFFF
-    @usableFromInline static let n3: UInt64 = 0xFFFF_FFFF_0000_0000
+    @inlinable static var n0: UInt64 { 0xF3B9_CAC2_FC63_2551 }
+    @inlinable static var n1: UInt64 { 0xBCE6_FAAD_A717_9E84 }
+    @inlinable static var n2: UInt64 { 0xFFFF_FFFF_FFFF_FFFF }
+    @inlinable static var n3: UInt64 { 0xFFFF_FFFF_0000_0000 }
     /// `-n⁻¹ mod 2^64`, the Montgomery reduction constant.
-    @usableFromInline static let nPrime: UInt64 = 0xCCD1_C8AA_EE00_BC4F
+    @inlinable static var nPrime: UInt64 { 0xCCD1_C8AA_EE00_BC4F }
     /// `R² mod n`: Montgomery multiplication by it converts a plain value into Montgomery form.
-    @usableFromInline static let r2 = (UInt64(0x8324_4C95_BE79_EEA2), UInt64(0x4699_799C_49BD_6FA6),
-                                       UInt64(0x2845_B239_2B6B_EC59), UInt64(0x66E1_2D94_F3D9_5620))
+    @inlinable static var r2: (UInt64, UInt64, UInt64, UInt64) { (UInt64(0x8324_4C95_BE79_EEA2), UInt64(0x4699_799C_49BD_6FA6),
+                                       UInt64(0x2845_B239_2B6B_EC59), UInt64(0x66E1_2D94_F3D9_5620)) }
     /// `R³ mod n`: used to fold the high half of a 512-bit value (see `init(wideBigEndian:)`).
-    @usableFromInline static let r3 = (UInt64(0xAC8E_BEC9_0B65_A624), UInt64(0x111F_28AE_0C05_55C9),
-                                       UInt64(0x2543_B924_6BA5_E93F), UInt64(0x503A_54E7_6407_BE65))
+    @inlinable static var r3: (UInt64, UInt64, UInt64, UInt64) { (UInt64(0xAC8E_BEC9_0B65_A624), UInt64(0x111F_28AE_0C05_55C9),
+                                       UInt64(0x2543_B924_6BA5_E93F), UInt64(0x503A_54E7_6407_BE65)) }
 
     /// The additive identity.
-    public static let zero = Scalar(montgomery: 0, 0, 0, 0)
+    @inlinable public static var zero: Scalar { Scalar(montgomery: 0, 0, 0, 0) }
     /// The multiplicative identity (`R mod n` in Montgomery form).
-    public static let one = Scalar(montgomery: 0x0C46_353D_039C_DAAF, 0x4319_0552_58E8_617B, 0, 0x0000_0000_FFFF_FFFF)
+    @inlinable public static var one: Scalar { Scalar(montgomery: 0x0C46_353D_039C_DAAF, 0x4319_0552_58E8_617B, 0, 0x0000_0000_FFFF_FFFF) }
 
     /// The field order as 32 big-endian bytes.
     public static let orderBigEndian: [UInt8] = [
@@ -79,26 +79,27 @@ public struct Scalar: Sendable, Hashable {
     /// `a + b mod n`.
     @inlinable @inline(__always)
     public static func + (a: Scalar, b: Scalar) -> Scalar {
-        let (s0, c0) = a.l0.addingReportingOverflow(b.l0)
-        let (s1, c1) = addCarry(a.l1, b.l1, c0)
-        let (s2, c2) = addCarry(a.l2, b.l2, c1)
-        let (s3, c3) = addCarry(a.l3, b.l3, c2)
-        return reduceOnce(s0, s1, s2, s3, carry: c3)
+        let (s0, c0) = adc(a.l0, b.l0, 0)
+        let (s1, c1) = adc(a.l1, b.l1, c0)
+        let (s2, c2) = adc(a.l2, b.l2, c1)
+        let (s3, c3) = adc(a.l3, b.l3, c2)
+        return reduceOnce(s0, s1, s2, s3, carry: c3 != 0)
     }
 
     /// `a − b mod n`.
     @inlinable @inline(__always)
     public static func - (a: Scalar, b: Scalar) -> Scalar {
-        let (d0, b0) = a.l0.subtractingReportingOverflow(b.l0)
-        let (d1, b1) = subBorrow(a.l1, b.l1, b0)
-        let (d2, b2) = subBorrow(a.l2, b.l2, b1)
-        let (d3, b3) = subBorrow(a.l3, b.l3, b2)
-        if !b3 { return Scalar(montgomery: d0, d1, d2, d3) }
-        // The difference went negative: add n back (the carry out cancels the borrow).
-        let (e0, c0) = d0.addingReportingOverflow(n0)
-        let (e1, c1) = addCarry(d1, n1, c0)
-        let (e2, c2) = addCarry(d2, n2, c1)
-        let (e3, _) = addCarry(d3, n3, c2)
+        let (d0, b0) = sbb(a.l0, b.l0, 0)
+        let (d1, b1) = sbb(a.l1, b.l1, b0)
+        let (d2, b2) = sbb(a.l2, b.l2, b1)
+        let (d3, b3) = sbb(a.l3, b.l3, b2)
+        // The difference went negative exactly when b3 = 1: then add n back (the carry out
+        // cancels the borrow). A mask selects n or 0 without a branch.
+        let mask = 0 &- b3
+        let (e0, c0) = adc(d0, n0 & mask, 0)
+        let (e1, c1) = adc(d1, n1 & mask, c0)
+        let (e2, c2) = adc(d2, n2 & mask, c1)
+        let (e3, _) = adc(d3, n3 & mask, c2)
         return Scalar(montgomery: e0, e1, e2, e3)
     }
 
@@ -153,65 +154,72 @@ public struct Scalar: Sendable, Hashable {
 
     // MARK: Limb primitives
 
-    @inlinable @inline(__always)
-    static func addCarry(_ a: UInt64, _ b: UInt64, _ carry: Bool) -> (UInt64, Bool) {
-        let (s, o1) = a.addingReportingOverflow(b)
-        let (t, o2) = s.addingReportingOverflow(carry ? 1 : 0)
-        return (t, o1 || o2)
-    }
-
-    @inlinable @inline(__always)
-    static func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: Bool) -> (UInt64, Bool) {
-        let (d, o1) = a.subtractingReportingOverflow(b)
-        let (e, o2) = d.subtractingReportingOverflow(borrow ? 1 : 0)
-        return (e, o1 || o2)
-    }
-
-    /// `(hi, lo) = a + b·c + carry`; cannot overflow 128 bits.
+    /// `(hi, lo) = a + b·c + carry`; cannot overflow 128 bits. `UInt128` lets LLVM emit one
+    /// `mul` and an `add`/`adc` chain without branches.
     @inlinable @inline(__always)
     static func mac(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ carry: UInt64) -> (hi: UInt64, lo: UInt64) {
-        let (hi, lo) = b.multipliedFullWidth(by: c)
-        let (s1, o1) = lo.addingReportingOverflow(a)
-        let (s2, o2) = s1.addingReportingOverflow(carry)
-        return (hi &+ (o1 ? 1 : 0) &+ (o2 ? 1 : 0), s2)
+        let wide = UInt128(b) &* UInt128(c) &+ UInt128(a) &+ UInt128(carry)
+        return (UInt64(truncatingIfNeeded: wide >> 64), UInt64(truncatingIfNeeded: wide))
     }
 
     /// Subtracts `n` once from a value `< 2n` given as 256 bits plus a carry bit.
     @inlinable @inline(__always)
     static func reduceOnce(_ s0: UInt64, _ s1: UInt64, _ s2: UInt64, _ s3: UInt64, carry: Bool) -> Scalar {
-        let (d0, b0) = s0.subtractingReportingOverflow(n0)
-        let (d1, b1) = subBorrow(s1, n1, b0)
-        let (d2, b2) = subBorrow(s2, n2, b1)
-        let (d3, b3) = subBorrow(s3, n3, b2)
+        let (d0, b0) = sbb(s0, n0, 0)
+        let (d1, b1) = sbb(s1, n1, b0)
+        let (d2, b2) = sbb(s2, n2, b1)
+        let (d3, b3) = sbb(s3, n3, b2)
         // Keep the difference when the 257-bit value was ≥ n: a carry in, or no borrow out.
-        if carry || !b3 { return Scalar(montgomery: d0, d1, d2, d3) }
-        return Scalar(montgomery: s0, s1, s2, s3)
+        // Select with a mask rather than a branch.
+        let keep = (carry ? 1 : 0) | (1 &- b3) // 1 when the difference is the result
+        let mask = 0 &- keep
+        return Scalar(montgomery: (d0 & mask) | (s0 & ~mask), (d1 & mask) | (s1 & ~mask),
+                      (d2 & mask) | (s2 & ~mask), (d3 & mask) | (s3 & ~mask))
+    }
+
+    /// `a − b − borrow` with the borrow out as 0 or 1.
+    @inlinable @inline(__always)
+    static func sbb(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
+        let wide = UInt128(a) &- UInt128(b) &- UInt128(borrow)
+        return (UInt64(truncatingIfNeeded: wide), UInt64(truncatingIfNeeded: wide >> 64) & 1)
+    }
+
+    /// `a + b + carry` with the carry out as 0 or 1.
+    @inlinable @inline(__always)
+    static func adc(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
+        let wide = UInt128(a) &+ UInt128(b) &+ UInt128(carry)
+        return (UInt64(truncatingIfNeeded: wide), UInt64(truncatingIfNeeded: wide >> 64))
     }
 
     /// CIOS Montgomery multiplication: `a·b·2^-256 mod n` for `a < 2^256`, `b < n`.
     @inlinable @inline(__always)
     static func montgomeryMultiply(_ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64,
                                    _ b0: UInt64, _ b1: UInt64, _ b2: UInt64, _ b3: UInt64) -> Scalar {
-        var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0
-        @inline(__always) func round(_ bi: UInt64) {
-            var c: UInt64
-            (c, t0) = mac(t0, a0, bi, 0)
-            (c, t1) = mac(t1, a1, bi, c)
-            (c, t2) = mac(t2, a2, bi, c)
-            (c, t3) = mac(t3, a3, bi, c)
-            let (t4s, o) = t4.addingReportingOverflow(c)
-            let t5: UInt64 = o ? 1 : 0
-            let m = t0 &* nPrime
-            (c, _) = mac(t0, m, n0, 0)
-            (c, t0) = mac(t1, m, n1, c)
-            (c, t1) = mac(t2, m, n2, c)
-            (c, t2) = mac(t3, m, n3, c)
-            let (s, o2) = t4s.addingReportingOverflow(c)
-            t3 = s
-            t4 = t5 &+ (o2 ? 1 : 0)
-        }
-        round(b0); round(b1); round(b2); round(b3)
-        return reduceOnce(t0, t1, t2, t3, carry: t4 != 0)
+        var t = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        t = montgomeryRound(t, a0, a1, a2, a3, b0)
+        t = montgomeryRound(t, a0, a1, a2, a3, b1)
+        t = montgomeryRound(t, a0, a1, a2, a3, b2)
+        t = montgomeryRound(t, a0, a1, a2, a3, b3)
+        return reduceOnce(t.0, t.1, t.2, t.3, carry: t.4 != 0)
+    }
+
+    /// One CIOS round: `t ← (t + a·bi + m·n) / 2^64` with `m` chosen to clear the low limb.
+    @inlinable @inline(__always)
+    static func montgomeryRound(_ t: (UInt64, UInt64, UInt64, UInt64, UInt64),
+                                _ a0: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64,
+                                _ bi: UInt64) -> (UInt64, UInt64, UInt64, UInt64, UInt64) {
+        let (c0, u0) = mac(t.0, a0, bi, 0)
+        let (c1, u1) = mac(t.1, a1, bi, c0)
+        let (c2, u2) = mac(t.2, a2, bi, c1)
+        let (c3, u3) = mac(t.3, a3, bi, c2)
+        let (u4, o4) = adc(t.4, c3, 0)
+        let m = u0 &* nPrime
+        let (d0, _) = mac(u0, m, n0, 0)
+        let (d1, v0) = mac(u1, m, n1, d0)
+        let (d2, v1) = mac(u2, m, n2, d1)
+        let (d3, v2) = mac(u3, m, n3, d2)
+        let (v3, o5) = adc(u4, d3, 0)
+        return (v0, v1, v2, v3, o4 &+ o5)
     }
 }
 
@@ -224,7 +232,7 @@ extension Scalar: CustomStringConvertible {
 
 extension Scalar {
     /// The field element `R = 2^256 mod n` (its Montgomery form is `R² mod n`).
-    @usableFromInline static let montgomeryRadix = Scalar(montgomery: r2.0, r2.1, r2.2, r2.3)
+    @inlinable static var montgomeryRadix: Scalar { Scalar(montgomery: r2.0, r2.1, r2.2, r2.3) }
 
     /// `self · R`, the operand `multipliedByPlain` expects.
     @inlinable
