@@ -42,6 +42,10 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
         }
         var elements = inputElements
         for step in prepare {
+            // Zero must stay inside every clamp: padding inserts it and the bound relies on it.
+            if case .clamp(let lo, let hi) = step, !(lo <= 0 && 0 <= hi) {
+                throw .invalidQuantization(detail: "clamp range [\(lo), \(hi)] must contain 0")
+            }
             if let expected = step.inputElements, expected != elements {
                 throw .shapeMismatch(detail: "pooling expects \(expected) elements, gets \(elements)")
             }

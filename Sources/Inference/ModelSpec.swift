@@ -28,8 +28,11 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         guard layers.count <= InferenceLimits.layerCountMax else {
             throw .tooManyLayers(count: layers.count, limit: InferenceLimits.layerCountMax)
         }
-        for (k, layer) in layers.enumerated() where layer.inputElements != elements {
-            throw .shapeMismatch(detail: "layer \(k) reads \(layer.inputElements) elements, gets \(elements)")
+        for (k, layer) in layers.enumerated() {
+            guard layer.inputElements == elements else {
+                throw .shapeMismatch(detail: "layer \(k) reads \(layer.inputElements) elements, gets \(elements)")
+            }
+            elements = layer.outputElements
         }
         self.config = config
         self.inputShape = inputShape
