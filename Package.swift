@@ -32,7 +32,7 @@ let package = Package(
         ]),
         .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"]),
         .target(name: "Inference", dependencies: [
-            "ZKProof",
+            "ZKProof", "COpenSSL",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .executableTarget(name: "ProofMarketCLI", dependencies: [

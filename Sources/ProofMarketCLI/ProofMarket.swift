@@ -6,6 +6,6 @@ struct ProofMarket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proofmarket",
         abstract: "A proving marketplace for machine-learning inference.",
-        subcommands: []
+        subcommands: [ModelCommand.self, InferCommand.self]
     )
 }
