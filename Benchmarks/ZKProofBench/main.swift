@@ -62,6 +62,8 @@ do {
         let t = best(3) { _ = CurvePoint.multiScalarMultiply(points, scalars) }
         print(String(format: "EC_POINTs_mul n=%-4d %7.2f ms  (%.1f µs/point)", n, t * 1e3, t / Double(n) * 1e6))
     }
+    let tUnit = best(3) { _ = CurvePoint.multiScalarMultiply(Array(g.prefix(64)), (0..<64).map { _ in Scalar.one }) }
+    print(String(format: "EC_POINTs_mul n=64 unit scalars %5.2f ms", tUnit * 1e3))
     let ta = best(3) { var p = g[0]; for i in 0..<1000 { p = p.adding(g[i % 512]) } }
     print(String(format: "point add            %7.2f µs", ta / 1000 * 1e6))
 }

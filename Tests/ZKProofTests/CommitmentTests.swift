@@ -54,7 +54,7 @@ import Testing
         return stride(from: 0, to: table.count, by: columnCount).map { start in
             let row = Array(table[start..<min(start + columnCount, table.count)])
             return CurvePoint.multiScalarMultiply(Array(g.prefix(row.count)) + [Generators.shared.h],
-                                                  row.map { Scalar($0) } + [Scalar.one])
+                                                  row.map { Scalar($0) } + [Scalar.one]) ?? CurvePoint.infinity()
         }
     }
 

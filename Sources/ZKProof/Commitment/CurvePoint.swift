@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 /// A point of the NIST P-256 group (prime order `n`, the order of `Scalar`), held as an
 /// OpenSSL `EC_POINT`.
@@ -81,9 +82,30 @@ public final class CurvePoint: @unchecked Sendable {
         return CurvePoint(taking: r)
     }
 
-    /// `Σ_i scalars[i] · points[i]` with one `EC_POINTs_mul` (OpenSSL shares the doublings).
-    public static func multiScalarMultiply(_ points: [CurvePoint], _ scalars: [Scalar]) -> CurvePoint {
+    /// `Σ_i scalars[i] · points[i]`: `EC_POINTs_mul` (OpenSSL shares the doublings), split in
+    /// two halves on two threads when there are enough points for it to pay. Nil if OpenSSL
+    /// fails (never read as the identity, so a verifier cannot accept by failing).
+    public static func multiScalarMultiply(_ points: [CurvePoint], _ scalars: [Scalar]) -> CurvePoint? {
         precondition(points.count == scalars.count, "one scalar per point") // shapes come from the caller, never a proof
+        let count = points.count
+        if count < parallelThreshold { return multiply(points[...], scalars[...]) }
+        let half = count / 2
+        nonisolated(unsafe) var parts: [CurvePoint?] = [nil, nil]
+        parts.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                let range = i == 0 ? 0..<half : half..<count
+                out[i] = multiply(points[range], scalars[range])
+            }
+        }
+        guard let a = parts[0], let b = parts[1] else { return nil }
+        return a.adding(b)
+    }
+
+    /// Below this many points one thread is faster than two (thread hand-off costs more).
+    static let parallelThreshold = 96
+
+    private static func multiply(_ points: ArraySlice<CurvePoint>, _ scalars: ArraySlice<Scalar>) -> CurvePoint? {
         let result = EC_POINT_new(P256.group)!
         let ctx = BN_CTX_new()
         defer { BN_CTX_free(ctx) }
@@ -98,7 +120,11 @@ public final class CurvePoint: @unchecked Sendable {
                 EC_POINTs_mul(P256.group, result, nil, points.count, p.baseAddress, m.baseAddress, ctx)
             }
         }
-        if ok != 1 { EC_POINT_set_to_infinity(P256.group, result) }
+        guard ok == 1 else {
+            EC_POINT_free(result)
+            ERR_clear_error()
+            return nil
+        }
         return CurvePoint(taking: result)
     }
 
