@@ -30,7 +30,9 @@ let package = Package(
             "CSocketShim", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"]),
+        // Field arithmetic is ~50× slower unoptimised; optimise it in debug builds too so the
+        // proof tests (thousands of proofs) run in seconds.
+        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Inference", dependencies: [
             "ZKProof", "COpenSSL",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -77,3 +77,28 @@ do {
         print(String(format: "commit 85k params w=%-4d %6.1f ms", width, t * 1e3))
     }
 }
+
+// The inference proof on the committed fixtures (path given as the first argument, default:
+// the test fixtures). Commit, prove and verify, best of several runs.
+import Inference
+
+let fixtureDirectory = CommandLine.arguments.dropFirst().first ?? "Tests/InferenceTests/Fixtures"
+for name in ["mlp_small", "mlp_large", "cnn_max", "cnn_avg"] {
+    guard let data = FileManager.default.contents(atPath: "\(fixtureDirectory)/\(name).onnx"),
+          let model = try? ONNXImporter.importModel([UInt8](data)) else {
+        print("\(name): fixture not found")
+        continue
+    }
+    var commitment: ModelCommitment?
+    let tc = best(2) { commitment = try? ModelCommitment(committing: model) }
+    guard let commitment else { print("\(name): commit failed"); continue }
+    let input = (0..<model.spec.inputElements).map { Int64($0 % 17) * 16 }
+    let context = BindingContext(jobID: "bench", workerID: "w", nonce: "0")
+    let ti = best(20) { _ = try? model.run(input) }
+    var proof: [UInt8] = []
+    let tp = best(20) { proof = (try? InferenceProver.prove(model: model, commitment: commitment, input: input, context: context))?.proof ?? [] }
+    var ok = false
+    let tv = best(20) { ok = (try? InferenceVerifier.verify(commitment: commitment, input: input, proof: proof, context: context)) != nil }
+    print(String(format: "%-10@ commit %7.1f ms  infer %6.3f ms  prove %6.2f ms  verify %6.2f ms  proof %6d B  %@",
+                 name, tc * 1e3, ti * 1e3, tp * 1e3, tv * 1e3, proof.count, ok ? "VALID" : "INVALID"))
+}

@@ -75,3 +75,45 @@ struct ProvenCase {
         }
     }
 }
+
+extension ProvenCase {
+    /// The challenges a verifier derives for `proof` (as the protocol defines them).
+    func challenges(_ proof: InferenceProof) throws -> (points: [InferenceProtocol.LayerPoint], rho: [Scalar]) {
+        var incoming = input
+        for (k, layer) in commitment.spec.layers.enumerated() {
+            _ = try layer.columns(incoming)
+            incoming = layer.activate(proof.preActivations[k])
+        }
+        var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: incoming)
+        InferenceProtocol.absorbTrace(&t, proof.preActivations)
+        let points = InferenceProtocol.drawPoints(&t, layout: commitment.layout)
+        InferenceProtocol.absorbCombinations(&t, weights: proof.weightCombinations, bias: proof.biasCombinations)
+        return (points, InferenceProtocol.drawBatchCoefficients(&t, layerCount: commitment.spec.layers.count))
+    }
+
+    /// The trace an adversary gets by running the model but replacing layer `k`'s
+    /// pre-activation with `tamper(z)` and continuing honestly from the resulting activation.
+    func adversarialTrace(layer k: Int, tamper: ([Int64]) -> [Int64]) throws -> (z: [[Int64]], output: [Int64]) {
+        var incoming = input
+        var zs: [[Int64]] = []
+        for (i, layer) in model.layers.enumerated() {
+            var z = layer.preActivation(columns: try layer.spec.columns(incoming))
+            if i == k { z = tamper(z) }
+            zs.append(z)
+            incoming = layer.spec.activate(z)
+        }
+        return (zs, incoming)
+    }
+
+    /// An adversarial prover: follows the protocol honestly on a false trace.
+    func proveFalseTrace(_ z: [[Int64]], output: [Int64]) -> [UInt8] {
+        InferenceProver.proveTrace(model: model, commitment: commitment, input: input, preActivations: z,
+                                   output: output, context: context).encoded()
+    }
+}
+
+/// Whether `error` is a failed linear check of layer `k`.
+func isLinearCheckFailure(_ error: ProofVerificationError?, layer k: Int) -> Bool {
+    if case .linearCheckFailed(let layer, _, _) = error { return layer == k }
+    return false
+}
