@@ -136,3 +136,21 @@ import Testing
         #expect(!Hyrax.verifyBatch([short], coefficients: [Scalar.one]))
     }
 }
+
+/// "Generators with known relations": the derived generators are distinct, none is the
+/// negation or the double of another, and H is none of them.
+@Suite struct GeneratorRelationTests {
+    @Test func generatorsHaveNoSmallRelations() {
+        let g = Generators.shared.g(count: 512)
+        var seen = Set<[UInt8]>()
+        for p in g + [Generators.shared.h] {
+            // Compressed encodings differ in x for distinct non-opposite points; the prefix
+            // byte is dropped so that P and −P collide here too.
+            #expect(seen.insert(Array(p.compressed.dropFirst())).inserted)
+        }
+        for i in 0..<16 {
+            let double = g[i].adding(g[i])
+            for j in 0..<512 { #expect(!double.isEqual(to: g[j]) && !double.isEqual(to: g[j].negated())) }
+        }
+    }
+}
