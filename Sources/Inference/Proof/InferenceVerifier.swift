@@ -35,6 +35,16 @@ public enum InferenceVerifier {
             throw .malformedProof(.countMismatch(field: "layers", expected: layers.count,
                                                  actual: proof.preActivations.count, offset: 0))
         }
+        // The decoder already fixed every length from the layout; re-check here so that this
+        // entry point cannot index out of range whatever it is handed.
+        for (k, shape) in layout.layers.enumerated() {
+            let lengths = [(proof.preActivations[k].count, shape.rows * shape.positions, "pre-activations"),
+                           (proof.weightCombinations[safe: k]?.count ?? -1, shape.weights.width, "weight combination"),
+                           (proof.biasCombinations[safe: k]?.count ?? -1, shape.bias.width, "bias combination")]
+            for (actual, expected, field) in lengths where actual != expected {
+                throw .malformedProof(.countMismatch(field: "layer \(k) \(field)", expected: expected, actual: actual, offset: 0))
+            }
+        }
         // The clear trace: columns and activations through the engine's own functions.
         var columns: [[Int64]] = []
         var incoming = input
@@ -91,4 +101,9 @@ public enum InferenceVerifier {
         guard Hyrax.verifyBatch(claims, coefficients: rho) else { throw .commitmentOpeningFailed }
         return output
     }
+}
+
+extension Array {
+    /// The element at `index`, or nil when out of range.
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -86,7 +86,7 @@ public final class CurvePoint: @unchecked Sendable {
     /// two halves on two threads when there are enough points for it to pay. Nil if OpenSSL
     /// fails (never read as the identity, so a verifier cannot accept by failing).
     public static func multiScalarMultiply(_ points: [CurvePoint], _ scalars: [Scalar]) -> CurvePoint? {
-        precondition(points.count == scalars.count, "one scalar per point") // shapes come from the caller, never a proof
+        guard points.count == scalars.count else { return nil }
         let count = points.count
         if count < parallelThreshold { return multiply(points[...], scalars[...]) }
         let half = count / 2
@@ -98,15 +98,19 @@ public final class CurvePoint: @unchecked Sendable {
                 out[i] = multiply(points[range], scalars[range])
             }
         }
-        guard let a = parts[0], let b = parts[1] else { return nil }
-        return a.adding(b)
+        guard let a = parts[0], let b = parts[1], let sum = EC_POINT_new(P256.group) else { return nil }
+        guard EC_POINT_add(P256.group, sum, a.raw, b.raw, nil) == 1 else {
+            EC_POINT_free(sum)
+            return nil
+        }
+        return CurvePoint(taking: sum)
     }
 
     /// Below this many points one thread is faster than two (thread hand-off costs more).
     static let parallelThreshold = 96
 
     private static func multiply(_ points: ArraySlice<CurvePoint>, _ scalars: ArraySlice<Scalar>) -> CurvePoint? {
-        let result = EC_POINT_new(P256.group)!
+        guard let result = EC_POINT_new(P256.group) else { return nil }
         let ctx = BN_CTX_new()
         defer { BN_CTX_free(ctx) }
         var bignums: [OpaquePointer?] = scalars.map { s in
