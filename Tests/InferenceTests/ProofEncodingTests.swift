@@ -17,7 +17,7 @@ import ZKProof
     }
 
     @Test func commitmentRoundTrips() throws {
-        for name in Fixtures.trainedModels {
+        for name in ProofFixtures.names {
             let c = try ProofFixtures.committed(name)
             let decoded = try ModelCommitment(decoding: c.commitment.encoded)
             #expect(decoded.encoded == c.commitment.encoded)

@@ -4,7 +4,7 @@ import ZKProof
 
 /// Honest proofs verify, on every fixture and many inputs, and give the engine's output.
 @Suite struct ProofRoundTripTests {
-    @Test(arguments: Fixtures.trainedModels)
+    @Test(arguments: ProofFixtures.names)
     func proveThenVerify_OnManyInputs(name: String) throws {
         let c = try ProofFixtures.committed(name)
         for i in 0..<12 {
@@ -33,7 +33,7 @@ import ZKProof
 
     @Test func extremeInputsProve() throws {
         // The corners of the input range exercise the accumulator bound hardest.
-        for name in Fixtures.trainedModels {
+        for name in ProofFixtures.names {
             let c = try ProofFixtures.committed(name)
             let range = c.model.spec.inputRange
             for value in [range.lowerBound, range.upperBound, 0] {

@@ -9,10 +9,13 @@ enum ProofFixtures {
         let commitment: ModelCommitment
     }
 
-    /// Every trained fixture, imported with the default quantisation and committed.
+    /// Every fixture proven in the tests: the trained ones and the operator-coverage model.
+    static let names = Fixtures.trainedModels + ["ops_cover"]
+
+    /// Each of `names`, imported with the default quantisation and committed.
     static let all: [String: Committed] = {
         var out: [String: Committed] = [:]
-        for name in Fixtures.trainedModels {
+        for name in names {
             guard let model = try? Fixtures.model(name), let commitment = try? ModelCommitment(committing: model) else { continue }
             out[name] = Committed(model: model, commitment: commitment)
         }

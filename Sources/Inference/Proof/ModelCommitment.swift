@@ -34,6 +34,16 @@ public struct ModelCommitment: Sendable {
         case invalidModelSpec(InferenceError)
         /// The layout parameter is not admissible for the model description.
         case invalidLayout(columnVariables: Int)
+
+        /// The stable machine-readable code.
+        public var code: String {
+            switch self {
+            case .layerTooWide: "commitment_layer_too_wide"
+            case .malformed: "commitment_malformed"
+            case .invalidModelSpec: "commitment_model_spec_invalid"
+            case .invalidLayout: "commitment_layout_invalid"
+            }
+        }
     }
 
     /// The four magic bytes `PMWC`.

@@ -53,9 +53,25 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
 }
 
 /// Why a proof could not be made.
-public enum ProvingError: Error, Equatable, Sendable {
+public enum ProvingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The commitment was made for a different model (digest or description differ).
     case commitmentMismatch
     /// The model refused the input.
     case invalidInput(InferenceError)
+
+    /// The stable machine-readable code.
+    public var code: String {
+        switch self {
+        case .commitmentMismatch: "commitment_mismatch"
+        case .invalidInput(let e): e.code
+        }
+    }
+
+    /// A sentence a person can act on.
+    public var description: String {
+        switch self {
+        case .commitmentMismatch: "the commitment was made for a different model"
+        case .invalidInput(let e): "input rejected: \(e)"
+        }
+    }
 }

@@ -119,7 +119,7 @@ public struct ProofReader: Sendable {
 }
 
 /// Why bytes are not a well-formed encoding. Each case says where decoding stopped.
-public enum ProofFormatError: Error, Equatable, Sendable {
+public enum ProofFormatError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The bytes end before a field does.
     case truncated(offset: Int, needed: Int, remaining: Int)
     /// Bytes remain after the last field.
@@ -138,4 +138,24 @@ public enum ProofFormatError: Error, Equatable, Sendable {
     case unsupportedVersion(UInt16)
     /// A value is outside the set the format allows (an enum tag, a flag).
     case invalidValue(field: String, offset: Int)
+}
+
+extension ProofFormatError {
+    /// A sentence naming what was wrong and where.
+    public var description: String {
+        switch self {
+        case .truncated(let offset, let needed, let remaining):
+            "truncated at byte \(offset): \(needed) bytes needed, \(remaining) left"
+        case .trailingBytes(let count, let offset): "\(count) trailing bytes after byte \(offset)"
+        case .nonCanonicalScalar(let offset): "non-canonical field element at byte \(offset)"
+        case .invalidPoint(let offset, let reason): "invalid curve point at byte \(offset) (\(reason))"
+        case .countOverLimit(let field, let count, let limit, let offset):
+            "\(field): count \(count) over the limit \(limit) at byte \(offset)"
+        case .countMismatch(let field, let expected, let actual, let offset):
+            "\(field): count \(actual) where the model needs \(expected) at byte \(offset)"
+        case .badMagic(let offset): "bad magic bytes at byte \(offset)"
+        case .unsupportedVersion(let v): "unsupported format version \(v)"
+        case .invalidValue(let field, let offset): "invalid \(field) at byte \(offset)"
+        }
+    }
 }
