@@ -52,5 +52,8 @@ let package = Package(
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],
                     resources: [.copy("Fixtures")]),
+
+        // Verifiable-inference benchmark (release only): Benchmarks/zkml/run.
+        .executableTarget(name: "zkml-bench", dependencies: ["Inference", "ZKProof"], path: "Benchmarks/zkml/Bench"),
     ]
 )
