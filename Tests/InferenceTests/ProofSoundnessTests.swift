@@ -332,4 +332,40 @@ import ZKProof
         output = c.model.layers[2].spec.activate(z[2])
         #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: output)), layer: 1))
     }
+
+    @Test(arguments: ["cnn_max", "cnn_avg"])
+    func wrongPooling_IsRejected(name: String) throws {
+        // Layer 1 reads the pooled conv output. The adversary pools differently (one pooled
+        // value off, as a wrong window or the other pooling would give) and computes layer 1
+        // honestly from that: the verifier pools Z_0 itself, so layer 1's check fails.
+        let c = try ProvenCase(name, sample: 4)
+        let run = try c.model.run(c.input)
+        var columns = run.layers[1].columns
+        columns[columns.count / 3] += 7
+        var z = run.layers.map(\.preActivation)
+        z[1] = c.model.layers[1].preActivation(columns: columns)
+        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: c.model.layers[1].spec.activate(z[1]))), layer: 1))
+    }
+
+    @Test func wrongConvolutionPadding_IsRejected() throws {
+        // im2col pads with zeros; an adversary padding with another value changes the border
+        // columns of X_0. The verifier builds im2col itself from the clear input.
+        let c = try ProvenCase("ops_cover", sample: 2)
+        let run = try c.model.run(c.input)
+        let clean = try c.model.layers[0].spec.columns(c.input)
+        #expect(clean == run.layers[0].columns)
+        // The first im2col row is the kernel's top-left tap: at output (0, 0) it reads the pad.
+        var columns = clean
+        #expect(columns[0] == 0)
+        columns[0] = 1 << 8
+        var z = run.layers.map(\.preActivation)
+        z[0] = c.model.layers[0].preActivation(columns: columns)
+        var incoming = c.model.layers[0].spec.activate(z[0])
+        for j in 1..<c.model.layers.count {
+            z[j] = c.model.layers[j].preActivation(columns: try c.model.layers[j].spec.columns(incoming))
+            incoming = c.model.layers[j].spec.activate(z[j])
+        }
+        #expect(z[0] != run.layers[0].preActivation)
+        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: incoming)), layer: 0))
+    }
 }
