@@ -64,6 +64,11 @@ public struct ModelCommitment: Sendable {
         self.init(digest: model.digest, spec: model.spec, layout: layout, weightRows: weightRows, biasRows: biasRows)
     }
 
+    /// Commits to a model: the same as `ModelCommitment(committing:)`.
+    public static func commit(_ model: QuantizedModel) throws(Error) -> ModelCommitment {
+        try ModelCommitment(committing: model)
+    }
+
     private init(digest: [UInt8], spec: ModelSpec, layout: CommitmentLayout,
                  weightRows: [[CurvePoint]], biasRows: [[CurvePoint]]) {
         self.modelDigest = digest
