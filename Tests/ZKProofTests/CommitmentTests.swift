@@ -128,6 +128,23 @@ import Testing
         #expect(!Hyrax.verifyBatch(forged, coefficients: [Scalar.one]))
     }
 
+    @Test func openAtAPointAndVerify() throws {
+        var rng = SeededRandom(seed: 10)
+        let table = (0..<(6 * 8)).map { _ in Int64.random(in: -300...300, using: &rng) }
+        let rows = Hyrax.commit(table, columnCount: 8)
+        var claims: [Hyrax.Claim] = []
+        for _ in 0..<3 {
+            let point = (0..<6).map { _ in Scalar(wideBigEndian: rng.bytes(64)) }
+            let (t, value) = Hyrax.open(table, columnCount: 8, at: point)
+            #expect(value == Multilinear.evaluate(table, at: point))
+            claims.append(try #require(Hyrax.evaluationClaim(rows: rows, columnCount: 8, at: point, value: value, combination: t)))
+            #expect(Hyrax.evaluationClaim(rows: rows, columnCount: 8, at: point, value: value + Scalar.one, combination: t) == nil)
+        }
+        // Three openings, one multi-scalar multiplication.
+        let rho = (0..<3).map { _ in Scalar(wideBigEndian: rng.bytes(64)) }
+        #expect(Hyrax.verifyBatch(claims, coefficients: rho))
+    }
+
     @Test func mismatchedShapes_AreRejectedWithoutTrapping() {
         var rng = SeededRandom(seed: 9)
         let (claims, _) = Self.sampleClaims(&rng)

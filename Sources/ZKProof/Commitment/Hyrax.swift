@@ -138,6 +138,32 @@ public enum Hyrax {
         return Multilinear.rowCombination(padded, rows: rowCount, cols: columnCount, weights: weights)
     }
 
+    /// Opens the committed table's extension at a point `(x, y)` (row variables `x` first,
+    /// `y` = the last `log₂ columnCount` coordinates): returns `t = eq(x)ᵀ·M` for the proof
+    /// and the value `M̃(x, y) = ⟨t, eq(y)⟩`. `columnCount` must be a power of two.
+    public static func open(_ table: [Int64], columnCount: Int, at point: [Scalar]) -> (combination: [Scalar], value: Scalar) {
+        let columnVariables = Multilinear.variableCount(columnCount)
+        let rowPoint = Array(point.dropLast(columnVariables))
+        let t = rowCombination(table, columnCount: columnCount, weights: Multilinear.eqTable(rowPoint))
+        return (t, Multilinear.evaluate(t, at: Array(point.suffix(columnVariables))))
+    }
+
+    /// The verifier's side of `open`: checks `value = ⟨t, eq(y)⟩` and returns the commitment
+    /// claim still to be checked (batched with others by `verifyBatch`); nil if the value
+    /// or the shapes are wrong.
+    ///
+    /// Soundness: the returned claim must be passed to `verifyBatch`; only then is `t`, and so
+    /// the value, bound to the committed rows.
+    public static func evaluationClaim(rows: [CurvePoint], columnCount: Int, at point: [Scalar], value: Scalar,
+                                       combination t: [Scalar]) -> Claim? {
+        let columnVariables = Multilinear.variableCount(columnCount)
+        guard columnCount == 1 << columnVariables, t.count == columnCount, point.count >= columnVariables else { return nil }
+        let rowWeights = Multilinear.eqTable(Array(point.dropLast(columnVariables)))
+        guard rowWeights.count >= rows.count,
+              Multilinear.evaluate(t, at: Array(point.suffix(columnVariables))) == value else { return nil }
+        return Claim(rows: rows, rowWeights: rowWeights, combination: t)
+    }
+
     /// One claim `Σ_i L_i·C_i = Com(t) + (Σ_i L_i)·H`.
     public struct Claim {
         /// The row commitments `C_i`.
