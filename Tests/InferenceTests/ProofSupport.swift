@@ -45,12 +45,13 @@ struct ProvenCase {
     let proof: [UInt8]
     let context: BindingContext
 
-    init(_ name: String, sample: Int = 0, context: BindingContext = ProofFixtures.context) throws {
+    init(_ name: String, sample: Int = 0, context: BindingContext = ProofFixtures.context,
+         input explicitInput: [Int64]? = nil) throws {
         let c = try ProofFixtures.committed(name)
         self.name = name
         model = c.model
         commitment = c.commitment
-        input = try ProofFixtures.input(c.model, sample)
+        input = try explicitInput ?? ProofFixtures.input(c.model, sample)
         self.context = context
         (output, proof) = try InferenceProver.prove(model: model, commitment: commitment, input: input, context: context)
     }
