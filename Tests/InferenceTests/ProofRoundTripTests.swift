@@ -46,3 +46,24 @@ import ZKProof
         }
     }
 }
+
+/// The coordinator verifies many proofs at once: shared state (generators, the group, the
+/// commitment's points) must be safe to read from several threads.
+@Suite struct ProofConcurrencyTests {
+    @Test func concurrentProvingAndVerifying() async throws {
+        let c = try ProofFixtures.committed("cnn_max")
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    let input = try ProofFixtures.input(c.model, i)
+                    let context = BindingContext(jobID: "job-\(i)", workerID: "w-\(i % 3)", nonce: "\(i)")
+                    let (output, proof) = try InferenceProver.prove(model: c.model, commitment: c.commitment, input: input, context: context)
+                    return try InferenceVerifier.verify(commitment: c.commitment, input: input, proof: proof, context: context) == output
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == 8)
+        #expect(results.allSatisfy { $0 })
+    }
+}
