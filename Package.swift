@@ -30,7 +30,9 @@ let package = Package(
             "CSocketShim", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"]),
+        // Field arithmetic is ~50× slower unoptimised; optimise it in debug builds too so the
+        // proof tests (thousands of proofs) run in seconds.
+        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Inference", dependencies: [
             "ZKProof", "COpenSSL",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -40,6 +42,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Micro-benchmarks of the proof system (release builds only): `swift run -c release zkproof-bench`.
+        .executableTarget(name: "zkproof-bench", dependencies: ["ZKProof", "Inference"], path: "Benchmarks/ZKProofBench"),
 
         // Tests: one target per source target; shared fixtures live in TestSupport.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
