@@ -34,7 +34,7 @@ let package = Package(
         // proof tests (thousands of proofs) run in seconds.
         .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Inference", dependencies: [
-            "ZKProof", "COpenSSL",
+            "ZKProof",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .executableTarget(name: "ProofMarketCLI", dependencies: [

@@ -33,11 +33,13 @@ public enum IntegerSemantics {
 
     /// Round-half-up division by a positive divisor: `⌊(n + ⌊d/2⌋) / d⌋`.
     ///
-    /// Used by average pooling; `n` is a bounded window sum, so the addition cannot overflow.
+    /// Used by average pooling on window sums of clamped activations.
     @inlinable
     public static func divideRoundingHalfUp(_ n: Int64, _ d: Int64) -> Int64 {
         precondition(d > 0, "divisor must be positive")
-        let shifted = n + d / 2
+        // Wrapping add: callers pass clamped window sums, far from the Int64 range, and a
+        // hostile value must give a wrong number (then a mismatch), never a trap.
+        let shifted = n &+ d / 2
         // Swift's `/` truncates towards zero; floor division differs only for negative
         // non-exact quotients.
         let q = shifted / d
@@ -104,7 +106,7 @@ public enum IntegerSemantics {
     /// size, rounding half up (`divideRoundingHalfUp`).
     public static func averagePool(_ a: [Int64], _ g: PoolGeometry) -> [Int64] {
         let size = Int64(g.kernelHeight * g.kernelWidth)
-        return pool(a, g) { window in divideRoundingHalfUp(window.reduce(0, +), size) }
+        return pool(a, g) { window in divideRoundingHalfUp(window.reduce(0, &+), size) }
     }
 
     /// Applies `reduce` to every pooling window, channel by channel, in CHW order.

@@ -99,32 +99,55 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
     /// Soundness: this does not check `preActivation = W · columns + b`; the caller must
     /// discharge that against the weight commitment (the per-layer linear checks).
     public func checkTrace(_ trace: InferenceTrace) throws(InferenceError) {
-        try validateInput(trace.input)
         guard trace.layers.count == layers.count else {
             throw .traceMismatch(layer: min(trace.layers.count, layers.count), step: "layer count", index: 0)
         }
-        var incoming = trace.input
-        for (k, layer) in layers.enumerated() {
-            let record = trace.layers[k]
-            let expected = try layer.columns(incoming)
-            guard record.columns.count == expected.count else {
+        let columns = try checkNonLinearSteps(input: trace.input,
+                                              preActivations: trace.layers.map(\.preActivation),
+                                              outputs: trace.layers.map(\.output))
+        for (k, record) in trace.layers.enumerated() {
+            guard record.columns.count == columns[k].count else {
                 throw .traceMismatch(layer: k, step: "columns length", index: 0)
             }
-            if let i = record.columns.indices.first(where: { record.columns[$0] != expected[$0] }) {
+            if let i = record.columns.indices.first(where: { record.columns[$0] != columns[k][$0] }) {
                 throw .traceMismatch(layer: k, step: "columns", index: i)
             }
-            guard record.preActivation.count == layer.outputElements, record.output.count == layer.outputElements else {
+        }
+    }
+
+    /// The verifier's half of a trace: from the public input and the claimed pre-activations
+    /// and outputs, recomputes and checks every non-linear step and returns each layer's
+    /// columns `X_k` (what the linear check `Z_k = W_k · X_k + b_k` must then be proven on).
+    ///
+    /// Checks, per layer `k` in the order of this description: the lengths; `|z| < 2^B_k` for
+    /// every claimed pre-activation (so field equalities are integer equalities);
+    /// `outputs[k] == activate(preActivations[k])`. `X_k` is computed from `outputs[k−1]` only
+    /// after that output was checked, so every value it reads is clamped. Never traps.
+    public func checkNonLinearSteps(input: [Int64], preActivations: [[Int64]],
+                                    outputs: [[Int64]]) throws(InferenceError) -> [[Int64]] {
+        try validateInput(input)
+        guard preActivations.count == layers.count, outputs.count == layers.count else {
+            throw .traceMismatch(layer: min(preActivations.count, outputs.count, layers.count), step: "layer count", index: 0)
+        }
+        var incoming = input
+        var columns: [[Int64]] = []
+        columns.reserveCapacity(layers.count)
+        for (k, layer) in layers.enumerated() {
+            columns.append(try layer.columns(incoming))
+            let z = preActivations[k], a = outputs[k]
+            guard z.count == layer.outputElements, a.count == layer.outputElements else {
                 throw .traceMismatch(layer: k, step: "pre-activation length", index: 0)
             }
             // |z| < 2^bits without computing |Int64.min|, which would trap.
             let limit = Int64(1) << Int64(layer.accumulatorBits)
-            if let i = record.preActivation.firstIndex(where: { $0 <= -limit || $0 >= limit }) {
+            if let i = z.firstIndex(where: { $0 <= -limit || $0 >= limit }) {
                 throw .traceMismatch(layer: k, step: "pre-activation bound", index: i)
             }
-            for (i, z) in record.preActivation.enumerated() where layer.activation.apply(z) != record.output[i] {
+            for i in z.indices where layer.activation.apply(z[i]) != a[i] {
                 throw .traceMismatch(layer: k, step: "activation", index: i)
             }
-            incoming = record.output
+            incoming = a
         }
+        return columns
     }
 }

@@ -1,3 +1,5 @@
+import ZKProof
+
 /// A quantised network ready to run: its public `spec`, its integer weights and its digest.
 ///
 /// Built by `ONNXImporter` (or directly from `LayerParameters`); building derives every
@@ -68,7 +70,7 @@ public struct QuantizedModel: Sendable, Equatable {
         }
         self.spec = try ModelSpec(config: config, inputShape: inputShape, layers: built.map(\.spec))
         self.layers = built
-        self.digest = SHA256.hash(Self.canonicalEncoding(spec: spec, layers: built))
+        self.digest = SHA256Digest.hash(Self.canonicalEncoding(spec: spec, layers: built))
     }
 
     /// The canonical bytes of the whole model: `spec.encoded()` followed by every layer's
