@@ -31,7 +31,9 @@ let package = Package(
             "CSocketShim", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"]),
+        // Field arithmetic is ~50× slower unoptimised; optimise it in debug builds too so the
+        // proof tests (thousands of proofs) run in seconds.
+        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Inference", dependencies: [
             "ZKProof",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -41,6 +43,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Micro-benchmarks of the proof system (release builds only): `swift run -c release zkproof-bench`.
+        .executableTarget(name: "zkproof-bench", dependencies: ["ZKProof", "Inference"], path: "Benchmarks/ZKProofBench"),
 
         // Tests: one target per source target; shared fixtures live in TestSupport.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
@@ -49,5 +53,8 @@ let package = Package(
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],
                     resources: [.copy("Fixtures")]),
+
+        // Verifiable-inference benchmark (release only): Benchmarks/zkml/run.
+        .executableTarget(name: "zkml-bench", dependencies: ["Inference", "ZKProof"], path: "Benchmarks/zkml/Bench"),
     ]
 )

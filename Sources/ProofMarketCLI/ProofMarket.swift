@@ -6,6 +6,6 @@ struct ProofMarket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proofmarket",
         abstract: "A proving marketplace for machine-learning inference.",
-        subcommands: [MigrateCommand.self]
+        subcommands: [MigrateCommand.self, ModelCommand.self, InferCommand.self]
     )
 }
