@@ -31,13 +31,15 @@ let package = Package(
             "CSocketShim", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"]),
+        // Field arithmetic is ~50× slower unoptimised; optimise it in debug builds too so the
+        // proof tests (thousands of proofs) run in seconds.
+        .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Inference", dependencies: [
             "ZKProof",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "Market", dependencies: [
-            "Postgres", "COpenSSL",
+            "Postgres", "Inference", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "API", dependencies: [
@@ -49,15 +51,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Micro-benchmarks of the proof system (release builds only): `swift run -c release zkproof-bench`.
+        .executableTarget(name: "zkproof-bench", dependencies: ["ZKProof", "Inference"], path: "Benchmarks/ZKProofBench"),
 
         // Tests: one target per source target; shared fixtures live in TestSupport.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "APITests", dependencies: ["API", "Market", "HTTPServer", "TestSupport", "Postgres"]),
-        .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport", "Postgres", "COpenSSL"]),
+        .testTarget(name: "APITests", dependencies: ["API", "Market", "HTTPServer", "TestSupport", "Postgres", "Inference"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport", "Postgres", "Inference", "COpenSSL"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],
                     resources: [.copy("Fixtures")]),
+
+        // Verifiable-inference benchmark (release only): Benchmarks/zkml/run.
+        .executableTarget(name: "zkml-bench", dependencies: ["Inference", "ZKProof"], path: "Benchmarks/zkml/Bench"),
     ]
 )

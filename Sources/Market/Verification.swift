@@ -17,6 +17,17 @@ public struct VerificationRequest: Sendable {
     public let input: Tensor
     /// The proof bytes as submitted.
     public let proof: [UInt8]
+
+    /// Bundles a request (the market makes these; `proofmarket verify` and tests may too).
+    public init(jobID: UUID, workerID: UUID, nonce: String, modelID: String, commitment: [UInt8], input: Tensor, proof: [UInt8]) {
+        self.jobID = jobID
+        self.workerID = workerID
+        self.nonce = nonce
+        self.modelID = modelID
+        self.commitment = commitment
+        self.input = input
+        self.proof = proof
+    }
 }
 
 /// A verifier's verdict.

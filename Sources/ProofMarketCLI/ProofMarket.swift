@@ -6,6 +6,6 @@ struct ProofMarket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proofmarket",
         abstract: "A proving marketplace for machine-learning inference.",
-        subcommands: [MigrateCommand.self, AdminCommand.self, ServeCommand.self]
+        subcommands: [MigrateCommand.self, ServeCommand.self, AdminCommand.self, ModelCommand.self, InferCommand.self]
     )
 }

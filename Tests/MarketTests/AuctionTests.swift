@@ -39,8 +39,7 @@ import TestSupport
         #expect(grant == MarketFixture.input)
         let nonce = try #require(locked.nonce)
         let model = try await f.market.model(job.modelID)
-        let proof = BindingCheckVerifier.prove(jobID: job.id, workerID: bidders[1].1.id, nonce: nonce,
-                                               commitment: model.commitment!, input: MarketFixture.input)
+        let proof = RealProofs.prove(jobID: job.id, workerID: bidders[1].1.id, nonce: nonce, input: MarketFixture.input)
         let s = try await f.market.submitProof(job.id, proof: proof, by: bidders[1].0, worker: bidders[1].1.id)
         #expect(s.price == 5_500 && s.workerPayment == 5_500 - 137)
         #expect(try await f.market.events(of: job.id, by: client).map(\.kind)

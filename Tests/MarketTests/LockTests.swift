@@ -83,7 +83,7 @@ import TestSupport
         // Not beyond the worker's declared capabilities.
         let (small, sw) = try await f.worker(funds: 100_000, capabilities: WorkerCapabilities(maxWorkMacs: 8))
         #expect(await f.code { try await f.market.lock(c.id, by: small, worker: sw.id) } == .capabilityExceeded)
-        let (narrow, nw) = try await f.worker(funds: 100_000, capabilities: WorkerCapabilities(operators: ["Gemm"]))
+        let (narrow, nw) = try await f.worker(funds: 100_000, capabilities: WorkerCapabilities(operators: ["Conv"]))
         #expect(await f.code { try await f.market.lock(c.id, by: narrow, worker: nw.id) } == .capabilityExceeded)
         // Not with someone else's worker id, nor an unknown job, nor a client key.
         #expect(await f.code { try await f.market.lock(c.id, by: poor, worker: w.id) } == .unknownWorker)

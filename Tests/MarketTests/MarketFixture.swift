@@ -12,8 +12,8 @@ struct MarketFixture {
     let market: Market
     let admin: Principal
 
-    /// The model every fixture job runs: input shape [1, 4].
-    static let inputShape = [1, 4]
+    /// The model every fixture job runs: the digits MLP, input shape [1, 64].
+    static var inputShape: [Int] { RealProofs.loaded.facts.inputShape }
 
     static func make(configuration: MarketConfiguration = MarketConfiguration(),
                      limits: ConnectionPool.Limits = ConnectionPool.Limits(),
@@ -21,7 +21,7 @@ struct MarketFixture {
         let db = try await TestDatabase.make(limits: limits)
         let clock = ManualClock(start)
         let market = try await Market.open(pool: db.pool, configuration: configuration, clock: clock,
-                                           verifier: BindingCheckVerifier())
+                                           verifier: InferenceProofVerifier())
         let key = try await market.bootstrapAdmin()
         let admin = try await market.authenticate(key: key.key)
         return MarketFixture(db: db, clock: clock, market: market, admin: admin)
@@ -46,18 +46,15 @@ struct MarketFixture {
         return try await market.authenticate(key: key.key)
     }
 
-    /// A ready model (registered once per fixture; the id is content-addressed).
+    /// The digits MLP, ready (registered once per fixture; the id is content-addressed).
     @discardableResult
-    func model(workMacs: Int64 = 16, operators: [String] = ["Gemm", "Relu"]) async throws -> Model {
-        let onnx = Array("fixture-model-\(workMacs)".utf8)
-        let facts = ModelFacts(inputShape: Self.inputShape, outputShape: [1, 2], operators: operators,
-                               quantisationJSON: #"{"scale_bits":8}"#, commitment: Array(repeating: 7, count: 32),
-                               workMacs: workMacs)
-        return try await market.registerModel(id: "model-\(workMacs)", owner: admin.accountID, name: "fixture",
-                                              onnx: onnx, facts: facts).model
+    func model() async throws -> Model {
+        let loaded = RealProofs.loaded
+        return try await market.registerModel(id: InferenceModelImporter().digest(of: loaded.onnx), owner: admin.accountID,
+                                              name: "digits", onnx: loaded.onnx, facts: loaded.facts).model
     }
 
-    static let input = Tensor(shape: inputShape, values: [0.5, -1, 2, 0.25])
+    static var input: Tensor { RealProofs.input(0) }
 
     static func dutch(min: Int64 = 1_000, max: Int64 = 11_000, ramp: Int = 100, lockTimeout: Int = 300,
                       deadline: Int = 3_600, stake: Int64 = 5_000, start: Date? = nil) -> JobTerms {
@@ -77,11 +74,9 @@ struct MarketFixture {
                                           idempotencyKey: key)
     }
 
-    /// A proof the verifier accepts for this lock.
+    /// A real proof for this lock.
     func proof(for grant: LockGrant) async throws -> [UInt8] {
-        let model = try await market.model(grant.modelID)
-        return BindingCheckVerifier.prove(jobID: grant.jobID, workerID: grant.workerID, nonce: grant.nonce,
-                                          commitment: model.commitment ?? [], input: grant.input)
+        RealProofs.prove(jobID: grant.jobID, workerID: grant.workerID, nonce: grant.nonce, input: grant.input)
     }
 
     func balance(_ p: Principal) async throws -> Balance { try await market.balance(of: p.accountID) }

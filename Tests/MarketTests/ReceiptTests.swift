@@ -16,10 +16,10 @@ import TestSupport
         let s = try await f.market.submitProof(job.id, proof: proof, by: wp, worker: w.id)
         let receipt = try await f.market.receipt(of: job.id, by: client)
         #expect(receipt.signatureIsValid)
-        #expect(receipt.output == s.output && receipt.argmax == 0 && receipt.workerID == w.id)
+        #expect(receipt.output == s.output && receipt.argmax == RealProofs.output(for: MarketFixture.input).argmax && receipt.workerID == w.id)
         #expect(Data(base64Encoded: receipt.proof).map(Array.init) == proof)
         // The same key signs for every replica: a second market on the database publishes it too.
-        let other = try await Market.open(pool: f.db.pool, clock: f.clock, verifier: BindingCheckVerifier())
+        let other = try await Market.open(pool: f.db.pool, clock: f.clock, verifier: InferenceProofVerifier())
         #expect(try await other.coordinatorKey().publicKey == f.market.coordinatorKey().publicKey)
         #expect(try await other.receipt(of: job.id, by: wp).signature == receipt.signature)
         // Any change to a bound value breaks the signature.
@@ -61,7 +61,8 @@ import TestSupport
         #expect(stats.jobsByStatus == ["fulfilled": 3, "open": 1])
         #expect(stats.proveMilliseconds["p50"] == 10)
         let perMegaMac = try #require(stats.lockPricePerMegaMac["p50"])
-        #expect(abs(perMegaMac - 62_500_000) < 0.001)   // locked at the min price 1 000 for 16 MACs
+        let macs = Double(RealProofs.loaded.facts.workMacs)
+        #expect(abs(perMegaMac - 1_000 * 1_000_000 / macs) < 0.001)   // locked at the min price 1 000
         #expect(stats.workers.first?.fulfilled == 3)
         #expect(stats.largestWorkerShareLastDay == 1 && stats.fulfilledLastDay == 3)
         #expect(await f.code { try await f.market.stats(by: client) } == .forbidden)

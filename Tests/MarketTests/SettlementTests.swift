@@ -16,7 +16,7 @@ import TestSupport
         let s = try await f.market.submitProof(job.id, proof: proof, proveMilliseconds: 42, by: wp, worker: w.id)
         #expect(s.price == 6_000 && s.fee == 150 && s.workerPayment == 5_850)
         #expect(s.clientRefund == job.escrow - 6_000 && s.stakeReleased == 5_000)
-        #expect(s.output == BindingCheckVerifier.output(for: MarketFixture.input))
+        #expect(s.output == RealProofs.output(for: MarketFixture.input))
         #expect(try await f.balance(client) == Balance(available: 100_000 - 6_000, held: 0))
         #expect(try await f.balance(wp) == Balance(available: 5_000 + 5_850, held: 0))
         #expect(try await f.balance(f.market.platform.fees) == Balance(available: 150, held: 0))
@@ -62,21 +62,22 @@ import TestSupport
             catch let e as MarketError { return e.code == .proofRejected ? e.reason : "other: \(e.code)" }
             catch { return "\(error)" }
         }
-        #expect(await reason([1, 2, 3]) == "malformed_proof")
-        // A proof bound to another nonce (a replay from an earlier lock) is refused.
-        let model = try await f.market.model(grant.modelID)
-        let replayed = BindingCheckVerifier.prove(jobID: job.id, workerID: w.id, nonce: "0123", commitment: model.commitment!, input: grant.input)
-        #expect(await reason(replayed) == "wrong_binding")
-        let otherInput = BindingCheckVerifier.prove(jobID: job.id, workerID: w.id, nonce: grant.nonce, commitment: model.commitment!,
-                                                    input: Tensor(shape: [1, 4], values: [9, 9, 9, 9]))
-        #expect(await reason(otherInput) == "wrong_binding")
+        #expect(await reason([1, 2, 3]) == "proof_malformed")
+        // A real proof bound to another nonce (a replay from an earlier lock) is refused,
+        // and so is a real proof of another input; each with the verifier's stable code.
+        let replayed = RealProofs.prove(jobID: job.id, workerID: w.id, nonce: "0123", input: grant.input)
+        let replayReason = await reason(replayed)
+        #expect(replayReason != nil && replayReason?.hasPrefix("other") == false)
+        let otherInput = RealProofs.prove(jobID: job.id, workerID: w.id, nonce: grant.nonce, input: RealProofs.input(7))
+        let otherReason = await reason(otherInput)
+        #expect(otherReason != nil && otherReason?.hasPrefix("other") == false)
         #expect(await f.code { try await f.market.submitProof(job.id, proof: [], by: wp, worker: w.id) } == .invalidRequest)
         let still = try await f.market.job(job.id, by: client)
         #expect(still.status == .locked && still.lockedBy == w.id)
         #expect(try await f.market.worker(w.id, by: wp).jobsRejected == 3)
         let events = try await f.market.events(of: job.id, by: client)
         #expect(events.filter { $0.kind == "proof_rejected" }.count == 3)
-        #expect(events.last?.detail.contains("wrong_binding") == true)
+        #expect(events.last?.detail.contains(otherReason ?? "?") == true)
         // The real proof still settles while the lock holds.
         _ = try await f.market.submitProof(job.id, proof: try await f.proof(for: grant), by: wp, worker: w.id)
         try await f.expectLedgerIntact()

@@ -64,7 +64,7 @@ struct SeededGenerator: RandomNumberGenerator {
         limits.maximumConnections = 12
         let f = try await MarketFixture.make(limits: limits)
         let sweepers = [Sweeper(market: f.market),
-                        Sweeper(market: try await Market.open(pool: f.db.pool, clock: f.clock, verifier: BindingCheckVerifier()))]
+                        Sweeper(market: try await Market.open(pool: f.db.pool, clock: f.clock, verifier: InferenceProofVerifier()))]
         let clients = [try await f.client(funds: 1_000_000_000), try await f.client(funds: 1_000_000_000)]
         var actors: [Actor] = []
         for i in 0..<workerCount {
@@ -102,8 +102,7 @@ struct SeededGenerator: RandomNumberGenerator {
                     } else if roll < 60 {
                         if roll < 25 { _ = try? await f.market.submitProof(id, proof: [0xFF, 1, 2], by: a.principal, worker: a.worker.id) }
                         let model = try await f.market.model(h.modelID)
-                        let proof = BindingCheckVerifier.prove(jobID: id, workerID: a.worker.id, nonce: h.nonce,
-                                                               commitment: model.commitment ?? [], input: h.input)
+                        let proof = RealProofs.prove(jobID: id, workerID: a.worker.id, nonce: h.nonce, input: h.input)
                         _ = try await f.market.submitProof(id, proof: proof, by: a.principal, worker: a.worker.id)
                         a.held[id] = nil
                     }   // else: still proving

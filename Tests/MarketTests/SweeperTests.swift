@@ -98,7 +98,7 @@ import TestSupport
         let (wp, w) = try await f.worker(funds: 1_000_000)
         var configuration = MarketConfiguration()
         configuration.locksPerWorkerMax = 100
-        let market = try await Market.open(pool: f.db.pool, configuration: configuration, clock: f.clock, verifier: BindingCheckVerifier())
+        let market = try await Market.open(pool: f.db.pool, configuration: configuration, clock: f.clock, verifier: InferenceProofVerifier())
         for i in 0..<40 {
             let job = try await f.job(client, MarketFixture.dutch(ramp: 10, lockTimeout: 100, deadline: 200))
             if i % 2 == 0 { _ = try await market.lock(job.id, by: wp, worker: w.id) }

@@ -1,0 +1,56 @@
+// zkml-bench: times one fixture end to end and prints one table row.
+//
+// Usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS]
+// Run through Benchmarks/zkml/run, which builds in release mode and runs one process per
+// fixture so that the peak memory (getrusage ru_maxrss) belongs to that fixture alone.
+import Foundation
+import Inference
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Median wall time of `iterations` calls, in milliseconds.
+func medianMilliseconds(_ iterations: Int, _ body: () throws -> Void) rethrows -> Double {
+    var times: [Double] = []
+    let clock = ContinuousClock()
+    for _ in 0..<iterations {
+        let d = try clock.measure(body)
+        times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+/// The inputs of the committed digits sample, as floats in [0, 1].
+func sampleInputs(_ path: String) throws -> [[Double]] {
+    struct Sample: Decodable { let pixelScale: Double; let pixels: [[Int]] }
+    let sample = try JSONDecoder().decode(Sample.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    return sample.pixels.map { row in row.map { Double($0) * sample.pixelScale } }
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3 else {
+    FileHandle.standardError.write(Data("usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS]\n".utf8))
+    exit(2)
+}
+let iterations = args.count > 3 ? Int(args[3]) ?? 50 : 50
+let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[1])))
+let name = URL(fileURLWithPath: args[1]).deletingPathExtension().lastPathComponent
+
+var model: QuantizedModel?
+let importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
+guard let model else { exit(1) }
+let inputs = try sampleInputs(args[2]).prefix(iterations).map { try model.quantizeInput(floats: $0) }
+var k = 0
+let inferMs = try medianMilliseconds(inputs.count) {
+    _ = try model.run(inputs[k % inputs.count])
+    k += 1
+}
+let parameters = model.layers.reduce(0) { $0 + $1.weights.count + $1.bias.count }
+
+var usage = rusage()
+getrusage(RUSAGE_SELF.rawValue, &usage)
+let peakMiB = Double(usage.ru_maxrss) / 1024
+
+func f(_ v: Double) -> String { String(format: "%.3f", v) }
+print([name, "\(parameters)", f(importMs), f(inferMs), "n/a", "n/a", "n/a", String(format: "%.1f", peakMiB), "n/a"]
+    .joined(separator: "\t"))

@@ -1,0 +1,38 @@
+/// Everything an integer run computed, layer by layer, in the clear.
+///
+/// v1 proofs reveal this trace: the prover sends each layer's `preActivation` and `output`;
+/// the verifier recomputes `columns` from the previous output with `LayerSpec.columns(_:)`
+/// and each `output` with `LayerSpec.activate(_:)` (`ModelSpec.checkTrace` does both), and
+/// the proof checks `preActivation = W · columns + b`.
+public struct InferenceTrace: Sendable, Equatable {
+    /// The quantised model input.
+    public let input: [Int64]
+    /// One record per layer of the model, in order.
+    public let layers: [LayerTrace]
+
+    /// Creates a trace from its parts (the verifier builds one from a proof).
+    public init(input: [Int64], layers: [LayerTrace]) {
+        self.input = input
+        self.layers = layers
+    }
+
+    /// The quantised model output: the last layer's output (the input if there are no layers).
+    public var output: [Int64] { layers.last?.output ?? input }
+}
+
+/// What one linear layer read and produced.
+public struct LayerTrace: Sendable, Equatable {
+    /// The matrix `X` the layer multiplied: `inner × positions`, row-major (im2col for Conv).
+    public let columns: [Int64]
+    /// `Z = W · X + b`: `rows × positions`, row-major.
+    public let preActivation: [Int64]
+    /// `activation(Z)`, same length as `preActivation`; the next layer's incoming activation.
+    public let output: [Int64]
+
+    /// Creates a layer record from its parts.
+    public init(columns: [Int64], preActivation: [Int64], output: [Int64]) {
+        self.columns = columns
+        self.preActivation = preActivation
+        self.output = output
+    }
+}

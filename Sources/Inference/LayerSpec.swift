@@ -1,0 +1,122 @@
+/// Everything about one linear layer except its weights: what a verifier needs.
+///
+/// A layer reads the previous activation (or the model input), applies its `prepare` steps
+/// (pooling, clamps), views the result as the columns of a matrix `X` (`inner × positions`:
+/// the vector itself for a dense layer, the im2col matrix for a convolution), computes
+/// `Z = W · X + b·1ᵀ` (`rows × positions`, row-major, which for a convolution is the NCHW
+/// output) and then `a = activation(Z)` element-wise.
+///
+/// `columns(_:)` and `activate(_:)` are the non-linear half of that and are the functions the
+/// verifier uses to recompute a trace; the linear half is what the proof checks.
+public struct LayerSpec: Sendable, Equatable, Hashable {
+    /// How the prepared input becomes the columns of `X`.
+    public enum Kind: Sendable, Equatable, Hashable {
+        /// A fully connected layer (Gemm, MatMul): `X` is the input as one column.
+        case dense
+        /// A 2-D convolution: `X` is the im2col matrix of the input.
+        case convolution(ConvolutionGeometry)
+    }
+
+    /// Elements of the incoming activation, before `prepare`.
+    public let inputElements: Int
+    /// Non-linear steps applied to the incoming activation, in order.
+    public let prepare: [ActivationStep]
+    /// Dense or convolution.
+    public let kind: Kind
+    /// Rows of `W`: output features, or output channels of a convolution.
+    public let rows: Int
+    /// Columns of `W`, rows of `X`: input features, or `C·kh·kw`.
+    public let inner: Int
+    /// Columns of `X` and `Z`: 1 for dense, output pixels for a convolution.
+    public let positions: Int
+    /// Rescale and clamp applied to `Z`.
+    public let activation: Activation
+    /// Every admissible pre-activation satisfies `|z| < 2^accumulatorBits` (derived from the weights).
+    public let accumulatorBits: Int
+
+    /// Validates that the steps and the kind fit together and derives `inner` and `positions`.
+    public init(inputElements: Int, prepare: [ActivationStep], kind: Kind, rows: Int,
+                activation: Activation, accumulatorBits: Int) throws(InferenceError) {
+        guard inputElements >= 1, inputElements <= InferenceLimits.tensorElementsMax else {
+            throw .tensorTooLarge(name: "layer input", elements: inputElements, limit: InferenceLimits.tensorElementsMax)
+        }
+        var elements = inputElements
+        for step in prepare {
+            // Zero must stay inside every clamp: padding inserts it and the bound relies on it.
+            if case .clamp(let lo, let hi) = step, !(lo <= 0 && 0 <= hi) {
+                throw .invalidQuantization(detail: "clamp range [\(lo), \(hi)] must contain 0")
+            }
+            if let expected = step.inputElements, expected != elements {
+                throw .shapeMismatch(detail: "pooling expects \(expected) elements, gets \(elements)")
+            }
+            elements = step.outputElements(from: elements)
+        }
+        switch kind {
+        case .dense:
+            inner = elements
+            positions = 1
+        case .convolution(let g):
+            guard g.inputElements == elements else {
+                throw .shapeMismatch(detail: "convolution expects \(g.inputElements) elements, gets \(elements)")
+            }
+            inner = g.inner
+            positions = g.positions
+        }
+        guard rows >= 1, rows <= InferenceLimits.tensorElementsMax,
+              rows * inner <= InferenceLimits.tensorElementsMax,
+              rows * positions <= InferenceLimits.tensorElementsMax else {
+            throw .tensorTooLarge(name: "layer weights or output", elements: rows * max(inner, positions),
+                                  limit: InferenceLimits.tensorElementsMax)
+        }
+        guard accumulatorBits >= 0, accumulatorBits <= InferenceLimits.accumulatorBitsMax else {
+            throw .accumulatorBoundTooLarge(layer: -1, bits: accumulatorBits, limit: InferenceLimits.accumulatorBitsMax)
+        }
+        self.inputElements = inputElements
+        self.prepare = prepare
+        self.kind = kind
+        self.rows = rows
+        self.activation = activation
+        self.accumulatorBits = accumulatorBits
+    }
+
+    /// Elements of `Z` and of the output activation: `rows · positions`.
+    public var outputElements: Int { rows * positions }
+
+    /// Shape of the output activation: `[rows]` for dense, `[rows, outH, outW]` for a convolution.
+    public var outputShape: [Int] {
+        switch kind {
+        case .dense: [rows]
+        case .convolution(let g): [rows, g.outputHeight, g.outputWidth]
+        }
+    }
+
+    /// The matrix `X` (`inner × positions`, row-major) from the incoming activation.
+    ///
+    /// Throws `shapeMismatch` on a wrong length, so it is safe on untrusted trace data.
+    public func columns(_ incoming: [Int64]) throws(InferenceError) -> [Int64] {
+        guard incoming.count == inputElements else {
+            throw .shapeMismatch(detail: "layer input has \(incoming.count) elements, expected \(inputElements)")
+        }
+        var a = incoming
+        for step in prepare { a = step.apply(a) }
+        switch kind {
+        case .dense: return a
+        case .convolution(let g): return IntegerSemantics.im2col(a, g)
+        }
+    }
+
+    /// The output activation from the pre-activation `Z`, element by element.
+    public func activate(_ z: [Int64]) -> [Int64] {
+        activation.apply(z)
+    }
+
+    /// The range of the prepared input columns given the range of the incoming activation.
+    ///
+    /// Zero padding adds the value 0, which every range here contains (see `Activation`).
+    public func columnRange(incoming: ClosedRange<Int64>) -> ClosedRange<Int64> {
+        var range = incoming
+        for step in prepare { range = step.outputRange(range) }
+        if case .convolution = kind { range = min(range.lowerBound, 0)...max(range.upperBound, 0) }
+        return range
+    }
+}

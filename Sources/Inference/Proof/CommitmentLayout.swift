@@ -1,0 +1,112 @@
+import ZKProof
+
+/// How a model's weight matrices and bias vectors are cut into committed rows.
+///
+/// Every layer `k` has `W_k` (`m × n`, row-major) and `b_k` (`m`). Let `ℓ_m = ⌈log₂ m⌉`,
+/// `n̂ = 2^⌈log₂ n⌉` and `c = log₂ w` the model's column variables (`w` = the generator count).
+///
+/// - **Weights.** `W_k` with its columns zero-padded to `n̂` is the flat table
+///   `T[i·n̂ + j] = W_ij`, a multilinear table in `ℓ_m + log₂ n̂` variables, row variables first
+///   (the convention of `Multilinear`). It is committed in rows of `2^min(c, ℓ_m + log₂ n̂)`
+///   entries, so each committed row holds `2^e` consecutive matrix rows. The first
+///   `rowVariables` coordinates of the layer's row point select the committed row; the
+///   remaining `e` coordinates select among the matrix rows packed in it.
+/// - **Bias.** `b_k` is a table in `ℓ_m` variables, committed in rows of
+///   `2^min(c, ⌈ℓ_m/2⌉)` entries (a square-ish layout: a proof then reveals `√m`-sized
+///   combinations of it, not the whole vector).
+///
+/// Everything here follows from the public `ModelSpec` and `c`; a verifier derives all counts
+/// from it and never from a proof.
+struct CommitmentLayout: Sendable, Equatable {
+    /// How one table is cut: its rows are `2^columnVariables` wide.
+    struct Table: Sendable, Equatable {
+        /// Entries of the table before padding to a whole number of rows.
+        let entries: Int
+        /// Variables of the row part of the evaluation point (a prefix of the point).
+        let rowVariables: Int
+        /// `log₂` of the row width.
+        let columnVariables: Int
+        /// The row width, `2^columnVariables`.
+        var width: Int { 1 << columnVariables }
+        /// Committed rows, `⌈entries / width⌉`.
+        var rowCount: Int { (entries + width - 1) / width }
+    }
+
+    /// The tables and point sizes of one linear layer.
+    struct Layer: Sendable, Equatable {
+        /// `m`, `n`, `P` of `Z = W·X + b·1ᵀ` (`m × P`).
+        let rows: Int, inner: Int, positions: Int
+        /// `ℓ_m`: coordinates of the row point `r_k`.
+        let rowPointVariables: Int
+        /// `⌈log₂ P⌉`: coordinates of the position point `q_k` (0 for a dense layer).
+        let positionPointVariables: Int
+        /// `n̂`, the padded inner dimension.
+        let innerPadded: Int
+        /// The weight table.
+        let weights: Table
+        /// The bias table.
+        let bias: Table
+    }
+
+    /// `c = log₂ w`.
+    let columnVariables: Int
+    /// One entry per layer of the spec, in order.
+    let layers: [Layer]
+
+    /// The largest `c` a layout may use (the generator count is `2^c`).
+    static let columnVariablesMax = 12
+
+    /// The layout for a spec and a column count; nil when some layer is wider than `2^c`.
+    init?(spec: ModelSpec, columnVariables c: Int) {
+        guard c >= 0, c <= Self.columnVariablesMax else { return nil }
+        var layers: [Layer] = []
+        for layer in spec.layers {
+            let innerVariables = Multilinear.variableCount(layer.inner)
+            guard innerVariables <= c else { return nil }
+            let rowPointVariables = Multilinear.variableCount(layer.rows)
+            let innerPadded = 1 << innerVariables
+            let weightColumns = min(c, rowPointVariables + innerVariables)
+            let biasColumns = min(c, (rowPointVariables + 1) / 2)
+            layers.append(Layer(
+                rows: layer.rows, inner: layer.inner, positions: layer.positions,
+                rowPointVariables: rowPointVariables,
+                positionPointVariables: Multilinear.variableCount(layer.positions),
+                innerPadded: innerPadded,
+                weights: Table(entries: layer.rows * innerPadded,
+                               rowVariables: rowPointVariables + innerVariables - weightColumns,
+                               columnVariables: weightColumns),
+                bias: Table(entries: layer.rows, rowVariables: rowPointVariables - biasColumns, columnVariables: biasColumns)))
+        }
+        self.columnVariables = c
+        self.layers = layers
+    }
+
+    /// Points in the verifier's one multi-scalar multiplication: every committed row, the
+    /// generators and `H`. This is what verification time is proportional to.
+    var verifierPointCount: Int {
+        let widest = layers.map { max($0.weights.width, $0.bias.width) }.max() ?? 0
+        return layers.reduce(0) { $0 + $1.weights.rowCount + $1.bias.rowCount } + widest + 1
+    }
+
+    /// Bytes of a proof under this layout (see `InferenceProof` for the format).
+    var proofByteCount: Int {
+        InferenceProof.headerByteCount + layers.reduce(0) {
+            $0 + 4 + 8 * $1.rows * $1.positions + Scalar.encodedByteCount * ($1.weights.width + $1.bias.width)
+        }
+    }
+
+    /// Picks `c`: the fewest verifier points whose proofs stay within `proofBytesTarget`
+    /// (wider rows mean fewer row commitments but longer row combinations in each proof).
+    static func choose(for spec: ModelSpec, proofBytesTarget: Int = ProofLimits.proofBytesTarget) -> CommitmentLayout? {
+        var best: CommitmentLayout?
+        for c in 0...columnVariablesMax {
+            guard let layout = CommitmentLayout(spec: spec, columnVariables: c) else { continue }
+            // The narrowest admissible layout is kept as a fallback even if it is over target.
+            guard let current = best else { best = layout; continue }
+            if layout.proofByteCount <= proofBytesTarget, layout.verifierPointCount < current.verifierPointCount {
+                best = layout
+            }
+        }
+        return best
+    }
+}

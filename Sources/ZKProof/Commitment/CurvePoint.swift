@@ -1,0 +1,156 @@
+import COpenSSL
+import Foundation
+
+/// A point of the NIST P-256 group (prime order `n`, the order of `Scalar`), held as an
+/// OpenSSL `EC_POINT`.
+///
+/// This file is the only place that calls OpenSSL's EC API. Points built by this module are
+/// immutable once returned, so sharing them across threads is safe (OpenSSL only reads them).
+public final class CurvePoint: @unchecked Sendable {
+    let raw: OpaquePointer
+
+    /// Bytes of the compressed SEC 1 encoding: `0x02`/`0x03` (parity of y) then 32-byte x.
+    public static let compressedByteCount = 33
+
+    /// Why 33 bytes are not an acceptable point.
+    public enum DecodingError: Error, Equatable, Sendable {
+        /// Not exactly 33 bytes.
+        case wrongLength(Int)
+        /// The leading byte is neither 0x02 nor 0x03.
+        case badPrefix(UInt8)
+        /// `x ≥ p`, or no `y` satisfies the curve equation.
+        case notOnCurve
+        /// The point at infinity, which no honest commitment contains.
+        case infinity
+    }
+
+    init(taking raw: OpaquePointer) { self.raw = raw }
+
+    deinit { EC_POINT_free(raw) }
+
+    /// The point at infinity (the group identity).
+    public static func infinity() -> CurvePoint {
+        let p = EC_POINT_new(P256.group)!
+        EC_POINT_set_to_infinity(P256.group, p)
+        return CurvePoint(taking: p)
+    }
+
+    /// Decodes and validates a compressed point: on the curve, not infinity.
+    public init<Bytes: Collection>(compressed bytes: Bytes) throws(DecodingError) where Bytes.Element == UInt8 {
+        guard bytes.count == CurvePoint.compressedByteCount else { throw .wrongLength(bytes.count) }
+        let array = Array(bytes)
+        guard array[0] == 0x02 || array[0] == 0x03 else { throw .badPrefix(array[0]) }
+        guard let p = EC_POINT_new(P256.group) else { throw .notOnCurve }
+        let ok = array.withUnsafeBufferPointer { EC_POINT_oct2point(P256.group, p, $0.baseAddress, $0.count, nil) }
+        guard ok == 1, EC_POINT_is_on_curve(P256.group, p, nil) == 1 else {
+            ERR_clear_error()
+            EC_POINT_free(p)
+            throw .notOnCurve
+        }
+        guard EC_POINT_is_at_infinity(P256.group, p) == 0 else {
+            EC_POINT_free(p)
+            throw .infinity
+        }
+        raw = p
+    }
+
+    /// The compressed 33-byte encoding (the point must not be infinity).
+    public var compressed: [UInt8] {
+        var out = [UInt8](repeating: 0, count: CurvePoint.compressedByteCount)
+        let written = out.withUnsafeMutableBufferPointer {
+            EC_POINT_point2oct(P256.group, raw, POINT_CONVERSION_COMPRESSED, $0.baseAddress, $0.count, nil)
+        }
+        // Infinity encodes as one zero byte; keep the fixed width so callers never mis-frame.
+        if written != CurvePoint.compressedByteCount { return [UInt8](repeating: 0, count: CurvePoint.compressedByteCount) }
+        return out
+    }
+
+    /// True for the group identity.
+    public var isInfinity: Bool { EC_POINT_is_at_infinity(P256.group, raw) == 1 }
+
+    /// `self + other`.
+    public func adding(_ other: CurvePoint) -> CurvePoint {
+        let r = EC_POINT_new(P256.group)!
+        EC_POINT_add(P256.group, r, raw, other.raw, nil)
+        return CurvePoint(taking: r)
+    }
+
+    /// `−self`.
+    public func negated() -> CurvePoint {
+        let r = EC_POINT_dup(raw, P256.group)!
+        EC_POINT_invert(P256.group, r, nil)
+        return CurvePoint(taking: r)
+    }
+
+    /// `Σ_i scalars[i] · points[i]`: `EC_POINTs_mul` (OpenSSL shares the doublings), split in
+    /// two halves on two threads when there are enough points for it to pay. Nil if OpenSSL
+    /// fails (never read as the identity, so a verifier cannot accept by failing).
+    public static func multiScalarMultiply(_ points: [CurvePoint], _ scalars: [Scalar]) -> CurvePoint? {
+        guard points.count == scalars.count else { return nil }
+        let count = points.count
+        if count < parallelThreshold { return multiply(points[...], scalars[...]) }
+        let half = count / 2
+        nonisolated(unsafe) var parts: [CurvePoint?] = [nil, nil]
+        parts.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                let range = i == 0 ? 0..<half : half..<count
+                out[i] = multiply(points[range], scalars[range])
+            }
+        }
+        guard let a = parts[0], let b = parts[1], let sum = EC_POINT_new(P256.group) else { return nil }
+        guard EC_POINT_add(P256.group, sum, a.raw, b.raw, nil) == 1 else {
+            EC_POINT_free(sum)
+            return nil
+        }
+        return CurvePoint(taking: sum)
+    }
+
+    /// Below this many points one thread is faster than two (thread hand-off costs more).
+    static let parallelThreshold = 96
+
+    private static func multiply(_ points: ArraySlice<CurvePoint>, _ scalars: ArraySlice<Scalar>) -> CurvePoint? {
+        guard let result = EC_POINT_new(P256.group) else { return nil }
+        let ctx = BN_CTX_new()
+        defer { BN_CTX_free(ctx) }
+        var bignums: [OpaquePointer?] = scalars.map { s in
+            let bytes = s.bigEndianBytes
+            return bytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
+        }
+        defer { for b in bignums { BN_free(b) } }
+        var raws: [OpaquePointer?] = points.map { $0.raw }
+        let ok = raws.withUnsafeMutableBufferPointer { p in
+            bignums.withUnsafeMutableBufferPointer { m in
+                EC_POINTs_mul(P256.group, result, nil, points.count, p.baseAddress, m.baseAddress, ctx)
+            }
+        }
+        guard ok == 1 else {
+            EC_POINT_free(result)
+            ERR_clear_error()
+            return nil
+        }
+        return CurvePoint(taking: result)
+    }
+
+    /// Whether two points are equal.
+    public func isEqual(to other: CurvePoint) -> Bool {
+        EC_POINT_cmp(P256.group, raw, other.raw, nil) == 0
+    }
+}
+
+/// The P-256 group, created once.
+enum P256 {
+    nonisolated(unsafe) static let group: OpaquePointer = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)!
+}
+
+/// An accumulator for many point additions with one reusable `BN_CTX` (used when committing).
+struct PointAccumulator: ~Copyable {
+    let ctx: OpaquePointer
+    init() { ctx = BN_CTX_new()! }
+    deinit { BN_CTX_free(ctx) }
+
+    /// `target ← target + p`, in place.
+    func add(_ target: OpaquePointer, _ p: OpaquePointer) {
+        EC_POINT_add(P256.group, target, target, p, ctx)
+    }
+}

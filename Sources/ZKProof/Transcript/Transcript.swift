@@ -1,0 +1,79 @@
+/// The Fiat–Shamir transcript: a SHA-256 hash chain.
+///
+/// Math: the state is a 32-byte digest `σ`. With `frame(x) = u64be(|x|) ‖ x`:
+/// - creation: `σ₀ = SHA256(frame(domain) ‖ frame(protocol))`;
+/// - `absorb(label, m)`: `σ ← SHA256(0x01 ‖ σ ‖ frame(label) ‖ frame(m))`;
+/// - `challenge(label)`: `σ ← SHA256(0x02 ‖ σ ‖ frame(label))`, then
+///   `c = (SHA256(0x03 ‖ σ ‖ 0x00) ‖ SHA256(0x03 ‖ σ ‖ 0x01)) mod n` — 512 bits reduced, so
+///   the bias from reduction is below `2^-256`.
+///
+/// Every message and every challenge changes `σ`, so a challenge depends on everything
+/// absorbed before it and on every earlier challenge. The distinct leading bytes keep the
+/// three kinds of hash input apart; length prefixes keep labels and messages apart.
+///
+/// Soundness: the transcript only makes challenges unpredictable *given what was absorbed*.
+/// A protocol must absorb the whole statement before the first challenge and each prover
+/// message before the next challenge; forgetting one is the "Frozen Heart" bug.
+public struct Transcript: Sendable {
+    /// The current state `σ` (exposed for golden-bytes tests).
+    public private(set) var state: [UInt8]
+
+    /// Starts a transcript for one protocol, named by a label from `TranscriptLabel`.
+    public init(protocolLabel: String) {
+        var m = [UInt8]()
+        Transcript.frame(Array(TranscriptLabel.transcriptDomain.utf8), into: &m)
+        Transcript.frame(Array(protocolLabel.utf8), into: &m)
+        state = SHA256Digest.hash(m)
+    }
+
+    /// Absorbs a message under a label.
+    public mutating func absorb(_ label: String, _ message: [UInt8]) {
+        var m = [UInt8]()
+        m.reserveCapacity(1 + 32 + 16 + label.utf8.count + message.count)
+        m.append(0x01)
+        m.append(contentsOf: state)
+        Transcript.frame(Array(label.utf8), into: &m)
+        Transcript.frame(message, into: &m)
+        state = SHA256Digest.hash(m)
+    }
+
+    /// Absorbs field elements (canonical 32-byte encodings, concatenated).
+    public mutating func absorb(_ label: String, scalars: [Scalar]) {
+        var m = [UInt8]()
+        m.reserveCapacity(32 * scalars.count)
+        for s in scalars { s.appendBigEndian(to: &m) }
+        absorb(label, m)
+    }
+
+    /// Absorbs signed integers (8-byte big-endian two's complement, concatenated).
+    public mutating func absorb(_ label: String, integers: [Int64]) {
+        var m = [UInt8]()
+        m.reserveCapacity(8 * integers.count)
+        for x in integers {
+            for shift in stride(from: 56, through: 0, by: -8) { m.append(UInt8(truncatingIfNeeded: x >> Int64(shift))) }
+        }
+        absorb(label, m)
+    }
+
+    /// Draws one challenge in the field.
+    public mutating func challenge(_ label: String) -> Scalar {
+        var m = [UInt8]([0x02])
+        m.append(contentsOf: state)
+        Transcript.frame(Array(label.utf8), into: &m)
+        state = SHA256Digest.hash(m)
+        var wide = SHA256Digest.hash([0x03] + state + [0x00])
+        wide.append(contentsOf: SHA256Digest.hash([0x03] + state + [0x01]))
+        return Scalar(wideBigEndian: wide)
+    }
+
+    /// Draws `count` challenges, one after the other, under the same label.
+    public mutating func challenges(_ label: String, count: Int) -> [Scalar] {
+        (0..<count).map { _ in challenge(label) }
+    }
+
+    static func frame(_ bytes: [UInt8], into m: inout [UInt8]) {
+        let n = UInt64(bytes.count)
+        for shift in stride(from: 56, through: 0, by: -8) { m.append(UInt8(truncatingIfNeeded: n >> UInt64(shift))) }
+        m.append(contentsOf: bytes)
+    }
+}

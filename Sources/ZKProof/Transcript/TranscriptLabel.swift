@@ -1,0 +1,56 @@
+/// Every domain-separation label of the proof system, in one place.
+///
+/// A label names what is being absorbed or drawn. Labels are absorbed length-prefixed
+/// (see `Transcript`), so no label can be confused with the prefix of another, and changing
+/// any of them changes every challenge: the golden-bytes tests pin them.
+public enum TranscriptLabel {
+    /// Domain of the transcript construction itself (hashed into the initial state).
+    public static let transcriptDomain = "proofmarket.transcript.v1"
+
+    // MARK: Inference proof v1 (docs/PROTOCOL.md, "Proof protocol")
+
+    /// Names the protocol instance a transcript is created for.
+    public static let inferenceProtocol = "proofmarket.inference-proof"
+    /// Statement: the protocol version number (u16).
+    public static let statementProtocolVersion = "statement.protocol-version"
+    /// Statement: SHA-256 of the model's canonical encoding.
+    public static let statementModelDigest = "statement.model-digest"
+    /// Statement: the public model description (quantisation, shapes, layer list, bounds).
+    public static let statementModelSpec = "statement.model-spec"
+    /// Statement: the weight commitment (layout and every row commitment).
+    public static let statementWeightCommitment = "statement.weight-commitment"
+    /// Statement: the binding context (job, worker, nonce).
+    public static let statementBindingContext = "statement.binding-context"
+    /// Statement: the quantised input.
+    public static let statementInput = "statement.input"
+    /// Statement: the claimed quantised output.
+    public static let statementOutput = "statement.output"
+    /// Prover message: one layer's pre-activation `Z_k` (the trace).
+    public static let tracePreActivation = "trace.pre-activation"
+    /// Challenge: one coordinate of a layer's row point `r_k`.
+    public static let challengeRowPoint = "challenge.row-point"
+    /// Challenge: one coordinate of a convolution layer's position point `q_k`.
+    public static let challengePositionPoint = "challenge.position-point"
+    /// Prover message: a layer's weight row combination `t_k = eq(r_hi)ᵀ·W_k`.
+    public static let messageWeightCombination = "message.weight-combination"
+    /// Prover message: a layer's bias row combination `β_k = eq(r_hi')ᵀ·B_k`.
+    public static let messageBiasCombination = "message.bias-combination"
+    /// Challenge: the coefficients batching all commitment claims into one check.
+    public static let challengeBatchCoefficient = "challenge.batch-coefficient"
+
+    // MARK: Generators (Commitment/Generators.swift)
+
+    /// Hash-to-curve label of the Pedersen generators `G_j`.
+    public static let generatorsG = "proofmarket.pedersen.G.v1"
+    /// Hash-to-curve label of the row offset generator `H`.
+    public static let generatorH = "proofmarket.pedersen.H.v1"
+
+    // MARK: Tests only
+
+    /// Label reserved for transcript unit tests, so their golden bytes never collide with a protocol.
+    public static let testProtocol = "proofmarket.transcript-test"
+    /// Message label reserved for transcript unit tests.
+    public static let testMessage = "message"
+    /// Challenge label reserved for transcript unit tests.
+    public static let testChallenge = "challenge"
+}

@@ -1,2 +1,0 @@
-/// The proof system: field, transcript, commitments.
-public enum ZKProofModule {}

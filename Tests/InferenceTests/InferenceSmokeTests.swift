@@ -1,4 +1,0 @@
-import Testing
-@testable import Inference
-
-@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,162 @@
+import Testing
+@testable import Inference
+
+/// What the importer refuses, and how.
+@Suite struct ONNXImporterTests {
+    /// Runs the importer and returns the typed error, or nil when it accepted the model.
+    private func importError(_ bytes: [UInt8]) -> InferenceError? {
+        do {
+            _ = try ONNXImporter.importModel(bytes)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func unsupportedOperator_IsRefusedWithOperatorAndNodeName() throws {
+        let bytes = try ONNXBuilder.gemm(inputs: 4, outputs: 2, weight: 0.5,
+                                         then: [ONNXBuilder.node("Sigmoid", ["y"], "z", name: "squash")])
+        let error = importError(bytes)
+        #expect(error == .unsupportedOperator(op: "Sigmoid", node: "squash"))
+        #expect(error?.code == "unsupported_operator")
+        #expect(error?.description.contains("Sigmoid") == true)
+    }
+
+    @Test func unsupportedOperator_InAnUnnamedNode_IsNamedByPosition() throws {
+        let bytes = try ONNXBuilder.gemm(inputs: 4, outputs: 2, weight: 0.5, then: [ONNXBuilder.node("Tanh", ["y"], "z")])
+        #expect(importError(bytes) == .unsupportedOperator(op: "Tanh", node: "#1 (Tanh)"))
+    }
+
+    @Test func operatorFromAnotherDomain_IsRefused() throws {
+        var custom = ONNXBuilder.node("Relu", ["y"], "z", name: "mine")
+        custom.domain = "com.example"
+        let bytes = try ONNXBuilder.gemm(inputs: 4, outputs: 2, weight: 0.5, then: [custom])
+        #expect(importError(bytes) == .unsupportedOperator(op: "com.example.Relu", node: "mine"))
+    }
+
+    @Test func garbageBytes_AreRefusedWithTypedErrors() {
+        var rng = SeededGenerator(seed: 4)
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...512, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            #expect(importError(bytes) != nil)
+        }
+        #expect(importError([]) == .malformedModel(detail: "empty file"))
+        #expect(importError(Array("not an onnx file at all".utf8))?.code == "onnx_malformed")
+    }
+
+    @Test func everyTruncationOfAFixture_IsRefused() throws {
+        let bytes = try Fixtures.bytes("cnn_max")
+        for length in 0..<bytes.count {
+            let error = importError(Array(bytes[..<length]))
+            #expect(error != nil, "prefix of \(length) bytes was accepted")
+        }
+        #expect(importError(bytes) == nil)
+    }
+
+    @Test func singleByteMutations_GiveAModelOrATypedError_NeverACrash() throws {
+        let bytes = try Fixtures.bytes("cnn_max")
+        var rng = SeededGenerator(seed: 11)
+        var refused = 0
+        for _ in 0..<1000 {
+            var mutated = bytes
+            mutated[Int.random(in: 0..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            if importError(mutated) != nil { refused += 1 }
+        }
+        // Most bytes are weights, so most mutations still give a model; structure bytes do not.
+        #expect(refused > 0)
+    }
+
+    @Test func modelOverTheByteLimit_IsRefusedBeforeParsing() {
+        let limit = InferenceLimits.modelBytesMax
+        #expect(importError([UInt8](repeating: 0, count: limit + 1)) == .modelTooLarge(bytes: limit + 1, limit: limit))
+        // At the limit the size is fine and the (zero) bytes are refused as malformed instead.
+        #expect(importError([UInt8](repeating: 0, count: limit))?.code == "onnx_malformed")
+    }
+
+    @Test func gemmAlphaBetaAndTranspose_AreFoldedIntoTheWeights() throws {
+        // B is [K=2, N=2] = [[1, 2], [3, 4]] without transB, so W = alpha · Bᵀ.
+        let nodes = [ONNXBuilder.node("Gemm", ["x", "B", "C"], "y", name: "fc", float: ["alpha": 2, "beta": 0.5])]
+        let bytes = try ONNXBuilder.model(nodes, initializers: [ONNXBuilder.tensor("B", [2, 2], [1, 2, 3, 4]),
+                                                               ONNXBuilder.tensor("C", [1, 2], [1, -1])],
+                                          inputShape: [1, 2], output: "y")
+        let model = try ONNXImporter.importModel(bytes)
+        let expectedWeights: [Int64] = [512, 1536, 1024, 2048]
+        #expect(model.layers[0].weights == expectedWeights)
+        let expectedBias: [Int64] = [32768, -32768]
+        #expect(model.layers[0].bias == expectedBias)
+    }
+
+    @Test func transposedInput_IsRefused() throws {
+        let nodes = [ONNXBuilder.node("Gemm", ["x", "B"], "y", name: "fc", int: ["transA": 1])]
+        let bytes = try ONNXBuilder.model(nodes, initializers: [ONNXBuilder.tensor("B", [2, 2], [1, 2, 3, 4])],
+                                          inputShape: [1, 2], output: "y")
+        #expect(importError(bytes)?.code == "unsupported_attribute")
+    }
+
+    @Test func addOfTwoActivations_IsRefused() throws {
+        let bytes = try ONNXBuilder.gemm(inputs: 2, outputs: 2, weight: 1,
+                                         then: [ONNXBuilder.node("Add", ["y", "y"], "z", name: "residual")])
+        #expect(importError(bytes)?.code == "unsupported_graph")
+    }
+
+    @Test func softmaxBeforeTheEnd_IsRefused() throws {
+        let bytes = try ONNXBuilder.gemm(inputs: 2, outputs: 2, weight: 1,
+                                         then: [ONNXBuilder.node("Softmax", ["y"], "p", name: "sm"),
+                                                ONNXBuilder.node("Relu", ["p"], "r", name: "relu")])
+        #expect(importError(bytes) == .unsupportedGraph(node: "sm", detail: "Softmax is supported only as the last node, over the last axis"))
+    }
+
+    @Test func convolutionWithGroupsOrDilation_IsRefused() throws {
+        for (attribute, value) in [("group", [2]), ("dilations", [2, 2])] {
+            let conv = attribute == "group"
+                ? ONNXBuilder.node("Conv", ["x", "W"], "y", name: "conv", int: ["group": value[0]])
+                : ONNXBuilder.node("Conv", ["x", "W"], "y", name: "conv", ints: ["dilations": value])
+            let bytes = try ONNXBuilder.model([conv], initializers: [ONNXBuilder.tensor("W", [2, 2, 3, 3], Array(repeating: 0.1, count: 36))],
+                                              inputShape: [1, 2, 8, 8], output: "y")
+            #expect(importError(bytes)?.code == "unsupported_attribute", "\(attribute)")
+        }
+    }
+
+    @Test func poolingWithPadding_IsRefused() throws {
+        let nodes = [ONNXBuilder.node("MaxPool", ["x"], "p", name: "pool", ints: ["kernel_shape": [2, 2], "pads": [1, 1, 1, 1]]),
+                     ONNXBuilder.node("Flatten", ["p"], "f", name: "flat"),
+                     ONNXBuilder.node("Gemm", ["f", "W"], "y", name: "fc", int: ["transB": 1])]
+        let bytes = try ONNXBuilder.model(nodes, initializers: [ONNXBuilder.tensor("W", [2, 25], Array(repeating: 0.1, count: 50))],
+                                          inputShape: [1, 1, 8, 8], output: "y")
+        #expect(importError(bytes) == .unsupportedAttribute(op: "MaxPool", node: "pool", detail: "padding is not supported for pooling"))
+    }
+
+    @Test func initializerWhoseDataDoesNotFitItsShape_IsRefused() throws {
+        var w = ONNXBuilder.tensor("W", [2, 4], [1, 2, 3])
+        w.floatData = [1, 2, 3]
+        let bytes = try ONNXBuilder.model([ONNXBuilder.node("Gemm", ["x", "W"], "y", name: "fc", int: ["transB": 1])],
+                                          initializers: [w], inputShape: [1, 4], output: "y")
+        #expect(importError(bytes)?.code == "invalid_initializer")
+    }
+
+    @Test func hugeWeights_AreRefusedByTheAccumulatorBound() throws {
+        // 1e12 quantises to about 2^48; times 64 inputs of up to 2^15 the accumulator needs
+        // more than 62 bits, so the model is refused at registration.
+        let bytes = try ONNXBuilder.gemm(inputs: 64, outputs: 2, weight: 1e12)
+        #expect(importError(bytes) == .accumulatorBoundTooLarge(layer: 0, bits: 64, limit: InferenceLimits.accumulatorBitsMax))
+    }
+
+    @Test func weightsBeyondTheIntegerRange_AreRefused() throws {
+        let bytes = try ONNXBuilder.gemm(inputs: 4, outputs: 2, weight: 1e30)
+        #expect(importError(bytes)?.code == "weight_out_of_range")
+        let nan = try ONNXBuilder.gemm(inputs: 4, outputs: 2, weight: .nan)
+        #expect(importError(nan)?.code == "weight_out_of_range")
+    }
+
+    @Test func clipWithAttributesFromOldOpsets_NarrowsTheClamp() throws {
+        let clip = ONNXBuilder.node("Clip", ["y"], "z", name: "clip", float: ["min": -1, "max": 2])
+        let bytes = try ONNXBuilder.model([ONNXBuilder.node("Gemm", ["x", "W"], "y", name: "fc", int: ["transB": 1]), clip],
+                                          initializers: [ONNXBuilder.tensor("W", [2, 2], [1, 0, 0, 1])],
+                                          inputShape: [1, 2], output: "z", opset: 9)
+        let model = try ONNXImporter.importModel(bytes)
+        #expect(model.spec.layers[0].activation.lo == -256)
+        #expect(model.spec.layers[0].activation.hi == 512)
+        let y = try model.run(model.quantizeInput(floats: [-3, 1.5])).output
+        #expect(y == [-256, 384])
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import ZKProof
-
-@Test func moduleLinks() { #expect(Bool(true)) }
