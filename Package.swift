@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: [
             "CSocketShim", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"]),
         .target(name: "Inference", dependencies: [
             "ZKProof",
