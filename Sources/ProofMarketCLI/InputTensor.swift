@@ -48,10 +48,31 @@ enum FileInput {
     }
 }
 
-/// Errors of the proof commands (`model`, `infer`, `prove`, `verify`), with stable codes.
+extension FileInput {
+    /// A commitment file written by `model commit`, decoded and validated.
+    static func commitment(_ path: String) throws -> ModelCommitment {
+        try ModelCommitment(decoding: read(path, limit: ProofLimits.commitmentBytesMax))
+    }
+}
+
+/// Writing of the files the proof commands produce.
+enum FileOutput {
+    /// Writes `bytes` to `path` atomically (a half-written proof is never left behind).
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw ProofCommandError.unwritable(path: path)
+        }
+    }
+}
+
+/// Errors of the proof commands (`model`, `infer`, `prove`, `verify`) before any proof work, with stable codes.
 enum ProofCommandError: Error, CustomStringConvertible {
     /// A file is missing or cannot be read.
     case unreadable(path: String)
+    /// An output file cannot be written.
+    case unwritable(path: String)
     /// A file is larger than the command accepts.
     case tooLarge(path: String, bytes: Int, limit: Int)
     /// The input JSON is not `{"shape": [...], "data": [...]}`.
@@ -63,6 +84,7 @@ enum ProofCommandError: Error, CustomStringConvertible {
     var code: String {
         switch self {
         case .unreadable: "file_unreadable"
+        case .unwritable: "file_unwritable"
         case .tooLarge: "file_too_large"
         case .badInput: "input_malformed"
         case .badContext: "context_malformed"
@@ -72,6 +94,7 @@ enum ProofCommandError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .unreadable(let path): "\(code): cannot read \(path)"
+        case .unwritable(let path): "\(code): cannot write \(path)"
         case .tooLarge(let path, let bytes, let limit): "\(code): \(path) is \(bytes) bytes, the limit is \(limit)"
         case .badInput(let path, let detail): "\(code): \(path): \(detail)"
         case .badContext(let text): "\(code): context '\(text)' must be JOB:WORKER:NONCE"

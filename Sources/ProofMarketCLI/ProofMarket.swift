@@ -6,6 +6,6 @@ struct ProofMarket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proofmarket",
         abstract: "A proving marketplace for machine-learning inference.",
-        subcommands: [ModelCommand.self, InferCommand.self]
+        subcommands: [ModelCommand.self, InferCommand.self, ProveCommand.self, VerifyCommand.self]
     )
 }
