@@ -91,7 +91,11 @@ for name in ["mlp_small", "mlp_large", "cnn_max", "cnn_avg", "ops_cover"] {
     }
     var commitment: ModelCommitment?
     let tc = best(2) { commitment = try? ModelCommitment(committing: model) }
-    guard let commitment else { print("\(name): commit failed"); continue }
+    // Verify against the commitment as a verifier holds it: decoded from its bytes.
+    guard let made = commitment, let commitment = try? ModelCommitment(decoding: made.encoded) else {
+        print("\(name): commit failed")
+        continue
+    }
     let input = (0..<model.spec.inputElements).map { Int64($0 % 17) * 16 }
     let context = BindingContext(jobID: "bench", workerID: "w", nonce: "0")
     let ti = best(20) { _ = try? model.run(input) }

@@ -56,17 +56,29 @@ import ZKProof
         var rng = Rng(state: 99)
         for _ in 0..<2000 {
             let count = Int.random(in: 0...(2 * c.proof.count), using: &rng)
-            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            #expect(c.rejection(bytes) != nil)
+            #expect(c.rejection(Self.randomBytes(count, &rng)) != nil)
         }
-        // Random bodies behind a valid header and valid counts get past the framing.
+        // Random bodies behind a valid header, and valid framing with random contents.
+        let header = Array(c.proof.prefix(InferenceProof.headerByteCount))
         for _ in 0..<500 {
+            #expect(c.rejection(header + Self.randomBytes(c.proof.count - header.count, &rng)) != nil)
             var bytes = c.proof
-            for i in InferenceProof.headerByteCount..<bytes.count where Bool.random(using: &rng) {
-                bytes[i] = UInt8.random(in: 0...255, using: &rng)
-            }
-            #expect(c.rejection(bytes) != nil)
+            let start = Int.random(in: header.count..<bytes.count, using: &rng)
+            let end = min(bytes.count, start + Int.random(in: 1...64, using: &rng))
+            bytes.replaceSubrange(start..<end, with: Self.randomBytes(end - start, &rng))
+            #expect(c.rejection(bytes) != nil || bytes == c.proof)
         }
+    }
+
+    /// `count` random bytes, eight per generator call (the generator is slow in debug builds).
+    static func randomBytes(_ count: Int, _ rng: inout Rng) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(count + 8)
+        while out.count < count {
+            let word = rng.next()
+            for shift in stride(from: 0, to: 64, by: 8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return Array(out.prefix(count))
     }
 
     @Test func randomCommitmentBytes_AreRejectedWithTypedErrors() throws {

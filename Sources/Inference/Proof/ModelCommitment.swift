@@ -114,9 +114,9 @@ public struct ModelCommitment: Sendable {
             var biasRows: [[CurvePoint]] = []
             for (k, shape) in layout.layers.enumerated() {
                 try r.expectCount("layer \(k) weight rows", shape.weights.rowCount)
-                weightRows.append(try (0..<shape.weights.rowCount).map { _ throws(ProofFormatError) in try r.point() })
+                weightRows.append(try r.points(shape.weights.rowCount))
                 try r.expectCount("layer \(k) bias rows", shape.bias.rowCount)
-                biasRows.append(try (0..<shape.bias.rowCount).map { _ throws(ProofFormatError) in try r.point() })
+                biasRows.append(try r.points(shape.bias.rowCount))
             }
             try r.finish()
             self.init(digest: digest, spec: spec, layout: layout, weightRows: weightRows, biasRows: biasRows)

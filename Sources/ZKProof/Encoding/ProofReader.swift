@@ -97,6 +97,16 @@ public struct ProofReader: Sendable {
         }
     }
 
+    /// `count` validated points, `count` known from the statement; the length is checked
+    /// before anything is allocated.
+    public mutating func points(_ count: Int) throws(ProofFormatError) -> [CurvePoint] {
+        try need(count, width: CurvePoint.compressedByteCount)
+        var out = [CurvePoint]()
+        out.reserveCapacity(count)
+        for _ in 0..<count { out.append(try point()) }
+        return out
+    }
+
     /// Refuses anything left after the last field.
     public func finish() throws(ProofFormatError) {
         guard remaining == 0 else { throw .trailingBytes(count: remaining, offset: offset) }
