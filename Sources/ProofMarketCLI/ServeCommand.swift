@@ -50,13 +50,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard (0...10_000).contains(fee) else { throw ValidationError("--fee-bps must be 0 to 10000") }
             configuration.feeBasisPoints = fee
         }
-        // The inference verifier is wired here once the proof system is in main; until then
-        // this coordinator refuses every proof (verifier_unavailable) rather than pay for one unchecked.
-        let market = try await Market.open(pool: pool, configuration: configuration, verifier: NoProofVerifier(), logger: logger)
+        let market = try await Market.open(pool: pool, configuration: configuration, verifier: InferenceProofVerifier(), logger: logger)
         let watcher = try await JobWatcher(configuration: session.configuration)
         var apiLimits = MarketAPI.Limits()
         if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { apiLimits.modelBytesMax = bytes }
-        let api = MarketAPI(market: market, watcher: watcher, limits: apiLimits)
+        let api = MarketAPI(market: market, watcher: watcher, importer: InferenceModelImporter(), limits: apiLimits)
 
         var serverConfiguration = HTTPServerConfiguration(
             host: host ?? env("PROOFMARKET_HOST") ?? "127.0.0.1",

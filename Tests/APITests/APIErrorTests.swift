@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func authorisationMatrix_EachRoleAgainstEachEndpoint() async throws {
-        let f = try await APIFixture.make()
+        let f = try await APIFixture.make(importer: InferenceModelImporter())
         defer { Task { await f.stop() } }
         _ = try await f.model()
         let (clientID, clientKey) = try await f.account("client", funds: 1_000_000)

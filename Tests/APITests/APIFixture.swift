@@ -22,7 +22,7 @@ struct APIFixture {
     static func make(limits: MarketAPI.Limits = MarketAPI.Limits(), importer: (any ModelImporter)? = nil) async throws -> APIFixture {
         let db = try await TestDatabase.make()
         let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let market = try await Market.open(pool: db.pool, clock: clock, verifier: TaggedOutputVerifier())
+        let market = try await Market.open(pool: db.pool, clock: clock, verifier: InferenceProofVerifier())
         let watcher = try await JobWatcher(configuration: db.configuration)
         let api = MarketAPI(market: market, watcher: watcher, importer: importer, limits: limits)
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
@@ -88,16 +88,19 @@ struct APIFixture {
         return (key, try #require(registered["id"] as? String))
     }
 
-    /// The fixture model, ready, input shape [1, 4].
+    /// The digits MLP, ready, input shape [1, 64]; its id.
+    @discardableResult
     func model() async throws -> String {
-        let facts = ModelFacts(inputShape: [1, 4], outputShape: [1, 2], operators: ["Gemm"], quantisationJSON: "{}",
-                               commitment: Array(repeating: 1, count: 32), workMacs: 8)
         let admin = try await market.authenticate(key: adminKey)
-        return try await market.registerModel(id: "api-model", owner: admin.accountID, name: "m", onnx: [1], facts: facts).model.id
+        let loaded = RealProofs.loaded
+        return try await market.registerModel(id: Self.modelID, owner: admin.accountID, name: "digits", onnx: loaded.onnx,
+                                              facts: loaded.facts).model.id
     }
 
+    static var modelID: String { InferenceModelImporter().digest(of: RealProofs.loaded.onnx) }
+
     nonisolated(unsafe) static let dutchJob: [String: Any] = [
-        "model_id": "api-model", "input": ["shape": [1, 4], "values": [1, 2, 3, 4]], "auction": "dutch",
+        "model_id": modelID, "input": ["shape": [1, 64], "values": RealProofs.input(0).values], "auction": "dutch",
         "min_price": 1_000, "max_price": 10_000, "ramp_up_s": 60, "lock_timeout_s": 120, "deadline_s": 600, "lock_stake": 2_000,
     ]
 
@@ -107,22 +110,3 @@ struct APIFixture {
     }
 }
 
-/// The API tests' stand-in verifier until the inference verifier is in main: a proof is the
-/// lock's nonce followed by the claimed output's first value; it is valid when the nonce
-/// matches the lock and the output is the input's sum. It checks binding and output, which
-/// is what the market relies on.
-struct TaggedOutputVerifier: ProofVerifier {
-    static func proof(nonce: String, input: [Double]) -> [UInt8] {
-        Array("\(nonce)|\(input.reduce(0, +))".utf8)
-    }
-    func verify(_ r: VerificationRequest) -> VerificationOutcome {
-        let text = String(decoding: r.proof, as: UTF8.self)
-        let parts = text.split(separator: "|")
-        guard parts.count == 2, let value = Double(parts[1]) else {
-            return .rejected(reason: "malformed_proof", message: "the proof could not be decoded")
-        }
-        guard parts[0] == r.nonce else { return .rejected(reason: "wrong_binding", message: "the proof is bound to another lock") }
-        guard value == r.input.values.reduce(0, +) else { return .rejected(reason: "wrong_output", message: "wrong output") }
-        return .valid(VerifiedOutput(shape: [1, 2], quantised: [Int64(value), 0], values: [value, 0]))
-    }
-}

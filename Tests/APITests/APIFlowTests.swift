@@ -32,13 +32,14 @@ import Testing
         #expect(lock["price"] as? Int == 5_500)
         let nonce = try #require(lock["nonce"] as? String)
         let input = try f.object(try await f.send(.get, "/v1/jobs/\(jobID)/input?worker_id=\(workerID)", key: workerKey))
-        #expect(input["values"] as? [Double] == [1, 2, 3, 4])
+        #expect(input["values"] as? [Double] == RealProofs.input(0).values)
 
         // A bad proof is a 422 with its reason; the lock stays.
         let bad = try await f.send(.post, "/v1/jobs/\(jobID)/proof", key: workerKey,
-                                   json: ["worker_id": workerID, "proof": Data("nonsense|1".utf8).base64EncodedString()])
+                                   json: ["worker_id": workerID, "proof": Data([1, 2, 3]).base64EncodedString()])
         try f.expectProblem(bad, 422, "proof_rejected")
-        let proof = Data(TaggedOutputVerifier.proof(nonce: nonce, input: [1, 2, 3, 4])).base64EncodedString()
+        let proof = Data(RealProofs.prove(jobID: UUID(uuidString: jobID)!, workerID: UUID(uuidString: workerID)!, nonce: nonce,
+                                          input: RealProofs.input(0))).base64EncodedString()
         let settled = try f.object(try await f.send(.post, "/v1/jobs/\(jobID)/proof", key: workerKey,
                                                      json: ["worker_id": workerID, "proof": proof, "prove_ms": 12]))
         #expect(settled["price"] as? Int == 5_500 && settled["fee"] as? Int == 137 && settled["worker_payment"] as? Int == 5_363)

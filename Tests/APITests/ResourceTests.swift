@@ -4,19 +4,6 @@ import HTTPServer
 import Market
 import Testing
 
-/// The API tests' stand-in for the inference layer's importer until it is in main: a "model"
-/// is the text `FIXTURE-MODEL <inputs> <outputs>`; anything else is refused with a reason.
-struct FixtureImporter: ModelImporter {
-    struct NotAModel: Error, CustomStringConvertible { var description: String { "not an ONNX model: the protobuf does not decode" } }
-    func digest(of onnx: [UInt8]) -> String { onnx.reduce(into: "fx") { $0 += String(format: "%02x", $1) }.prefix(40).description }
-    func importModel(_ onnx: [UInt8]) throws -> ModelFacts {
-        let parts = String(decoding: onnx, as: UTF8.self).split(separator: " ")
-        guard parts.count == 3, parts[0] == "FIXTURE-MODEL", let i = Int(parts[1]), let o = Int(parts[2]) else { throw NotAModel() }
-        return ModelFacts(inputShape: [1, i], outputShape: [1, o], operators: ["Gemm"], quantisationJSON: "{}",
-                          commitment: Array(repeating: 3, count: 32), workMacs: Int64(i * o))
-    }
-}
-
 @Suite struct ResourceTests {
     private func settled(_ f: APIFixture, _ id: String, key: String) async throws -> [String: Any] {
         while true {
@@ -28,26 +15,28 @@ struct FixtureImporter: ModelImporter {
 
     @Test func modelUpload_IsContentAddressedAndGarbageFailsWithAReason() async throws {
         var limits = MarketAPI.Limits()
-        limits.modelBytesMax = 1_024
-        let f = try await APIFixture.make(limits: limits, importer: FixtureImporter())
+        limits.modelBytesMax = RealProofs.loaded.onnx.count
+        let f = try await APIFixture.make(limits: limits, importer: InferenceModelImporter())
         defer { Task { await f.stop() } }
         let (_, clientKey) = try await f.account("client")
-        let upload = try await f.send(.post, "/v1/models?name=digits", key: clientKey, bytes: Array("FIXTURE-MODEL 64 10".utf8))
+        let upload = try await f.send(.post, "/v1/models?name=digits", key: clientKey, bytes: RealProofs.loaded.onnx)
         #expect(upload.status.code == 202, "\(upload.bodyText)")
         let id = try #require(try f.object(upload)["id"] as? String)
         let ready = try await settled(f, id, key: clientKey)
-        #expect(ready["status"] as? String == "ready" && ready["work_macs"] as? Int == 640)
+        #expect(ready["status"] as? String == "ready", "\(ready)")
+        #expect(ready["work_macs"] as? Int == Int(RealProofs.loaded.facts.workMacs) && (ready["work_macs"] as? Int ?? 0) > 0)
+        #expect(id == APIFixture.modelID)
         #expect(ready["input_shape"] as? [Int] == [1, 64])
-        let again = try await f.send(.post, "/v1/models", key: clientKey, bytes: Array("FIXTURE-MODEL 64 10".utf8))
+        let again = try await f.send(.post, "/v1/models", key: clientKey, bytes: RealProofs.loaded.onnx)
         let againID = try f.object(again)["id"] as? String
         #expect(again.status.code == 200 && againID == id)
 
         let garbage = try f.object(try await f.send(.post, "/v1/models", key: clientKey, bytes: [0xde, 0xad, 0xbe, 0xef]))
         let failed = try await settled(f, try #require(garbage["id"] as? String), key: clientKey)
         #expect(failed["status"] as? String == "failed")
-        #expect((failed["failure"] as? String)?.contains("not an ONNX model") == true)
+        #expect((failed["failure"] as? String)?.isEmpty == false, "\(failed)")
         try f.expectProblem(try await f.send(.post, "/v1/models", key: clientKey, bytes: []), 422, "invalid_request")
-        let tooBig = try await f.send(.post, "/v1/models", key: clientKey, bytes: [UInt8](repeating: 1, count: 1_025))
+        let tooBig = try await f.send(.post, "/v1/models", key: clientKey, bytes: [UInt8](repeating: 1, count: RealProofs.loaded.onnx.count + 1))
         #expect(tooBig.status.code == 413)
         // A job on a failed model is refused.
         var job = APIFixture.dutchJob

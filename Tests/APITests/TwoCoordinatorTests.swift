@@ -16,7 +16,7 @@ import TestSupport
         defer { Task { await a.stop() } }
         // The second coordinator: separate pool, market, watcher and server on the same database.
         let pool = ConnectionPool(configuration: a.db.configuration)
-        let market = try await Market.open(pool: pool, clock: a.clock, verifier: TaggedOutputVerifier())
+        let market = try await Market.open(pool: pool, clock: a.clock, verifier: InferenceProofVerifier())
         let watcher = try await JobWatcher(configuration: a.db.configuration)
         var logger = Logger(label: "second")
         logger.logLevel = .warning
@@ -67,7 +67,8 @@ import TestSupport
         let before = a.watcher.wakeupsByNotification
         async let waited = a.send(.get, "/v1/jobs/\(jobID)?wait=30&status=locked", key: clientKey)
         while a.watcher.waiting == 0 { await Task.yield() }
-        let proof = Data(TaggedOutputVerifier.proof(nonce: String(parts[1]), input: [1, 2, 3, 4])).base64EncodedString()
+        let proof = Data(RealProofs.prove(jobID: UUID(uuidString: jobID)!, workerID: UUID(uuidString: worker.id)!,
+                                          nonce: String(parts[1]), input: RealProofs.input(0))).base64EncodedString()
         let settled = try await b.send(.post, "/v1/jobs/\(jobID)/proof", key: worker.key, json: ["worker_id": worker.id, "proof": proof])
         #expect(settled.status.code == 200, "\(settled.bodyText)")
         #expect(try a.object(try await waited)["status"] as? String == "fulfilled")
