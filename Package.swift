@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: [
             "CSocketShim", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         // Field arithmetic is ~50× slower unoptimised; optimise it in debug builds too so the
         // proof tests (thousands of proofs) run in seconds.
         .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"], swiftSettings: [.unsafeFlags(["-O"])]),

@@ -47,6 +47,14 @@ extension MarketAPI {
             }
             return try .json(ModelView(model), status: .accepted)
         }
+        router.get("/v1/models/{id}/onnx") { request, _ in
+            // Workers fetch the model they prove; the bytes are the ones the id digests.
+            _ = try await principal(request)
+            guard let id = request.pathParameters["id"] else { throw MarketError(.unknownModel, "no model") }
+            var headers = HTTPHeaders()
+            headers["Content-Type"] = "application/octet-stream"
+            return HTTPResponse(status: .ok, headers: headers, body: try await market.modelONNX(id))
+        }
         router.get("/v1/models/{id}") { request, _ in
             _ = try await principal(request)
             guard let id = request.pathParameters["id"] else { throw MarketError(.unknownModel, "no model") }

@@ -85,6 +85,7 @@ struct JobView: Codable, Sendable {
     var updatedAt: Date
     var finishedAt: Date?
     var events: [EventView]?
+    var input: TensorBody
 
     init(_ j: Job, now: Date, events: [JobEvent]? = nil) {
         id = j.id; status = j.status.rawValue; modelId = j.modelID; clientAccount = j.clientAccount
@@ -95,6 +96,7 @@ struct JobView: Codable, Sendable {
         lockExpiresAt = j.lockExpiresAt; output = j.output.map(OutputView.init); proveMs = j.proofMilliseconds
         verifyMs = j.verifyMilliseconds; createdAt = j.createdAt; updatedAt = j.updatedAt; finishedAt = j.finishedAt
         self.events = events.map { $0.map(EventView.init) }
+        input = TensorBody(j.input)
     }
 }
 

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <pthread.h>
 #include <unistd.h>
 
 const uint32_t PM_EPOLLIN = EPOLLIN;
@@ -113,4 +114,10 @@ int pm_peer_name(int fd, char *out, int cap) {
     if (!inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip)) return -1;
     snprintf(out, (size_t)cap, "%s:%d", ip, ntohs(addr.sin_port));
     return 0;
+}
+
+int pm_set_thread_name(const char *name) {
+    char truncated[16];
+    snprintf(truncated, sizeof truncated, "%s", name);
+    return pthread_setname_np(pthread_self(), truncated);
 }

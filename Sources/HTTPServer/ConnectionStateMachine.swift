@@ -96,7 +96,8 @@ struct ConnectionStateMachine {
             phase = .closed
             return .reject(error)
         case .head(let head):
-            if draining { phase = .closed; return .close }
+            // A request that was arriving when shutdown began is still served (then the
+            // connection closes, see `closeAfterResponse` below).
             let limit = bodyBytesMax(head)
             if let error = parser.startBody(bytesMax: limit) {
                 phase = .closed

@@ -33,6 +33,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
     private var lastTick: UInt64 = 0
     private let exitState = Mutex<(done: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    /// The thread's name, such as `http-loop-0`; set before the thread starts, read once by it.
+    private var threadName = "http-loop"
     /// The loop's cached `Date` header.
     var date = HTTPDate()
 
@@ -53,15 +55,16 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
     func start(name: String) {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
+        threadName = name
         let box = Unmanaged.passRetained(self)
         var thread = pthread_t()
         pthread_create(&thread, &attributes, { raw in
             let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
+            _ = pm_set_thread_name(loop.threadName)
             loop.run()
             return nil
         }, box.toOpaque())
         pthread_detach(thread)
-        _ = name
     }
 
     /// Whether the caller is on this loop's thread.

@@ -51,6 +51,8 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     func handleEvents(_ events: UInt32) {
         if events & (PM_EPOLLIN | PM_EPOLLHUP | PM_EPOLLERR | PM_EPOLLRDHUP) != 0 { readable = true }
         if events & (PM_EPOLLRDHUP | PM_EPOLLHUP) != 0 { peerHalfClosed = true }
+        // A TLS read can stall on WANT_WRITE (handshake, renegotiation): writability lets it retry.
+        if transportIsTLS && events & PM_EPOLLOUT != 0 { readable = true }
         if events & PM_EPOLLOUT != 0 || transportIsTLS { flush() }
         if !isClosed { drive() }
     }

@@ -33,7 +33,16 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, C
 
     /// Every value of the field `name` (any case), in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { Self.equalsIgnoringCase($0.name, name) }.map(\.value)
+        var found: [String] = []
+        for field in fields where Self.equalsIgnoringCase(field.name, name) { found.append(field.value) }
+        return found
+    }
+
+    /// How many fields are named `name` (no allocation, for the framing checks on every request).
+    func count(of name: String) -> Int {
+        var n = 0
+        for field in fields where Self.equalsIgnoringCase(field.name, name) { n += 1 }
+        return n
     }
 
     /// Whether a field `name` is present.
@@ -50,8 +59,8 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, C
     /// Whether a comma-separated list field (such as `Connection`) holds `token`, any case
     /// (RFC 9110 §5.6.1).
     public func hasToken(_ token: String, in name: String) -> Bool {
-        for value in values(name) {
-            for item in value.split(separator: ",") {
+        for field in fields where Self.equalsIgnoringCase(field.name, name) {
+            for item in field.value.split(separator: ",") {
                 let trimmed = item.trimmingASCIIWhitespace()
                 if Self.equalsIgnoringCase(trimmed, token) { return true }
             }

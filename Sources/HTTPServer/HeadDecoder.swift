@@ -134,12 +134,13 @@ enum HeadDecoder {
     private static func frame(method: HTTPMethod, target: String, version: HTTPVersion, headers: HTTPHeaders)
         -> Result<HTTPRequestHead, HTTPParseError> {
         // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host is answered 400.
-        let hosts = headers.values("Host")
-        if version == .http1_1 && hosts.count != 1 || hosts.count > 1 {
+        let hostCount = headers.count(of: "Host")
+        if version == .http1_1 && hostCount != 1 || hostCount > 1 {
             return .failure(HTTPParseError(.badRequest, "missing or repeated Host"))
         }
-        let transferEncodings = headers.values("Transfer-Encoding")
-        let lengths = headers.values("Content-Length")
+        // Most requests have neither field; only collect the values when there are some.
+        let transferEncodings = headers.count(of: "Transfer-Encoding") == 0 ? [] : headers.values("Transfer-Encoding")
+        let lengths = headers.count(of: "Content-Length") == 0 ? [] : headers.values("Content-Length")
         var chunked = false
         var contentLength: Int? = nil
         if !transferEncodings.isEmpty {

@@ -55,8 +55,10 @@ public final class TLSContext: @unchecked Sendable {
         } else {
             if let hostName {
                 // SNI (SSL_set_tlsext_host_name is a macro over SSL_ctrl) and host name checking.
-                _ = SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name),
-                             UnsafeMutableRawPointer(mutating: hostName))
+                // OpenSSL copies the name, so the pointer only has to live for the call.
+                _ = hostName.withCString { name in
+                    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: name))
+                }
                 SSL_set1_host(ssl, hostName)
             }
             SSL_set_connect_state(ssl)

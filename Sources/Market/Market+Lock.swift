@@ -35,6 +35,14 @@ extension Market {
                 throw MarketError(.unknownJob, "no job \(jobID)")
             }
             let job = try Job(row: row)
+            // The holder asking again (a sealed winner claiming its award, or a retry after a
+            // lost answer) gets its lock back unchanged: locking is idempotent for the holder.
+            if job.status == .locked, job.lockedBy == worker.id, let price = job.lockPrice, let expiresAt = job.lockExpiresAt,
+               let nonce = job.nonce {
+                guard now < expiresAt else { throw MarketError(.lockExpired, "the lock on job \(jobID) has expired") }
+                return LockGrant(jobID: job.id, workerID: worker.id, attempt: job.attempt, price: price, stake: job.lockStake,
+                                 expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input)
+            }
             guard job.status == .open else { throw MarketError(.jobNotOpen, "job \(jobID) is \(job.status.rawValue)") }
             guard job.auction == "dutch" else {
                 throw MarketError(.wrongAuction, "job \(jobID) is a sealed-bid auction: bid instead of locking")

@@ -68,6 +68,9 @@ public struct Receipt: Sendable, Codable, Equatable {
     public let proofDigest: String
     /// The worker that proved it.
     public let workerID: UUID
+    /// The lock's nonce: the proof is bound to job, worker and nonce, so checking the proof
+    /// offline needs it.
+    public let nonce: String
     /// The coordinator's Ed25519 public key (hex).
     public let coordinatorPublicKey: String
     /// Ed25519 signature (hex) over `Receipt.message(…)`.
@@ -75,16 +78,28 @@ public struct Receipt: Sendable, Codable, Equatable {
 
     /// The signed bytes: a domain tag and every bound value, `|`-separated.
     public static func message(jobID: UUID, modelID: String, inputDigest: String, output: VerifiedOutput,
-                               proofDigest: String) -> [UInt8] {
+                               proofDigest: String, workerID: UUID, nonce: String) -> [UInt8] {
         Array(["proofmarket-receipt-v1", jobID.uuidString.lowercased(), modelID, inputDigest,
                output.shape.map(String.init).joined(separator: ","),
-               output.quantised.map(String.init).joined(separator: ","), proofDigest].joined(separator: "|").utf8)
+               output.quantised.map(String.init).joined(separator: ","), proofDigest,
+               workerID.uuidString.lowercased(), nonce].joined(separator: "|").utf8)
     }
+
+    /// The input digest a receipt names: hex SHA-256 of the tensor's canonical JSON (sorted keys).
+    public static func inputDigest(_ input: Tensor) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Crypto.hex(Crypto.sha256(Array(try encoder.encode(input))))
+    }
+
+    /// The proof digest a receipt names: hex SHA-256 of the proof bytes.
+    public static func proofDigest(_ proof: [UInt8]) -> String { Crypto.hex(Crypto.sha256(proof)) }
 
     /// Checks the signature against the coordinator key in the receipt.
     public var signatureIsValid: Bool {
         guard let key = Self.bytes(hex: coordinatorPublicKey), let sig = Self.bytes(hex: signature) else { return false }
-        let message = Self.message(jobID: jobID, modelID: modelID, inputDigest: inputDigest, output: output, proofDigest: proofDigest)
+        let message = Self.message(jobID: jobID, modelID: modelID, inputDigest: inputDigest, output: output, proofDigest: proofDigest,
+                                   workerID: workerID, nonce: nonce)
         return CoordinatorKey.verify(publicKey: key, message: message, signature: sig)
     }
 
@@ -123,15 +138,14 @@ extension Market {
               let proof = try await pool.query(JobQueries.jobProof.sql, [.uuid(jobID)]).first?.decode("proof", as: [UInt8]?.self) else {
             throw MarketError(.jobNotFulfilled, "job \(jobID) is \(job.status.rawValue); only a fulfilled job has a receipt")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let inputDigest = Crypto.hex(Crypto.sha256(Array(try encoder.encode(job.input))))
-        let proofDigest = Crypto.hex(Crypto.sha256(proof))
+        let inputDigest = try Receipt.inputDigest(job.input)
+        let proofDigest = Receipt.proofDigest(proof)
+        let nonce = job.nonce ?? ""
         let key = try await coordinatorKey()
         let message = Receipt.message(jobID: jobID, modelID: job.modelID, inputDigest: inputDigest, output: output,
-                                      proofDigest: proofDigest)
+                                      proofDigest: proofDigest, workerID: worker, nonce: nonce)
         return Receipt(jobID: jobID, modelID: job.modelID, inputDigest: inputDigest, output: output, argmax: output.argmax,
-                       proof: Data(proof).base64EncodedString(), proofDigest: proofDigest, workerID: worker,
+                       proof: Data(proof).base64EncodedString(), proofDigest: proofDigest, workerID: worker, nonce: nonce,
                        coordinatorPublicKey: Crypto.hex(key.publicKey), signature: Crypto.hex(key.sign(message)))
     }
 }

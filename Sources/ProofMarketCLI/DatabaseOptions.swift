@@ -47,6 +47,22 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+extension DatabaseOptions {
+    /// Like `open`, but on the embedded cluster the named database is dropped and created
+    /// anew, so a demo starts from an empty market. With `DATABASE_URL`, the given database is
+    /// used as it is: nothing the user owns is dropped.
+    func openFresh(databaseName: String, logger: Logger) async throws -> DatabaseSession {
+        let session = try await open(logger: logger)
+        guard session.embedded != nil else { return session }
+        let admin = try await PostgresConnection.connect(session.configuration.withDatabase("postgres"))
+        defer { admin.close() }
+        let quoted = "\"" + databaseName.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        try await admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
+        try await admin.execute("CREATE DATABASE \(quoted)")
+        return DatabaseSession(configuration: session.configuration.withDatabase(databaseName), embedded: session.embedded)
+    }
+}
+
 /// An open database: its configuration, and the embedded cluster if we started one.
 struct DatabaseSession {
     let configuration: PostgresConfiguration

@@ -6,8 +6,31 @@ struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Inspect or commit to an ONNX model.",
-        subcommands: [ModelInspectCommand.self]
+        subcommands: [ModelCommitCommand.self, ModelInspectCommand.self]
     )
+}
+
+/// `proofmarket model commit MODEL.onnx --out COMMITMENT`: what registration computes.
+///
+/// The commitment file holds everything a verifier needs about the model except its weights
+/// (the description, the bound, the weight commitment); its model id is printed.
+struct ModelCommitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commit",
+        abstract: "Quantise a model, commit to its weights, write the commitment and print the model id."
+    )
+
+    @Argument(help: "Path to the ONNX model.")
+    var model: String
+
+    @Option(help: "Where to write the commitment.")
+    var out: String
+
+    func run() throws {
+        let commitment = try ModelCommitment(committing: FileInput.model(model))
+        try FileOutput.write(commitment.encoded, to: out)
+        print(commitment.modelID)
+    }
 }
 
 /// `proofmarket model inspect MODEL.onnx`: what the importer made of a model.

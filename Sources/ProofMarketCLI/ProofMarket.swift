@@ -6,6 +6,7 @@ struct ProofMarket: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proofmarket",
         abstract: "A proving marketplace for machine-learning inference.",
-        subcommands: [MigrateCommand.self, ServeCommand.self, AdminCommand.self, ModelCommand.self, InferCommand.self]
+        subcommands: [ServeCommand.self, WorkerCommand.self, ClientCommand.self, AdminCommand.self, DemoCommand.self,
+                      MigrateCommand.self, ModelCommand.self, ProveCommand.self, VerifyCommand.self, InferCommand.self]
     )
 }

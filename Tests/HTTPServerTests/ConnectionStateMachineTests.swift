@@ -102,6 +102,17 @@ import Testing
         #expect(m.responseSent(now: 0) == .close)
     }
 
+    @Test func drain_ServesRequestThatWasArrivingThenCloses() {
+        var m = machine()
+        feed(&m, "GET / HTTP/1.1\r\nHo", now: 0)
+        #expect(m.nextAction(now: 0) == .wait)
+        #expect(m.beginDrain() == .wait)
+        feed(&m, "st: a\r\n\r\n", now: 0)
+        guard case .dispatch = m.nextAction(now: 0) else { Issue.record("no dispatch"); return }
+        #expect(m.closeAfterResponse)
+        #expect(m.responseSent(now: 0) == .close)
+    }
+
     @Test func eofBetweenRequests_IsCleanClose() {
         var m = machine()
         #expect(m.inputClosed(now: 0) == .close)

@@ -1,28 +1,51 @@
 import Foundation
+import Glibc
 import Testing
 @testable import HTTPServer
 
-/// Runs a command and returns its exit status and standard output.
+/// Runs a command (found on PATH) and returns its exit status and standard output. Uses
+/// posix_spawn directly: Foundation's `Process.run` crashed here while another test held more
+/// than a thousand descriptors open. The blocking wait runs on a Dispatch thread.
 @discardableResult
-func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try spawnAndWait(arguments) }) }
+    }
+}
+
+private func spawnAndWait(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw SocketError.system("pipe", errno) }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid = pid_t()
+    let rc = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+    close(fds[1])
+    guard rc == 0 else { close(fds[0]); throw SocketError.system("posix_spawnp \(arguments[0])", rc) }
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = read(fds[0], &buffer, buffer.count)
+        if n > 0 { output.append(contentsOf: buffer[0..<n]) } else if n < 0 && errno == EINTR { continue } else { break }
+    }
+    close(fds[0])
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    return ((status >> 8) & 0xff, String(decoding: output, as: UTF8.self))
 }
 
 /// A self-signed certificate for 127.0.0.1, made with the openssl CLI in a temporary folder.
-func makeSelfSignedCertificate() throws -> (cert: String, key: String) {
+func makeSelfSignedCertificate() async throws -> (cert: String, key: String) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pm-tls-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
-    let result = try run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+    let result = try await run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                           "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
                           "-addext", "subjectAltName=IP:127.0.0.1"])
     guard result.status == 0 else { throw TLSError.openSSL("openssl req failed") }
@@ -32,19 +55,19 @@ func makeSelfSignedCertificate() throws -> (cert: String, key: String) {
 @Suite struct TLSAndShutdownTests {
     @Test(arguments: ["--tlsv1.2 --tls-max 1.2", "--tlsv1.3"])
     func tlsRoundTrip_WithCurl(versionFlags: String) async throws {
-        let (cert, key) = try makeSelfSignedCertificate()
+        let (cert, key) = try await makeSelfSignedCertificate()
         try await withTestServer({ $0.tlsCertificatePath = cert; $0.tlsPrivateKeyPath = key }) { _, port in
             let args = ["curl", "-s", "--cacert", cert] + versionFlags.split(separator: " ").map(String.init)
                 + ["-w", "\\n%{http_code} %{ssl_verify_result}", "-X", "POST", "--data-binary", "over tls",
                    "https://127.0.0.1:\(port)/echo"]
-            let result = try run(args)
+            let result = try await run(args)
             #expect(result.status == 0)
             #expect(result.output == "over tls\n200 0")
         }
     }
 
     @Test func tlsClient_TalksToTLSServer() async throws {
-        let (cert, key) = try makeSelfSignedCertificate()
+        let (cert, key) = try await makeSelfSignedCertificate()
         try await withTestServer({ $0.tlsCertificatePath = cert; $0.tlsPrivateKeyPath = key }) { _, port in
             var configuration = HTTPClient.Configuration()
             configuration.tls = try TLSContext(clientVerifyingPeer: true, caFile: cert)
@@ -58,7 +81,7 @@ func makeSelfSignedCertificate() throws -> (cert: String, key: String) {
     }
 
     @Test func plainRequestToTLSServer_IsDropped() async throws {
-        let (cert, key) = try makeSelfSignedCertificate()
+        let (cert, key) = try await makeSelfSignedCertificate()
         try await withTestServer({ $0.tlsCertificatePath = cert; $0.tlsPrivateKeyPath = key }) { server, port in
             let socket = try RawSocket(port: port)
             try await socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")

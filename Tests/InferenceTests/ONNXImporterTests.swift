@@ -159,4 +159,26 @@ import Testing
         let y = try model.run(model.quantizeInput(floats: [-3, 1.5])).output
         #expect(y == [-256, 384])
     }
+
+    @Test func tensorOverTheElementLimit_IsRefusedBeforeItsDataIsRead() throws {
+        let limit = InferenceLimits.tensorElementsMax
+        // 2049 × 2048 is just past 4 Mi; no data is attached, so a reader that allocated first would fail later.
+        let w = ONNXBuilder.tensor("W", [2049, 2048], [])
+        let bytes = try ONNXBuilder.model([ONNXBuilder.node("Gemm", ["x", "W"], "y", name: "fc")],
+                                          initializers: [w], inputShape: [1, 2], output: "y")
+        #expect(importError(bytes) == .tensorTooLarge(name: "W", elements: 2049 * 2048, limit: limit))
+        #expect(2048 * 2048 == limit)
+    }
+
+    @Test func nodeCount_AtTheLimitIsAccepted_PastItRefused() throws {
+        func chain(_ identities: Int) throws -> [UInt8] {
+            var nodes = [ONNXBuilder.node("Gemm", ["x", "W"], "t0", name: "fc", int: ["transB": 1])]
+            for i in 0..<identities { nodes.append(ONNXBuilder.node("Identity", ["t\(i)"], "t\(i + 1)", name: "id\(i)")) }
+            return try ONNXBuilder.model(nodes, initializers: [ONNXBuilder.tensor("W", [2, 2], [1, 0, 0, 1])],
+                                         inputShape: [1, 2], output: "t\(identities)")
+        }
+        let limit = InferenceLimits.nodeCountMax
+        #expect(importError(try chain(limit - 1)) == nil)
+        #expect(importError(try chain(limit))?.code == "unsupported_graph")
+    }
 }

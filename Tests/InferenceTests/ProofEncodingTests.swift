@@ -127,6 +127,17 @@ import ZKProof
         }
     }
 
+    @Test func oversizedCommitment_IsRejectedBeforeDecoding() {
+        let huge = [UInt8](repeating: 0, count: ProofLimits.commitmentBytesMax + 1)
+        #expect(throws: ModelCommitment.Error.malformed(.countOverLimit(field: "commitment bytes", count: huge.count,
+                                                                         limit: ProofLimits.commitmentBytesMax, offset: 0))) {
+            _ = try ModelCommitment(decoding: huge)
+        }
+        // At the limit the bytes reach the decoder (and fail on their magic).
+        let atLimit = [UInt8](repeating: 0, count: ProofLimits.commitmentBytesMax)
+        #expect(throws: ModelCommitment.Error.malformed(.badMagic(offset: 0))) { _ = try ModelCommitment(decoding: atLimit) }
+    }
+
     @Test func commitmentWithForeignLayout_IsRejected() throws {
         let c = try ProofFixtures.committed("mlp_small").commitment
         let at = 6 + 32 + 4 + c.spec.encoded().count

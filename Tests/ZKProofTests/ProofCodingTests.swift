@@ -76,6 +76,18 @@ import Testing
         #expect(throws: ProofFormatError.invalidPoint(offset: 0, reason: .badPrefix(0))) { _ = try s.point() }
     }
 
+    @Test func pointListLengthIsCheckedBeforeAllocating() throws {
+        var w = ProofWriter()
+        w.point(Generators.shared.h)
+        w.point(Generators.shared.g(count: 1)[0])
+        var r = ProofReader(w.bytes)
+        #expect(try r.points(2).count == 2)
+        var s = ProofReader(w.bytes)
+        #expect(throws: ProofFormatError.truncated(offset: 0, needed: 33 * 3, remaining: 66)) { _ = try s.points(3) }
+        var t = ProofReader(w.bytes)
+        #expect(throws: ProofFormatError.truncated(offset: 0, needed: Int.max, remaining: 66)) { _ = try t.points(Int.max / 4) }
+    }
+
     @Test func randomBytesNeverTrap() {
         var rng = SeededRandom(seed: 2024)
         for _ in 0..<2000 {

@@ -1,6 +1,8 @@
 // zkml-bench: times one fixture end to end and prints one table row.
 //
 // Usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS]
+// Times: import (parse + quantise + bound), commit (Hyrax row commitments), plain integer
+// inference, prove (includes its own inference), verify; medians over the sample inputs.
 // Run through Benchmarks/zkml/run, which builds in release mode and runs one process per
 // fixture so that the peak memory (getrusage ru_maxrss) belongs to that fixture alone.
 import Foundation
@@ -47,10 +49,30 @@ let inferMs = try medianMilliseconds(inputs.count) {
 }
 let parameters = model.layers.reduce(0) { $0 + $1.weights.count + $1.bias.count }
 
+var commitment: ModelCommitment?
+let commitMs = try medianMilliseconds(3) { commitment = try ModelCommitment(committing: model) }
+guard let commitment else { exit(1) }
+let context = BindingContext(jobID: "bench-job", workerID: "bench-worker", nonce: "bench-nonce")
+var proofs: [[UInt8]] = []
+k = 0
+let proveMs = try medianMilliseconds(inputs.count) {
+    proofs.append(try InferenceProver.prove(model: model, commitment: commitment, input: inputs[k % inputs.count],
+                                            context: context).proof)
+    k += 1
+}
+k = 0
+let verifyMs = try medianMilliseconds(inputs.count) {
+    _ = try InferenceVerifier.verify(commitment: commitment, input: inputs[k % inputs.count], proof: proofs[k % proofs.count],
+                                     context: context)
+    k += 1
+}
+let proofBytes = proofs.map(\.count).max() ?? 0
+
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 let peakMiB = Double(usage.ru_maxrss) / 1024
 
 func f(_ v: Double) -> String { String(format: "%.3f", v) }
-print([name, "\(parameters)", f(importMs), f(inferMs), "n/a", "n/a", "n/a", String(format: "%.1f", peakMiB), "n/a"]
+print([name, "\(parameters)", f(importMs), f(commitMs), f(inferMs), f(proveMs), f(verifyMs), "\(proofBytes)",
+       "\(commitment.encoded.count)", String(format: "%.1f", peakMiB), String(format: "%.1fx", proveMs / inferMs)]
     .joined(separator: "\t"))

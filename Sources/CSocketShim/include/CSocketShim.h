@@ -52,4 +52,6 @@ int pm_set_nodelay(int fd);
 int pm_socket_error(int fd);
 /// Writes the peer address of `fd` as "a.b.c.d:port" into `out`; returns 0 on success.
 int pm_peer_name(int fd, char *out, int cap);
+/// Names the calling thread (at most 15 characters are kept), for `top -H` and debuggers.
+int pm_set_thread_name(const char *name);
 #endif

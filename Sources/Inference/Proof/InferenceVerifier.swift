@@ -55,7 +55,12 @@ public enum InferenceVerifier {
             if let i = z.firstIndex(where: { $0 <= -limit || $0 >= limit }) {
                 throw .preActivationOutOfBound(layer: k, index: i, bits: layer.accumulatorBits)
             }
-            do { columns.append(try layer.columns(incoming)) } catch { throw .traceRejected(layer: k, reason: error) }
+            let x: [Int64]
+            do { x = try layer.columns(incoming) } catch { throw .traceRejected(layer: k, reason: error) }
+            guard x.count == layer.inner * layer.positions else {
+                throw .traceRejected(layer: k, reason: .shapeMismatch(detail: "columns of layer \(k) have \(x.count) values"))
+            }
+            columns.append(x)
             incoming = layer.activate(z)
         }
         let output = incoming

@@ -1,0 +1,214 @@
+import Foundation
+
+// The JSON shapes of openapi/openapi.yaml as a client reads and writes them. Keys are
+// snake_case on the wire; JSONCoding converts, so names avoid capitalised acronyms.
+
+/// A tensor of floats.
+struct WireTensor: Codable, Sendable {
+    var shape: [Int]
+    var values: [Double]
+}
+
+/// A verified output.
+struct WireOutput: Codable, Sendable {
+    var shape: [Int]
+    var values: [Double]
+    var quantised: [Int64]
+    var argmax: Int?
+}
+
+/// A registered model.
+struct WireModel: Codable, Sendable {
+    var id: String
+    var name: String
+    var status: String
+    var failure: String?
+    var inputShape: [Int]?
+    var outputShape: [Int]?
+    var operators: [String]?
+    var commitment: String?
+    var workMacs: Int64?
+}
+
+/// `POST /v1/jobs`.
+struct WireCreateJob: Codable, Sendable {
+    var modelId: String
+    var input: WireTensor
+    var auction: String
+    var minPrice: Int64?
+    var maxPrice: Int64
+    var rampUpS: Int?
+    var bidWindowS: Int?
+    var lockTimeoutS: Int
+    var deadlineS: Int
+    var lockStake: Int64
+}
+
+/// One event of a job's timeline.
+struct WireEvent: Codable, Sendable {
+    var id: Int64
+    var at: Date
+    var kind: String
+    var detail: [String: String]
+}
+
+/// A job.
+struct WireJob: Codable, Sendable {
+    var id: UUID
+    var status: String
+    var modelId: String
+    var auction: String
+    var minPrice: Int64
+    var maxPrice: Int64
+    var currentPrice: Int64?
+    var lockTimeoutS: Int
+    var lockStake: Int64
+    var escrow: Int64
+    var deadline: Date
+    var attempt: Int
+    var lockedBy: UUID?
+    var lockPrice: Int64?
+    var output: WireOutput?
+    var proveMs: Int?
+    var verifyMs: Int?
+    var createdAt: Date
+    var finishedAt: Date?
+    var events: [WireEvent]?
+
+    /// Whether no further transition can happen.
+    var isFinal: Bool { ["fulfilled", "cancelled", "expired"].contains(status) }
+}
+
+/// A page of jobs.
+struct WireJobPage: Codable, Sendable {
+    var jobs: [WireJob]
+    var nextCursor: String?
+}
+
+/// An open job as the market lists it to workers.
+struct WireOpenJob: Codable, Sendable {
+    var id: UUID
+    var modelId: String
+    var auction: String
+    var currentPrice: Int64?
+    var minPrice: Int64?
+    var maxPrice: Int64
+    var lockStake: Int64
+    var lockTimeoutS: Int
+    var deadline: Date
+    var biddingStart: Date?
+    var rampUpS: Int?
+    var bidWindowEnd: Date?
+}
+
+/// A page of open jobs.
+struct WireOpenJobPage: Codable, Sendable {
+    var jobs: [WireOpenJob]
+}
+
+/// A worker's registration.
+struct WireRegisterWorker: Codable, Sendable {
+    struct Capabilities: Codable, Sendable {
+        var maxWorkMacs: Int64?
+        var operators: [String]?
+    }
+    var name: String
+    var capabilities: Capabilities?
+}
+
+/// A registered worker.
+struct WireWorker: Codable, Sendable {
+    var id: UUID
+    var accountId: UUID
+    var name: String
+}
+
+/// Bodies naming the worker node acting.
+struct WireWorkerRef: Codable, Sendable { var workerId: UUID }
+struct WireBid: Codable, Sendable { var workerId: UUID; var price: Int64 }
+struct WireProof: Codable, Sendable { var workerId: UUID; var proof: String; var proveMs: Int? }
+
+/// A lock the worker now holds.
+struct WireLock: Codable, Sendable {
+    var jobId: UUID
+    var workerId: UUID
+    var attempt: Int
+    var price: Int64
+    var stake: Int64
+    var expiresAt: Date
+    var nonce: String
+    var modelId: String
+    var input: WireTensor
+}
+
+/// What a verified proof paid.
+struct WireSettlement: Codable, Sendable {
+    var jobId: UUID
+    var price: Int64
+    var fee: Int64
+    var workerPayment: Int64
+    var clientRefund: Int64
+    var output: WireOutput
+}
+
+/// A signed receipt.
+struct WireReceipt: Codable, Sendable {
+    var jobId: UUID
+    var modelId: String
+    var inputDigest: String
+    var output: WireOutput
+    var argmax: Int?
+    var proof: String
+    var proofDigest: String
+    var workerId: UUID
+    var nonce: String?
+    var coordinatorPublicKey: String
+    var signature: String
+}
+
+/// An account made by an admin, with its first key (shown once).
+struct WireCreatedAccount: Codable, Sendable {
+    var id: UUID
+    var kind: String
+    var owner: String
+    var apiKey: String
+    var apiKeyId: UUID
+}
+
+/// An account's balance.
+struct WireAccountBalance: Codable, Sendable {
+    var id: UUID
+    var kind: String
+    var owner: String
+    var available: Int64
+    var held: Int64
+}
+
+/// A ledger entry.
+struct WireLedgerEntry: Codable, Sendable {
+    var id: Int64
+    var at: Date
+    var debitAccount: UUID
+    var debitBucket: String
+    var creditAccount: UUID
+    var creditBucket: String
+    var amount: Int64
+    var kind: String
+    var jobId: UUID?
+}
+
+/// A page of the ledger.
+struct WireLedgerPage: Codable, Sendable {
+    var entries: [WireLedgerEntry]
+    var nextCursor: String?
+}
+
+/// The ledger auditor's report.
+struct WireLedgerReport: Codable, Sendable {
+    var intact: Bool
+    var balanceSum: Int64
+    var negativeAccounts: Int
+    var replayMismatches: [UUID]
+    var chainBreaks: [Int64]
+    var entries: Int
+}

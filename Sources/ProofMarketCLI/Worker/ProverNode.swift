@@ -1,0 +1,226 @@
+import Foundation
+import HTTPServer
+import Inference
+import Logging
+import Market
+import Synchronization
+
+/// A prover node: registers, heartbeats, long-polls open jobs, decides with its
+/// `WorkerPolicy`, locks or bids, fetches the model (cached by id) and the input, proves,
+/// submits, and keeps a tally. Faults of the coordinator are retried with back-off and
+/// jitter; a rejected proof is logged with its reason. `stop()` makes it take no new work,
+/// finish what it holds, and return.
+actor ProverNode {
+    /// Settings of one node.
+    struct Settings: Sendable {
+        var name: String
+        var policy: WorkerPolicy
+        var concurrency: Int = 1
+        var pollWaitSeconds: Double = 5
+        var heartbeatSeconds: Double = 5
+        /// Test-only: submit a forged proof (a valid proof for another input) to check that
+        /// the coordinator refuses it. Never paid.
+        var forgeProofs: Bool = false
+    }
+
+    /// What the node did, for the summary on exit.
+    struct Tally: Sendable {
+        var locked = 0, bids = 0, proved = 0, paid = 0, rejected = 0, released = 0, skipped = 0
+        var earned: Int64 = 0
+    }
+
+    private struct CachedModel {
+        let model: QuantizedModel
+        let commitment: ModelCommitment
+        let workMACs: Int64
+    }
+
+    private let client: CoordinatorClient
+    private let settings: Settings
+    private let logger: Logger
+    private var workerID: UUID?
+    private var models: [String: CachedModel] = [:]
+    private var inFlight: Set<UUID> = []
+    private var bidOn: Set<UUID> = []
+    private var notBefore: [UUID: Date] = [:]
+    private var skipLogged: Set<UUID> = []
+    private var stopping = false
+    private var secondsPerMegaMAC = 0.2
+    private(set) var tally = Tally()
+
+    init(client: CoordinatorClient, settings: Settings, logger: Logger) {
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The id the coordinator gave this node, once registered.
+    var workerIDForReport: UUID? { workerID }
+    /// The node's name.
+    var name: String? { settings.name }
+
+    /// Asks the node to stop taking work; `run()` returns once held jobs are done.
+    func stop() { stopping = true }
+
+    /// Runs until `stop()`.
+    func run() async throws {
+        let id = try await withRetry("register") {
+            try await self.client.call(.post, "/v1/workers", body: WireRegisterWorker(
+                name: self.settings.name,
+                capabilities: .init(maxWorkMacs: self.settings.policy.maxWorkMACs, operators: nil)), as: WireWorker.self).id
+        }
+        workerID = id
+        logger.info("registered as worker \(id) (\(settings.name))")
+        let heartbeat = Task { [client, settings] in
+            while !Task.isCancelled {
+                _ = try? await client.send(.post, "/v1/workers/\(id)/heartbeat")
+                try? await Task.sleep(nanoseconds: UInt64(settings.heartbeatSeconds * 1e9))
+            }
+        }
+        defer { heartbeat.cancel() }
+        var backoff = 0.2
+        while !stopping {
+            do {
+                let page: WireOpenJobPage = try await client.call(
+                    .get, "/v1/market/jobs?wait=\(settings.pollWaitSeconds)", timeoutSeconds: settings.pollWaitSeconds + 30)
+                backoff = 0.2
+                try await consider(page.jobs, worker: id)
+                try await checkSealedWins(worker: id)
+                if page.jobs.isEmpty || inFlight.count >= settings.concurrency {
+                    try? await Task.sleep(nanoseconds: 100_000_000)
+                }
+            } catch let error as RemoteError where error.isTransient {
+                logger.warning("coordinator unavailable, retrying in \(String(format: "%.1f", backoff)) s: \(error)")
+                try? await Task.sleep(nanoseconds: UInt64(backoff * Double.random(in: 0.5...1.5) * 1e9))
+                backoff = min(backoff * 2, 10)
+            }
+        }
+        while !inFlight.isEmpty { try? await Task.sleep(nanoseconds: 100_000_000) }
+    }
+
+    private func consider(_ jobs: [WireOpenJob], worker: UUID) async throws {
+        let now = Date()
+        for job in jobs where !inFlight.contains(job.id) && !stopping {
+            if let later = notBefore[job.id], later > now { continue }
+            let cached = try await model(job.modelId)
+            let decision = settings.policy.decide(job: job, workMACs: cached.workMACs,
+                                                  provingSecondsPerMegaMAC: secondsPerMegaMAC, now: now)
+            switch decision {
+            case .lockNow:
+                guard inFlight.count < settings.concurrency else { return }
+                inFlight.insert(job.id)
+                Task { await self.lockAndProve(job.id, worker: worker) }
+            case .waitUntil(let when):
+                notBefore[job.id] = when
+            case .bid(let price):
+                guard !bidOn.contains(job.id) else { continue }
+                bidOn.insert(job.id)
+                do {
+                    _ = try await client.send(.post, "/v1/jobs/\(job.id)/bids", body: WireBid(workerId: worker, price: price))
+                    tally.bids += 1
+                    logger.info("job \(job.id.short): bid \(price) µc (sealed)")
+                } catch let error as RemoteError where !error.isTransient {
+                    logger.info("job \(job.id.short): bid refused: \(error)")
+                }
+            case .skip(let reason):
+                if skipLogged.insert(job.id).inserted {
+                    tally.skipped += 1
+                    logger.info("job \(job.id.short): skipped (\(reason.rawValue))")
+                }
+            }
+        }
+    }
+
+    /// A sealed auction is decided when its window closes; a winner claims its lock (and the
+    /// nonce it must prove for) with the same call as a Dutch lock.
+    private func checkSealedWins(worker: UUID) async throws {
+        for job in bidOn where !inFlight.contains(job) && inFlight.count < settings.concurrency && !stopping {
+            do {
+                let state: WireJob = try await client.call(.get, "/v1/jobs/\(job)")
+                if state.status == "locked", state.lockedBy == worker {
+                    bidOn.remove(job)
+                    inFlight.insert(job)
+                    Task { await self.lockAndProve(job, worker: worker) }
+                } else if state.status != "open" {
+                    bidOn.remove(job)
+                }
+            } catch let error as RemoteError where !error.isTransient {
+                bidOn.remove(job)
+            }
+        }
+    }
+
+    private func lockAndProve(_ jobID: UUID, worker: UUID) async {
+        defer { inFlight.remove(jobID) }
+        let lock: WireLock
+        do {
+            lock = try await client.call(.post, "/v1/jobs/\(jobID)/lock", body: WireWorkerRef(workerId: worker))
+        } catch {
+            logger.info("job \(jobID.short): lock not taken: \(error)")
+            notBefore[jobID] = Date().addingTimeInterval(1)
+            return
+        }
+        tally.locked += 1
+        logger.info("job \(jobID.short): locked at \(lock.price) µc, stake \(lock.stake) µc, proving…")
+        do {
+            let cached = try await model(lock.modelId)
+            let context = InferenceProofVerifier.context(jobID: jobID, workerID: worker, nonce: lock.nonce)
+            var input = try cached.model.quantizeInput(floats: lock.input.values, shape: lock.input.shape)
+            if settings.forgeProofs, !input.isEmpty { input[0] = input[0] == 0 ? 1 : 0 }
+            let started = Date()
+            let (_, proof) = try InferenceProver.prove(model: cached.model, commitment: cached.commitment, input: input, context: context)
+            let proveMs = Int(Date().timeIntervalSince(started) * 1000)
+            tally.proved += 1
+            secondsPerMegaMAC = 0.7 * secondsPerMegaMAC + 0.3 * max(0.001, Double(proveMs) / 1000 / max(1e-6, Double(cached.workMACs) / 1e6))
+            logger.info("job \(jobID.short): proved in \(proveMs) ms (\(proof.count) bytes), submitting")
+            let settlement: WireSettlement = try await withRetry("submit proof") {
+                try await self.client.call(.post, "/v1/jobs/\(jobID)/proof",
+                                           body: WireProof(workerId: worker, proof: Data(proof).base64EncodedString(), proveMs: proveMs))
+            }
+            tally.paid += 1
+            tally.earned += settlement.workerPayment
+            logger.info("job \(jobID.short): paid \(settlement.workerPayment) µc (price \(settlement.price), fee \(settlement.fee)); output argmax \(settlement.output.argmax.map(String.init) ?? "-")")
+        } catch let error as RemoteError {
+            tally.rejected += 1
+            logger.error("job \(jobID.short): proof refused: \(error)")
+        } catch {
+            logger.error("job \(jobID.short): cannot prove: \(error); releasing the lock")
+            if (try? await client.send(.post, "/v1/jobs/\(jobID)/release", body: WireWorkerRef(workerId: worker))) != nil {
+                tally.released += 1
+            }
+        }
+    }
+
+    /// The model, fetched and committed once per id.
+    private func model(_ id: String) async throws -> CachedModel {
+        if let cached = models[id] { return cached }
+        let info: WireModel = try await withRetry("fetch model") { try await self.client.call(.get, "/v1/models/\(id)") }
+        let bytes = try await withRetry("download model") {
+            try await self.client.send(.get, "/v1/models/\(id)/onnx", timeoutSeconds: 120).body
+        }
+        let model = try ONNXImporter.importModel(bytes)
+        let commitment = try ModelCommitment.commit(model)
+        let cached = CachedModel(model: model, commitment: commitment, workMACs: info.workMacs ?? 0)
+        models[id] = cached
+        return cached
+    }
+
+    /// Retries transient faults with exponential back-off and jitter, until stopped.
+    private func withRetry<T: Sendable>(_ what: String, _ body: @Sendable () async throws -> T) async throws -> T {
+        var delay = 0.2
+        while true {
+            do {
+                return try await body()
+            } catch let error as RemoteError where error.isTransient {
+                logger.warning("\(what): \(error); retrying in \(String(format: "%.1f", delay)) s")
+                try await Task.sleep(nanoseconds: UInt64(delay * Double.random(in: 0.5...1.5) * 1e9))
+                delay = min(delay * 2, 10)
+            }
+        }
+    }
+}
+
+extension UUID {
+    /// The first eight characters, for log lines.
+    var short: String { String(uuidString.lowercased().prefix(8)) }
+}
