@@ -63,12 +63,15 @@ struct ServeCommand: AsyncParsableCommand {
         let server = HTTPServer(configuration: serverConfiguration, responder: api.responder(), logger: logger)
         let sweeper = Sweeper(market: market, intervalSeconds: sweepIntervalSeconds)
         let sweeping = Task { await sweeper.run() }
+        let dispatcher = WebhookDispatcher(market: market, logger: logger)
+        let dispatching = Task { await dispatcher.run() }
 
         // SIGINT/SIGTERM: drain the server first, then stop the embedded database (actions run in reverse order).
         Termination.shared.onExit {
             let done = DispatchSemaphore(value: 0)
             Task {
                 sweeping.cancel()
+                dispatching.cancel()
                 await server.shutdown()
                 watcher.stop()
                 done.signal()
@@ -80,6 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
         print("proofmarket coordinator on http://\(serverConfiguration.host):\(server.localPort)")
         try await server.run()
         sweeping.cancel()
+        dispatching.cancel()
         watcher.stop()
         pool.close()
         Termination.shared.runAll()
