@@ -92,10 +92,10 @@ public struct MarketAPI: Sendable {
     /// A `?wait=SECONDS` query value, bounded by the watcher's maximum; 0 if absent.
     func waitSeconds(_ request: HTTPRequest) throws -> Double {
         guard let text = request.query("wait") else { return 0 }
-        guard let seconds = Double(text), seconds.isFinite, seconds >= 0 else {
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= JobWatcher.waitSecondsMax else {
             throw MarketError(.invalidRequest, "wait must be a number of seconds from 0 to \(Int(JobWatcher.waitSecondsMax))")
         }
-        return min(seconds, JobWatcher.waitSecondsMax)
+        return seconds
     }
 
     /// A `?limit=` query value in 1…max.

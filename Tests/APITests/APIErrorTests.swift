@@ -38,6 +38,8 @@ import Testing
         try f.expectProblem(try await f.send(.get, "/v1/jobs?status=bogus", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/jobs?cursor=zzz", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/market/jobs?wait=-1", key: workerKey), 422, "invalid_request")
+        try f.expectProblem(try await f.send(.get, "/v1/market/jobs?wait=60.5", key: workerKey), 422, "invalid_request")
+        try f.expectProblem(try await f.send(.get, "/v1/jobs/\(UUID())?wait=nan", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/market/jobs?limit=100000", key: workerKey), 422, "invalid_request")
         let big = [UInt8](repeating: UInt8(ascii: " "), count: 65 * 1024)
         let tooLarge = try await f.send(.post, "/v1/jobs", key: clientKey, bytes: big)
