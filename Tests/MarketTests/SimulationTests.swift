@@ -101,8 +101,12 @@ struct SeededGenerator: RandomNumberGenerator {
                         a.held[id] = nil
                     } else if roll < 60 {
                         if roll < 25 { _ = try? await f.market.submitProof(id, proof: [0xFF, 1, 2], by: a.principal, worker: a.worker.id) }
-                        let model = try await f.market.model(h.modelID)
-                        let proof = RealProofs.prove(jobID: id, workerID: a.worker.id, nonce: h.nonce, input: h.input)
+                        // Like a real worker, prove for the lock it holds now: if its old lock expired and
+                        // it won the job again (a new round, a new nonce), the proof binds the new nonce.
+                        var nonce = h.nonce
+                        let current = try await f.market.job(id, by: f.admin)
+                        if current.status == .locked, current.lockedBy == a.worker.id, let now = current.nonce { nonce = now }
+                        let proof = RealProofs.prove(jobID: id, workerID: a.worker.id, nonce: nonce, input: h.input)
                         _ = try await f.market.submitProof(id, proof: proof, by: a.principal, worker: a.worker.id)
                         a.held[id] = nil
                     }   // else: still proving
@@ -114,8 +118,11 @@ struct SeededGenerator: RandomNumberGenerator {
             // Sealed wins show up as locks held by this worker.
             for id in a.bidOn.sorted(by: { order[$0, default: 0] < order[$1, default: 0] }) {
                 let job = try await f.market.job(id, by: f.admin)
-                if job.status == .locked, job.lockedBy == a.worker.id, let nonce = job.nonce, a.held[id] == nil, !a.crashed.contains(id) {
+                // A win may be a new round of a job this worker held before (its old lock expired):
+                // the new lock has a new nonce, and only a proof bound to it verifies.
+                if job.status == .locked, job.lockedBy == a.worker.id, let nonce = job.nonce, a.held[id]?.nonce != nonce {
                     a.held[id] = Held(jobID: id, nonce: nonce, input: job.input, modelID: job.modelID)
+                    a.crashed.remove(id)
                     a.bidOn.remove(id)
                 } else if job.status != .open { a.bidOn.remove(id) }
             }
@@ -126,6 +133,7 @@ struct SeededGenerator: RandomNumberGenerator {
                 if pick.auction == "dutch" {
                     let grant = try await f.market.lock(pick.id, by: a.principal, worker: a.worker.id)
                     a.held[pick.id] = Held(jobID: pick.id, nonce: grant.nonce, input: grant.input, modelID: grant.modelID)
+                    a.crashed.remove(pick.id)
                 } else {
                     let price = Int64.random(in: 0...pick.maxPrice, using: &a.rng)
                     _ = try await f.market.bid(pick.id, price: price, by: a.principal, worker: a.worker.id)
