@@ -21,6 +21,9 @@ actor ProverNode {
         /// Test-only: submit a forged proof (a valid proof for another input) to check that
         /// the coordinator refuses it. Never paid.
         var forgeProofs: Bool = false
+        /// Test-only: wait this long after proving before submitting (so a test can kill a
+        /// node while it holds a lock).
+        var submitDelaySeconds: Double = 0
     }
 
     /// What the node did, for the summary on exit.
@@ -178,6 +181,7 @@ actor ProverNode {
             tally.proved += 1
             secondsPerMegaMAC = 0.7 * secondsPerMegaMAC + 0.3 * max(0.001, Double(proveMs) / 1000 / max(1e-6, Double(cached.workMACs) / 1e6))
             logger.info("job \(jobID.short): proved in \(proveMs) ms (\(proof.count) bytes), submitting")
+            if settings.submitDelaySeconds > 0 { try await Task.sleep(nanoseconds: UInt64(settings.submitDelaySeconds * 1e9)) }
             let settlement: WireSettlement = try await withRetry("submit proof") {
                 try await self.client.call(.post, "/v1/jobs/\(jobID)/proof",
                                            body: WireProof(workerId: worker, proof: Data(proof).base64EncodedString(), proveMs: proveMs))
