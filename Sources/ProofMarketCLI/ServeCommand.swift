@@ -53,7 +53,9 @@ struct ServeCommand: AsyncParsableCommand {
         let coordinator = try await Coordinator.start(session: session, settings: settings, migrator: migrator, logger: logger)
         // SIGINT/SIGTERM: drain the server first, then stop the embedded database (actions run in reverse order).
         Termination.shared.onExit { coordinator.stopBlocking() }
-        print("proofmarket coordinator on http://\(settings.host):\(coordinator.port)")
+        // Written straight to the descriptor, not through stdio's buffer, so a supervisor
+        // reading our output through a pipe or a file sees it at once.
+        FileHandle.standardOutput.write(Data("proofmarket coordinator on http://\(settings.host):\(coordinator.port)\n".utf8))
         try await coordinator.server.run()
         Termination.shared.runAll()
     }

@@ -86,8 +86,10 @@ actor ProverNode {
         var backoff = 0.2
         while !stopping {
             do {
+                // While a sealed award may be waiting to be claimed, look again at least every half second.
+                let wait = bids.isEmpty ? settings.pollWaitSeconds : min(settings.pollWaitSeconds, 0.5)
                 let page: WireOpenJobPage = try await client.call(
-                    .get, "/v1/market/jobs?wait=\(settings.pollWaitSeconds)", timeoutSeconds: settings.pollWaitSeconds + 30)
+                    .get, "/v1/market/jobs?wait=\(wait)", timeoutSeconds: wait + 30)
                 backoff = 0.2
                 try await consider(page.jobs, worker: id)
                 try await checkSealedWins(worker: id)
@@ -105,6 +107,10 @@ actor ProverNode {
 
     private func consider(_ jobs: [WireOpenJob], worker: UUID) async throws {
         let now = Date()
+        // A sealed round that ended with no award reopens with a new window: bid again in it.
+        for job in jobs {
+            if let end = bids[job.id], let newEnd = job.bidWindowEnd, newEnd > end.addingTimeInterval(0.01) { bids[job.id] = nil }
+        }
         for job in jobs where !inFlight.contains(job.id) && !done.contains(job.id) && bids[job.id] == nil && !stopping {
             if let later = notBefore[job.id], later > now { continue }
             let cached = try await model(job.modelId)
@@ -160,9 +166,10 @@ actor ProverNode {
             notBefore[jobID] = Date().addingTimeInterval(0.5)
             return
         } catch let error as RemoteError where !error.isTransient {
+            // Lost, or the award expired: if the job comes back open (a new round), it is a new chance.
             logger.info("job \(jobID.short): \(sealed ? "auction lost" : "lock not taken"): \(error.code ?? "")")
             bids[jobID] = nil
-            if sealed || error.code != "job_not_open" { done.insert(jobID) }
+            notBefore[jobID] = Date().addingTimeInterval(1)
             return
         } catch {
             notBefore[jobID] = Date().addingTimeInterval(1)
