@@ -68,6 +68,11 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],
                     resources: [.copy("Fixtures")]),
 
+        // The market cycle benchmark: Benchmarks/market/run.
+        .executableTarget(name: "market-bench", dependencies: ["API", "Market", "HTTPServer", "Postgres", "Inference",
+                                                               .product(name: "Logging", package: "swift-log")],
+                          path: "Benchmarks/market/Bench"),
+
         // Verifiable-inference benchmark (release only): Benchmarks/zkml/run.
         .executableTarget(name: "zkml-bench", dependencies: ["Inference", "ZKProof"], path: "Benchmarks/zkml/Bench"),
     ]

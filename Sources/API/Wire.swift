@@ -25,6 +25,7 @@ struct CreateJobBody: Codable, Sendable {
     var lockTimeoutS: Int
     var deadlineS: Int
     var lockStake: Int64
+    var webhookUrl: String?
 
     func request() throws -> JobRequest {
         let terms: AuctionTerms
@@ -38,7 +39,8 @@ struct CreateJobBody: Codable, Sendable {
             throw MarketError(.invalidTerms, "auction must be 'dutch' or 'sealed'")
         }
         return JobRequest(modelID: modelId, input: input.tensor,
-                          terms: JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake))
+                          terms: JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake),
+                          webhookURL: webhookUrl)
     }
 }
 
@@ -85,6 +87,8 @@ struct JobView: Codable, Sendable {
     var updatedAt: Date
     var finishedAt: Date?
     var events: [EventView]?
+    var webhookUrl: String?
+    var webhookSecret: String?
     var input: TensorBody
 
     init(_ j: Job, now: Date, events: [JobEvent]? = nil) {
@@ -96,6 +100,8 @@ struct JobView: Codable, Sendable {
         lockExpiresAt = j.lockExpiresAt; output = j.output.map(OutputView.init); proveMs = j.proofMilliseconds
         verifyMs = j.verifyMilliseconds; createdAt = j.createdAt; updatedAt = j.updatedAt; finishedAt = j.finishedAt
         self.events = events.map { $0.map(EventView.init) }
+        webhookUrl = j.webhookURL
+        webhookSecret = j.webhookSecret
         input = TensorBody(j.input)
     }
 }

@@ -99,6 +99,10 @@ public struct Job: Sendable, Codable, Equatable {
     public let updatedAt: Date
     /// Reached a final state.
     public let finishedAt: Date?
+    /// Where each transition is POSTed, if the client asked.
+    public let webhookURL: String?
+    /// The secret webhook deliveries are signed with: only in the answer to the job's creation.
+    public internal(set) var webhookSecret: String?
 
     init(row: PostgresRow) throws {
         id = try row.decode("id")
@@ -128,6 +132,8 @@ public struct Job: Sendable, Codable, Equatable {
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
         finishedAt = try row.decode("finished_at")
+        webhookURL = try row.decode("webhook_url")
+        webhookSecret = nil
     }
 
     /// The price a worker would get by locking now: the Dutch curve's value, the sealed
@@ -186,5 +192,10 @@ extension Market {
         let json = String(decoding: try encoder.encode(detail), as: UTF8.self)
         try await c.run(JobEventQueries.jobEventInsert, [.uuid(job), .timestamp(now), .text(kind), .jsonb(json)])
         try await c.run(JobEventQueries.jobNotify, [.text(MarketNotifications.channel), .text("\(job.uuidString.lowercased()) \(status.rawValue)")])
+        var payload = ["job_id": job.uuidString.lowercased(), "event": kind, "status": status.rawValue,
+                       "at": "\(now.timeIntervalSince1970)"]
+        for (key, value) in detail { payload["detail_" + key] = value }
+        let body = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        try await c.run(WebhookQueries.webhookEnqueue, [.uuid(job), .jsonb(body), .timestamp(now)])
     }
 }

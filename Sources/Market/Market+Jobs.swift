@@ -9,12 +9,15 @@ public struct JobRequest: Sendable, Codable, Equatable {
     public var input: Tensor
     /// The auction and lock terms.
     public var terms: JobTerms
+    /// Where to POST each transition (signed with HMAC-SHA-256), if anywhere.
+    public var webhookURL: String?
 
     /// Bundles a request.
-    public init(modelID: String, input: Tensor, terms: JobTerms) {
+    public init(modelID: String, input: Tensor, terms: JobTerms, webhookURL: String? = nil) {
         self.modelID = modelID
         self.input = input
         self.terms = terms
+        self.webhookURL = webhookURL
     }
 }
 
@@ -84,18 +87,24 @@ extension Market {
             throw MarketError(.modelNotReady, "model \(model.id) is \(model.status.rawValue)\(model.failure.map { ": \($0)" } ?? "")")
         }
         try request.input.validate(against: inputShape)
+        if let url = request.webhookURL { try Webhooks.validate(url) }
         let fee = MarketConfiguration.share(terms.maxPrice, basisPoints: configuration.feeBasisPoints)
         let escrow = terms.maxPrice + fee
         let input = String(decoding: try JSONEncoder().encode(request.input), as: UTF8.self)
         return try await idempotent(account: principal.accountID, key: idempotencyKey, request: request,
                                     paying: "the escrow of \(escrow) micro-credits (max_price + fee)") { c in
-            let job = try Job(row: try await c.run(JobQueries.jobInsert, [
+            var job = try Job(row: try await c.run(JobQueries.jobInsert, [
                 .uuid(principal.accountID), .text(model.id), .jsonb(input), .text(terms.auction),
                 .int(terms.minPrice), .int(terms.maxPrice), .timestamp(terms.biddingStart),
                 .int(Int64(terms.rampUpSeconds)), .int(Int64(terms.bidWindowSeconds)),
                 .int(Int64(request.terms.lockTimeoutSeconds)), .int(request.terms.lockStake),
                 .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
             ]).first.orThrow("job insert returned no row"))
+            if let url = request.webhookURL {
+                let secret = try await self.attachWebhook(job.id, url: url, on: c)
+                job = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(job.id)]).first.orThrow("job vanished"))
+                job.webhookSecret = secret
+            }
             try await self.record(job.id, "created", status: .open,
                                   detail: ["escrow": "\(escrow)", "auction": terms.auction], at: now, on: c)
             try await Ledger.append([Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,

@@ -44,7 +44,7 @@ import Testing
                 operations.append((method, p.replacingOccurrences(of: "{id}", with: UUID().uuidString)))
             }
         }
-        #expect(operations.count == 29, "documented operations")
+        #expect(operations.count == 30, "documented operations")
         for (method, path) in operations {
             let response = try await f.send(method, path)
             let problem = (try? f.object(response))?["code"] as? String

@@ -6,8 +6,14 @@ import TestSupport
 /// The invariants of the first migration, enforced by the database itself.
 @Suite struct SchemaInvariantTests {
     private func account(_ db: TestDatabase, _ kind: String) async throws -> UUID {
-        let row = try #require(try await db.pool.query(
-            "INSERT INTO accounts (kind, owner) VALUES ($1, 'test') RETURNING id", [.text(kind)]).first)
+        // Migration 0002 creates the platform accounts (external, fees, slashed) once; reuse them.
+        let row = try #require(try await db.pool.query("""
+            WITH made AS (
+                INSERT INTO accounts (kind, owner) VALUES ($1, 'test')
+                ON CONFLICT (kind) WHERE kind IN ('platform_fees', 'platform_slashed', 'external') DO NOTHING
+                RETURNING id)
+            SELECT id FROM made UNION ALL SELECT id FROM accounts WHERE kind = $1 AND NOT EXISTS (SELECT 1 FROM made)
+            """, [.text(kind)]).first)
         return try row.decode("id")
     }
 

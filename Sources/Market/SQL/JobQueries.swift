@@ -5,7 +5,7 @@ enum JobQueries {
     static let columns = """
         id, client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
         bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, status, attempt, locked_by,
-        lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at
+        lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at, webhook_url
         """
 
     /// A client creates a job (→ `open`).

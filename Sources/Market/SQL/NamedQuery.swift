@@ -19,7 +19,7 @@ public struct NamedQuery: Sendable, CustomStringConvertible {
     public static var all: [NamedQuery] {
         AccountQueries.all + APIKeyQueries.all + BalanceQueries.all + LedgerQueries.all
             + ModelQueries.all + WorkerQueries.all + JobQueries.all + BidQueries.all
-            + JobEventQueries.all + IdempotencyQueries.all + StatsQueries.all + CoordinatorKeyQueries.all
+            + JobEventQueries.all + IdempotencyQueries.all + StatsQueries.all + CoordinatorKeyQueries.all + WebhookQueries.all
     }
 }
 

@@ -1,0 +1,31 @@
+/// The `webhook_deliveries` outbox and the jobs' webhook columns.
+enum WebhookQueries {
+    /// Queues the delivery of one transition, if the job has a webhook (same transaction as the transition).
+    static let webhookEnqueue = NamedQuery("WebhookEnqueue", """
+        INSERT INTO webhook_deliveries (job_id, url, payload, next_attempt_at)
+        SELECT id, webhook_url, $2, $3 FROM jobs WHERE id = $1 AND webhook_url IS NOT NULL
+        """)
+    static let webhookSetForJob = NamedQuery("WebhookSetForJob", """
+        UPDATE jobs SET webhook_url = $2, webhook_secret = $3 WHERE id = $1
+        """)
+    /// Claims due deliveries by pushing their next attempt out by a lease, so another replica
+    /// skips them while this one sends; a crash mid-send only delays the retry.
+    static let webhookClaimDue = NamedQuery("WebhookClaimDue", """
+        UPDATE webhook_deliveries d SET next_attempt_at = $2, attempts = d.attempts + 1
+        FROM jobs j
+        WHERE d.id IN (SELECT id FROM webhook_deliveries
+                       WHERE delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $1
+                       ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          AND j.id = d.job_id
+        RETURNING d.id, d.job_id, d.url, d.payload, d.attempts, j.webhook_secret
+        """)
+    static let webhookDelivered = NamedQuery("WebhookDelivered", """
+        UPDATE webhook_deliveries SET delivered_at = $2, last_error = NULL WHERE id = $1
+        """)
+    static let webhookFailed = NamedQuery("WebhookFailed", """
+        UPDATE webhook_deliveries SET next_attempt_at = $2, last_error = $3,
+                                      abandoned_at = CASE WHEN $4::boolean THEN $5::timestamptz ELSE NULL END
+        WHERE id = $1
+        """)
+    static let all = [webhookEnqueue, webhookSetForJob, webhookClaimDue, webhookDelivered, webhookFailed]
+}
