@@ -61,6 +61,8 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport", "Postgres", "Inference", "COpenSSL"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "ProofMarketCLITests", dependencies: ["ProofMarketCLI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "HTTPServer", "Postgres"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],

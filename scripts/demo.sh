@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: installs what is missing, builds in release mode, and runs
-# the most complete thing that works today on an embedded PostgreSQL.
+# `proofmarket demo` on an embedded PostgreSQL (coordinator, two workers, a client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 swift build -c release --product proofmarket
-# Until `proofmarket demo` lands, the most complete working step: migrate the embedded database.
-exec .build/release/proofmarket migrate "$@"
+exec .build/release/proofmarket demo "$@"

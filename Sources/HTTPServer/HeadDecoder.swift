@@ -60,15 +60,14 @@ enum HeadDecoder {
         guard targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
             return .failure(HTTPParseError(.badRequest, "invalid character in target"))
         }
-        let versionBytes = line[(sp2 + 1)...]
-        guard versionBytes.count == 8, versionBytes.starts(with: Array("HTTP/".utf8)) else {
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), checked in place.
+        let v = sp2 + 1
+        guard line.count - v == 8, line[v] == UInt8(ascii: "H"), line[v + 1] == UInt8(ascii: "T"),
+              line[v + 2] == UInt8(ascii: "T"), line[v + 3] == UInt8(ascii: "P"), line[v + 4] == UInt8(ascii: "/"),
+              isDigit(line[v + 5]), line[v + 6] == UInt8(ascii: "."), isDigit(line[v + 7]) else {
             return .failure(HTTPParseError(.badRequest, "malformed HTTP version"))
         }
-        let v = Array(versionBytes)
-        guard isDigit(v[5]), v[6] == UInt8(ascii: "."), isDigit(v[7]) else {
-            return .failure(HTTPParseError(.badRequest, "malformed HTTP version"))
-        }
-        let version = HTTPVersion(major: Int(v[5] - 48), minor: Int(v[7] - 48))
+        let version = HTTPVersion(major: Int(line[v + 5] - 48), minor: Int(line[v + 7] - 48))
         guard version == .http1_1 || version == .http1_0 else {
             return .failure(HTTPParseError(.httpVersionNotSupported, "version \(version) not supported"))
         }

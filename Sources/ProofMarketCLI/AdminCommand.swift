@@ -9,7 +9,8 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Administration that works directly on the database.",
-        subcommands: [AdminBootstrapCommand.self])
+        subcommands: [AdminBootstrapCommand.self, AdminAccountsCommand.self, AdminDepositCommand.self,
+                      AdminLedgerCommand.self, AdminStatsCommand.self])
 }
 
 /// `proofmarket admin bootstrap`: the first admin key, printed once.

@@ -25,13 +25,16 @@ final class Coordinator: Sendable {
     private let pool: ConnectionPool
     private let watcher: JobWatcher
     private let sweeping: Task<Void, Never>
+    private let dispatching: Task<Void, Never>
 
-    private init(market: Market, server: HTTPServer, pool: ConnectionPool, watcher: JobWatcher, sweeping: Task<Void, Never>) {
+    private init(market: Market, server: HTTPServer, pool: ConnectionPool, watcher: JobWatcher, sweeping: Task<Void, Never>,
+                 dispatching: Task<Void, Never>) {
         self.market = market
         self.server = server
         self.pool = pool
         self.watcher = watcher
         self.sweeping = sweeping
+        self.dispatching = dispatching
     }
 
     /// The port the server listens on (useful when started on port 0).
@@ -52,13 +55,16 @@ final class Coordinator: Sendable {
         try server.start()
         let sweeper = Sweeper(market: market, intervalSeconds: settings.sweepIntervalSeconds)
         let sweeping = Task { await sweeper.run() }
+        let dispatcher = WebhookDispatcher(market: market, logger: logger)
+        let dispatching = Task { await dispatcher.run() }
         logger.info("coordinator listening", metadata: ["address": "\(settings.host):\(server.localPort)"])
-        return Coordinator(market: market, server: server, pool: pool, watcher: watcher, sweeping: sweeping)
+        return Coordinator(market: market, server: server, pool: pool, watcher: watcher, sweeping: sweeping, dispatching: dispatching)
     }
 
     /// Drains the server, stops the sweeper and the watcher, closes the pool.
     func stop() async {
         sweeping.cancel()
+        dispatching.cancel()
         await server.shutdown()
         watcher.stop()
         pool.close()

@@ -38,54 +38,25 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = global.bootstrapLogging()
-        let migrator = try database.migrator()
-        let session = try await database.open(logger: logger)
-        _ = try await migrator.migrate(session.configuration, logger: logger)
-
-        var limits = ConnectionPool.Limits()
-        limits.maximumConnections = poolConnections
-        let pool = ConnectionPool(configuration: session.configuration, limits: limits, logger: logger)
-        var configuration = MarketConfiguration()
+        var settings = Coordinator.Settings()
+        settings.host = host ?? env("PROOFMARKET_HOST") ?? "127.0.0.1"
+        settings.port = port ?? env("PROOFMARKET_PORT").flatMap(Int.init) ?? 8080
+        settings.poolConnections = poolConnections
+        settings.sweepIntervalSeconds = sweepIntervalSeconds
         if let fee = feeBps ?? env("PROOFMARKET_FEE_BPS").flatMap(Int.init) {
             guard (0...10_000).contains(fee) else { throw ValidationError("--fee-bps must be 0 to 10000") }
-            configuration.feeBasisPoints = fee
+            settings.market.feeBasisPoints = fee
         }
-        let market = try await Market.open(pool: pool, configuration: configuration, verifier: InferenceProofVerifier(), logger: logger)
-        let watcher = try await JobWatcher(configuration: session.configuration)
-        var apiLimits = MarketAPI.Limits()
-        if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { apiLimits.modelBytesMax = bytes }
-        let api = MarketAPI(market: market, watcher: watcher, importer: InferenceModelImporter(), limits: apiLimits)
-
-        var serverConfiguration = HTTPServerConfiguration(
-            host: host ?? env("PROOFMARKET_HOST") ?? "127.0.0.1",
-            port: port ?? env("PROOFMARKET_PORT").flatMap(Int.init) ?? 8080)
-        serverConfiguration.bodyBytesMax = apiLimits.jsonBodyBytesMax
-        let server = HTTPServer(configuration: serverConfiguration, responder: api.responder(), logger: logger)
-        let sweeper = Sweeper(market: market, intervalSeconds: sweepIntervalSeconds)
-        let sweeping = Task { await sweeper.run() }
-        let dispatcher = WebhookDispatcher(market: market, logger: logger)
-        let dispatching = Task { await dispatcher.run() }
-
+        if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { settings.api.modelBytesMax = bytes }
+        let migrator = try database.migrator()
+        let session = try await database.open(logger: logger)
+        let coordinator = try await Coordinator.start(session: session, settings: settings, migrator: migrator, logger: logger)
         // SIGINT/SIGTERM: drain the server first, then stop the embedded database (actions run in reverse order).
-        Termination.shared.onExit {
-            let done = DispatchSemaphore(value: 0)
-            Task {
-                sweeping.cancel()
-                dispatching.cancel()
-                await server.shutdown()
-                watcher.stop()
-                done.signal()
-            }
-            done.wait()
-        }
-        try server.start()
-        logger.info("coordinator listening", metadata: ["address": "\(serverConfiguration.host):\(server.localPort)"])
-        print("proofmarket coordinator on http://\(serverConfiguration.host):\(server.localPort)")
-        try await server.run()
-        sweeping.cancel()
-        dispatching.cancel()
-        watcher.stop()
-        pool.close()
+        Termination.shared.onExit { coordinator.stopBlocking() }
+        // Written straight to the descriptor, not through stdio's buffer, so a supervisor
+        // reading our output through a pipe or a file sees it at once.
+        FileHandle.standardOutput.write(Data("proofmarket coordinator on http://\(settings.host):\(coordinator.port)\n".utf8))
+        try await coordinator.server.run()
         Termination.shared.runAll()
     }
 }

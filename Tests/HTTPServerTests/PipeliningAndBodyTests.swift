@@ -90,6 +90,34 @@ import Testing
         }
     }
 
+    @Test func http10KeepAlive_IsHonoured() async throws {  // RFC 9112 §9.3 (HTTP/1.0 persistence)
+        try await withTestServer { _, port in
+            let socket = try RawSocket(port: port)
+            for i in 0..<2 {
+                try await socket.send("GET /v1/jobs/\(i) HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                let response = try await socket.readResponse()
+                #expect(response.bodyText == "job \(i)")
+                #expect(response.headers["Connection"] == "keep-alive")
+            }
+        }
+    }
+
+    @Test func methodNotAllowed_OverSocket_HasAllowAndProblem() async throws {
+        try await withTestServer { _, port in
+            let socket = try RawSocket(port: port)
+            try await socket.send("DELETE /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try await socket.readResponse()
+            #expect(response.status == 405)
+            #expect(response.headers["Allow"] == "GET, HEAD")
+            #expect(response.headers["Content-Type"] == "application/problem+json")
+            #expect(response.bodyText.contains(#""code":"method_not_allowed""#))
+            #expect(response.headers["X-Request-Id"] != nil)
+            // An answered 405 is not a framing error: the connection stays usable.
+            try await socket.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await socket.readResponse().status == 200)
+        }
+    }
+
     @Test func head_HasLengthButNoBody() async throws {  // RFC 9110 §9.3.2
         try await withTestServer { _, port in
             let socket = try RawSocket(port: port)

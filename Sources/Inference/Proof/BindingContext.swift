@@ -14,13 +14,22 @@ public struct BindingContext: Sendable, Equatable, Hashable, CustomStringConvert
     public let nonce: String
 
     /// Why a string is not a binding context.
-    public enum ParseError: Error, Equatable, Sendable {
+    public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         /// Not exactly three `:`-separated parts.
         case wrongPartCount(Int)
         /// A part is empty.
         case emptyPart(String)
         /// A part is longer than `ProofLimits.contextFieldBytesMax` bytes.
         case partTooLong(String)
+
+        /// A sentence a person can act on.
+        public var description: String {
+            switch self {
+            case .wrongPartCount(let n): "a context is JOB:WORKER:NONCE, got \(n) part(s)"
+            case .emptyPart(let name): "the \(name) part of the context is empty"
+            case .partTooLong(let name): "the \(name) part of the context exceeds \(ProofLimits.contextFieldBytesMax) bytes"
+            }
+        }
     }
 
     /// Builds a context from its parts (any strings up to the length limit; may contain `:`).

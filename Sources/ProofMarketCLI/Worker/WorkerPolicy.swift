@@ -59,7 +59,7 @@ struct WorkerPolicy: Sendable {
         case "sealed":
             if let end = job.bidWindowEnd, end <= now { return .skip(.biddingClosed) }
             let marked = Double(floorPrice) * (1 + sealedMargin)
-            let price = marked >= Double(job.maxPrice) ? job.maxPrice : Swift.max(floorPrice, Int64(marked.rounded(.up)))
+            let price = marked >= Double(job.maxPrice) ? job.maxPrice : Swift.max(floorPrice, Int64(marked.rounded()))
             return .bid(price: price)
         default:
             return .skip(.unknownAuction)

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+
+/// The whole market in real processes: `serve`, `worker`s and the `client`/`admin` CLI,
+/// over real sockets, a real PostgreSQL and real proofs.
+@Suite(.serialized) struct EndToEndTests {
+    @Test func coordinatorTwoWorkersAndClient_FulfilEveryJob_ReceiptsVerifyOffline() async throws {
+        let run = try await MarketRun.start()
+        defer { Task { await run.stop() } }
+        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
+        let a = try await run.account("worker", "e2e-a", deposit: 1_000_000)
+        let b = try await run.account("worker", "e2e-b", deposit: 1_000_000)
+        let model = try await run.uploadModel(key: client.key)
+        _ = try run.worker("a", key: a.key)
+        _ = try run.worker("b", key: b.key)
+        var jobs: [(id: String, label: Int)] = []
+        for index in 0..<4 {
+            let input = try run.inputFile(index)
+            jobs.append((try await run.submit(key: client.key, model: model, input: input.path, auction: index % 2 == 0 ? "dutch" : "sealed"), input.label))
+        }
+        for job in jobs {
+            let state = try await run.waitForJob(job.id, ["fulfilled", "expired", "cancelled"])
+            #expect(state.status == "fulfilled")
+            #expect(state.output?.argmax == job.label)
+        }
+        #expect(try await run.entries(kind: "payment") == 4, "each job paid exactly once")
+        #expect(try await run.ledgerIntact())
+
+        // Every receipt checks offline: signature and proof.
+        for job in jobs {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("pm-receipt-\(job.id).json").path
+            let saved = try await run.cli(["client", "jobs", "receipt", job.id, "--out", file], key: client.key)
+            #expect(saved.status == 0, "\(saved.output)")
+            let verified = try await run.cli(["client", "receipt", "verify", file], key: client.key)
+            #expect(verified.status == 0, "\(verified.output)")
+            #expect(verified.output.contains("VALID"))
+        }
+
+        // And a receipt altered in its output, its proof or its signature is refused.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pm-receipt-\(jobs[0].id).json").path
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
+        func tampered(_ change: (inout [String: Any]) -> Void) async throws -> (Int32, String) {
+            var receipt = original["receipt"] as! [String: Any]
+            change(&receipt)
+            var bundle = original
+            bundle["receipt"] = receipt
+            let path = file + ".tampered.json"
+            try JSONSerialization.data(withJSONObject: bundle).write(to: URL(fileURLWithPath: path))
+            let result = try await run.cli(["client", "receipt", "verify", path], key: client.key)
+            return (result.status, result.output)
+        }
+        let outputChanged = try await tampered { r in
+            var output = r["output"] as! [String: Any]
+            var q = output["quantised"] as! [Int]
+            q[0] += 1
+            output["quantised"] = q
+            r["output"] = output
+        }
+        #expect(outputChanged.0 == 1 && outputChanged.1.contains("INVALID"), "\(outputChanged.1)")
+        let proofChanged = try await tampered { r in
+            var proof = Array((r["proof"] as! String).utf8)
+            proof[100] = proof[100] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            r["proof"] = String(decoding: proof, as: UTF8.self)
+        }
+        #expect(proofChanged.0 == 1 && proofChanged.1.contains("INVALID"), "\(proofChanged.1)")
+        let signatureChanged = try await tampered { r in
+            var sig = Array((r["signature"] as! String).utf8)
+            sig[0] = sig[0] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            r["signature"] = String(decoding: sig, as: UTF8.self)
+        }
+        #expect(signatureChanged.0 == 1 && signatureChanged.1.contains("signature"), "\(signatureChanged.1)")
+    }
+
+    @Test func workerKilledWhileHoldingLock_IsSlashed_OtherWorkerFulfils() async throws {
+        let run = try await MarketRun.start()
+        defer { Task { await run.stop() } }
+        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
+        let a = try await run.account("worker", "e2e-slow", deposit: 1_000_000)
+        let b = try await run.account("worker", "e2e-b", deposit: 1_000_000)
+        let model = try await run.uploadModel(key: client.key)
+        let slow = try run.worker("slow", key: a.key, extra: ["--delay-submit-seconds", "60"])
+        let job = try await run.submit(key: client.key, model: model, input: try run.inputFile(0).path, auction: "dutch", lockTimeoutS: 3)
+        _ = try await run.waitForJob(job, ["locked"])
+        slow.signal(SIGKILL)
+        try await slow.wait()
+        _ = try run.worker("b", key: b.key)
+        let state = try await run.waitForJob(job, ["fulfilled", "expired"])
+        #expect(state.status == "fulfilled")
+        #expect(state.attempt == 2, "locked twice: the killed worker's lock expired")
+        #expect(try await run.entries(kind: "slash_to_client", job: job) + run.entries(kind: "slash_to_platform", job: job) >= 1)
+        #expect(try await run.entries(kind: "payment", job: job) == 1)
+        #expect(try await run.ledgerIntact())
+    }
+
+    @Test func forgedProof_IsRefusedAndNeverPaid() async throws {
+        let run = try await MarketRun.start()
+        defer { Task { await run.stop() } }
+        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
+        let f = try await run.account("worker", "e2e-forger", deposit: 1_000_000)
+        let h = try await run.account("worker", "e2e-honest", deposit: 1_000_000)
+        let model = try await run.uploadModel(key: client.key)
+        let forger = try run.worker("forger", key: f.key, extra: ["--forge-proofs"])
+        let job = try await run.submit(key: client.key, model: model, input: try run.inputFile(1).path, auction: "dutch", lockTimeoutS: 3)
+        _ = try await forger.waitForLine(containing: "proof refused")
+        #expect(try await run.entries(kind: "payment", job: job) == 0)
+        forger.signal(SIGKILL)
+        _ = try run.worker("honest", key: h.key)
+        let state = try await run.waitForJob(job, ["fulfilled", "expired"])
+        #expect(state.status == "fulfilled")
+        #expect(try await run.entries(kind: "payment", job: job) == 1, "paid once, to the honest worker")
+        let forgerPaid = try await run.db.pool.query("""
+            SELECT count(*) AS n FROM ledger_entries WHERE kind = 'payment' AND credit_account = $1::uuid
+            """, [.text(f.id)]).first?.decode("n", as: Int.self)
+        #expect(forgerPaid == 0)
+        #expect(try await run.ledgerIntact())
+    }
+
+    @Test func coordinatorKilledAndRestarted_NoJobLostOrPaidTwice() async throws {
+        let run = try await MarketRun.start()
+        defer { Task { await run.stop() } }
+        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
+        let a = try await run.account("worker", "e2e-a", deposit: 1_000_000)
+        let b = try await run.account("worker", "e2e-b", deposit: 1_000_000)
+        let model = try await run.uploadModel(key: client.key)
+        var jobs: [String] = []
+        for index in 0..<4 {
+            jobs.append(try await run.submit(key: client.key, model: model, input: try run.inputFile(index).path,
+                                             auction: index % 2 == 0 ? "dutch" : "sealed"))
+        }
+        _ = try run.worker("a", key: a.key)
+        _ = try run.worker("b", key: b.key)
+        _ = try await run.waitForJob(jobs[0], ["locked", "fulfilled"])
+        try await run.restartCoordinatorHard()
+        for job in jobs {
+            let state = try await run.waitForJob(job, ["fulfilled", "expired", "cancelled"])
+            #expect(state.status == "fulfilled")
+            #expect(try await run.entries(kind: "payment", job: job) == 1)
+        }
+        #expect(try await run.ledgerIntact())
+    }
+}
