@@ -1,3 +1,4 @@
+import MarketTestSupport
 import API
 import Foundation
 import HTTPServer

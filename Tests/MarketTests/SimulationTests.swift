@@ -1,3 +1,4 @@
+import MarketTestSupport
 import Foundation
 import Market
 import Postgres

@@ -3,17 +3,20 @@ import Inference
 import Market
 
 /// The digits MLP fixture (64 → 32 → 10) imported, quantised and committed once per test
-/// process, and real proofs made with the inference prover for a lock.
-enum RealProofs {
-    struct Loaded: @unchecked Sendable {
-        let onnx: [UInt8]
-        let model: QuantizedModel
-        let commitment: ModelCommitment
-        let facts: ModelFacts
-        let samples: [[Double]]
+/// process, and real proofs made with the inference prover for a lock. Shared by the market
+/// and API tests.
+public enum RealProofs {
+    /// The fixture, loaded.
+    public struct Loaded: @unchecked Sendable {
+        public let onnx: [UInt8]
+        public let model: QuantizedModel
+        public let commitment: ModelCommitment
+        public let facts: ModelFacts
+        public let samples: [[Double]]
     }
 
-    static let loaded: Loaded = {
+    /// Loaded once per process.
+    public static let loaded: Loaded = {
         let onnxURL = Bundle.module.url(forResource: "mlp_small", withExtension: "onnx", subdirectory: "Fixtures")!
         let onnx = Array(try! Data(contentsOf: onnxURL))
         let importer = InferenceModelImporter()
@@ -28,19 +31,19 @@ enum RealProofs {
     }()
 
     /// Input tensor number `i` of the sample (shape [1, 64]).
-    static func input(_ i: Int = 0) -> Tensor {
+    public static func input(_ i: Int = 0) -> Tensor {
         Tensor(shape: loaded.facts.inputShape, values: loaded.samples[i % loaded.samples.count])
     }
 
     /// A real proof of the model on `input`, bound to this job, worker and lock nonce.
-    static func prove(jobID: UUID, workerID: UUID, nonce: String, input: Tensor) -> [UInt8] {
+    public static func prove(jobID: UUID, workerID: UUID, nonce: String, input: Tensor) -> [UInt8] {
         let x = try! loaded.model.quantizeInput(floats: input.values, shape: input.shape)
         let context = InferenceProofVerifier.context(jobID: jobID, workerID: workerID, nonce: nonce)
         return try! InferenceProver.prove(model: loaded.model, commitment: loaded.commitment, input: x, context: context).proof
     }
 
     /// The output the model computes on `input`, as the verifier reports it.
-    static func output(for input: Tensor) -> VerifiedOutput {
+    public static func output(for input: Tensor) -> VerifiedOutput {
         let x = try! loaded.model.quantizeInput(floats: input.values, shape: input.shape)
         let y = try! loaded.model.run(x).output
         return VerifiedOutput(shape: [1, y.count], quantised: y, values: loaded.model.dequantizeOutput(y))
