@@ -103,10 +103,9 @@ public struct Receipt: Sendable, Codable, Equatable {
         return CoordinatorKey.verify(publicKey: key, message: message, signature: sig)
     }
 
-    /// Hex to bytes (for tests and clients checking receipts by hand); nil if not hex.
-    public static func bytesForTests(_ hex: String) -> [UInt8]? { bytes(hex: hex) }
 
-    static func bytes(hex: String) -> [UInt8]? {
+    /// Hex to bytes (keys, signatures and commitments travel as hex); nil if not hex.
+    public static func bytes(hex: String) -> [UInt8]? {
         let chars = Array(hex.utf8)
         guard chars.count % 2 == 0 else { return nil }
         var out: [UInt8] = []

@@ -7,12 +7,10 @@ import Testing
     @Test func coordinatorTwoWorkersAndClient_FulfilEveryJob_ReceiptsVerifyOffline() async throws {
         let run = try await MarketRun.start()
         defer { Task { await run.stop() } }
-        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
-        let a = try await run.account("worker", "e2e-a", deposit: 1_000_000)
-        let b = try await run.account("worker", "e2e-b", deposit: 1_000_000)
-        let model = try await run.uploadModel(key: client.key)
-        _ = try run.worker("a", key: a.key)
-        _ = try run.worker("b", key: b.key)
+        let cast = try await run.cast(workers: ["a", "b"])
+        let (client, model) = (cast.client, cast.model)
+        _ = try run.worker("a", key: cast.workers[0].key)
+        _ = try run.worker("b", key: cast.workers[1].key)
         var jobs: [(id: String, label: Int)] = []
         for index in 0..<4 {
             let input = try run.inputFile(index)
@@ -74,10 +72,8 @@ import Testing
     @Test func workerKilledWhileHoldingLock_IsSlashed_OtherWorkerFulfils() async throws {
         let run = try await MarketRun.start()
         defer { Task { await run.stop() } }
-        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
-        let a = try await run.account("worker", "e2e-slow", deposit: 1_000_000)
-        let b = try await run.account("worker", "e2e-b", deposit: 1_000_000)
-        let model = try await run.uploadModel(key: client.key)
+        let cast = try await run.cast(workers: ["slow", "b"])
+        let (client, model, a, b) = (cast.client, cast.model, cast.workers[0], cast.workers[1])
         let slow = try run.worker("slow", key: a.key, extra: ["--delay-submit-seconds", "60"])
         let job = try await run.submit(key: client.key, model: model, input: try run.inputFile(0).path, auction: "dutch", lockTimeoutS: 3)
         _ = try await run.waitForJob(job, ["locked"])
@@ -95,10 +91,8 @@ import Testing
     @Test func forgedProof_IsRefusedAndNeverPaid() async throws {
         let run = try await MarketRun.start()
         defer { Task { await run.stop() } }
-        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
-        let f = try await run.account("worker", "e2e-forger", deposit: 1_000_000)
-        let h = try await run.account("worker", "e2e-honest", deposit: 1_000_000)
-        let model = try await run.uploadModel(key: client.key)
+        let cast = try await run.cast(workers: ["forger", "honest"])
+        let (client, model, f, h) = (cast.client, cast.model, cast.workers[0], cast.workers[1])
         let forger = try run.worker("forger", key: f.key, extra: ["--forge-proofs"])
         let job = try await run.submit(key: client.key, model: model, input: try run.inputFile(1).path, auction: "dutch", lockTimeoutS: 3)
         _ = try await forger.waitForLine(containing: "proof refused")
@@ -118,10 +112,8 @@ import Testing
     @Test func coordinatorKilledAndRestarted_NoJobLostOrPaidTwice() async throws {
         let run = try await MarketRun.start()
         defer { Task { await run.stop() } }
-        let client = try await run.account("client", "e2e-client", deposit: 10_000_000)
-        let a = try await run.account("worker", "e2e-a", deposit: 1_000_000)
-        let b = try await run.account("worker", "e2e-b", deposit: 1_000_000)
-        let model = try await run.uploadModel(key: client.key)
+        let cast = try await run.cast(workers: ["a", "b"])
+        let (client, model, a, b) = (cast.client, cast.model, cast.workers[0], cast.workers[1])
         var jobs: [String] = []
         for index in 0..<4 {
             jobs.append(try await run.submit(key: client.key, model: model, input: try run.inputFile(index).path,

@@ -45,6 +45,21 @@ final class MarketRun: @unchecked Sendable {
                                    "--sweep-interval-seconds", "0.2"])
     }
 
+    /// A funded client, funded workers with the given names, and the digits model registered:
+    /// the cast every end-to-end scenario starts from.
+    struct Cast {
+        let client: (id: String, key: String)
+        let workers: [(id: String, key: String)]
+        let model: String
+    }
+
+    func cast(workers names: [String]) async throws -> Cast {
+        let client = try await account("client", "e2e-client", deposit: 10_000_000)
+        var workers: [(id: String, key: String)] = []
+        for name in names { workers.append(try await account("worker", "e2e-\(name)", deposit: 1_000_000)) }
+        return Cast(client: client, workers: workers, model: try await uploadModel(key: client.key))
+    }
+
     /// Kills the coordinator with SIGKILL and starts it again on the same port and database.
     func restartCoordinatorHard() async throws {
         serve.signal(SIGKILL)

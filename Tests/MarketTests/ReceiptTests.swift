@@ -39,11 +39,11 @@ import TestSupport
 
     @Test func ed25519_MatchesRFC8032TestVector() throws {
         // RFC 8032 §7.1, TEST 1 (empty message).
-        let seed = try #require(Receipt.bytesForTests("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+        let seed = try #require(Receipt.bytes(hex: "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
         let key = try #require(CoordinatorKey(seed: seed))
-        #expect(key.publicKey == Receipt.bytesForTests("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
+        #expect(key.publicKey == Receipt.bytes(hex: "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"))
         let signature = key.sign([])
-        #expect(signature == Receipt.bytesForTests("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"))
+        #expect(signature == Receipt.bytes(hex: "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"))
         #expect(CoordinatorKey.verify(publicKey: key.publicKey, message: [], signature: signature))
         #expect(!CoordinatorKey.verify(publicKey: key.publicKey, message: [0], signature: signature))
     }

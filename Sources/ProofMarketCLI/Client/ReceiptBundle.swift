@@ -49,14 +49,14 @@ struct ReceiptBundle: Codable {
         let output = VerifiedOutput(shape: r.output.shape, quantised: r.output.quantised, values: r.output.values)
         let message = Receipt.message(jobID: r.jobId, modelID: r.modelId, inputDigest: r.inputDigest, output: output,
                                              proofDigest: r.proofDigest, workerID: r.workerId, nonce: r.nonce ?? "")
-        guard let key = Receipt.bytesForTests(r.coordinatorPublicKey), let signature = Receipt.bytesForTests(r.signature),
+        guard let key = Receipt.bytes(hex: r.coordinatorPublicKey), let signature = Receipt.bytes(hex: r.signature),
               CoordinatorKey.verify(publicKey: key, message: message, signature: signature) else { throw Failure.badSignature }
         guard (try? Receipt.inputDigest(Tensor(shape: input.shape, values: input.values))) == r.inputDigest else {
             throw Failure.inputDigestMismatch
         }
         guard let proof = Data(base64Encoded: r.proof).map(Array.init) else { throw Failure.proofDigestMismatch }
         guard Receipt.proofDigest(proof) == r.proofDigest else { throw Failure.proofDigestMismatch }
-        guard let commitmentBytes = Receipt.bytesForTests(commitment) else { throw Failure.commitmentUnreadable("not hex") }
+        guard let commitmentBytes = Receipt.bytes(hex: commitment) else { throw Failure.commitmentUnreadable("not hex") }
         let decoded: ModelCommitment
         do { decoded = try ModelCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
         guard let nonce = r.nonce else { throw Failure.missingNonce }
