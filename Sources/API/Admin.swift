@@ -81,10 +81,11 @@ extension MarketAPI {
             let r = try await market.verifyLedger()
             struct View: Encodable {
                 let intact: Bool; let balanceSum: Int64; let negativeAccounts: Int; let replayMismatches: [UUID]
-                let chainBreaks: [Int64]; let entries: Int64
+                let chainBreaks: [Int64]; let entries: Int64; let unsealed: Int64
             }
             return try .json(View(intact: r.isIntact, balanceSum: r.balanceSum, negativeAccounts: r.negativeAccounts,
-                                  replayMismatches: r.replayMismatches, chainBreaks: r.chainBreaks, entries: r.entries))
+                                  replayMismatches: r.replayMismatches, chainBreaks: r.chainBreaks, entries: r.entries,
+                                  unsealed: r.unsealed))
         }
         router.get("/v1/admin/stats") { request, _ in
             let p = try await principal(request)

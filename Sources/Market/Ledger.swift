@@ -85,21 +85,42 @@ struct Transfer {
 }
 
 enum Ledger {
-    /// Appends transfers in order, skipping zero amounts (the schema requires amount > 0).
-    /// Called last in a transaction: the chain's advisory lock is then held for the shortest time.
+    /// Appends transfers in order, in one statement, skipping zero amounts (the schema requires
+    /// amount > 0). The triggers stamp each entry and apply it to `balances`; the sealer chains it
+    /// once the transaction has ended. Called last in a transaction, so the balance rows it
+    /// locks are held for the shortest time.
     @discardableResult
     static func append(_ transfers: [Transfer], on c: PostgresConnection) async throws -> [LedgerEntry] {
-        var entries: [LedgerEntry] = []
-        for t in transfers where t.amount > 0 {
-            precondition(t.amount > 0, "ledger amounts are positive")
-            let row = try await c.run(LedgerQueries.ledgerInsert, [
-                .uuid(t.from), .text(t.fromBucket.rawValue), .uuid(t.to), .text(t.toBucket.rawValue),
-                .int(t.amount), .text(t.kind.rawValue), t.jobID.map { .uuid($0) } ?? .null,
-                t.attempt.map { .int(Int64($0)) } ?? .null, t.reference.map { .text($0) } ?? .null,
-            ]).first
-            entries.append(try LedgerEntry(row: row.orThrow("ledger insert returned no row")))
+        let moving = transfers.filter { $0.amount > 0 }
+        guard !moving.isEmpty else { return [] }
+        let rows = try await c.run(LedgerQueries.ledgerInsert, [
+            .array(moving.map { $0.from.uuidString }), .array(moving.map { $0.fromBucket.rawValue }),
+            .array(moving.map { $0.to.uuidString }), .array(moving.map { $0.toBucket.rawValue }),
+            .array(moving.map { String($0.amount) }), .array(moving.map { $0.kind.rawValue }),
+            .array(moving.map { $0.jobID?.uuidString }), .array(moving.map { $0.attempt.map(String.init) }),
+            .array(moving.map { $0.reference }),
+        ]).rows
+        let entries = try rows.map(LedgerEntry.init(row:)).sorted { $0.id < $1.id }
+        guard entries.count == moving.count else {
+            throw PostgresError(.decoding, "the ledger stored \(entries.count) of \(moving.count) entries")
         }
         return entries
+    }
+
+    /// Seals final entries into the hash chain until none are left or `rounds` batches were
+    /// chained. With `wait`, waits for another sealer to finish instead of leaving the work to it.
+    /// Each batch is its own transaction. Returns the number of entries chained.
+    @discardableResult
+    static func seal(pool: ConnectionPool, wait: Bool, batch: Int = 2_000, rounds: Int = 50) async throws -> Int {
+        var total = 0
+        for _ in 0..<rounds {
+            let sealed = try await pool.transaction { c in
+                try await c.run(LedgerQueries.ledgerSeal, [.int(Int64(batch)), .bool(wait)]).first?.decode("sealed", as: Int.self) ?? 0
+            }
+            total += sealed
+            if sealed < batch { break }
+        }
+        return total
     }
 }
 
@@ -111,10 +132,14 @@ public struct LedgerReport: Sendable, Codable, Equatable {
     public let negativeAccounts: Int
     /// Accounts whose stored balance differs from replaying every entry from zero.
     public let replayMismatches: [UUID]
-    /// Entries where the hash chain breaks (the first 20).
+    /// Entries where the hash chain breaks (the first 20): a link that does not recompute, a
+    /// gap or repeat in the chain, or a final entry the sealer has not chained.
     public let chainBreaks: [Int64]
     /// Entries checked.
     public let entries: Int64
+    /// Entries whose transactions were still running when the audit sealed the chain: they are
+    /// checked by the next audit. Not a fault.
+    public let unsealed: Int64
 
     /// All four invariants hold.
     public var isIntact: Bool {
@@ -174,14 +199,26 @@ extension Market {
     }
 
     /// Audits the whole ledger: balances sum to zero, none negative outside `external`,
-    /// replaying every entry reproduces every balance, and the hash chain is intact.
+    /// replaying every entry reproduces every balance, and the hash chain is intact. It first
+    /// seals every entry whose transaction has ended, so that all of them are checked.
     public func verifyLedger() async throws -> LedgerReport {
-        try await pool.transaction(.repeatableRead) { c in
-            let totals = try await c.run(LedgerQueries.ledgerVerifyTotals).first.orThrow("no totals")
+        let bound = try await pool.query(LedgerQueries.ledgerSealBound.sql).first.orThrow("no seal bound")
+            .decode("bound", as: String.self)
+        try await Ledger.seal(pool: pool, wait: true, rounds: .max)
+        return try await pool.transaction(.repeatableRead) { c in
+            let totals = try await c.run(LedgerQueries.ledgerVerifyTotals, [.text(bound)]).first.orThrow("no totals")
             let replay = try await c.run(LedgerQueries.ledgerVerifyReplay).rows.map { try $0.decode("account_id", as: UUID.self) }
-            let chain = try await c.run(LedgerQueries.ledgerVerifyChain).rows.map { try $0.decode("id", as: Int64.self) }
+            let chain = try await c.run(LedgerQueries.ledgerVerifyChain, [.text(bound)]).rows.map { try $0.decode("id", as: Int64.self) }
             return LedgerReport(balanceSum: try totals.decode("total"), negativeAccounts: try totals.decode("negative"),
-                                replayMismatches: replay, chainBreaks: chain, entries: try totals.decode("entries"))
+                                replayMismatches: replay, chainBreaks: chain, entries: try totals.decode("entries"),
+                                unsealed: try totals.decode("unsealed"))
         }
+    }
+
+    /// Chains the entries of finished transactions (the sweeper calls this on every pass; the
+    /// auditor before it checks). Returns how many were chained.
+    @discardableResult
+    public func sealLedger() async throws -> Int {
+        try await Ledger.seal(pool: pool, wait: false)
     }
 }

@@ -24,7 +24,8 @@ public struct SweepReport: Sendable, Equatable, Codable {
 
 /// The background service that keeps jobs moving when nobody acts: expired locks are
 /// slashed and their jobs reopened (or expired past the deadline), overdue open jobs expire
-/// with their escrow refunded, and sealed bid windows that closed are awarded.
+/// with their escrow refunded, and sealed bid windows that closed are awarded. Between sweeps
+/// it seals the ledger entries of finished transactions into the hash chain.
 ///
 /// Every replica runs one. Each job is claimed in its own transaction with
 /// `FOR UPDATE SKIP LOCKED`, so two sweepers never handle the same job and never wait for
@@ -48,6 +49,11 @@ public final class Sweeper: Sendable {
                 _ = try await runOnce()
             } catch {
                 market.logger.error("sweep failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                try await market.sealLedger()
+            } catch {
+                market.logger.error("sealing the ledger failed", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(nanoseconds: UInt64(intervalSeconds * 1_000_000_000))
         }

@@ -51,6 +51,25 @@ public enum PostgresValue: Sendable, Equatable {
     }
 }
 
+extension PostgresValue {
+    /// A one-dimensional array, sent as its text literal (`{"a","b",NULL}`) with an unspecified
+    /// type: cast it in SQL (`$1::uuid[]`). Every element is quoted and escaped, so any text is safe.
+    public static func array(_ elements: [String?]) -> PostgresValue {
+        var literal = "{"
+        for (index, element) in elements.enumerated() {
+            if index > 0 { literal += "," }
+            guard let element else { literal += "NULL"; continue }
+            literal += "\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
+        }
+        return .text(literal + "}")
+    }
+}
+
 /// Literal conveniences so call sites read `["x", 42, nil]`.
 extension PostgresValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByNilLiteral {

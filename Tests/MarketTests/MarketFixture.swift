@@ -87,6 +87,8 @@ struct MarketFixture {
     func expectLedgerIntact(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let report = try await market.verifyLedger()
         #expect(report.isIntact, "ledger: \(report)", sourceLocation: sourceLocation)
+        // Nothing runs at the end of a scenario, so the audit sealed and checked every entry.
+        #expect(report.unsealed == 0, "ledger: \(report)", sourceLocation: sourceLocation)
         let doubles = try await db.pool.query("""
             SELECT job_id FROM ledger_entries WHERE kind = 'payment' GROUP BY job_id HAVING count(*) > 1
             """).rows.count

@@ -36,15 +36,104 @@ import TestSupport
         #expect(try balance.decode("held", as: Int64.self) == 1_200_000)
         let total = try #require(try await db.pool.query("SELECT sum(available + held)::bigint AS s FROM balances").first)
         #expect(try total.decode("s", as: Int64.self) == 0)
-        // The chain: each entry's prev_hash is the previous entry's hash, and each hash recomputes.
-        let rows = try await db.pool.query("""
-            SELECT id, prev_hash, hash, ledger_entry_digest(prev_hash, e) = hash AS recomputes
-            FROM ledger_entries e ORDER BY id
-            """).rows
+        // The chain: the sealer links both entries; each link's prev_hash is the previous link's
+        // hash, and each hash recomputes from its entry.
+        #expect(try await seal(db) == 2)
+        #expect(try await seal(db) == 0)
+        let rows = try await chain(db)
         #expect(rows.count == 2)
-        #expect(try rows[0].decode("prev_hash", as: [UInt8].self) == [UInt8](repeating: 0, count: 32))
-        #expect(try rows[1].decode("prev_hash", as: [UInt8].self) == rows[0].decode("hash", as: [UInt8].self))
-        #expect(try rows.allSatisfy { try $0.decode("recomputes", as: Bool.self) })
+        #expect(rows.map(\.position) == [1, 2])
+        #expect(rows[0].prevHash == [UInt8](repeating: 0, count: 32))
+        #expect(rows[1].prevHash == rows[0].hash)
+        #expect(rows.allSatisfy { $0.recomputes })
+    }
+
+    private func seal(_ db: TestDatabase, wait: Bool = true) async throws -> Int {
+        try await db.pool.transaction { c in
+            try #require(try await c.query("SELECT ledger_seal(100, $1) AS n", [.bool(wait)]).first).decode("n", as: Int.self)
+        }
+    }
+
+    private struct Link { let position: Int64; let entry: Int64; let prevHash: [UInt8]; let hash: [UInt8]; let recomputes: Bool }
+
+    private func chain(_ db: TestDatabase) async throws -> [Link] {
+        try await db.pool.query("""
+            SELECT c.position, c.entry_id, c.prev_hash, c.hash, ledger_entry_digest(c.prev_hash, e) = c.hash AS recomputes
+            FROM ledger_chain c JOIN ledger_entries e ON e.id = c.entry_id ORDER BY c.position
+            """).rows.map {
+            Link(position: try $0.decode("position"), entry: try $0.decode("entry_id"), prevHash: try $0.decode("prev_hash"),
+                 hash: try $0.decode("hash"), recomputes: try $0.decode("recomputes"))
+        }
+    }
+
+    @Test func ledgerSeal_ChainsOnlyEntriesOfFinishedTransactions_InTransactionOrder() async throws {
+        let db = try await TestDatabase.make()
+        let external = try await account(db, "external")
+        let first = try await account(db, "client")
+        let second = try await account(db, "client")
+        try await transfer(db, from: external, to: first, amount: 1_000)
+        try await transfer(db, from: external, to: second, amount: 1_000)
+        #expect(try await seal(db) == 2)
+        // A transaction that stays open while a later one commits (each moves money within its
+        // own account, so neither waits for the other's balance row): neither is sealed while
+        // the first runs, since the later one's place in the chain comes after the first's.
+        let open = try await PostgresConnection.connect(db.configuration)
+        defer { open.close() }
+        let hold = "INSERT INTO ledger_entries (debit_account, credit_account, credit_bucket, amount, kind) VALUES ($1, $1, 'held', $2, 'escrow_hold')"
+        try await open.query("BEGIN")
+        try await open.query(hold, [.uuid(first), .int(10)])
+        let early = try #require(try await open.query("SELECT max(id) AS id FROM ledger_entries").first).decode("id", as: Int64.self)
+        try await db.pool.query(hold, [.uuid(second), .int(20)])
+        #expect(try await seal(db) == 0)
+        #expect(try await db.pool.query("SELECT count(*) AS n FROM ledger_entries").first?.decode("n", as: Int.self) == 3)
+        try await open.query("COMMIT")
+        #expect(try await seal(db) == 2)
+        let rows = try await chain(db)
+        #expect(rows.map(\.position) == [1, 2, 3, 4])
+        // The open transaction began (and took its transaction id) first, so it is chained first,
+        // although it committed last.
+        #expect(rows[2].entry == early)
+        #expect(rows[2].prevHash == rows[1].hash && rows[3].prevHash == rows[2].hash)
+        #expect(rows.allSatisfy { $0.recomputes })
+        // Rolled-back entries leave no gap in the chain.
+        try await open.query("BEGIN")
+        try await open.query(hold, [.uuid(first), .int(30)])
+        try await open.query("ROLLBACK")
+        try await db.pool.query(hold, [.uuid(second), .int(40)])
+        #expect(try await seal(db) == 1)
+        #expect(try await chain(db).map(\.position) == [1, 2, 3, 4, 5])
+    }
+
+    @Test func ledgerSeal_WithoutWaiting_LeavesTheWorkToTheRunningSealer() async throws {
+        let db = try await TestDatabase.make()
+        let external = try await account(db, "external")
+        let client = try await account(db, "client")
+        try await transfer(db, from: external, to: client, amount: 1_000)
+        let other = try await PostgresConnection.connect(db.configuration)
+        defer { other.close() }
+        try await other.query("BEGIN")
+        #expect(try await other.query("SELECT ledger_seal(100, false) AS n").first?.decode("n", as: Int.self) == 1)
+        #expect(try await seal(db, wait: false) == 0)   // the other sealer holds the turn
+        try await other.query("COMMIT")
+        #expect(try await seal(db, wait: false) == 0)   // and it did the work
+        #expect(try await chain(db).count == 1)
+    }
+
+    @Test func ledgerChain_IsAppendOnly() async throws {
+        let db = try await TestDatabase.make()
+        let external = try await account(db, "external")
+        let client = try await account(db, "client")
+        try await transfer(db, from: external, to: client, amount: 100)
+        #expect(try await seal(db) == 1)
+        for sql in ["UPDATE ledger_chain SET position = 7", "DELETE FROM ledger_chain", "TRUNCATE ledger_chain"] {
+            do {
+                try await db.pool.query(sql)
+                Issue.record("\(sql) was accepted")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23001")
+                #expect(error.message.contains("append-only"))
+            }
+        }
     }
 
     @Test func ledgerUpdateAndDelete_AreRefused() async throws {

@@ -1,16 +1,30 @@
-/// The `ledger_entries` table: append-only; the triggers of migration 0001 assign the id,
-/// chain the hash and apply the entry to `balances` in the same statement.
+/// The `ledger_entries` table: append-only; the triggers of migrations 0001 and 0004 stamp
+/// each entry (id, time, transaction) and apply it to `balances` in the same statement; the
+/// sealer chains finished entries into `ledger_chain`.
 enum LedgerQueries {
     static let columns = """
         id, at, debit_account, debit_bucket, credit_account, credit_bucket, amount, kind, job_id, job_attempt, reference
         """
 
+    /// Several transfers in one statement, in the order given (each argument is an array, one
+    /// element per transfer).
     static let ledgerInsert = NamedQuery("LedgerInsert", """
         INSERT INTO ledger_entries (debit_account, debit_bucket, credit_account, credit_bucket, amount, kind,
                                     job_id, job_attempt, reference)
-        VALUES ($1, $2, $3, $4, $5, $6, $7::uuid, $8::integer, $9::text)
+        SELECT debit_account, debit_bucket, credit_account, credit_bucket, amount, kind, job_id, job_attempt, reference
+        FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::uuid[],
+                    $8::integer[], $9::text[])
+             WITH ORDINALITY AS t (debit_account, debit_bucket, credit_account, credit_bucket, amount, kind, job_id,
+                                   job_attempt, reference, n)
+        ORDER BY n
         RETURNING \(columns)
         """)
+    /// Chains up to $1 final entries (see migration 0004); waits for a running sealer if $2.
+    static let ledgerSeal = NamedQuery("LedgerSeal", """
+        SELECT ledger_seal($1::integer, $2::boolean) AS sealed
+        """)
+    /// Every transaction below this bound has ended.
+    static let ledgerSealBound = NamedQuery("LedgerSealBound", "SELECT ledger_seal_bound()::text AS bound")
     /// A page of entries after a cursor, optionally for one account or one job.
     static let ledgerList = NamedQuery("LedgerList", """
         SELECT \(columns) FROM ledger_entries
@@ -24,11 +38,14 @@ enum LedgerQueries {
         SELECT \(columns) FROM ledger_entries WHERE kind = $1 AND reference = $2
         """)
 
-    // The auditor: four independent checks of the whole ledger.
+    // The auditor: four independent checks of the whole ledger. $1 is the seal bound the audit
+    // sealed up to: entries of transactions below it must be in the chain.
     static let ledgerVerifyTotals = NamedQuery("LedgerVerifyTotals", """
         SELECT coalesce(sum(available + held), 0)::bigint AS total,
                count(*) FILTER (WHERE NOT is_external AND (available < 0 OR held < 0)) AS negative,
-               (SELECT count(*) FROM ledger_entries) AS entries
+               (SELECT count(*) FROM ledger_entries) AS entries,
+               (SELECT count(*) FROM ledger_entries e
+                WHERE e.txid >= $1::xid8 AND NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.entry_id = e.id)) AS unsealed
         FROM balances
         """)
     /// Accounts whose stored balance differs from the replay of every entry from zero.
@@ -49,19 +66,28 @@ enum LedgerQueries {
         WHERE b.available <> coalesce(r.available, 0) OR b.held <> coalesce(r.held, 0)
         ORDER BY b.account_id
         """)
-    /// Entries whose hash does not recompute or whose `prev_hash` is not the previous entry's hash.
+    /// Entries where the chain breaks: a link whose hash does not recompute from the entry, whose
+    /// `prev_hash` is not the previous link's hash, or whose position skips; a link to a missing
+    /// entry; or a final entry (its transaction below the bound $1) that no link covers.
     static let ledgerVerifyChain = NamedQuery("LedgerVerifyChain", """
         SELECT id FROM (
-            SELECT e.id, e.hash, e.prev_hash,
-                   lag(e.hash) OVER (ORDER BY e.id) AS previous,
-                   ledger_entry_digest(e.prev_hash, e) AS recomputed
-            FROM ledger_entries e
-        ) c
-        WHERE hash <> recomputed
-           OR prev_hash <> coalesce(previous, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+            SELECT c.entry_id AS id
+            FROM (SELECT c.*, lag(c.hash) OVER (ORDER BY c.position) AS previous,
+                         lag(c.position) OVER (ORDER BY c.position) AS previous_position
+                  FROM ledger_chain c) c
+            LEFT JOIN ledger_entries e ON e.id = c.entry_id
+            WHERE e.id IS NULL
+               OR c.hash <> ledger_entry_digest(c.prev_hash, e)
+               OR c.prev_hash <> coalesce(c.previous, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+               OR c.position <> coalesce(c.previous_position, 0) + 1
+            UNION
+            SELECT e.id FROM ledger_entries e
+            WHERE (e.txid IS NULL OR e.txid < $1::xid8)
+              AND NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.entry_id = e.id)
+        ) breaks
         ORDER BY id
         LIMIT 20
         """)
 
-    static let all = [ledgerInsert, ledgerList, ledgerByReference, ledgerVerifyTotals, ledgerVerifyReplay, ledgerVerifyChain]
+    static let all = [ledgerInsert, ledgerSeal, ledgerSealBound, ledgerList, ledgerByReference, ledgerVerifyTotals, ledgerVerifyReplay, ledgerVerifyChain]
 }
