@@ -190,12 +190,13 @@ extension Market {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(detail), as: UTF8.self)
-        try await c.run(JobEventQueries.jobEventInsert, [.uuid(job), .timestamp(now), .text(kind), .jsonb(json)])
-        try await c.run(JobEventQueries.jobNotify, [.text(MarketNotifications.channel), .text("\(job.uuidString.lowercased()) \(status.rawValue)")])
         var payload = ["job_id": job.uuidString.lowercased(), "event": kind, "status": status.rawValue,
                        "at": "\(now.timeIntervalSince1970)"]
         for (key, value) in detail { payload["detail_" + key] = value }
         let body = String(decoding: try encoder.encode(payload), as: UTF8.self)
-        try await c.run(WebhookQueries.webhookEnqueue, [.uuid(job), .jsonb(body), .timestamp(now)])
+        try await c.run(JobEventQueries.jobEventRecord, [
+            .uuid(job), .timestamp(now), .text(kind), .jsonb(json), .text(MarketNotifications.channel),
+            .text("\(job.uuidString.lowercased()) \(status.rawValue)"), .jsonb(body),
+        ])
     }
 }

@@ -88,12 +88,14 @@ enum Ledger {
     /// Appends transfers in order, in one statement, skipping zero amounts (the schema requires
     /// amount > 0). The triggers stamp each entry and apply it to `balances`; the sealer chains it
     /// once the transaction has ended. Called last in a transaction, so the balance rows it
-    /// locks are held for the shortest time.
+    /// locks (a busy client's, `platform_fees`) are held for the shortest time; with `commit`
+    /// the transaction commits in the same round trip, and the body must send nothing after.
     @discardableResult
-    static func append(_ transfers: [Transfer], on c: PostgresConnection) async throws -> [LedgerEntry] {
+    static func append(_ transfers: [Transfer], on c: PostgresConnection, commit: Bool = false) async throws -> [LedgerEntry] {
         let moving = transfers.filter { $0.amount > 0 }
         guard !moving.isEmpty else { return [] }
-        let rows = try await c.run(LedgerQueries.ledgerInsert, [
+        let run = commit ? c.queryAndCommit : c.query
+        let rows = try await run(LedgerQueries.ledgerInsert.sql, [
             .array(moving.map { $0.from.uuidString }), .array(moving.map { $0.fromBucket.rawValue }),
             .array(moving.map { $0.to.uuidString }), .array(moving.map { $0.toBucket.rawValue }),
             .array(moving.map { String($0.amount) }), .array(moving.map { $0.kind.rawValue }),

@@ -107,8 +107,10 @@ extension Market {
             }
             try await self.record(job.id, "created", status: .open,
                                   detail: ["escrow": "\(escrow)", "auction": terms.auction], at: now, on: c)
+            // Without a key nothing follows: commit with the escrow (see `Ledger.append`).
             try await Ledger.append([Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,
-                                              amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)], on: c)
+                                              amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)],
+                                    on: c, commit: idempotencyKey == nil)
             return job
         }
     }

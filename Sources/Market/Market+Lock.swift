@@ -51,13 +51,15 @@ extension Market {
             guard let price = job.currentPrice(at: now) else {
                 throw MarketError(.biddingNotStarted, "bidding on job \(jobID) starts at \(job.biddingStart)")
             }
-            return try await self.takeLock(job, worker: worker, price: price, at: now, on: c)
+            return try await self.takeLock(job, worker: worker, price: price, at: now, on: c, commit: true)
         }
     }
 
     /// The common part of a Dutch lock and a sealed award: check the worker's limits, move the
-    /// job to `locked` with a guarded update, record it, hold the stake (last, see `Ledger.append`).
-    func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection) async throws -> LockGrant {
+    /// job to `locked` with a guarded update, record it, hold the stake (last, see `Ledger.append`;
+    /// with `commit` the transaction commits with it).
+    func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection,
+                  commit: Bool = false) async throws -> LockGrant {
         let model = try Model(row: try await c.run(ModelQueries.modelByID, [.text(job.modelID)]).first
             .orThrow("the job's model is missing"))
         guard worker.capabilities.admits(model) else {
@@ -83,7 +85,8 @@ extension Market {
             "expires_at": "\(expiresAt.timeIntervalSince1970)",
         ], at: now, on: c)
         try await Ledger.append([Transfer(from: worker.accountID, to: worker.accountID, toBucket: .held,
-                                          amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)], on: c)
+                                          amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)],
+                                on: c, commit: commit)
         return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
                          expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input)
     }

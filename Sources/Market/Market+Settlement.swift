@@ -102,7 +102,7 @@ extension Market {
                              kind: .escrowRefund, jobID: jobID, attempt: done.attempt),
                     Transfer(from: worker.accountID, fromBucket: .held, to: worker.accountID, amount: s.stakeReleased,
                              kind: .stakeRelease, jobID: jobID, attempt: done.attempt),
-                ], on: c)
+                ], on: c, commit: true)
                 return s
             }
         }

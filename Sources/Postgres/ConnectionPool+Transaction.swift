@@ -14,6 +14,8 @@ extension ConnectionPool {
     /// rolled back and run again, with a short random back-off, up to
     /// `limits.transactionAttemptsMax` times; any other error rolls back and is thrown at once.
     /// `body` may therefore run more than once and must not have effects outside the database.
+    /// `body` may end with `queryAndCommit`, committing with its last statement; then nothing
+    /// else is sent.
     public func transaction<T: Sendable>(
         _ isolation: IsolationLevel = .readCommitted,
         _ body: (PostgresConnection) async throws -> T
@@ -25,10 +27,14 @@ extension ConnectionPool {
                     try await connection.query("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
                     do {
                         let value = try await body(connection)
-                        try await connection.query("COMMIT")
+                        connection.endTransactionBody()
+                        // The body may have committed already, with its last statement
+                        // (`queryAndCommit`).
+                        if connection.isInTransaction { try await connection.query("COMMIT") }
                         return value
                     } catch {
-                        _ = try? await connection.query("ROLLBACK")
+                        connection.endTransactionBody()
+                        if connection.isInTransaction { _ = try? await connection.query("ROLLBACK") }
                         throw error
                     }
                 }

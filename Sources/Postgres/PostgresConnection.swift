@@ -17,6 +17,19 @@ public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     private let queue: DispatchQueue
     private var closed = false
+    /// Statements prepared on this session, by SQL text and parameter types.
+    private var prepared: [PreparedKey: String] = [:]
+    private var preparedCount = 0
+    private struct PreparedKey: Hashable {
+        let sql: String
+        let types: [UInt32]
+    }
+    /// At most this many statements are prepared per connection; past it, statements run
+    /// unprepared (parsed and planned each time), so text built at run time cannot grow the cache.
+    public static let preparedStatementsMax = 256
+    /// Set when `queryAndCommit` ended a transaction block inside `ConnectionPool.transaction`:
+    /// a later statement of that body would run outside the block, so it is refused instead.
+    private var bodyCommitted = false
 
     private init(handle: OpaquePointer, configuration: PostgresConfiguration, queue: DispatchQueue) {
         self.handle = handle
@@ -72,18 +85,130 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one parameterised statement. Parameters are `$1`, `$2`, … in the SQL.
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresResult {
-        try await onQueue { handle in
-            let wires = parameters.map(\.wire)
-            let types = parameters.map(\.typeOID)
-            let formats = wires.map { Int32(($0?.binary ?? false) ? 1 : 0) }
-            let lengths = wires.map { Int32($0?.bytes.count ?? 0) }
-            // Text parameters need a terminating NUL; binary ones are passed with their length.
-            let buffers: [[UInt8]?] = wires.map { wire in wire.map { $0.binary ? $0.bytes : $0.bytes + [0] } }
-            let result: OpaquePointer? = withBufferPointers(buffers) { pointers in
-                PQexecParams(handle, sql, Int32(parameters.count), types, pointers, lengths, formats, 0)
+        try await onQueue { [self] handle in
+            try refuseAfterBodyCommitted(sql)
+            let wire = WireParameters(parameters)
+            let name = try prepare(sql, wire.types, handle: handle)
+            let result: OpaquePointer? = withBufferPointers(wire.buffers) { pointers in
+                if let name {
+                    return PQexecPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
+                }
+                return PQexecParams(handle, sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
             }
-            return try Self.consume(result, handle: handle)
+            do {
+                return try Self.consume(result, handle: handle)
+            } catch let error as PostgresError where error.sqlState == "0A000" && name != nil {
+                // "cached plan must not change result type": the schema changed under a prepared
+                // statement. Forget it, so the next call prepares it afresh.
+                prepared[PreparedKey(sql: sql, types: wire.types)] = nil
+                throw error
+            }
         }
+    }
+
+    /// The name of `sql` prepared for these parameter types on this session, preparing it on
+    /// first use: later runs skip parsing and planning. Nil once the cache is full.
+    private func prepare(_ sql: String, _ types: [UInt32], handle: OpaquePointer) throws -> String? {
+        let key = PreparedKey(sql: sql, types: types)
+        if let name = prepared[key] { return name }
+        guard preparedCount < Self.preparedStatementsMax else { return nil }
+        preparedCount += 1
+        let name = "proofmarket_\(preparedCount)"
+        _ = try Self.consume(PQprepare(handle, name, sql, Int32(types.count), types), handle: handle)
+        prepared[key] = name
+        return name
+    }
+
+    /// Runs one parameterised statement and then `COMMIT`, sent together in one libpq pipeline:
+    /// the server commits as soon as the statement is done, without waiting for this process to
+    /// read the answer and ask. Locks the statement takes (a busy balance row, say) are then
+    /// held only while the server works, never while this process is busy elsewhere.
+    ///
+    /// Call it inside a transaction block, as its last statement. If the statement fails, the
+    /// commit is skipped and the statement's error is thrown (the block is left failed, for the
+    /// caller's `ROLLBACK`); if the commit fails, its error is thrown and the block is over.
+    @discardableResult
+    public func queryAndCommit(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresResult {
+        try await onQueue { [self] handle in
+            try refuseAfterBodyCommitted(sql)
+            defer { if PQtransactionStatus(handle) == PQTRANS_IDLE { bodyCommitted = true } }
+            let wire = WireParameters(parameters)
+            let name = try prepare(sql, wire.types, handle: handle)
+            guard PQenterPipelineMode(handle) == 1 else {
+                throw PostgresError(.connection, "libpq refused pipeline mode: " + Self.message(handle))
+            }
+            defer { PQexitPipelineMode(handle) }
+            let sent = withBufferPointers(wire.buffers) { pointers in
+                if let name {
+                    return PQsendQueryPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
+                }
+                return PQsendQueryParams(handle, sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
+            }
+            guard sent == 1, PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1,
+                  PQpipelineSync(handle) == 1 else {
+                throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
+            }
+            // Each command's results end with a NULL; the pipeline ends with its sync result.
+            var outcomes: [Result<PostgresResult, Error>] = []
+            var current: Result<PostgresResult, Error>?
+            var nullsInARow = 0
+            while true {
+                guard let result = PQgetResult(handle) else {
+                    nullsInARow += 1
+                    if nullsInARow > 1, PQstatus(handle) != CONNECTION_OK {
+                        throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
+                    }
+                    if let done = current { outcomes.append(done) }
+                    current = nil
+                    continue
+                }
+                nullsInARow = 0
+                let status = PQresultStatus(result)
+                if status == PGRES_PIPELINE_SYNC {
+                    PQclear(result)
+                    break
+                }
+                if status == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    current = .failure(PostgresError(.server, "skipped: an earlier statement in the pipeline failed"))
+                    continue
+                }
+                current = Result { try Self.consume(result, handle: handle) }
+            }
+            guard let statement = outcomes.first else {
+                throw PostgresError(.connection, "the pipeline returned no result for the statement")
+            }
+            let value = try statement.get()
+            guard outcomes.count == 2 else {
+                throw PostgresError(.connection, "the pipeline returned no result for COMMIT")
+            }
+            _ = try outcomes[1].get()
+            return value
+        }
+    }
+
+    /// Whether a transaction block is open on this connection (idle in it, or failed in it).
+    public var isInTransaction: Bool {
+        queue.sync {
+            guard !closed else { return false }
+            let status = PQtransactionStatus(handle)
+            return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+        }
+    }
+
+    private func refuseAfterBodyCommitted(_ sql: String) throws {
+        guard !bodyCommitted else {
+            throw PostgresError(.connection, "refused '\(sql.prefix(40))': its transaction was already committed by queryAndCommit")
+        }
+    }
+
+    /// Called by `ConnectionPool.transaction` when a body has finished.
+    func endTransactionBody() {
+        queue.sync { bodyCommitted = false }
+    }
+
+    private static func message(_ handle: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Runs SQL text that may hold several statements and no parameters (migrations, DDL).
@@ -198,6 +323,25 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R
 }
 
 /// Calls `body` with pointers to each buffer (nil for NULL parameters), valid only during the call.
+/// Parameters in libpq's shape: types, text or binary bytes, lengths and formats.
+struct WireParameters {
+    let count: Int32
+    let types: [UInt32]
+    let formats: [Int32]
+    let lengths: [Int32]
+    /// Text parameters carry a terminating NUL; binary ones are passed with their length.
+    let buffers: [[UInt8]?]
+
+    init(_ parameters: [PostgresValue]) {
+        let wires = parameters.map(\.wire)
+        count = Int32(parameters.count)
+        types = parameters.map(\.typeOID)
+        formats = wires.map { Int32(($0?.binary ?? false) ? 1 : 0) }
+        lengths = wires.map { Int32($0?.bytes.count ?? 0) }
+        buffers = wires.map { wire in wire.map { $0.binary ? $0.bytes : $0.bytes + [0] } }
+    }
+}
+
 func withBufferPointers<R>(_ buffers: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     let copies: [UnsafeMutablePointer<UInt8>?] = buffers.map { buffer in
         guard let buffer else { return nil }

@@ -135,13 +135,21 @@ enum BidQueries {
 
 /// The `job_events` table: the audit trail; each transition writes one row and a `NOTIFY`.
 enum JobEventQueries {
-    static let jobEventInsert = NamedQuery("JobEventInsert", """
-        INSERT INTO job_events (job_id, at, kind, detail) VALUES ($1, $2, $3, $4)
-        """)
     static let jobEventsByJob = NamedQuery("JobEventsByJob", """
         SELECT id, at, kind, detail FROM job_events WHERE job_id = $1 ORDER BY id
         """)
-    /// Wakes long-polls in every replica; delivered at commit, so never for a rolled-back transition.
-    static let jobNotify = NamedQuery("JobNotify", "SELECT pg_notify($1, $2)")
-    static let all = [jobEventInsert, jobEventsByJob, jobNotify]
+    /// A transition in one round trip: the event row; the `NOTIFY` that wakes long-polls in
+    /// every replica (delivered at commit, so never for a rolled-back transition); and the
+    /// webhook delivery, if the job has a webhook. $1 job, $2 time, $3 kind, $4 detail,
+    /// $5 channel, $6 notification payload, $7 webhook payload.
+    static let jobEventRecord = NamedQuery("JobEventRecord", """
+        WITH event AS (
+            INSERT INTO job_events (job_id, at, kind, detail) VALUES ($1, $2, $3, $4)
+        ), delivery AS (
+            INSERT INTO webhook_deliveries (job_id, url, payload, next_attempt_at)
+            SELECT id, webhook_url, $7::jsonb, $2 FROM jobs WHERE id = $1 AND webhook_url IS NOT NULL
+        )
+        SELECT pg_notify($5, $6)
+        """)
+    static let all = [jobEventsByJob, jobEventRecord]
 }

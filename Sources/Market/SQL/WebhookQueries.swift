@@ -1,10 +1,7 @@
 /// The `webhook_deliveries` outbox and the jobs' webhook columns.
 enum WebhookQueries {
-    /// Queues the delivery of one transition, if the job has a webhook (same transaction as the transition).
-    static let webhookEnqueue = NamedQuery("WebhookEnqueue", """
-        INSERT INTO webhook_deliveries (job_id, url, payload, next_attempt_at)
-        SELECT id, webhook_url, $2, $3 FROM jobs WHERE id = $1 AND webhook_url IS NOT NULL
-        """)
+    // Deliveries are queued with each transition's event (`JobEventQueries.jobEventRecord`).
+    /// Sets a job's webhook.
     static let webhookSetForJob = NamedQuery("WebhookSetForJob", """
         UPDATE jobs SET webhook_url = $2, webhook_secret = $3 WHERE id = $1
         """)
@@ -27,5 +24,5 @@ enum WebhookQueries {
                                       abandoned_at = CASE WHEN $4::boolean THEN $5::timestamptz ELSE NULL END
         WHERE id = $1
         """)
-    static let all = [webhookEnqueue, webhookSetForJob, webhookClaimDue, webhookDelivered, webhookFailed]
+    static let all = [webhookSetForJob, webhookClaimDue, webhookDelivered, webhookFailed]
 }

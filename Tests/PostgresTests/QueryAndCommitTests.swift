@@ -1,0 +1,84 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// `queryAndCommit`: a transaction's last statement and its COMMIT in one pipeline.
+@Suite struct QueryAndCommitTests {
+    private func table(_ db: TestDatabase) async throws {
+        try await db.pool.query("CREATE TABLE items (id INTEGER PRIMARY KEY, n INTEGER NOT NULL CHECK (n >= 0))")
+    }
+
+    private func count(_ db: TestDatabase) async throws -> Int {
+        try #require(try await db.pool.query("SELECT count(*) AS n FROM items").first).decode("n", as: Int.self)
+    }
+
+    @Test func lastStatementCommitsWithItsAnswer() async throws {
+        let db = try await TestDatabase.make()
+        try await table(db)
+        let returned = try await db.pool.transaction { c -> Int in
+            try await c.query("INSERT INTO items VALUES (1, 1)")
+            let row = try await c.queryAndCommit("INSERT INTO items VALUES ($1, 2) RETURNING id * 10 AS x", [.int(2)])
+            #expect(!c.isInTransaction)
+            return try #require(row.first).decode("x", as: Int.self)
+        }
+        #expect(returned == 20)
+        #expect(try await count(db) == 2)
+        // The connection left pipeline mode: it serves ordinary statements again.
+        #expect(try await db.pool.query("SELECT 7 AS seven").first?.decode("seven", as: Int.self) == 7)
+    }
+
+    @Test func failingStatement_SkipsTheCommit_AndTheTransactionRollsBack() async throws {
+        let db = try await TestDatabase.make()
+        try await table(db)
+        do {
+            try await db.pool.transaction { c in
+                try await c.query("INSERT INTO items VALUES (1, 1)")
+                try await c.queryAndCommit("INSERT INTO items VALUES ($1, -1)", [.int(2)])
+            }
+            Issue.record("a CHECK violation was accepted")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "23514")
+        }
+        #expect(try await count(db) == 0)
+        #expect(try await db.pool.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+    }
+
+    @Test func statementAfterTheCommit_IsRefused() async throws {
+        let db = try await TestDatabase.make()
+        try await table(db)
+        do {
+            try await db.pool.transaction { c in
+                try await c.queryAndCommit("INSERT INTO items VALUES (1, 1)")
+                try await c.query("INSERT INTO items VALUES (2, 2)")
+            }
+            Issue.record("a statement after the commit ran outside its transaction")
+        } catch let error as PostgresError {
+            #expect(error.message.contains("already committed"))
+        }
+        // The committed statement stays; the refused one never ran.
+        #expect(try await db.pool.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id", as: Int.self) } == [1])
+        // The connection is usable for the next transaction.
+        try await db.pool.transaction { c in try await c.query("INSERT INTO items VALUES (3, 3)") }
+        #expect(try await count(db) == 2)
+    }
+
+    @Test func heldRowLock_IsReleasedByTheServerWithoutAnotherRoundTrip() async throws {
+        // Many transactions updating one row, each committing with its update: all apply.
+        let db = try await TestDatabase.make()
+        try await table(db)
+        try await db.pool.query("INSERT INTO items VALUES (1, 0)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    try await db.pool.transaction { c in
+                        try await c.query("SELECT 1")
+                        try await c.queryAndCommit("UPDATE items SET n = n + 1 WHERE id = 1")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await db.pool.query("SELECT n FROM items WHERE id = 1").first?.decode("n", as: Int.self) == 100)
+    }
+}
