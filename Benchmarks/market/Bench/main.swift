@@ -82,6 +82,81 @@ for i in 0..<50 {
 verifyTimes.sort()
 let verifyMs = verifyTimes[verifyTimes.count / 2]
 
+/// The database work of one cycle as a pgbench script, built from the market's own statements
+/// (`NamedQuery.all`) in the order the market runs them: the reads of each request (key,
+/// model, worker, job) and the three transactions (create with escrow; lock with stake;
+/// settlement). pgbench runs it with prepared statements, as the market does; the client,
+/// worker and model are fixed, each run makes and settles a new job.
+@MainActor func pgbenchScript() async throws -> String {
+    let queries = Dictionary(uniqueKeysWithValues: NamedQuery.all.map { ($0.name, $0.sql) })
+    func statement(_ name: String, _ arguments: [String], gset: Bool = false) throws -> String {
+        guard var sql = queries[name] else { throw PostgresError(.decoding, "no named query \(name)") }
+        for (index, argument) in arguments.enumerated().reversed() { sql = sql.replacingOccurrences(of: "$\(index + 1)", with: argument) }
+        return sql.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            + (gset ? "\n\\gset" : ";")
+    }
+    let input = String(decoding: try JSONEncoder().encode(Tensor(shape: quantized.spec.inputShape, values: inputs[0])), as: UTF8.self)
+    let now = "now()"
+    let auth = try statement("APIKeyByHash", ["'\\x00'::bytea"])
+    let model = "'\(modelID)'"
+    /// A pgbench variable stays bare; an id becomes a literal.
+    func quoted(_ value: String) -> String { value.hasPrefix(":") ? value : "'\(value)'" }
+    // (from, from bucket, to, to bucket, amount, kind, attempt)
+    typealias Row = (String, String, String, String, Int64, String, Int)
+    func ledger(_ rows: [Row]) throws -> String {
+        func column(_ values: [String], _ type: String) -> String { "ARRAY[\(values.joined(separator: ","))]::\(type)[]" }
+        return try statement("LedgerInsert", [
+            column(rows.map { quoted($0.0) }, "uuid"), column(rows.map { "'\($0.1)'" }, "text"),
+            column(rows.map { quoted($0.2) }, "uuid"), column(rows.map { "'\($0.3)'" }, "text"),
+            column(rows.map { "\($0.4)" }, "bigint"), column(rows.map { "'\($0.5)'" }, "text"),
+            column(rows.map { _ in ":id" }, "uuid"), column(rows.map { "\($0.6)" }, "integer"),
+            "ARRAY[\(rows.map { _ in "NULL" }.joined(separator: ","))]::text[]",
+        ])
+    }
+    let client = clientAccount.id.uuidString.lowercased()
+    // Each pgbench client plays its own worker (as each benchmark worker is), chosen below.
+    let worker = ":worker"
+    let workerAccount = ":worker_account"
+    let fees = market.platform.fees.uuidString.lowercased()
+    let fee = MarketConfiguration.share(1_000, basisPoints: marketConfiguration.feeBasisPoints)
+    let record = try statement("JobEventRecord", [":id", now, "'created'", "'{}'", "'proofmarket_jobs'", "'bench'", "'{}'"])
+    return [
+        "-- One market cycle's SQL, written by market-bench from the market's named queries.",
+        "SELECT id AS worker, account_id AS worker_account FROM workers ORDER BY created_at, id OFFSET CAST(:client_id AS integer) % \(workers.count) LIMIT 1",
+        "\\gset",
+        // POST /v1/jobs
+        auth, try statement("ModelByID", [model]),
+        "BEGIN;",
+        try statement("JobInsert", ["'\(client)'", model, "'\(input)'", "'dutch'", "1000", "1000", now, "0", "0", "60", "100",
+                                    "\(marketConfiguration.feeBasisPoints)", "\(1_000 + fee)", "now() + interval '1 hour'", now], gset: true),
+        record,
+        try ledger([(client, "available", client, "held", 1_000 + fee, "escrow_hold", 0)]),
+        "COMMIT;",
+        // POST /v1/jobs/{id}/lock
+        auth,
+        "BEGIN;",
+        try statement("WorkerByIDForUpdate", [worker]), try statement("JobByID", [":id"]), try statement("ModelByID", [model]),
+        try statement("JobCountLocksByWorker", [worker]),
+        try statement("JobLockIfOpen", [":id", worker, "1000", "now() + interval '60 seconds'", "'n'", now, "0"]),
+        try statement("BidInsert", [":id", worker, "1", "'lock'", "1000", now]),
+        record,
+        try ledger([(workerAccount, "available", workerAccount, "held", 100, "stake_hold", 1)]),
+        "COMMIT;",
+        // POST /v1/jobs/{id}/proof
+        auth, try statement("WorkerByID", [worker]), try statement("JobByID", [":id"]), try statement("ModelByID", [model]),
+        "BEGIN;",
+        try statement("JobFulfillIfLocked", [":id", worker, "1", now, "'{}'", "'\\x00'::bytea", "NULL", "1"]),
+        try statement("BidSetLockOutcome", [":id", "1", "'fulfilled'"]),
+        try statement("WorkerRecordFulfilled", [worker]),
+        record,
+        try ledger([(client, "held", workerAccount, "available", 1_000 - fee, "payment", 1),
+                    (client, "held", fees, "available", fee, "fee", 1),
+                    (client, "held", client, "available", fee, "escrow_refund", 1),
+                    (workerAccount, "held", workerAccount, "available", 100, "stake_release", 1)].filter { $0.4 > 0 }),
+        "COMMIT;",
+    ].joined(separator: "\n") + "\n"
+}
+
 // The cycle, per worker, until time is up.
 let latencies = Mutex<[String: [Double]]>([:])
 let cycles = Atomic<Int>(0)
@@ -138,9 +213,11 @@ print(String(format: "workers %d, %.1f s: %d cycles, %d failed, %.1f cycles/s; l
 print(String(format: "verify median %.2f ms -> CPU ceiling %.0f cycles/s (%d cores)", verifyMs, Double(cores) * 1000 / verifyMs, cores))
 for (name, values) in latencies.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
     let v = values.sorted()
-    print(String(format: "  %-28@ n=%6d p50 %7.2f ms  p99 %7.2f ms", name as NSString, v.count, v[v.count / 2], v[min(v.count - 1, v.count * 99 / 100)]))
+    let padded = name.padding(toLength: 28, withPad: " ", startingAt: 0)
+    print("  \(padded) n=\(v.count) p50 \(String(format: "%.2f", v[v.count / 2])) ms  p99 \(String(format: "%.2f", v[min(v.count - 1, v.count * 99 / 100)])) ms")
 }
 print("CYCLES_PER_SECOND \(rate)")
+try await pgbenchScript().write(toFile: args[1] + "/pgbench.sql", atomically: true, encoding: .utf8)
 print("VERIFY_MS \(verifyMs)")
 await client.shutdown()
 await server.shutdown()
