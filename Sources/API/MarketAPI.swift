@@ -98,6 +98,15 @@ public struct MarketAPI: Sendable {
         return seconds
     }
 
+    /// A `?status=` query value; absent is nil, anything but a job status is a 422.
+    func statusQuery(_ request: HTTPRequest) throws -> JobStatus? {
+        guard let text = request.query("status") else { return nil }
+        guard let status = JobStatus(rawValue: text) else {
+            throw MarketError(.invalidRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return status
+    }
+
     /// A `?limit=` query value in 1…max.
     func limit(_ request: HTTPRequest, default value: Int) throws -> Int {
         guard let text = request.query("limit") else { return value }
