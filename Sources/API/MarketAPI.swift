@@ -26,10 +26,13 @@ public struct MarketAPI: Sendable {
         public var proofBodyBytesMax = 48 << 20
         /// Any other JSON body.
         public var jsonBodyBytesMax = 4 << 20
+        /// The longest `?wait=` a long-poll accepts (a longer one is a 422); never above the
+        /// watcher's own maximum. Lower it where a proxy closes idle requests sooner.
+        public var waitSecondsMax = JobWatcher.waitSecondsMax
         /// Defaults.
         public init() {}
     }
-    /// The body limits.
+    /// The body and wait limits.
     public let limits: Limits
 
     /// Makes the API.
@@ -89,11 +92,12 @@ public struct MarketAPI: Sendable {
     /// The `Idempotency-Key` header, if any.
     func idempotencyKey(_ request: HTTPRequest) -> String? { request.headers["idempotency-key"] }
 
-    /// A `?wait=SECONDS` query value, bounded by the watcher's maximum; 0 if absent.
+    /// A `?wait=SECONDS` query value, bounded by `limits.waitSecondsMax`; 0 if absent.
     func waitSeconds(_ request: HTTPRequest) throws -> Double {
         guard let text = request.query("wait") else { return 0 }
-        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= JobWatcher.waitSecondsMax else {
-            throw MarketError(.invalidRequest, "wait must be a number of seconds from 0 to \(Int(JobWatcher.waitSecondsMax))")
+        let maximum = min(limits.waitSecondsMax, JobWatcher.waitSecondsMax)
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= maximum else {
+            throw MarketError(.invalidRequest, "wait must be a number of seconds from 0 to \(String(format: "%g", maximum))")
         }
         return seconds
     }

@@ -64,6 +64,19 @@ import Testing
         try f.expectProblem(past, 422, "invalid_request")
     }
 
+    @Test func configuredWaitMaximum_AtItWaits_PastItIsRefused() async throws {
+        var limits = MarketAPI.Limits()
+        limits.waitSecondsMax = 0.5
+        let f = try await APIFixture.make(limits: limits)
+        defer { Task { await f.stop() } }
+        let (workerKey, _) = try await f.worker()
+        let atLimit = try await f.send(.get, "/v1/market/jobs?wait=0.5", key: workerKey)
+        #expect(atLimit.status.code == 200, "\(atLimit.bodyText)")
+        let past = try await f.send(.get, "/v1/market/jobs?wait=0.6", key: workerKey)
+        try f.expectProblem(past, 422, "invalid_request")
+        #expect(try f.object(past)["detail"] as? String == "wait must be a number of seconds from 0 to 0.5")
+    }
+
     @Test func workerCannotReadTheInputOfAJobItHasNotLocked() async throws {
         let f = try await APIFixture.make()
         defer { Task { await f.stop() } }
