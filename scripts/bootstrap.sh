@@ -3,7 +3,8 @@
 # Swift itself is not a Debian package: it is expected at /opt/swift or on PATH.
 set -euo pipefail
 
-packages=(libpq-dev libssl-dev libgmp-dev postgresql pkg-config build-essential)
+# python3-venv: scripts/tools.sh builds the API tests' Python tools on Debian's python3.
+packages=(libpq-dev libssl-dev libgmp-dev postgresql pkg-config build-essential python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

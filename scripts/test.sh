@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, and runs the whole test suite
+# The README's test command: installs what is missing (Debian packages, then the pinned Python
+# tools the API tests run), builds, and runs the whole test suite
 # (it starts its own throwaway PostgreSQL cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
+source scripts/tools.sh
 swift build --build-tests
 swift test --skip-build "$@"

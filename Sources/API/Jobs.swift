@@ -14,13 +14,7 @@ extension MarketAPI {
         }
         router.get("/v1/jobs") { request, _ in
             let p = try await principal(request)
-            var status: JobStatus?
-            if let text = request.query("status") {
-                guard let s = JobStatus(rawValue: text) else {
-                    throw MarketError(.invalidRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                status = s
-            }
+            let status = try statusQuery(request)
             var cursor: JobCursor?
             if let token = request.query("cursor") {
                 guard let c = JobCursor(token: token) else { throw MarketError(.invalidRequest, "cursor is malformed") }
@@ -35,9 +29,10 @@ extension MarketAPI {
             let p = try await principal(request)
             let id = try uuid(request, "id", unknown: .unknownJob)
             let wait = try waitSeconds(request)
+            let status = try statusQuery(request)
             var job = try await market.job(id, by: p)
             if wait > 0 {
-                let seen = request.query("status").flatMap(JobStatus.init(rawValue:)) ?? job.status
+                let seen = status ?? job.status
                 job = try await market.waitForChange(id, from: seen, timeoutSeconds: wait, by: p, watcher: watcher)
             }
             let events = try await market.events(of: id, by: p)

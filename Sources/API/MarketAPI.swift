@@ -26,10 +26,13 @@ public struct MarketAPI: Sendable {
         public var proofBodyBytesMax = 48 << 20
         /// Any other JSON body.
         public var jsonBodyBytesMax = 4 << 20
+        /// The longest `?wait=` a long-poll accepts (a longer one is a 422); never above the
+        /// watcher's own maximum. Lower it where a proxy closes idle requests sooner.
+        public var waitSecondsMax = JobWatcher.waitSecondsMax
         /// Defaults.
         public init() {}
     }
-    /// The body limits.
+    /// The body and wait limits.
     public let limits: Limits
 
     /// Makes the API.
@@ -89,13 +92,23 @@ public struct MarketAPI: Sendable {
     /// The `Idempotency-Key` header, if any.
     func idempotencyKey(_ request: HTTPRequest) -> String? { request.headers["idempotency-key"] }
 
-    /// A `?wait=SECONDS` query value, bounded by the watcher's maximum; 0 if absent.
+    /// A `?wait=SECONDS` query value, bounded by `limits.waitSecondsMax`; 0 if absent.
     func waitSeconds(_ request: HTTPRequest) throws -> Double {
         guard let text = request.query("wait") else { return 0 }
-        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= JobWatcher.waitSecondsMax else {
-            throw MarketError(.invalidRequest, "wait must be a number of seconds from 0 to \(Int(JobWatcher.waitSecondsMax))")
+        let maximum = min(limits.waitSecondsMax, JobWatcher.waitSecondsMax)
+        guard let seconds = Double(text), seconds.isFinite, seconds >= 0, seconds <= maximum else {
+            throw MarketError(.invalidRequest, "wait must be a number of seconds from 0 to \(String(format: "%g", maximum))")
         }
         return seconds
+    }
+
+    /// A `?status=` query value; absent is nil, anything but a job status is a 422.
+    func statusQuery(_ request: HTTPRequest) throws -> JobStatus? {
+        guard let text = request.query("status") else { return nil }
+        guard let status = JobStatus(rawValue: text) else {
+            throw MarketError(.invalidRequest, "status must be one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return status
     }
 
     /// A `?limit=` query value in 1…max.

@@ -16,6 +16,9 @@ struct ModelView: Encodable, Sendable {
 }
 
 extension MarketAPI {
+    /// The longest model name `POST /v1/models?name=` accepts.
+    static let modelNameCharactersMax = 200
+
     /// Model routes: upload (raw ONNX body, `?name=`) and read.
     func addModelRoutes(_ router: Router) {
         router.post("/v1/models", bodyBytesMax: limits.modelBytesMax) { request, _ in
@@ -28,6 +31,10 @@ extension MarketAPI {
             }
             guard !request.body.isEmpty else { throw MarketError(.invalidRequest, "the body must be the ONNX file") }
             let name = request.query("name") ?? "model"
+            // Counted in Unicode scalars, as the contract's `maxLength` counts.
+            guard name.unicodeScalars.count <= Self.modelNameCharactersMax else {
+                throw MarketError(.invalidRequest, "name may be at most \(Self.modelNameCharactersMax) characters")
+            }
             let id = importer.digest(of: request.body)
             // Content addressing: an existing model is returned as it is.
             if let existing = try? await market.model(id) { return try .json(ModelView(existing)) }

@@ -28,6 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest model upload in bytes [env: PROOFMARKET_MODEL_BYTES_MAX] (default: 64 MiB).")
     var modelBytesMax: Int?
 
+    @Option(help: "Longest long-poll ?wait= in seconds, up to 60 [env: PROOFMARKET_WAIT_SECONDS_MAX] (default: 60).")
+    var waitSecondsMax: Double?
+
     @Option(help: "Seconds between sweeps (default: 1).")
     var sweepIntervalSeconds: Double = 1
 
@@ -48,6 +51,12 @@ struct ServeCommand: AsyncParsableCommand {
             settings.market.feeBasisPoints = fee
         }
         if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { settings.api.modelBytesMax = bytes }
+        if let seconds = waitSecondsMax ?? env("PROOFMARKET_WAIT_SECONDS_MAX").flatMap(Double.init) {
+            guard seconds > 0, seconds <= JobWatcher.waitSecondsMax else {
+                throw ValidationError("--wait-seconds-max must be above 0 and at most \(Int(JobWatcher.waitSecondsMax))")
+            }
+            settings.api.waitSecondsMax = seconds
+        }
         let migrator = try database.migrator()
         let session = try await database.open(logger: logger)
         let coordinator = try await Coordinator.start(session: session, settings: settings, migrator: migrator, logger: logger)

@@ -36,6 +36,7 @@ import Testing
         try f.expectProblem(try await f.send(.get, "/v1/jobs/not-a-uuid", key: clientKey), 404, "unknown_job")
         try f.expectProblem(try await f.send(.get, "/v1/models/nope", key: clientKey), 404, "unknown_model")
         try f.expectProblem(try await f.send(.get, "/v1/jobs?status=bogus", key: clientKey), 422, "invalid_request")
+        try f.expectProblem(try await f.send(.get, "/v1/jobs/\(UUID())?status=bogus", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/jobs?cursor=zzz", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/market/jobs?wait=-1", key: workerKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/market/jobs?wait=60.5", key: workerKey), 422, "invalid_request")
@@ -51,6 +52,29 @@ import Testing
         let account = try await f.market.authenticate(key: clientKey)
         #expect(try await f.market.balance(of: account.accountID) == Balance(available: 20_000, held: 0))
         try await f.expectLedgerIntact()
+    }
+
+    @Test func modelName_AtTheLimitIsKept_PastItIsRefused() async throws {
+        let f = try await APIFixture.make(importer: InferenceModelImporter())
+        defer { Task { await f.stop() } }
+        let (_, clientKey) = try await f.account("client")
+        let atLimit = try await f.send(.post, "/v1/models?name=\(String(repeating: "m", count: 200))", key: clientKey, bytes: [1, 2, 3])
+        #expect(atLimit.status.code == 202, "\(atLimit.bodyText)")
+        let past = try await f.send(.post, "/v1/models?name=\(String(repeating: "m", count: 201))", key: clientKey, bytes: [4, 5, 6])
+        try f.expectProblem(past, 422, "invalid_request")
+    }
+
+    @Test func configuredWaitMaximum_AtItWaits_PastItIsRefused() async throws {
+        var limits = MarketAPI.Limits()
+        limits.waitSecondsMax = 0.5
+        let f = try await APIFixture.make(limits: limits)
+        defer { Task { await f.stop() } }
+        let (workerKey, _) = try await f.worker()
+        let atLimit = try await f.send(.get, "/v1/market/jobs?wait=0.5", key: workerKey)
+        #expect(atLimit.status.code == 200, "\(atLimit.bodyText)")
+        let past = try await f.send(.get, "/v1/market/jobs?wait=0.6", key: workerKey)
+        try f.expectProblem(past, 422, "invalid_request")
+        #expect(try f.object(past)["detail"] as? String == "wait must be a number of seconds from 0 to 0.5")
     }
 
     @Test func workerCannotReadTheInputOfAJobItHasNotLocked() async throws {

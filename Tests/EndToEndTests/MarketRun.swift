@@ -138,10 +138,12 @@ final class MarketRun: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         var headers = HTTPHeaders()
         headers["Authorization"] = "Bearer \(adminKey)"
-        var last = "unknown"
+        // Until a status is seen, the long-poll waits for a change from whatever the job's is.
+        var last: String?
         while Date() < deadline {
             do {
-                let response = try await http.execute(HTTPClientRequest(method: .get, url: "\(url)/v1/jobs/\(id)?wait=2&status=\(last)",
+                let query = "wait=2" + (last.map { "&status=\($0)" } ?? "")
+                let response = try await http.execute(HTTPClientRequest(method: .get, url: "\(url)/v1/jobs/\(id)?\(query)",
                                                                         headers: headers, timeoutSeconds: 10))
                 if response.status.code == 200 {
                     let job = try JSONCoding.decoder.decode(JobState.self, from: Data(response.body))
@@ -152,7 +154,7 @@ final class MarketRun: @unchecked Sendable {
                 try await Task.sleep(nanoseconds: 200_000_000)   // the coordinator may be restarting
             }
         }
-        throw ChildError.timeout("job \(id) did not reach \(statuses) within \(seconds) s (last \(last))")
+        throw ChildError.timeout("job \(id) did not reach \(statuses) within \(seconds) s (last \(last ?? "unknown"))")
     }
 
     /// The ledger auditor's verdict through the CLI.
