@@ -75,6 +75,18 @@ extension MarketAPI {
             text += "# TYPE proofmarket_proofs_rejected_total counter\nproofmarket_proofs_rejected_total \(rejected)\n"
             text += "# TYPE proofmarket_proofs_verified_total counter\nproofmarket_proofs_verified_total \(stats.jobsByStatus["fulfilled"] ?? 0)\n"
             text += "# TYPE proofmarket_long_poll_waiters gauge\nproofmarket_long_poll_waiters \(watcher.waiting)\n"
+            let ledger = try await market.ledgerTotals()
+            text += "# HELP proofmarket_ledger_micros Money by kind of account and bucket, in micro-credits (sums to zero).\n"
+            text += "# TYPE proofmarket_ledger_micros gauge\n"
+            for total in ledger.byAccountKind {
+                text += "proofmarket_ledger_micros{account_kind=\"\(total.accountKind)\",bucket=\"available\"} \(total.available)\n"
+                text += "proofmarket_ledger_micros{account_kind=\"\(total.accountKind)\",bucket=\"held\"} \(total.held)\n"
+            }
+            text += "# TYPE proofmarket_ledger_accounts gauge\n"
+            for total in ledger.byAccountKind {
+                text += "proofmarket_ledger_accounts{account_kind=\"\(total.accountKind)\"} \(total.accounts)\n"
+            }
+            text += "# TYPE proofmarket_ledger_sealed_entries gauge\nproofmarket_ledger_sealed_entries \(ledger.sealedEntries)\n"
             var response = HTTPResponse.text(text)
             response.headers.remove("Content-Type")
             response.headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8")

@@ -149,6 +149,26 @@ public struct LedgerReport: Sendable, Codable, Equatable {
     }
 }
 
+/// The money held by one kind of account, summed over its accounts.
+public struct LedgerTotal: Sendable, Codable, Equatable {
+    /// `client`, `worker`, `platform_fees`, `platform_slashed`, `external`, `admin`.
+    public let accountKind: String
+    /// Accounts of this kind.
+    public let accounts: Int64
+    /// Their available money (negative for `external`: everything ever deposited).
+    public let available: Int64
+    /// Their held money (escrow for clients, stakes for workers).
+    public let held: Int64
+}
+
+/// The ledger at a glance, for monitoring.
+public struct LedgerTotals: Sendable, Codable, Equatable {
+    /// Per kind of account; together they sum to zero.
+    public let byAccountKind: [LedgerTotal]
+    /// Entries in the hash chain.
+    public let sealedEntries: Int64
+}
+
 /// A deposit's result.
 public struct Deposit: Sendable, Codable, Equatable {
     /// The ledger entry that moved the money.
@@ -215,6 +235,17 @@ extension Market {
                                 replayMismatches: replay, chainBreaks: chain, entries: try totals.decode("entries"),
                                 unsealed: try totals.decode("unsealed"))
         }
+    }
+
+    /// Balances summed by kind of account, and the length of the chain (cheap: no ledger scan).
+    public func ledgerTotals() async throws -> LedgerTotals {
+        let rows = try await pool.query(LedgerQueries.ledgerTotals.sql).rows
+        return LedgerTotals(
+            byAccountKind: try rows.map {
+                LedgerTotal(accountKind: try $0.decode("kind"), accounts: try $0.decode("accounts"),
+                            available: try $0.decode("available"), held: try $0.decode("held"))
+            },
+            sealedEntries: try rows.first?.decode("sealed", as: Int64.self) ?? 0)
     }
 
     /// Chains the entries of finished transactions (the sweeper calls this on every pass; the

@@ -156,4 +156,24 @@ import Testing
         let document = try await f.send(.get, "/openapi.yaml")
         #expect(document.status.code == 200 && document.bodyText.hasPrefix("openapi: 3.1"))
     }
+
+    @Test func metrics_CarryTheLedgerTotals() async throws {
+        let f = try await APIFixture.make()
+        defer { Task { await f.stop() } }
+        try await f.model()
+        let (_, clientKey) = try await f.account("client", funds: 50_000)
+        _ = try await f.account("client", funds: 7_000)
+        let created = try await f.send(.post, "/v1/jobs", key: clientKey, json: APIFixture.dutchJob)
+        let escrow = try #require(try f.object(created)["escrow"] as? Int)
+        try await f.expectLedgerIntact()   // seals the chain
+        let text = try await f.send(.get, "/metrics").bodyText
+        func value(_ series: String) -> Int? {
+            text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+        }
+        #expect(value("proofmarket_ledger_micros{account_kind=\"client\",bucket=\"available\"}") == 57_000 - escrow)
+        #expect(value("proofmarket_ledger_micros{account_kind=\"client\",bucket=\"held\"}") == escrow)
+        #expect(value("proofmarket_ledger_micros{account_kind=\"external\",bucket=\"available\"}") == -57_000)
+        #expect(value("proofmarket_ledger_accounts{account_kind=\"client\"}") == 2)
+        #expect(value("proofmarket_ledger_sealed_entries") == 3)   // two deposits and the escrow
+    }
 }

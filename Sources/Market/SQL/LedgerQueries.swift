@@ -89,5 +89,13 @@ enum LedgerQueries {
         LIMIT 20
         """)
 
-    static let all = [ledgerInsert, ledgerSeal, ledgerSealBound, ledgerList, ledgerByReference, ledgerVerifyTotals, ledgerVerifyReplay, ledgerVerifyChain]
+    /// Money by kind of account and bucket, and how far the chain reaches (for `/metrics`).
+    static let ledgerTotals = NamedQuery("LedgerTotals", """
+        SELECT a.kind, count(*) AS accounts, coalesce(sum(b.available), 0)::bigint AS available,
+               coalesce(sum(b.held), 0)::bigint AS held,
+               (SELECT coalesce(max(position), 0) FROM ledger_chain) AS sealed
+        FROM balances b JOIN accounts a ON a.id = b.account_id
+        GROUP BY a.kind ORDER BY a.kind
+        """)
+    static let all = [ledgerInsert, ledgerSeal, ledgerSealBound, ledgerTotals, ledgerList, ledgerByReference, ledgerVerifyTotals, ledgerVerifyReplay, ledgerVerifyChain]
 }
