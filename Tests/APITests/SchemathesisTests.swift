@@ -84,6 +84,9 @@ import Testing
             request-timeout = 30
             [generation]
             max-examples = \(Self.examplesPerOperation)
+            # Invalid data may also be refused for its size (413, documented) before it is parsed.
+            [checks.negative_data_rejection]
+            expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 
             """
         for operation in operations {
