@@ -59,7 +59,7 @@ extension Market {
             guard price >= job.minPrice, price <= job.maxPrice else {
                 throw MarketError(.bidOutOfRange, "a bid on job \(jobID) is \(job.minPrice) to \(job.maxPrice) micro-credits")
             }
-            let model = try Model(row: try await c.run(ModelQueries.modelByID, [.text(job.modelID)]).first.orThrow("model missing"))
+            let model = try await self.model(job.modelID)
             guard worker.capabilities.admits(model) else {
                 throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
             }

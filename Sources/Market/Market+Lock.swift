@@ -60,8 +60,7 @@ extension Market {
     /// with `commit` the transaction commits with it).
     func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection,
                   commit: Bool = false) async throws -> LockGrant {
-        let model = try Model(row: try await c.run(ModelQueries.modelByID, [.text(job.modelID)]).first
-            .orThrow("the job's model is missing"))
+        let model = try await self.model(job.modelID)
         guard worker.capabilities.admits(model) else {
             throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
         }

@@ -34,6 +34,13 @@ extension Market {
     public func submitProof(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int? = nil,
                             by principal: Principal, worker workerID: UUID) async throws -> Settlement {
         try principal.require(.worker)
+        return try await settlementGate.run {
+            try await settle(jobID, proof: proof, proveMilliseconds: proveMilliseconds, by: principal, worker: workerID)
+        }
+    }
+
+    private func settle(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int?,
+                        by principal: Principal, worker workerID: UUID) async throws -> Settlement {
         let worker = try await worker(workerID, by: principal)
         guard let row = try await pool.query(JobQueries.jobByID.sql, [.uuid(jobID)]).first else {
             throw MarketError(.unknownJob, "no job \(jobID)")

@@ -1,11 +1,13 @@
 import Foundation
+import Synchronization
 import Logging
 import Postgres
 
 /// The market's rules, over one PostgreSQL database.
 ///
-/// `Market` is stateless between calls (everything lives in the database), so any number of
-/// instances, in any number of processes, may serve one market. Each operation is one
+/// `Market` keeps no state between calls but a cache of ready models, which never change
+/// (everything else lives in the database), so any number of instances, in any number of
+/// processes, may serve one market. Each operation is one
 /// read-committed transaction whose transitions are guarded updates, whose money moves as
 /// ledger entries in that same transaction, and whose events and `NOTIFY` commit with it.
 /// Proof verification runs outside any transaction, on a bounded `VerificationPool`.
@@ -20,6 +22,10 @@ public final class Market: Sendable {
     public let verifier: any ProofVerifier
     /// The bounded threads proofs are verified on.
     public let verificationPool: VerificationPool
+    /// Bounds the proof submissions handled at once (see `settlementsConcurrentMax`).
+    let settlementGate: AsyncGate
+    /// Ready models by id (see `model(_:)`).
+    let readyModels = Mutex<[String: Model]>([:])
     /// The platform's own accounts.
     public let platform: PlatformAccounts
     let logger: Logger
@@ -61,6 +67,8 @@ public final class Market: Sendable {
         self.logger = logger
         self.verificationPool = VerificationPool(threads: configuration.verificationThreads,
                                                  queueMax: configuration.verificationQueueMax)
+        self.settlementGate = AsyncGate(slots: configuration.settlementsConcurrentMax,
+                                        waitersMax: configuration.verificationQueueMax)
     }
 
     deinit { verificationPool.shutdown() }

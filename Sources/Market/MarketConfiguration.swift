@@ -16,6 +16,11 @@ public struct MarketConfiguration: Sendable {
     public var verificationThreads: Int = 2
     /// Proofs waiting for a verification thread before new ones are refused with `verifier_busy`.
     public var verificationQueueMax: Int = 64
+    /// Proof submissions handled at once, from reading the lock to committing the settlement;
+    /// the rest wait their turn in arrival order (at most `verificationQueueMax` of them, then
+    /// `verifier_busy`). Settling is the heaviest step of a job, so under load the queue forms
+    /// here, and creating and locking jobs stay quick.
+    public var settlementsConcurrentMax: Int = 4
     /// Jobs the sweeper handles per kind of work in one `runOnce()`.
     public var sweepBatchMax: Int = 256
 

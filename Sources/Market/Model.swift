@@ -158,12 +158,25 @@ extension Market {
     }
 
     /// The model with this id.
+    /// A ready model never changes (its id is its content's digest and its commitment is
+    /// fixed), so ready ones are kept in memory once read.
     public func model(_ id: String) async throws -> Model {
+        if let ready = readyModels.withLock({ $0[id] }) { return ready }
         guard let row = try await pool.query(ModelQueries.modelByID.sql, [.text(id)]).first else {
             throw MarketError(.unknownModel, "no model \(id)")
         }
-        return try Model(row: row)
+        let model = try Model(row: row)
+        if model.status == .ready {
+            readyModels.withLock { cache in
+                if cache.count >= Self.readyModelsCachedMax { cache.removeAll() }
+                cache[id] = model
+            }
+        }
+        return model
     }
+
+    /// Ready models kept in memory at once.
+    public static let readyModelsCachedMax = 1_024
 
     /// The model's ONNX bytes.
     public func modelONNX(_ id: String) async throws -> [UInt8] {

@@ -115,6 +115,73 @@ public final class VerificationPool: Sendable {
     }
 }
 
+/// A counting gate for async work: at most `slots` holders at once, the others wait in
+/// arrival order; past `waitersMax` waiting, `enter` fails at once with `verifier_busy`.
+public final class AsyncGate: Sendable {
+    private struct State {
+        var free: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var head = 0
+        var waiting: Int { waiters.count - head }
+    }
+    private let state: Mutex<State>
+    /// Holders at once.
+    public let slots: Int
+    /// Waiters allowed.
+    public let waitersMax: Int
+
+    /// Creates a gate.
+    public init(slots: Int, waitersMax: Int) {
+        self.slots = max(1, slots)
+        self.waitersMax = max(0, waitersMax)
+        self.state = Mutex(State(free: max(1, slots)))
+    }
+
+    /// Runs `body` holding a slot.
+    public func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await enter()
+        defer { leave() }
+        return try await body()
+    }
+
+    private func enter() async throws {
+        enum Entry { case now, wait, refused }
+        // Decide under the lock; suspend outside it.
+        let decision = state.withLock { s -> Entry in
+            if s.free > 0 { s.free -= 1; return .now }
+            return s.waiting < waitersMax ? .wait : .refused
+        }
+        switch decision {
+        case .now: return
+        case .refused: throw MarketError(.verifierBusy, "every verification slot is busy; try again shortly")
+        case .wait:
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let admitted = state.withLock { s -> Bool in
+                    // A slot may have come free since the decision.
+                    if s.free > 0 { s.free -= 1; return true }
+                    s.waiters.append(continuation)
+                    return false
+                }
+                if admitted { continuation.resume() }
+            }
+        }
+    }
+
+    private func leave() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard s.head < s.waiters.count else { s.free += 1; return nil }
+            let waiter = s.waiters[s.head]
+            s.head += 1
+            if s.head > 64, s.head * 2 > s.waiters.count {
+                s.waiters.removeFirst(s.head)
+                s.head = 0
+            }
+            return waiter   // the slot passes straight to it
+        }
+        next?.resume()
+    }
+}
+
 /// The verifier of a process that never takes proofs (the admin commands): every proof is
 /// rejected with `verifier_unavailable`, so nothing can be paid by mistake.
 public struct NoProofVerifier: ProofVerifier {
