@@ -187,6 +187,13 @@ extension Market {
     /// Records a transition's event and announces it, inside the transition's transaction.
     func record(_ job: UUID, _ kind: String, status: JobStatus, detail: [String: String] = [:], at now: Date,
                 on c: PostgresConnection) async throws {
+        let statement = try recording(job, kind, status: status, detail: detail, at: now)
+        try await c.query(statement.sql, statement.parameters)
+    }
+
+    /// The statement `record` runs, for a caller that sends it with others (`Ledger.commit`).
+    func recording(_ job: UUID, _ kind: String, status: JobStatus, detail: [String: String] = [:],
+                   at now: Date) throws -> PostgresStatement {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(detail), as: UTF8.self)
@@ -194,7 +201,7 @@ extension Market {
                        "at": "\(now.timeIntervalSince1970)"]
         for (key, value) in detail { payload["detail_" + key] = value }
         let body = String(decoding: try encoder.encode(payload), as: UTF8.self)
-        try await c.run(JobEventQueries.jobEventRecord, [
+        return PostgresStatement(JobEventQueries.jobEventRecord.sql, [
             .uuid(job), .timestamp(now), .text(kind), .jsonb(json), .text(MarketNotifications.channel),
             .text("\(job.uuidString.lowercased()) \(status.rawValue)"), .jsonb(body),
         ])

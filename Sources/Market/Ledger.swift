@@ -88,23 +88,43 @@ enum Ledger {
     /// Appends transfers in order, in one statement, skipping zero amounts (the schema requires
     /// amount > 0). The triggers stamp each entry and apply it to `balances`; the sealer chains it
     /// once the transaction has ended. Called last in a transaction, so the balance rows it
-    /// locks (a busy client's, `platform_fees`) are held for the shortest time; with `commit`
-    /// the transaction commits in the same round trip, and the body must send nothing after.
+    /// locks (a busy client's, `platform_fees`) are held for the shortest time.
     @discardableResult
-    static func append(_ transfers: [Transfer], on c: PostgresConnection, commit: Bool = false) async throws -> [LedgerEntry] {
+    static func append(_ transfers: [Transfer], on c: PostgresConnection) async throws -> [LedgerEntry] {
+        guard let insert = insertion(transfers) else { return [] }
+        return try entries(try await c.query(insert.statement.sql, insert.statement.parameters), expected: insert.count)
+    }
+
+    /// Ends a transaction in one round trip: `statements` (the transition's last writes, whose
+    /// results are not needed), then the transfers, then COMMIT, all in one pipeline. Locks taken
+    /// by the transfers (busy balance rows) are held only while the server works. Nothing may
+    /// be sent on `c` after it.
+    @discardableResult
+    static func commit(_ statements: [PostgresStatement], _ transfers: [Transfer],
+                       on c: PostgresConnection) async throws -> [LedgerEntry] {
+        let insert = insertion(transfers)
+        let results = try await c.queryAndCommit(statements + (insert.map { [$0.statement] } ?? []))
+        guard let insert, let last = results.last else { return [] }
+        return try entries(last, expected: insert.count)
+    }
+
+    /// The insert for the transfers that move money; nil if none does.
+    private static func insertion(_ transfers: [Transfer]) -> (statement: PostgresStatement, count: Int)? {
         let moving = transfers.filter { $0.amount > 0 }
-        guard !moving.isEmpty else { return [] }
-        let run = commit ? c.queryAndCommit : c.query
-        let rows = try await run(LedgerQueries.ledgerInsert.sql, [
+        guard !moving.isEmpty else { return nil }
+        return (PostgresStatement(LedgerQueries.ledgerInsert.sql, [
             .array(moving.map { $0.from.uuidString }), .array(moving.map { $0.fromBucket.rawValue }),
             .array(moving.map { $0.to.uuidString }), .array(moving.map { $0.toBucket.rawValue }),
             .array(moving.map { String($0.amount) }), .array(moving.map { $0.kind.rawValue }),
             .array(moving.map { $0.jobID?.uuidString }), .array(moving.map { $0.attempt.map(String.init) }),
             .array(moving.map { $0.reference }),
-        ]).rows
-        let entries = try rows.map(LedgerEntry.init(row:)).sorted { $0.id < $1.id }
-        guard entries.count == moving.count else {
-            throw PostgresError(.decoding, "the ledger stored \(entries.count) of \(moving.count) entries")
+        ]), moving.count)
+    }
+
+    private static func entries(_ result: PostgresResult, expected count: Int) throws -> [LedgerEntry] {
+        let entries = try result.rows.map(LedgerEntry.init(row:)).sorted { $0.id < $1.id }
+        guard entries.count == count else {
+            throw PostgresError(.decoding, "the ledger stored \(entries.count) entries, not the number sent")
         }
         return entries
     }

@@ -105,12 +105,17 @@ extension Market {
                 job = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(job.id)]).first.orThrow("job vanished"))
                 job.webhookSecret = secret
             }
-            try await self.record(job.id, "created", status: .open,
-                                  detail: ["escrow": "\(escrow)", "auction": terms.auction], at: now, on: c)
-            // Without a key nothing follows: commit with the escrow (see `Ledger.append`).
-            try await Ledger.append([Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,
-                                              amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)],
-                                    on: c, commit: idempotencyKey == nil)
+            let created = try self.recording(job.id, "created", status: .open,
+                                             detail: ["escrow": "\(escrow)", "auction": terms.auction], at: now)
+            let hold = Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,
+                                amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)
+            if idempotencyKey == nil {
+                // Nothing follows: the event, the escrow and COMMIT go in one round trip.
+                try await Ledger.commit([created], [hold], on: c)
+            } else {
+                try await c.query(created.sql, created.parameters)
+                try await Ledger.append([hold], on: c)
+            }
             return job
         }
     }

@@ -57,7 +57,7 @@ extension Market {
 
     /// The common part of a Dutch lock and a sealed award: check the worker's limits, move the
     /// job to `locked` with a guarded update, record it, hold the stake (last, see `Ledger.append`;
-    /// with `commit` the transaction commits with it).
+    /// with `commit`, the bid, the event, the stake and COMMIT go in one round trip).
     func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection,
                   commit: Bool = false) async throws -> LockGrant {
         let model = try await self.model(job.modelID)
@@ -77,15 +77,20 @@ extension Market {
             throw MarketError(.jobNotOpen, "job \(job.id) was locked by another worker first")
         }
         let locked = try Job(row: row)
-        try await c.run(BidQueries.bidInsert, [.uuid(job.id), .uuid(worker.id), .int(Int64(locked.attempt)),
-                                               .text("lock"), .int(price), .timestamp(now)])
-        try await record(job.id, "locked", status: .locked, detail: [
+        let bid = PostgresStatement(BidQueries.bidInsert.sql, [.uuid(job.id), .uuid(worker.id), .int(Int64(locked.attempt)),
+                                                               .text("lock"), .int(price), .timestamp(now)])
+        let event = try recording(job.id, "locked", status: .locked, detail: [
             "worker": worker.id.uuidString.lowercased(), "price": "\(price)", "attempt": "\(locked.attempt)",
             "expires_at": "\(expiresAt.timeIntervalSince1970)",
-        ], at: now, on: c)
-        try await Ledger.append([Transfer(from: worker.accountID, to: worker.accountID, toBucket: .held,
-                                          amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)],
-                                on: c, commit: commit)
+        ], at: now)
+        let stake = Transfer(from: worker.accountID, to: worker.accountID, toBucket: .held,
+                             amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)
+        if commit {
+            try await Ledger.commit([bid, event], [stake], on: c)
+        } else {
+            for statement in [bid, event] { try await c.query(statement.sql, statement.parameters) }
+            try await Ledger.append([stake], on: c)
+        }
         return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
                          expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input)
     }

@@ -93,14 +93,16 @@ extension Market {
                 }
                 let done = try Job(row: row)
                 let s = self.settlement(of: done, output: output)
-                try await c.run(BidQueries.bidSetLockOutcome, [.uuid(jobID), .int(Int64(done.attempt)), .text("fulfilled")])
-                try await c.run(WorkerQueries.workerRecordFulfilled, [.uuid(worker.id)])
-                try await self.record(jobID, "fulfilled", status: .fulfilled, detail: [
+                let outcome = PostgresStatement(BidQueries.bidSetLockOutcome.sql,
+                                                [.uuid(jobID), .int(Int64(done.attempt)), .text("fulfilled")])
+                let counted = PostgresStatement(WorkerQueries.workerRecordFulfilled.sql, [.uuid(worker.id)])
+                let event = try self.recording(jobID, "fulfilled", status: .fulfilled, detail: [
                     "worker": worker.id.uuidString.lowercased(), "price": "\(s.price)", "fee": "\(s.fee)",
                     "verify_ms": "\(verifyMilliseconds)",
-                ], at: now, on: c)
+                ], at: now)
                 let client = done.clientAccount
-                try await Ledger.append([
+                // The bookkeeping, the four transfers and COMMIT in one round trip.
+                try await Ledger.commit([outcome, counted, event], [
                     Transfer(from: client, fromBucket: .held, to: worker.accountID, amount: s.workerPayment,
                              kind: .payment, jobID: jobID, attempt: done.attempt),
                     Transfer(from: client, fromBucket: .held, to: self.platform.fees, amount: s.fee,
@@ -109,7 +111,7 @@ extension Market {
                              kind: .escrowRefund, jobID: jobID, attempt: done.attempt),
                     Transfer(from: worker.accountID, fromBucket: .held, to: worker.accountID, amount: s.stakeReleased,
                              kind: .stakeRelease, jobID: jobID, attempt: done.attempt),
-                ], on: c, commit: true)
+                ], on: c)
                 return s
             }
         }

@@ -129,23 +129,37 @@ public final class PostgresConnection: @unchecked Sendable {
     /// caller's `ROLLBACK`); if the commit fails, its error is thrown and the block is over.
     @discardableResult
     public func queryAndCommit(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresResult {
+        let results = try await queryAndCommit([PostgresStatement(sql, parameters)])
+        guard let first = results.first else { throw PostgresError(.connection, "the pipeline returned no result") }
+        return first
+    }
+
+    /// Runs several statements and then `COMMIT`, all sent in one libpq pipeline (one round
+    /// trip), and returns each statement's result in order. The first failure is thrown and
+    /// everything after it is skipped, COMMIT included (see `queryAndCommit(_:_:)`).
+    @discardableResult
+    public func queryAndCommit(_ statements: [PostgresStatement]) async throws -> [PostgresResult] {
         try await onQueue { [self] handle in
-            try refuseAfterBodyCommitted(sql)
+            try refuseAfterBodyCommitted(statements.first?.sql ?? "COMMIT")
             defer { if PQtransactionStatus(handle) == PQTRANS_IDLE { bodyCommitted = true } }
-            let wire = WireParameters(parameters)
-            let name = try prepare(sql, wire.types, handle: handle)
+            // Prepare first (a round trip only the first time each statement is seen).
+            let wires = statements.map { WireParameters($0.parameters) }
+            let names = try zip(statements, wires).map { try prepare($0.sql, $1.types, handle: handle) }
             guard PQenterPipelineMode(handle) == 1 else {
                 throw PostgresError(.connection, "libpq refused pipeline mode: " + Self.message(handle))
             }
             defer { PQexitPipelineMode(handle) }
-            let sent = withBufferPointers(wire.buffers) { pointers in
-                if let name {
-                    return PQsendQueryPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
+            for (index, statement) in statements.enumerated() {
+                let wire = wires[index]
+                let sent = withBufferPointers(wire.buffers) { pointers in
+                    if let name = names[index] {
+                        return PQsendQueryPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
+                    }
+                    return PQsendQueryParams(handle, statement.sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
                 }
-                return PQsendQueryParams(handle, sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
+                guard sent == 1 else { throw PostgresError(.connection, "the connection failed: " + Self.message(handle)) }
             }
-            guard sent == 1, PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1,
-                  PQpipelineSync(handle) == 1 else {
+            guard PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1, PQpipelineSync(handle) == 1 else {
                 throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
             }
             // Each command's results end with a NULL; the pipeline ends with its sync result.
@@ -175,15 +189,11 @@ public final class PostgresConnection: @unchecked Sendable {
                 }
                 current = Result { try Self.consume(result, handle: handle) }
             }
-            guard let statement = outcomes.first else {
-                throw PostgresError(.connection, "the pipeline returned no result for the statement")
+            guard outcomes.count == statements.count + 1 else {
+                throw PostgresError(.connection, "the pipeline returned \(outcomes.count) results for \(statements.count + 1) commands")
             }
-            let value = try statement.get()
-            guard outcomes.count == 2 else {
-                throw PostgresError(.connection, "the pipeline returned no result for COMMIT")
-            }
-            _ = try outcomes[1].get()
-            return value
+            // The first failure is the cause; later ones only say they were skipped.
+            return Array(try outcomes.map { try $0.get() }.dropLast())
         }
     }
 
@@ -323,6 +333,20 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R
 }
 
 /// Calls `body` with pointers to each buffer (nil for NULL parameters), valid only during the call.
+/// One statement with its parameters, for `queryAndCommit`.
+public struct PostgresStatement: Sendable {
+    /// The SQL, with `$1`, `$2`, … parameters.
+    public let sql: String
+    /// The parameters.
+    public let parameters: [PostgresValue]
+
+    /// Bundles a statement.
+    public init(_ sql: String, _ parameters: [PostgresValue] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+}
+
 /// Parameters in libpq's shape: types, text or binary bytes, lengths and formats.
 struct WireParameters {
     let count: Int32

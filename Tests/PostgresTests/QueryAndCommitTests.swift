@@ -63,6 +63,39 @@ import TestSupport
         #expect(try await count(db) == 2)
     }
 
+    @Test func severalStatements_RunInOrderAndCommitTogether() async throws {
+        let db = try await TestDatabase.make()
+        try await table(db)
+        let results = try await db.pool.transaction { c in
+            try await c.queryAndCommit([
+                PostgresStatement("INSERT INTO items VALUES ($1, 1)", [.int(1)]),
+                PostgresStatement("UPDATE items SET n = n + 41 WHERE id = $1", [.int(1)]),
+                PostgresStatement("SELECT n FROM items WHERE id = $1", [.int(1)]),
+            ])
+        }
+        #expect(results.count == 3)
+        #expect(try results[2].first?.decode("n", as: Int.self) == 42)
+        #expect(try await count(db) == 1)
+    }
+
+    @Test func failureInTheMiddle_IsThrown_AndNothingCommits() async throws {
+        let db = try await TestDatabase.make()
+        try await table(db)
+        do {
+            try await db.pool.transaction { c in
+                try await c.queryAndCommit([
+                    PostgresStatement("INSERT INTO items VALUES (1, 1)"),
+                    PostgresStatement("INSERT INTO items VALUES (1, 2)"),   // duplicate key
+                    PostgresStatement("INSERT INTO items VALUES (3, 3)"),
+                ])
+            }
+            Issue.record("a duplicate key was accepted")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "23505")   // the cause, not the "skipped" of what followed
+        }
+        #expect(try await count(db) == 0)
+    }
+
     @Test func heldRowLock_IsReleasedByTheServerWithoutAnotherRoundTrip() async throws {
         // Many transactions updating one row, each committing with its update: all apply.
         let db = try await TestDatabase.make()
