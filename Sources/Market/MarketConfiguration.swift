@@ -1,3 +1,5 @@
+import Foundation
+
 /// The market's tunable rules and limits. Units are last in every name.
 public struct MarketConfiguration: Sendable {
     /// The platform fee in basis points of the price, taken from the worker's payment.
@@ -12,15 +14,17 @@ public struct MarketConfiguration: Sendable {
     public var breakerSlashesInARowMax: Int = 3
     /// How long a tripped worker stays suspended.
     public var breakerSuspensionSeconds: Int = 600
-    /// Threads verifying proofs at once.
-    public var verificationThreads: Int = 2
+    /// Threads verifying proofs at once (default: one per core).
+    public var verificationThreads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Proofs waiting for a verification thread before new ones are refused with `verifier_busy`.
     public var verificationQueueMax: Int = 64
     /// Proof submissions handled at once, from reading the lock to committing the settlement;
     /// the rest wait their turn in arrival order (at most `verificationQueueMax` of them, then
     /// `verifier_busy`). Settling is the heaviest step of a job, so under load the queue forms
     /// here, and creating and locking jobs stay quick.
-    public var settlementsConcurrentMax: Int = 4
+    /// Default: one more than the cores, so a settlement waiting for the database does not
+    /// leave a core idle.
+    public var settlementsConcurrentMax: Int = ProcessInfo.processInfo.activeProcessorCount + 1
     /// Jobs the sweeper handles per kind of work in one `runOnce()`.
     public var sweepBatchMax: Int = 256
 

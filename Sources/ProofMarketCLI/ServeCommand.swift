@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Database connections in the pool (default: 16).")
     var poolConnections: Int = 16
 
+    @Option(help: "Proof submissions handled at once; the rest wait in order [env: PROOFMARKET_SETTLEMENTS_MAX] (default: cores + 1).")
+    var settlementsMax: Int?
+
     private func env(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
 
     func run() async throws {
@@ -49,6 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let fee = feeBps ?? env("PROOFMARKET_FEE_BPS").flatMap(Int.init) {
             guard (0...10_000).contains(fee) else { throw ValidationError("--fee-bps must be 0 to 10000") }
             settings.market.feeBasisPoints = fee
+        }
+        if let slots = settlementsMax ?? env("PROOFMARKET_SETTLEMENTS_MAX").flatMap(Int.init) {
+            guard (1...1_024).contains(slots) else { throw ValidationError("--settlements-max must be 1 to 1024") }
+            settings.market.settlementsConcurrentMax = slots
         }
         if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { settings.api.modelBytesMax = bytes }
         if let seconds = waitSecondsMax ?? env("PROOFMARKET_WAIT_SECONDS_MAX").flatMap(Double.init) {
