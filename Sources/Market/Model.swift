@@ -17,6 +17,62 @@ public struct Tensor: Sendable, Codable, Equatable {
         self.values = values
     }
 
+    /// Reads the stored form of a tensor, `{"shape": [..], "values": [..]}` as PostgreSQL writes
+    /// jsonb back, without a general JSON decoder (jobs are read many times per cycle). Returns
+    /// nil for anything else (other keys, other layout); the caller then uses `JSONDecoder`.
+    static func parseStored(_ text: String) -> Tensor? {
+        var bytes = Substring(text).utf8[...]
+        func skipSpace() { while let b = bytes.first, b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D { bytes.removeFirst() } }
+        func expect(_ byte: UInt8) -> Bool {
+            skipSpace()
+            guard bytes.first == byte else { return false }
+            bytes.removeFirst()
+            return true
+        }
+        func key() -> Substring? {
+            guard expect(0x22) else { return nil }
+            guard let end = bytes.firstIndex(of: 0x22) else { return nil }
+            let name = Substring(bytes[..<end])
+            bytes = bytes[bytes.index(after: end)...]
+            return expect(0x3A) ? name : nil
+        }
+        func numbers() -> [Double]? {
+            guard expect(0x5B) else { return nil }
+            var values: [Double] = []
+            if expect(0x5D) { return values }
+            while true {
+                skipSpace()
+                let end = bytes.firstIndex { $0 == 0x2C || $0 == 0x5D || $0 == 0x20 } ?? bytes.endIndex
+                guard let value = Double(Substring(bytes[..<end])), value.isFinite else { return nil }
+                values.append(value)
+                bytes = bytes[end...]
+                if expect(0x2C) { continue }
+                return expect(0x5D) ? values : nil
+            }
+        }
+        guard expect(0x7B) else { return nil }
+        var shape: [Int]?
+        var values: [Double]?
+        while true {
+            guard let name = key() else { return nil }
+            switch name {
+            case "shape":
+                guard shape == nil, let dimensions = numbers(),
+                      dimensions.allSatisfy({ $0 >= 0 && $0 <= Double(valuesMax) && $0.rounded() == $0 }) else { return nil }
+                shape = dimensions.map { Int($0) }
+            case "values":
+                guard values == nil, let numbers = numbers() else { return nil }
+                values = numbers
+            default:
+                return nil
+            }
+            if expect(0x2C) { continue }
+            guard expect(0x7D), let shape, let values else { return nil }
+            skipSpace()
+            return bytes.isEmpty ? Tensor(shape: shape, values: values) : nil
+        }
+    }
+
     /// Throws `input_shape_mismatch` unless this tensor is well formed and has `shape`.
     func validate(against expected: [Int]) throws {
         guard values.count <= Self.valuesMax else {

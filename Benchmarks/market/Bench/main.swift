@@ -20,7 +20,7 @@ LoggingSystem.bootstrap { label in var h = StreamLogHandler.standardError(label:
 
 var options = EmbeddedPostgres.Options()
 options.dataDirectory = args[1]
-options.durable = false
+options.durable = true   // as a real market runs, and as pgbench runs after it on the same cluster
 let cluster = EmbeddedPostgres(options: options)
 let configuration = try await cluster.start()
 defer { cluster.stop() }
@@ -184,31 +184,38 @@ func timed(_ name: String, _ request: HTTPClientRequest) async throws -> HTTPCli
     }
     return response
 }
-func json(_ value: [String: Any]) -> [UInt8] { Array(try! JSONSerialization.data(withJSONObject: value)) }
-func object(_ r: HTTPClientResponse) -> [String: Any] { (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:] }
+// The client side is kept lean, so the measurement is of the coordinator: each job body is
+// encoded once, and answers are decoded into just the fields the worker needs.
+struct JobBody: Encodable {
+    let modelId: String; let input: Tensor; let auction = "dutch"; let minPrice = 1_000; let maxPrice = 1_000
+    let lockTimeoutS = 60; let deadlineS = 600; let lockStake = 100
+}
+let snakeCase: JSONEncoder = { let e = JSONEncoder(); e.keyEncodingStrategy = .convertToSnakeCase; return e }()
+let jobBodies = try inputs.map { Array(try snakeCase.encode(JobBody(modelId: modelID, input: Tensor(shape: quantized.spec.inputShape, values: $0)))) }
+let quantizedInputs = try inputs.map { try quantized.quantizeInput(floats: $0, shape: quantized.spec.inputShape) }
+struct Created: Decodable { let id: String }
+struct Locked: Decodable { let nonce: String }
+func decoded<T: Decodable>(_ type: T.Type, _ r: HTTPClientResponse) -> T? { try? JSONDecoder().decode(type, from: Data(r.body)) }
 await withTaskGroup(of: Void.self) { group in
     for (index, worker) in workers.enumerated() {
         group.addTask {
             var n = index
             while ContinuousClock.now < deadline {
                 n += workerCount
-                let input = inputs[n % inputs.count]
-                let body: [String: Any] = ["model_id": modelID, "input": ["shape": quantized.spec.inputShape, "values": input],
-                                           "auction": "dutch", "min_price": 1_000, "max_price": 1_000, "lock_timeout_s": 60,
-                                           "deadline_s": 600, "lock_stake": 100]
+                let sample = n % inputs.count
                 do {
                     let created = try await timed("POST /v1/jobs", HTTPClientRequest(method: .post, url: base + "/v1/jobs",
-                        headers: ["Authorization": "Bearer \(clientKey)", "Content-Type": "application/json"], body: json(body)))
-                    guard created.status.code == 201, let jobID = object(created)["id"] as? String else { failures.add(1, ordering: .relaxed); continue }
+                        headers: ["Authorization": "Bearer \(clientKey)", "Content-Type": "application/json"], body: jobBodies[sample]))
+                    guard created.status.code == 201, let jobID = decoded(Created.self, created)?.id else { failures.add(1, ordering: .relaxed); continue }
                     let locked = try await timed("POST /v1/jobs/{id}/lock", HTTPClientRequest(method: .post, url: base + "/v1/jobs/\(jobID)/lock",
-                        headers: ["Authorization": "Bearer \(worker.key)"], body: json(["worker_id": worker.id.uuidString])))
-                    guard locked.status.code == 201, let nonce = object(locked)["nonce"] as? String else { failures.add(1, ordering: .relaxed); continue }
-                    let x = try quantized.quantizeInput(floats: input, shape: quantized.spec.inputShape)
+                        headers: ["Authorization": "Bearer \(worker.key)"], body: Array(#"{"worker_id":"\#(worker.id.uuidString)"}"#.utf8)))
+                    guard locked.status.code == 201, let nonce = decoded(Locked.self, locked)?.nonce else { failures.add(1, ordering: .relaxed); continue }
+                    let x = quantizedInputs[sample]
                     let context = InferenceProofVerifier.context(jobID: UUID(uuidString: jobID)!, workerID: worker.id, nonce: nonce)
                     let proof = try InferenceProver.prove(model: quantized, commitment: commitment, input: x, context: context).proof
                     let settled = try await timed("POST /v1/jobs/{id}/proof", HTTPClientRequest(method: .post, url: base + "/v1/jobs/\(jobID)/proof",
                         headers: ["Authorization": "Bearer \(worker.key)"],
-                        body: json(["worker_id": worker.id.uuidString, "proof": Data(proof).base64EncodedString()])))
+                        body: Array(#"{"worker_id":"\#(worker.id.uuidString)","proof":"\#(Data(proof).base64EncodedString())"}"#.utf8)))
                     let measured = ContinuousClock.now >= started
                     if settled.status.code != 200 { failures.add(1, ordering: .relaxed) } else if measured { cycles.add(1, ordering: .relaxed) }
                 } catch {

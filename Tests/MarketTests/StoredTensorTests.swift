@@ -1,0 +1,47 @@
+import Foundation
+@testable import Market
+import Postgres
+import Testing
+import TestSupport
+
+/// A job's input is read back from jsonb by a small parser; it must agree with `JSONDecoder`
+/// on everything PostgreSQL writes, and step aside (nil) for anything else.
+@Suite struct StoredTensorTests {
+    @Test func agreesWithJSONDecoder_OnWhatPostgreSQLWritesBack() async throws {
+        let db = try await TestDatabase.make()
+        var generator = SystemRandomNumberGenerator()
+        var tensors: [Tensor] = [
+            Tensor(shape: [1, 4], values: [0, -0.0, 1e-300, -1.7976931348623157e308]),
+            Tensor(shape: [2, 2], values: [0.1, 16, 1e21, 5e-324]),
+            Tensor(shape: [1], values: [123456789.125]),
+        ]
+        for _ in 0..<200 {
+            let count = Int.random(in: 1...70, using: &generator)
+            tensors.append(Tensor(shape: [1, count], values: (0..<count).map { _ in
+                Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator) & 0x7FEF_FFFF_FFFF_FFFF)
+                    * (Bool.random(using: &generator) ? 1 : -1)
+            }))
+        }
+        for tensor in tensors {
+            let json = String(decoding: try JSONEncoder().encode(tensor), as: UTF8.self)
+            let stored = try #require(try await db.pool.query("SELECT $1::jsonb::text AS t", [.text(json)]).first)
+                .decode("t", as: String.self)
+            let parsed = try #require(Tensor.parseStored(stored), "not parsed: \(stored.prefix(80))")
+            let decoded = try JSONDecoder().decode(Tensor.self, from: Data(stored.utf8))
+            #expect(parsed == decoded)
+            #expect(parsed == tensor, "\(stored.prefix(80))")
+        }
+    }
+
+    @Test func anythingElse_IsLeftToJSONDecoder() {
+        for text in ["", "{}", "[]", #"{"shape": [1]}"#, #"{"values": [1]}"#, #"{"shape": [1], "values": [1], "x": 1}"#,
+                     #"{"shape": [1.5], "values": [1]}"#, #"{"shape": [-1], "values": [1]}"#, #"{"shape": [1], "values": ["1"]}"#,
+                     #"{"shape": [1], "values": [1]} trailing"#, #"{"shape": [1], "values": [NaN]}"#,
+                     #"{"shape": [1], "values": [1e999]}"#, #"{"shape": [1], "shape": [1], "values": [1]}"#,
+                     #"{"shape": [1], "values": [1,]}"#, #"{"shape": [1] "values": [1]}"#] {
+            #expect(Tensor.parseStored(text) == nil, "\(text)")
+        }
+        #expect(Tensor.parseStored(#"{"shape": [1, 2], "values": [0.5, -3]}"#) == Tensor(shape: [1, 2], values: [0.5, -3]))
+        #expect(Tensor.parseStored(#"{"values":[],"shape":[0]}"#) == Tensor(shape: [0], values: []))
+    }
+}
