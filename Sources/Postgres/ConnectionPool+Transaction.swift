@@ -24,16 +24,18 @@ extension ConnectionPool {
         while true {
             do {
                 return try await withConnection { connection in
-                    try await connection.query("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+                    // BEGIN travels with the body's first statement (one round trip saved).
+                    connection.beginWithNextStatement("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
                     do {
                         let value = try await body(connection)
                         connection.endTransactionBody()
-                        // The body may have committed already, with its last statement
-                        // (`queryAndCommit`).
-                        if connection.isInTransaction { try await connection.query("COMMIT") }
+                        // Nothing to commit if the body sent nothing, or committed already with
+                        // its last statement (`queryAndCommit`).
+                        if !connection.dropPendingBegin(), connection.isInTransaction { try await connection.query("COMMIT") }
                         return value
                     } catch {
                         connection.endTransactionBody()
+                        _ = connection.dropPendingBegin()
                         if connection.isInTransaction { _ = try? await connection.query("ROLLBACK") }
                         throw error
                     }

@@ -30,6 +30,8 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Set when `queryAndCommit` ended a transaction block inside `ConnectionPool.transaction`:
     /// a later statement of that body would run outside the block, so it is refused instead.
     private var bodyCommitted = false
+    /// A `BEGIN` waiting to travel with the next statement (see `beginWithNextStatement`).
+    private var pendingBegin: String?
 
     private init(handle: OpaquePointer, configuration: PostgresConfiguration, queue: DispatchQueue) {
         self.handle = handle
@@ -87,6 +89,10 @@ public final class PostgresConnection: @unchecked Sendable {
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresResult {
         try await onQueue { [self] handle in
             try refuseAfterBodyCommitted(sql)
+            if let begin = pendingBegin {
+                pendingBegin = nil
+                return try pipeline(handle, begin: begin, [PostgresStatement(sql, parameters)], commit: false)[0]
+            }
             let wire = WireParameters(parameters)
             let name = try prepare(sql, wire.types, handle: handle)
             let result: OpaquePointer? = withBufferPointers(wire.buffers) { pointers in
@@ -142,58 +148,91 @@ public final class PostgresConnection: @unchecked Sendable {
         try await onQueue { [self] handle in
             try refuseAfterBodyCommitted(statements.first?.sql ?? "COMMIT")
             defer { if PQtransactionStatus(handle) == PQTRANS_IDLE { bodyCommitted = true } }
-            // Prepare first (a round trip only the first time each statement is seen).
-            let wires = statements.map { WireParameters($0.parameters) }
-            let names = try zip(statements, wires).map { try prepare($0.sql, $1.types, handle: handle) }
-            guard PQenterPipelineMode(handle) == 1 else {
-                throw PostgresError(.connection, "libpq refused pipeline mode: " + Self.message(handle))
-            }
-            defer { PQexitPipelineMode(handle) }
-            for (index, statement) in statements.enumerated() {
-                let wire = wires[index]
-                let sent = withBufferPointers(wire.buffers) { pointers in
-                    if let name = names[index] {
-                        return PQsendQueryPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
-                    }
-                    return PQsendQueryParams(handle, statement.sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
-                }
-                guard sent == 1 else { throw PostgresError(.connection, "the connection failed: " + Self.message(handle)) }
-            }
-            guard PQsendQueryParams(handle, "COMMIT", 0, nil, nil, nil, nil, 0) == 1, PQpipelineSync(handle) == 1 else {
+            let begin = pendingBegin
+            pendingBegin = nil
+            return try pipeline(handle, begin: begin, statements, commit: true)
+        }
+    }
+
+    /// Sends `begin` (if any), the statements and `COMMIT` (if `commit`) in one pipeline and
+    /// returns the statements' results; the first failure is thrown (what follows it is skipped
+    /// by the server). Runs on the connection's queue.
+    private func pipeline(_ handle: OpaquePointer, begin: String?, _ statements: [PostgresStatement],
+                          commit: Bool) throws -> [PostgresResult] {
+        // Prepare first (a round trip only the first time each statement is seen).
+        let wires = statements.map { WireParameters($0.parameters) }
+        let names = try zip(statements, wires).map { try prepare($0.sql, $1.types, handle: handle) }
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PostgresError(.connection, "libpq refused pipeline mode: " + Self.message(handle))
+        }
+        defer { PQexitPipelineMode(handle) }
+        func sendPlain(_ sql: String) throws {
+            guard PQsendQueryParams(handle, sql, 0, nil, nil, nil, nil, 0) == 1 else {
                 throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
             }
-            // Each command's results end with a NULL; the pipeline ends with its sync result.
-            var outcomes: [Result<PostgresResult, Error>] = []
-            var current: Result<PostgresResult, Error>?
-            var nullsInARow = 0
-            while true {
-                guard let result = PQgetResult(handle) else {
-                    nullsInARow += 1
-                    if nullsInARow > 1, PQstatus(handle) != CONNECTION_OK {
-                        throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
-                    }
-                    if let done = current { outcomes.append(done) }
-                    current = nil
-                    continue
+        }
+        if let begin { try sendPlain(begin) }
+        for (index, statement) in statements.enumerated() {
+            let wire = wires[index]
+            let sent = withBufferPointers(wire.buffers) { pointers in
+                if let name = names[index] {
+                    return PQsendQueryPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
                 }
-                nullsInARow = 0
-                let status = PQresultStatus(result)
-                if status == PGRES_PIPELINE_SYNC {
-                    PQclear(result)
-                    break
-                }
-                if status == PGRES_PIPELINE_ABORTED {
-                    PQclear(result)
-                    current = .failure(PostgresError(.server, "skipped: an earlier statement in the pipeline failed"))
-                    continue
-                }
-                current = Result { try Self.consume(result, handle: handle) }
+                return PQsendQueryParams(handle, statement.sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
             }
-            guard outcomes.count == statements.count + 1 else {
-                throw PostgresError(.connection, "the pipeline returned \(outcomes.count) results for \(statements.count + 1) commands")
+            guard sent == 1 else { throw PostgresError(.connection, "the connection failed: " + Self.message(handle)) }
+        }
+        if commit { try sendPlain("COMMIT") }
+        guard PQpipelineSync(handle) == 1 else {
+            throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
+        }
+        // Each command's results end with a NULL; the pipeline ends with its sync result.
+        var outcomes: [Result<PostgresResult, Error>] = []
+        var current: Result<PostgresResult, Error>?
+        var nullsInARow = 0
+        while true {
+            guard let result = PQgetResult(handle) else {
+                nullsInARow += 1
+                if nullsInARow > 1, PQstatus(handle) != CONNECTION_OK {
+                    throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
+                }
+                if let done = current { outcomes.append(done) }
+                current = nil
+                continue
             }
-            // The first failure is the cause; later ones only say they were skipped.
-            return Array(try outcomes.map { try $0.get() }.dropLast())
+            nullsInARow = 0
+            let status = PQresultStatus(result)
+            if status == PGRES_PIPELINE_SYNC {
+                PQclear(result)
+                break
+            }
+            if status == PGRES_PIPELINE_ABORTED {
+                PQclear(result)
+                current = .failure(PostgresError(.server, "skipped: an earlier statement in the pipeline failed"))
+                continue
+            }
+            current = Result { try Self.consume(result, handle: handle) }
+        }
+        let expected = (begin == nil ? 0 : 1) + statements.count + (commit ? 1 : 0)
+        guard outcomes.count == expected else {
+            throw PostgresError(.connection, "the pipeline returned \(outcomes.count) results for \(expected) commands")
+        }
+        // The first failure is the cause; later ones only say they were skipped.
+        let results = try outcomes.map { try $0.get() }
+        return Array(results.dropFirst(begin == nil ? 0 : 1).prefix(statements.count))
+    }
+
+    /// Opens a transaction block with the next statement sent on this connection: `sql` (a
+    /// `BEGIN …`) travels in one pipeline with it, saving a round trip.
+    func beginWithNextStatement(_ sql: String) {
+        queue.sync { pendingBegin = sql }
+    }
+
+    /// Forgets a `BEGIN` that no statement carried; true if there was one (nothing began).
+    func dropPendingBegin() -> Bool {
+        queue.sync {
+            defer { pendingBegin = nil }
+            return pendingBegin != nil
         }
     }
 
@@ -223,7 +262,13 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs SQL text that may hold several statements and no parameters (migrations, DDL).
     public func execute(_ sql: String) async throws {
-        _ = try await onQueue { handle in try Self.consume(PQexec(handle, sql), handle: handle) }
+        _ = try await onQueue { [self] handle in
+            if let begin = pendingBegin {
+                pendingBegin = nil
+                _ = try Self.consume(PQexec(handle, begin), handle: handle)
+            }
+            return try Self.consume(PQexec(handle, sql), handle: handle)
+        }
     }
 
     /// Closes the connection. Later calls fail with a connection error.

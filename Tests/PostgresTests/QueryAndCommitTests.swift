@@ -96,6 +96,33 @@ import TestSupport
         #expect(try await count(db) == 0)
     }
 
+    @Test func beginTravelsWithTheFirstStatement_WithItsIsolationLevel() async throws {
+        let db = try await TestDatabase.make()
+        try await table(db)
+        let level = try await db.pool.transaction(.repeatableRead) { c in
+            try #require(try await c.query("SHOW transaction_isolation").first).decode("transaction_isolation", as: String.self)
+        }
+        #expect(level == "repeatable read")
+        // A body that sends nothing begins nothing, and the connection is fine afterwards.
+        let nothing = try await db.pool.transaction { _ in 5 }
+        #expect(nothing == 5)
+        // A failing first statement rolls back; so does a failure after it.
+        for statements in [["INSERT INTO items VALUES (1, -1)"], ["INSERT INTO items VALUES (1, 1)", "INSERT INTO items VALUES (2, -2)"]] {
+            do {
+                try await db.pool.transaction { c in for sql in statements { try await c.query(sql) } }
+                Issue.record("a CHECK violation was accepted")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23514")
+            }
+            #expect(try await count(db) == 0)
+        }
+        try await db.pool.transaction { c in
+            try await c.query("INSERT INTO items VALUES (1, 1)")
+            try await c.query("INSERT INTO items VALUES (2, 2)")
+        }
+        #expect(try await count(db) == 2)
+    }
+
     @Test func heldRowLock_IsReleasedByTheServerWithoutAnotherRoundTrip() async throws {
         // Many transactions updating one row, each committing with its update: all apply.
         let db = try await TestDatabase.make()
