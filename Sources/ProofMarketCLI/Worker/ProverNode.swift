@@ -130,6 +130,11 @@ actor ProverNode {
                     bids[job.id] = job.bidWindowEnd ?? now.addingTimeInterval(1)
                     tally.bids += 1
                     logger.info("job \(job.id.short): bid \(price) µc (sealed)")
+                } catch let error as RemoteError where error.code == "bid_already_placed" {
+                    // A window restarted without an award (every bidder was at its lock limit,
+                    // say) keeps the round's bids: ours still stands, so watch for the award.
+                    bids[job.id] = job.bidWindowEnd ?? now.addingTimeInterval(1)
+                    logger.info("job \(job.id.short): our bid stands in the restarted window")
                 } catch let error as RemoteError where !error.isTransient {
                     done.insert(job.id)
                     logger.info("job \(job.id.short): bid refused: \(error)")
