@@ -119,21 +119,27 @@ import TestSupport
         #expect(try await chain(db).count == 1)
     }
 
+    /// Each statement is refused by an append-only trigger.
+    private func expectAppendOnly(_ db: TestDatabase, _ statements: [String],
+                                  sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        for sql in statements {
+            do {
+                try await db.pool.query(sql)
+                Issue.record("\(sql) was accepted", sourceLocation: sourceLocation)
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "23001", sourceLocation: sourceLocation)
+                #expect(error.message.contains("append-only"), sourceLocation: sourceLocation)
+            }
+        }
+    }
+
     @Test func ledgerChain_IsAppendOnly() async throws {
         let db = try await TestDatabase.make()
         let external = try await account(db, "external")
         let client = try await account(db, "client")
         try await transfer(db, from: external, to: client, amount: 100)
         #expect(try await seal(db) == 1)
-        for sql in ["UPDATE ledger_chain SET position = 7", "DELETE FROM ledger_chain", "TRUNCATE ledger_chain"] {
-            do {
-                try await db.pool.query(sql)
-                Issue.record("\(sql) was accepted")
-            } catch let error as PostgresError {
-                #expect(error.sqlState == "23001")
-                #expect(error.message.contains("append-only"))
-            }
-        }
+        try await expectAppendOnly(db, ["UPDATE ledger_chain SET position = 7", "DELETE FROM ledger_chain", "TRUNCATE ledger_chain"])
     }
 
     @Test func ledgerUpdateAndDelete_AreRefused() async throws {
@@ -141,15 +147,8 @@ import TestSupport
         let external = try await account(db, "external")
         let client = try await account(db, "client")
         try await transfer(db, from: external, to: client, amount: 100)
-        for sql in ["UPDATE ledger_entries SET amount = 1", "DELETE FROM ledger_entries", "TRUNCATE ledger_entries CASCADE"] {
-            do {
-                try await db.pool.query(sql)
-                Issue.record("\(sql) was accepted")
-            } catch let error as PostgresError {
-                #expect(error.sqlState == "23001")
-                #expect(error.message.contains("append-only"))
-            }
-        }
+        try await expectAppendOnly(db, ["UPDATE ledger_entries SET amount = 1", "DELETE FROM ledger_entries",
+                                        "TRUNCATE ledger_entries CASCADE"])
     }
 
     @Test func negativeClientBalance_IsRefused() async throws {
