@@ -192,7 +192,7 @@ extension Market {
         try await c.query(statement.sql, statement.parameters)
     }
 
-    /// The statement `record` runs, for a caller that sends it with others (`Ledger.commit`).
+    /// The statement `record` runs, for a caller that sends it with others (`Ledger.write`).
     func recording(_ job: UUID, _ kind: String, status: JobStatus, detail: [String: String] = [:],
                    at now: Date) throws -> PostgresStatement {
         let encoder = JSONEncoder()

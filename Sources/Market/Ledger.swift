@@ -95,13 +95,17 @@ enum Ledger {
         return try entries(try await c.query(insert.statement.sql, insert.statement.parameters), expected: insert.count)
     }
 
-    /// Ends a transaction in one round trip: `statements` (the transition's last writes, whose
-    /// results are not needed), then the transfers, then COMMIT, all in one pipeline. Locks taken
-    /// by the transfers (busy balance rows) are held only while the server works. Nothing may
-    /// be sent on `c` after it.
+    /// A transition's last writes (`statements`, whose results are not needed), then its
+    /// transfers. With `commit` they and COMMIT go in one pipeline (one round trip; locks the
+    /// transfers take, busy balance rows, are held only while the server works) and nothing may
+    /// be sent on `c` after; without it they run one by one and the transaction goes on.
     @discardableResult
-    static func commit(_ statements: [PostgresStatement], _ transfers: [Transfer],
-                       on c: PostgresConnection) async throws -> [LedgerEntry] {
+    static func write(_ statements: [PostgresStatement], _ transfers: [Transfer], on c: PostgresConnection,
+                      commit: Bool) async throws -> [LedgerEntry] {
+        guard commit else {
+            for statement in statements { try await c.query(statement.sql, statement.parameters) }
+            return try await append(transfers, on: c)
+        }
         let insert = insertion(transfers)
         let results = try await c.queryAndCommit(statements + (insert.map { [$0.statement] } ?? []))
         guard let insert, let last = results.last else { return [] }

@@ -109,13 +109,8 @@ extension Market {
                                              detail: ["escrow": "\(escrow)", "auction": terms.auction], at: now)
             let hold = Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,
                                 amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)
-            if idempotencyKey == nil {
-                // Nothing follows: the event, the escrow and COMMIT go in one round trip.
-                try await Ledger.commit([created], [hold], on: c)
-            } else {
-                try await c.query(created.sql, created.parameters)
-                try await Ledger.append([hold], on: c)
-            }
+            // Without a key nothing follows: the event, the escrow and COMMIT go in one round trip.
+            try await Ledger.write([created], [hold], on: c, commit: idempotencyKey == nil)
             return job
         }
     }

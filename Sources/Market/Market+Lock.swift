@@ -85,12 +85,7 @@ extension Market {
         ], at: now)
         let stake = Transfer(from: worker.accountID, to: worker.accountID, toBucket: .held,
                              amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)
-        if commit {
-            try await Ledger.commit([bid, event], [stake], on: c)
-        } else {
-            for statement in [bid, event] { try await c.query(statement.sql, statement.parameters) }
-            try await Ledger.append([stake], on: c)
-        }
+        try await Ledger.write([bid, event], [stake], on: c, commit: commit)
         return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
                          expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input)
     }

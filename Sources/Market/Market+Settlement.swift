@@ -102,7 +102,7 @@ extension Market {
                 ], at: now)
                 let client = done.clientAccount
                 // The bookkeeping, the four transfers and COMMIT in one round trip.
-                try await Ledger.commit([outcome, counted, event], [
+                try await Ledger.write([outcome, counted, event], [
                     Transfer(from: client, fromBucket: .held, to: worker.accountID, amount: s.workerPayment,
                              kind: .payment, jobID: jobID, attempt: done.attempt),
                     Transfer(from: client, fromBucket: .held, to: self.platform.fees, amount: s.fee,
@@ -111,7 +111,7 @@ extension Market {
                              kind: .escrowRefund, jobID: jobID, attempt: done.attempt),
                     Transfer(from: worker.accountID, fromBucket: .held, to: worker.accountID, amount: s.stakeReleased,
                              kind: .stakeRelease, jobID: jobID, attempt: done.attempt),
-                ], on: c)
+                ], on: c, commit: true)
                 return s
             }
         }

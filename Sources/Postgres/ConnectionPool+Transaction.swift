@@ -28,15 +28,12 @@ extension ConnectionPool {
                     connection.beginWithNextStatement("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
                     do {
                         let value = try await body(connection)
-                        connection.endTransactionBody()
                         // Nothing to commit if the body sent nothing, or committed already with
                         // its last statement (`queryAndCommit`).
-                        if !connection.dropPendingBegin(), connection.isInTransaction { try await connection.query("COMMIT") }
+                        if connection.endTransactionBody() { try await connection.query("COMMIT") }
                         return value
                     } catch {
-                        connection.endTransactionBody()
-                        _ = connection.dropPendingBegin()
-                        if connection.isInTransaction { _ = try? await connection.query("ROLLBACK") }
+                        if connection.endTransactionBody() { _ = try? await connection.query("ROLLBACK") }
                         throw error
                     }
                 }

@@ -103,12 +103,18 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             do {
                 return try Self.consume(result, handle: handle)
-            } catch let error as PostgresError where error.sqlState == "0A000" && name != nil {
-                // "cached plan must not change result type": the schema changed under a prepared
-                // statement. Forget it, so the next call prepares it afresh.
-                prepared[PreparedKey(sql: sql, types: wire.types)] = nil
+            } catch {
+                forgetIfStale(error, sql, wire.types)
                 throw error
             }
+        }
+    }
+
+    /// "cached plan must not change result type" (0A000): the schema changed under a prepared
+    /// statement. Forget it, so the next call prepares it afresh.
+    private func forgetIfStale(_ error: Error, _ sql: String, _ types: [UInt32]) {
+        if let error = error as? PostgresError, error.sqlState == "0A000" {
+            prepared[PreparedKey(sql: sql, types: types)] = nil
         }
     }
 
@@ -218,8 +224,16 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(.connection, "the pipeline returned \(outcomes.count) results for \(expected) commands")
         }
         // The first failure is the cause; later ones only say they were skipped.
+        let offset = begin == nil ? 0 : 1
+        for (index, outcome) in outcomes.enumerated() {
+            guard case .failure(let error) = outcome else { continue }
+            if statements.indices.contains(index - offset) {
+                forgetIfStale(error, statements[index - offset].sql, wires[index - offset].types)
+            }
+            throw error
+        }
         let results = try outcomes.map { try $0.get() }
-        return Array(results.dropFirst(begin == nil ? 0 : 1).prefix(statements.count))
+        return Array(results.dropFirst(offset).prefix(statements.count))
     }
 
     /// Opens a transaction block with the next statement sent on this connection: `sql` (a
@@ -228,21 +242,15 @@ public final class PostgresConnection: @unchecked Sendable {
         queue.sync { pendingBegin = sql }
     }
 
-    /// Forgets a `BEGIN` that no statement carried; true if there was one (nothing began).
-    func dropPendingBegin() -> Bool {
-        queue.sync {
-            defer { pendingBegin = nil }
-            return pendingBegin != nil
-        }
-    }
-
     /// Whether a transaction block is open on this connection (idle in it, or failed in it).
     public var isInTransaction: Bool {
-        queue.sync {
-            guard !closed else { return false }
-            let status = PQtransactionStatus(handle)
-            return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
-        }
+        queue.sync { isInTransactionOnQueue }
+    }
+
+    private var isInTransactionOnQueue: Bool {
+        guard !closed else { return false }
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
     }
 
     private func refuseAfterBodyCommitted(_ sql: String) throws {
@@ -251,9 +259,18 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Called by `ConnectionPool.transaction` when a body has finished.
-    func endTransactionBody() {
-        queue.sync { bodyCommitted = false }
+    /// Called by `ConnectionPool.transaction` when a body has finished: forgets a `BEGIN` no
+    /// statement carried and the body's early commit, and says whether a transaction block is
+    /// still open (to be committed or rolled back).
+    func endTransactionBody() -> Bool {
+        queue.sync {
+            bodyCommitted = false
+            if pendingBegin != nil {
+                pendingBegin = nil
+                return false   // nothing began
+            }
+            return isInTransactionOnQueue
+        }
     }
 
     private static func message(_ handle: OpaquePointer) -> String {
@@ -377,7 +394,6 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R
     return body(storage.map { $0.map { UnsafePointer($0) } })
 }
 
-/// Calls `body` with pointers to each buffer (nil for NULL parameters), valid only during the call.
 /// One statement with its parameters, for `queryAndCommit`.
 public struct PostgresStatement: Sendable {
     /// The SQL, with `$1`, `$2`, … parameters.
@@ -411,6 +427,7 @@ struct WireParameters {
     }
 }
 
+/// Calls `body` with pointers to each buffer (nil for NULL parameters), valid only during the call.
 func withBufferPointers<R>(_ buffers: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     let copies: [UnsafeMutablePointer<UInt8>?] = buffers.map { buffer in
         guard let buffer else { return nil }

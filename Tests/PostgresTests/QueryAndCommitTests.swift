@@ -32,7 +32,7 @@ import TestSupport
         let db = try await TestDatabase.make()
         try await table(db)
         do {
-            try await db.pool.transaction { c in
+            _ = try await db.pool.transaction { c in
                 try await c.query("INSERT INTO items VALUES (1, 1)")
                 try await c.queryAndCommit("INSERT INTO items VALUES ($1, -1)", [.int(2)])
             }
@@ -48,7 +48,7 @@ import TestSupport
         let db = try await TestDatabase.make()
         try await table(db)
         do {
-            try await db.pool.transaction { c in
+            _ = try await db.pool.transaction { c in
                 try await c.queryAndCommit("INSERT INTO items VALUES (1, 1)")
                 try await c.query("INSERT INTO items VALUES (2, 2)")
             }
@@ -59,7 +59,7 @@ import TestSupport
         // The committed statement stays; the refused one never ran.
         #expect(try await db.pool.query("SELECT id FROM items ORDER BY id").rows.map { try $0.decode("id", as: Int.self) } == [1])
         // The connection is usable for the next transaction.
-        try await db.pool.transaction { c in try await c.query("INSERT INTO items VALUES (3, 3)") }
+        _ = try await db.pool.transaction { c in try await c.query("INSERT INTO items VALUES (3, 3)") }
         #expect(try await count(db) == 2)
     }
 
@@ -82,7 +82,7 @@ import TestSupport
         let db = try await TestDatabase.make()
         try await table(db)
         do {
-            try await db.pool.transaction { c in
+            _ = try await db.pool.transaction { c in
                 try await c.queryAndCommit([
                     PostgresStatement("INSERT INTO items VALUES (1, 1)"),
                     PostgresStatement("INSERT INTO items VALUES (1, 2)"),   // duplicate key
