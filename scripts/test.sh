@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
 source scripts/tools.sh
 swift build --build-tests
-swift test --skip-build "$@"
+# A hung run fails with every thread's stack printed, long before CI's own limit.
+bash scripts/watchdog.sh "${PROOFMARKET_TEST_TIMEOUT_SECONDS:-1800}" swift test --skip-build "$@"

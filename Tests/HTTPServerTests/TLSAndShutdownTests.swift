@@ -133,7 +133,9 @@ func makeSelfSignedCertificate() async throws -> (cert: String, key: String) {
             try await waitUntil { gate.entered }
             let started = Date()
             await server.shutdown()
-            #expect(Date().timeIntervalSince(started) < 2)
+            // The handler never returns until the gate opens, so an uncut drain would never end;
+            // the bound is loose because a loaded machine can take seconds to wind the loops down.
+            #expect(Date().timeIntervalSince(started) < 20)
             #expect(await slow.isClosedByPeer())
             gate.open()
         }
