@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CSocketShim"),
 
         .target(name: "Postgres", dependencies: [
-            "CLibPQ", "COpenSSL",
+            "CLibPQ", "COpenSSL", "CSocketShim",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HTTPServer", dependencies: [
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport", "MarketTestSupport", "Postgres", "Inference", "COpenSSL"]),
         .testTarget(name: "ProofMarketCLITests", dependencies: ["ProofMarketCLI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "HTTPServer", "Postgres"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CSocketShim"]),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],
                     resources: [.copy("Fixtures")]),

@@ -2,6 +2,7 @@
 #include "CSocketShim.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <unistd.h>
 
 const uint32_t PM_EPOLLIN = EPOLLIN;
@@ -120,4 +122,12 @@ int pm_set_thread_name(const char *name) {
     char truncated[16];
     snprintf(truncated, sizeof truncated, "%s", name);
     return pthread_setname_np(pthread_self(), truncated);
+}
+
+int pm_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+}
+
+int pm_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
 }

@@ -1,10 +1,13 @@
 import Foundation
+import Postgres
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A `proofmarket` process started by a test, its output going to files the test can read.
-/// Spawned with `posix_spawn` and reaped with `waitpid`, so exits are never missed.
+/// A `proofmarket` process started by a test, its output going to a file the test can read.
+/// Spawned by `Subprocess.spawn` (it inherits no descriptor but its standard ones) and reaped
+/// with `waitpid`, so exits are never missed. Any still running when the test process exits
+/// is killed then, so no coordinator or worker outlives the run.
 final class ChildProcess: @unchecked Sendable {
     let pid: pid_t
     let outputPath: String
@@ -23,23 +26,22 @@ final class ChildProcess: @unchecked Sendable {
     init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         self.name = name
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("pm-e2e-\(name)-\(UUID().uuidString.prefix(8)).log").path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        let argv = [Self.binary] + arguments
-        let envp = env.map { "\($0)=\($1)" }
-        var child: pid_t = 0
-        let result = withCStringArray(argv) { a in withCStringArray(envp) { e in posix_spawn(&child, Self.binary, &actions, nil, a, e) } }
-        guard result == 0 else { throw ChildError.spawn(String(cString: strerror(result))) }
-        pid = child
+        pid = try Subprocess.spawn(Self.binary, arguments, environment: environment, outputPath: outputPath)
+        LiveChildren.add(pid)
     }
 
-    deinit { if !reaped { kill(pid, SIGKILL); var s: Int32 = 0; waitpid(pid, &s, 0) } }
+    deinit {
+        if !reaped {
+            kill(pid, SIGKILL)
+            _ = Subprocess.wait(pid)
+            LiveChildren.remove(pid)
+        }
+    }
+
+    private func markReaped() {
+        reaped = true
+        LiveChildren.remove(pid)
+    }
 
     /// Everything the process printed so far.
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
@@ -55,8 +57,8 @@ final class ChildProcess: @unchecked Sendable {
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid {
-                reaped = true
-                return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+                markReaped()
+                return Subprocess.exitCode(status)
             }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
@@ -70,7 +72,7 @@ final class ChildProcess: @unchecked Sendable {
             if let line = output.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid {
-                reaped = true
+                markReaped()
                 throw ChildError.exited("\(name) exited before printing '\(text)'; output:\n\(output.suffix(3000))")
             }
             try await Task.sleep(nanoseconds: 50_000_000)
@@ -96,9 +98,22 @@ enum ChildError: Error, CustomStringConvertible {
     }
 }
 
-private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-    var pointers = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
-    return body(pointers)
+/// The children started by this test process and not yet reaped; killed when it exits.
+private enum LiveChildren {
+    nonisolated(unsafe) private static var pids: Set<pid_t> = []
+    private static let lock = NSLock()
+    private static let killAtExit: Void = { atexit { LiveChildren.killAll() } }()
+
+    static func add(_ pid: pid_t) {
+        _ = killAtExit
+        lock.withLock { _ = pids.insert(pid) }
+    }
+
+    static func remove(_ pid: pid_t) {
+        lock.withLock { _ = pids.remove(pid) }
+    }
+
+    static func killAll() {
+        for pid in lock.withLock({ pids }) { kill(pid, SIGKILL) }
+    }
 }

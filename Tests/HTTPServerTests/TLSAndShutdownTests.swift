@@ -1,3 +1,4 @@
+import CSocketShim
 import Foundation
 import Glibc
 import Testing
@@ -15,13 +16,14 @@ func run(_ arguments: [String]) async throws -> (status: Int32, output: String) 
 
 private func spawnAndWait(_ arguments: [String]) throws -> (status: Int32, output: String) {
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw SocketError.system("pipe", errno) }
-    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    guard pm_pipe_cloexec(&fds) == 0 else { throw SocketError.system("pipe", errno) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    // Nothing else is inherited: no other test's pipe or socket stays open in the child.
+    _ = pm_spawn_close_from(&actions, 3)
     let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid = pid_t()

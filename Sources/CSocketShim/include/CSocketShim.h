@@ -2,7 +2,8 @@
 #define PROOFMARKET_CSOCKETSHIM_H
 /// Platform calls that Glibc's Swift module does not export (epoll, accept4, eventfd),
 /// plus flat copies of the structures that Swift cannot import well (`struct epoll_event`
-/// is packed on x86_64). Only `Socket+Linux.swift` and `EventLoop.swift` use this target.
+/// is packed on x86_64), and two calls for spawning children (`Subprocess.swift`).
+#include <spawn.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -54,4 +55,11 @@ int pm_socket_error(int fd);
 int pm_peer_name(int fd, char *out, int cap);
 /// Names the calling thread (at most 15 characters are kept), for `top -H` and debuggers.
 int pm_set_thread_name(const char *name);
+/// Adds a spawn action that closes every descriptor from `lowest` up in the child
+/// (`posix_spawn_file_actions_addclosefrom_np`, glibc 2.34+), so a child inherits nothing the
+/// parent did not hand it on purpose: no pipe, socket or listener of another thread.
+int pm_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
+/// `pipe2(fds, O_CLOEXEC)`: a pipe no child inherits unless handed it on purpose.
+int pm_pipe_cloexec(int fds[2]);
+
 #endif

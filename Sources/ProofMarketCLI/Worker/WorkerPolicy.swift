@@ -30,7 +30,6 @@ struct WorkerPolicy: Sendable {
         case priceBelowFloor = "price_below_floor"
         case workTooLarge = "work_too_large"
         case tooSlowForLock = "too_slow_for_lock"
-        case biddingClosed = "bidding_closed"
         case deadlineTooClose = "deadline_too_close"
         case unknownAuction = "unknown_auction"
     }
@@ -57,7 +56,8 @@ struct WorkerPolicy: Sendable {
             if current >= floorPrice { return .lockNow(price: current) }
             return .waitUntil(timeWhenPriceReaches(floorPrice, job: job, now: now))
         case "sealed":
-            if let end = job.bidWindowEnd, end <= now { return .skip(.biddingClosed) }
+            // A closed window is awarded or, without bids, restarted by the sweeper: look again.
+            if let end = job.bidWindowEnd, end <= now { return .waitUntil(now.addingTimeInterval(0.5)) }
             let marked = Double(floorPrice) * (1 + sealedMargin)
             let price = marked >= Double(job.maxPrice) ? job.maxPrice : Swift.max(floorPrice, Int64(marked.rounded()))
             return .bid(price: price)
