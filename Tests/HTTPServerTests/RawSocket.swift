@@ -7,7 +7,7 @@ import Glibc
 final class RawSocket: @unchecked Sendable {
     let fd: Int32
 
-    init(port: Int, timeoutSeconds: Int = 5) throws {
+    init(port: Int, timeoutSeconds: Int = 30) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError.system("socket", errno) }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)

@@ -8,6 +8,10 @@ func withTestServer(_ configure: (inout HTTPServerConfiguration) -> Void = { _ i
                     _ body: (HTTPServer, Int) async throws -> Void) async throws {
     var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
     configuration.loopCount = 2
+    // Generous read timeouts, so a test starved of CPU on a loaded machine is not cut off
+    // between two of its writes; the tests about timeouts set their own.
+    configuration.headerTimeoutSeconds = 60
+    configuration.bodyTimeoutSeconds = 60
     configure(&configuration)
     let router = Router()
     router.get("/health") { _, _ in try .json(["status": "ok"]) }
