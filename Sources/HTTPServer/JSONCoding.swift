@@ -1,12 +1,13 @@
 import Foundation
 
-/// The one JSON configuration of the whole project: snake_case keys, ISO-8601 dates,
-/// sorted keys (stable output for signatures, golden tests and diffs).
+/// The one JSON configuration of the whole project: snake_case keys (converted as Foundation's
+/// snake-case strategies do, each key once: see `KeyCase`), ISO-8601 dates, sorted keys
+/// (stable output for signatures, golden tests and diffs).
 public enum JSONCoding {
     /// The shared encoder. `JSONEncoder` is thread-safe for encoding once configured.
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.keyEncodingStrategy = .custom { KeyCase.toSnake.key(for: $0) }
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
@@ -15,7 +16,7 @@ public enum JSONCoding {
     /// The shared decoder, the mirror of `encoder`.
     public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.keyDecodingStrategy = .custom { KeyCase.fromSnake.key(for: $0) }
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }()
