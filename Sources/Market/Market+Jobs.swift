@@ -73,6 +73,13 @@ public struct MarketJob: Sendable, Codable {
     public let deadline: Date
     /// Sealed only: when the bid window closes.
     public let bidWindowEnd: Date?
+    /// Dutch only: the price's ramp, from `minPrice` at `biddingStart` up to `maxPrice`
+    /// `rampUpSeconds` later, so a worker can tell when the price will reach its floor.
+    public let minPrice: Int64?
+    /// Dutch only: when the price starts at `minPrice`.
+    public let biddingStart: Date?
+    /// Dutch only: how long the price takes to rise to `maxPrice`.
+    public let rampUpSeconds: Int?
 }
 
 extension Market {
@@ -168,9 +175,12 @@ extension Market {
         let limit = max(1, min(limit, configuration.pageItemsMax))
         return try await pool.query(JobQueries.jobListOpen.sql, [.timestamp(now), .int(Int64(limit))]).rows.map { row in
             let job = try Job(row: row)
+            let dutch = job.auction == "dutch"
             return MarketJob(id: job.id, modelID: job.modelID, auction: job.auction, currentPrice: job.currentPrice(at: now),
                              maxPrice: job.maxPrice, lockStake: job.lockStake, lockTimeoutSeconds: job.lockTimeoutSeconds,
-                             deadline: job.deadline, bidWindowEnd: job.auction == "sealed" ? job.bidWindowEnd : nil)
+                             deadline: job.deadline, bidWindowEnd: dutch ? nil : job.bidWindowEnd,
+                             minPrice: dutch ? job.minPrice : nil, biddingStart: dutch ? job.biddingStart : nil,
+                             rampUpSeconds: dutch ? job.rampUpSeconds : nil)
         }
     }
 

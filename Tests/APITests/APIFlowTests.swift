@@ -27,6 +27,9 @@ import Testing
         let listed = try #require(open["jobs"] as? [[String: Any]])
         #expect(listed.map { $0["id"] as? String } == [jobID])
         #expect(listed.first?["current_price"] as? Int == 1_000)
+        // With the ramp's terms, a worker knows when the price will meet its floor.
+        #expect(listed.first?["min_price"] as? Int == 1_000 && listed.first?["ramp_up_s"] as? Int == 60)
+        #expect(listed.first?["bidding_start"] as? String == job["bidding_start"] as? String)
 
         f.clock.advance(seconds: 30)
         let lock = try f.object(try await f.send(.post, "/v1/jobs/\(jobID)/lock", key: workerKey, json: ["worker_id": workerID]))

@@ -110,13 +110,18 @@ import TestSupport
         let f = try await MarketFixture.make()
         let client = try await f.client(funds: 1_000_000)
         let (wp, _) = try await f.worker(funds: 0)
-        let dutch = try await f.job(client, MarketFixture.dutch(min: 0, max: 10_000, ramp: 100))
+        let dutch = try await f.job(client, MarketFixture.dutch(min: 1_000, max: 11_000, ramp: 100))
         let sealed = try await f.job(client, MarketFixture.sealed(max: 7_000, window: 60))
         f.clock.advance(seconds: 30)
         let open = try await f.market.openJobs(by: wp)
         #expect(open.map(\.id) == [dutch.id, sealed.id])
-        #expect(open[0].currentPrice == 3_000 && open[1].currentPrice == 7_000)
+        #expect(open[0].currentPrice == 4_000 && open[1].currentPrice == 7_000)
         #expect(open[1].bidWindowEnd == sealed.createdAt.addingTimeInterval(60))
+        // A Dutch job carries its ramp (a worker computes when the price meets its floor);
+        // a sealed one its window only.
+        #expect(open[0].minPrice == 1_000 && open[0].biddingStart == dutch.biddingStart && open[0].rampUpSeconds == 100)
+        #expect(open[0].bidWindowEnd == nil)
+        #expect(open[1].minPrice == nil && open[1].biddingStart == nil && open[1].rampUpSeconds == nil)
         #expect(await f.code { try await f.market.openJobs(by: client) } == .forbidden)
     }
 }
