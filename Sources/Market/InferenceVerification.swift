@@ -1,6 +1,5 @@
 import Foundation
 import Inference
-import Synchronization
 
 /// The real `ProofVerifier`: checks a v1 inference proof against the model's commitment,
 /// bound to the job, the worker and the lock's nonce (see `InferenceProtocol`).
@@ -9,7 +8,7 @@ import Synchronization
 /// more than some checks. The verifier never traps on proof bytes: every failure comes back
 /// as `.rejected` with the inference layer's stable code.
 public final class InferenceProofVerifier: ProofVerifier {
-    private let commitments = Mutex<[String: ModelCommitment]>([:])
+    private let commitments = BoundedCache<String, ModelCommitment>(capacity: InferenceProofVerifier.cachedCommitmentsMax)
     /// Commitments kept decoded at once.
     public static let cachedCommitmentsMax = 64
 
@@ -47,12 +46,9 @@ public final class InferenceProofVerifier: ProofVerifier {
 
     private func decoded(_ bytes: [UInt8]) throws -> ModelCommitment {
         let key = Crypto.hex(Crypto.sha256(bytes))
-        if let hit = commitments.withLock({ $0[key] }) { return hit }
+        if let hit = commitments[key] { return hit }
         let commitment = try ModelCommitment(decoding: bytes)
-        commitments.withLock { cache in
-            if cache.count >= Self.cachedCommitmentsMax { cache.removeAll() }
-            cache[key] = commitment
-        }
+        commitments.keep(commitment, for: key)
         return commitment
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Logging
 import Postgres
 
@@ -25,7 +24,7 @@ public final class Market: Sendable {
     /// Bounds the proof submissions handled at once (see `settlementsConcurrentMax`).
     let settlementGate: AsyncGate
     /// Ready models by id (see `model(_:)`).
-    let readyModels = Mutex<[String: Model]>([:])
+    let readyModels = BoundedCache<String, Model>(capacity: Market.readyModelsCachedMax)
     /// The platform's own accounts.
     public let platform: PlatformAccounts
     let logger: Logger

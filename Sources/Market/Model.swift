@@ -217,17 +217,12 @@ extension Market {
     /// A ready model never changes (its id is its content's digest and its commitment is
     /// fixed), so ready ones are kept in memory once read.
     public func model(_ id: String) async throws -> Model {
-        if let ready = readyModels.withLock({ $0[id] }) { return ready }
+        if let ready = readyModels[id] { return ready }
         guard let row = try await pool.query(ModelQueries.modelByID.sql, [.text(id)]).first else {
             throw MarketError(.unknownModel, "no model \(id)")
         }
         let model = try Model(row: row)
-        if model.status == .ready {
-            readyModels.withLock { cache in
-                if cache.count >= Self.readyModelsCachedMax { cache.removeAll() }
-                cache[id] = model
-            }
-        }
+        if model.status == .ready { readyModels.keep(model, for: id) }
         return model
     }
 
