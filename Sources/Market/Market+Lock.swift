@@ -29,9 +29,17 @@ extension Market {
     /// `job_not_open`.
     public func lock(_ jobID: UUID, by principal: Principal, worker workerID: UUID) async throws -> LockGrant {
         let now = clock.now()
+        try principal.require(.worker)
         return try await transaction(paying: "the lock stake") { c in
-            let worker = try await self.lockWorker(workerID, of: principal, at: now, on: c)
-            guard let row = try await c.run(JobQueries.jobByID, [.uuid(jobID)]).first else {
+            // The worker's row (locked: its locks are counted one transaction at a time), the job
+            // and the worker's lock count depend only on the request: one round trip for all three.
+            let reads = try await c.query([
+                PostgresStatement(WorkerQueries.workerByIDForUpdate.sql, [.uuid(workerID)]),
+                PostgresStatement(JobQueries.jobByID.sql, [.uuid(jobID)]),
+                PostgresStatement(JobQueries.jobCountLocksByWorker.sql, [.uuid(workerID)]),
+            ])
+            let worker = try self.ownedActiveWorker(reads[0].first, id: workerID, of: principal, at: now)
+            guard let row = reads[1].first else {
                 throw MarketError(.unknownJob, "no job \(jobID)")
             }
             let job = try Job(row: row)
@@ -51,20 +59,28 @@ extension Market {
             guard let price = job.currentPrice(at: now) else {
                 throw MarketError(.biddingNotStarted, "bidding on job \(jobID) starts at \(job.biddingStart)")
             }
-            return try await self.takeLock(job, worker: worker, price: price, at: now, on: c, commit: true)
+            let held = try reads[2].first?.decode("n", as: Int.self) ?? 0
+            return try await self.takeLock(job, worker: worker, price: price, at: now, on: c, locksHeld: held, commit: true)
         }
     }
 
     /// The common part of a Dutch lock and a sealed award: check the worker's limits, move the
     /// job to `locked` with a guarded update, record it, hold the stake (last, see `Ledger.append`;
     /// with `commit`, the bid, the event, the stake and COMMIT go in one round trip).
+    /// `locksHeld` is the worker's lock count if the caller read it already (with the worker's
+    /// row locked), else it is read here.
     func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection,
-                  commit: Bool = false) async throws -> LockGrant {
+                  locksHeld: Int? = nil, commit: Bool = false) async throws -> LockGrant {
         let model = try await self.model(job.modelID)
         guard worker.capabilities.admits(model) else {
             throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
         }
-        let held = try await c.run(JobQueries.jobCountLocksByWorker, [.uuid(worker.id)]).first?.decode("n", as: Int.self) ?? 0
+        let held: Int
+        if let locksHeld {
+            held = locksHeld
+        } else {
+            held = try await c.run(JobQueries.jobCountLocksByWorker, [.uuid(worker.id)]).first?.decode("n", as: Int.self) ?? 0
+        }
         guard held < configuration.locksPerWorkerMax else {
             throw MarketError(.tooManyLocks, "worker \(worker.id) holds \(held) locks; at most \(configuration.locksPerWorkerMax) are allowed")
         }

@@ -41,8 +41,13 @@ extension Market {
 
     private func settle(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int?,
                         by principal: Principal, worker workerID: UUID) async throws -> Settlement {
-        let worker = try await worker(workerID, by: principal)
-        guard let row = try await pool.query(JobQueries.jobByID.sql, [.uuid(jobID)]).first else {
+        // The worker and the job in one round trip.
+        let reads = try await pool.withConnection { c in
+            try await c.query([PostgresStatement(WorkerQueries.workerByID.sql, [.uuid(workerID)]),
+                               PostgresStatement(JobQueries.jobByID.sql, [.uuid(jobID)])])
+        }
+        let worker = try visibleWorker(reads[0].first, id: workerID, to: principal)
+        guard let row = reads[1].first else {
             throw MarketError(.unknownJob, "no job \(jobID)")
         }
         let job = try Job(row: row)

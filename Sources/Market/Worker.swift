@@ -91,9 +91,13 @@ extension Market {
 
     /// A worker of the caller's account (an admin may read any).
     public func worker(_ id: UUID, by principal: Principal) async throws -> Worker {
-        guard let row = try await pool.query(WorkerQueries.workerByID.sql, [.uuid(id)]).first else {
-            throw MarketError(.unknownWorker, "no worker \(id)")
-        }
+        try visibleWorker(try await pool.query(WorkerQueries.workerByID.sql, [.uuid(id)]).first, id: id, to: principal)
+    }
+
+    /// The worker in `row` (read with `workerByID`), if `principal` may see it (its own account,
+    /// or an admin); otherwise, or with no row, `unknown_worker`.
+    func visibleWorker(_ row: PostgresRow?, id: UUID, to principal: Principal) throws -> Worker {
+        guard let row else { throw MarketError(.unknownWorker, "no worker \(id)") }
         let worker = try Worker(row: row)
         guard principal.role == .admin || worker.accountID == principal.accountID else {
             throw MarketError(.unknownWorker, "no worker \(id)")
@@ -114,9 +118,14 @@ extension Market {
     /// Locks the worker's row for the rest of the transaction and checks it may act.
     func lockWorker(_ id: UUID, of principal: Principal, at now: Date, on c: PostgresConnection) async throws -> Worker {
         try principal.require(.worker)
-        guard let row = try await c.run(WorkerQueries.workerByIDForUpdate, [.uuid(id)]).first else {
-            throw MarketError(.unknownWorker, "no worker \(id)")
-        }
+        return try ownedActiveWorker(try await c.run(WorkerQueries.workerByIDForUpdate, [.uuid(id)]).first,
+                                     id: id, of: principal, at: now)
+    }
+
+    /// The worker in `row` (read with `workerByIDForUpdate`), if it is `principal`'s and active;
+    /// a missing row or another account's worker is `unknown_worker`.
+    func ownedActiveWorker(_ row: PostgresRow?, id: UUID, of principal: Principal, at now: Date) throws -> Worker {
+        guard let row else { throw MarketError(.unknownWorker, "no worker \(id)") }
         let worker = try Worker(row: row)
         guard worker.accountID == principal.accountID else { throw MarketError(.unknownWorker, "no worker \(id)") }
         try worker.requireActive(at: now)

@@ -110,6 +110,19 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs several statements sent together in one libpq pipeline (one round trip) and returns
+    /// each one's result in order; nothing is committed. For statements that do not depend on
+    /// each other's answers (a transaction's opening reads, say). The first failure is thrown
+    /// and the statements after it are skipped by the server.
+    public func query(_ statements: [PostgresStatement]) async throws -> [PostgresResult] {
+        try await onQueue { [self] handle in
+            try refuseAfterBodyCommitted(statements.first?.sql ?? "")
+            let begin = pendingBegin
+            pendingBegin = nil
+            return try pipeline(handle, begin: begin, statements, commit: false)
+        }
+    }
+
     /// "cached plan must not change result type" (0A000): the schema changed under a prepared
     /// statement. Forget it, so the next call prepares it afresh.
     private func forgetIfStale(_ error: Error, _ sql: String, _ types: [UInt32]) {

@@ -123,6 +123,41 @@ import TestSupport
         #expect(try await count(db) == 2)
     }
 
+    @Test func pipelinedStatements_AnswerInOrder_InsideTheTransaction() async throws {
+        let db = try await TestDatabase.make()
+        try await table(db)
+        try await db.pool.query("INSERT INTO items VALUES (1, 10), (2, 20)")
+        // The opening reads of a transaction in one round trip, BEGIN travelling with them:
+        // a row lock taken by the first holds for the rest of the transaction.
+        let (ids, pid) = try await db.pool.transaction(.repeatableRead) { c -> ([Int], Int32) in
+            let results = try await c.query([
+                PostgresStatement("SELECT n FROM items WHERE id = $1 FOR UPDATE", [.int(1)]),
+                PostgresStatement("SELECT n FROM items WHERE id = $1", [.int(2)]),
+                PostgresStatement("SHOW transaction_isolation", []),
+            ])
+            #expect(c.isInTransaction)
+            #expect(try results[2].first?.decode("transaction_isolation", as: String.self) == "repeatable read")
+            let locked = try await db.pool.query("""
+                SELECT count(*) AS n FROM pg_locks l JOIN pg_class r ON r.oid = l.relation
+                WHERE r.relname = 'items' AND l.mode = 'RowShareLock' AND l.granted
+                """).first?.decode("n", as: Int.self)
+            #expect(locked == 1, "the FOR UPDATE's lock is held while the transaction is open")
+            return (try results.prefix(2).map { try #require($0.first).decode("n", as: Int.self) }, c.backendPID)
+        }
+        #expect(ids == [10, 20] && pid != 0)
+        // A failure in the middle is thrown, the rest is skipped, and the transaction rolls back.
+        do {
+            try await db.pool.transaction { c in
+                try await c.query("INSERT INTO items VALUES (3, 3)")
+                _ = try await c.query([PostgresStatement("SELECT 1/0 AS x", []), PostgresStatement("INSERT INTO items VALUES (4, 4)", [])])
+            }
+            Issue.record("a division by zero was accepted")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "22012")
+        }
+        #expect(try await count(db) == 2)
+    }
+
     @Test func heldRowLock_IsReleasedByTheServerWithoutAnotherRoundTrip() async throws {
         // Many transactions updating one row, each committing with its update: all apply.
         let db = try await TestDatabase.make()
