@@ -16,6 +16,9 @@ set -uo pipefail
 
 limit=$1
 shift
+# The test suite's clusters live in the temporary folder (TMPDIR, as Foundation reads it).
+tmp="${TMPDIR:-/tmp}"
+tmp="${tmp%/}"
 "$@" &
 child=$!
 
@@ -39,7 +42,7 @@ report() {
       done
     fi
   done
-  for socket in /tmp/proofmarket-tests-*/pg/.s.PGSQL.5432 /tmp/proofmarket-pg-*/.s.PGSQL.5432; do
+  for socket in "$tmp"/proofmarket-tests-*/pg/.s.PGSQL.5432 /tmp/proofmarket-pg-*/.s.PGSQL.5432; do
     [[ -S $socket ]] || continue
     echo "=== PostgreSQL sessions at ${socket%/*}" >&2
     timeout 20 psql -h "${socket%/*}" -U proofmarket -d postgres -X -A -c \
@@ -61,7 +64,7 @@ while kill -0 "$child" 2>/dev/null; do
     # A test process killed this way never stops its PostgreSQL cluster (pg_ctl detaches it
     # from the process group): stop each one whose owner was killed, at once.
     for pid in $pids; do
-      for pidfile in /tmp/proofmarket-tests-"$pid"-*/pg/postmaster.pid; do
+      for pidfile in "$tmp"/proofmarket-tests-"$pid"-*/pg/postmaster.pid; do
         [[ -r $pidfile ]] || continue
         kill -QUIT "$(head -n 1 "$pidfile")" 2>/dev/null
         sleep 1
