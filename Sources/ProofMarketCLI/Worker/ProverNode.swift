@@ -46,9 +46,12 @@ actor ProverNode {
     private var inFlight: Set<UUID> = []
     /// Sealed jobs bid on, with the end of their bid window.
     private var bids: [UUID: Date] = [:]
-    /// Refusals of a bid that say only what state the job is in now: a later round may differ.
-    static let refusalPassesWithTime: Set<String> = ["bid_window_closed", "bidding_not_started", "job_not_open",
-                                                     "too_many_locks", "worker_suspended", "insufficient_balance"]
+    /// Refusals of a bid that say only what state the job or this worker is in now, with how
+    /// long to wait before looking again: a later round, or this worker later, may differ.
+    static let refusalsThatPass: [String: Double] = [
+        "bid_window_closed": 1, "bidding_not_started": 1, "job_not_open": 1, "too_many_locks": 1,
+        "worker_suspended": 10, "insufficient_balance": 10,
+    ]
     /// Jobs this node has given up on (refused for good, or left by its policy); not considered again.
     private var done: Set<UUID> = []
     private var notBefore: [UUID: Date] = [:]
@@ -138,11 +141,12 @@ actor ProverNode {
                     // say) keeps the round's bids: ours still stands, so watch for the award.
                     bids[job.id] = job.bidWindowEnd ?? now.addingTimeInterval(1)
                     logger.info("job \(job.id.short): our bid stands in the restarted window")
-                } catch let error as RemoteError where Self.refusalPassesWithTime.contains(error.code ?? "") {
-                    // The job's state refused the bid (its window closed meanwhile, say); the
-                    // sweeper awards or restarts the round, so look again shortly.
-                    notBefore[job.id] = now.addingTimeInterval(1)
-                    logger.info("job \(job.id.short): bid not taken now (\(error.code ?? "")); looking again shortly")
+                } catch let error as RemoteError where Self.refusalsThatPass[error.code ?? ""] != nil {
+                    // The bid was refused for the present state (the window closed meanwhile, say;
+                    // the sweeper then awards or restarts the round): look again later.
+                    let wait = Self.refusalsThatPass[error.code ?? ""] ?? 1
+                    notBefore[job.id] = now.addingTimeInterval(wait)
+                    logger.info("job \(job.id.short): bid not taken now (\(error.code ?? "")); looking again in \(Int(wait)) s")
                 } catch let error as RemoteError where !error.isTransient {
                     done.insert(job.id)
                     logger.info("job \(job.id.short): bid refused: \(error)")
