@@ -109,6 +109,32 @@ import Testing
         #expect(try await run.ledgerIntact())
     }
 
+    @Test func oneWorkerManySealedJobs_EveryRoundEndsFulfilled() async throws {
+        // One prover, proving one job at a time, against six sealed auctions at once: windows
+        // close while it is busy, awards wait for it, rounds without a usable bid restart.
+        // The prover starts once the first windows (2 s) have closed, and a slow sweep leaves a
+        // closed window unrestarted for up to 3 s: it first sees jobs whose window closed
+        // without its bid, and must come back to them in their next round.
+        // Every job must still end fulfilled, each paid once.
+        let run = try await MarketRun.start(sweepIntervalSeconds: 3)
+        defer { Task { await run.stop() } }
+        let cast = try await run.cast(workers: ["solo"])
+        var jobs: [(id: String, label: Int)] = []
+        for index in 0..<6 {
+            let input = try run.inputFile(index)
+            jobs.append((try await run.submit(key: cast.client.key, model: cast.model, input: input.path, auction: "sealed"), input.label))
+        }
+        try await Task.sleep(nanoseconds: 2_300_000_000)
+        _ = try run.worker("solo", key: cast.workers[0].key)
+        for job in jobs {
+            let state = try await run.waitForJob(job.id, ["fulfilled", "expired", "cancelled"])
+            #expect(state.status == "fulfilled")
+            #expect(state.output?.argmax == job.label)
+            #expect(try await run.entries(kind: "payment", job: job.id) == 1)
+        }
+        #expect(try await run.ledgerIntact())
+    }
+
     @Test func coordinatorKilledAndRestarted_NoJobLostOrPaidTwice() async throws {
         let run = try await MarketRun.start()
         defer { Task { await run.stop() } }

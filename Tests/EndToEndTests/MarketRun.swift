@@ -18,16 +18,20 @@ final class MarketRun: @unchecked Sendable {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("InferenceTests/Fixtures")
 
-    private init(db: TestDatabase, serve: ChildProcess, port: Int, adminKey: String) {
+    private let sweepIntervalSeconds: Double
+
+    private init(db: TestDatabase, serve: ChildProcess, port: Int, adminKey: String, sweepIntervalSeconds: Double) {
         self.db = db
         self.serve = serve
         self.port = port
+        self.sweepIntervalSeconds = sweepIntervalSeconds
         self.url = "http://127.0.0.1:\(port)"
         self.adminKey = adminKey
     }
 
-    /// Starts a coordinator on a fresh database (on `port`, or a free one).
-    static func start() async throws -> MarketRun {
+    /// Starts a coordinator on a fresh database, on a free port, sweeping every
+    /// `sweepIntervalSeconds` (expired locks, closed bid windows, deadlines).
+    static func start(sweepIntervalSeconds: Double = 0.2) async throws -> MarketRun {
         let db = try await TestDatabase.make()
         let port = try freePort()
         let bootstrap = try await ChildProcess.run("bootstrap", ["admin", "bootstrap", "--database-url", db.configuration.connectionString])
@@ -35,14 +39,14 @@ final class MarketRun: @unchecked Sendable {
               let key = keyLine.split(separator: " ").last else {
             throw ChildError.exited("admin bootstrap failed: \(bootstrap.output)")
         }
-        let serve = try startServe(db: db, port: port)
+        let serve = try startServe(db: db, port: port, sweepIntervalSeconds: sweepIntervalSeconds)
         _ = try await serve.waitForLine(containing: "proofmarket coordinator on")
-        return MarketRun(db: db, serve: serve, port: port, adminKey: String(key))
+        return MarketRun(db: db, serve: serve, port: port, adminKey: String(key), sweepIntervalSeconds: sweepIntervalSeconds)
     }
 
-    private static func startServe(db: TestDatabase, port: Int) throws -> ChildProcess {
+    private static func startServe(db: TestDatabase, port: Int, sweepIntervalSeconds: Double) throws -> ChildProcess {
         try ChildProcess("serve", ["serve", "--database-url", db.configuration.connectionString, "--port", String(port),
-                                   "--sweep-interval-seconds", "0.2"])
+                                   "--sweep-interval-seconds", String(sweepIntervalSeconds)])
     }
 
     /// A funded client, funded workers with the given names, and the digits model registered:
@@ -64,7 +68,7 @@ final class MarketRun: @unchecked Sendable {
     func restartCoordinatorHard() async throws {
         serve.signal(SIGKILL)
         try await serve.wait()
-        serve = try Self.startServe(db: db, port: port)
+        serve = try Self.startServe(db: db, port: port, sweepIntervalSeconds: sweepIntervalSeconds)
         _ = try await serve.waitForLine(containing: "proofmarket coordinator on")
     }
 
