@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// The whole market in real processes: `serve`, `worker`s and the `client`/`admin` CLI,
-/// over real sockets, a real PostgreSQL and real proofs.
-@Suite(.serialized) struct EndToEndTests {
+/// over real sockets, a real PostgreSQL and real proofs. Each test has 5 minutes (they take
+/// under 2 even on a loaded machine), so a hang fails by name rather than stalling the run.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct EndToEndTests {
     @Test func coordinatorTwoWorkersAndClient_FulfilEveryJob_ReceiptsVerifyOffline() async throws {
         let run = try await MarketRun.start()
         defer { Task { await run.stop() } }

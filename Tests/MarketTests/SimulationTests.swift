@@ -21,8 +21,9 @@ struct SeededGenerator: RandomNumberGenerator {
 /// A whole market driven by one seed: clients post Dutch and sealed jobs, workers lock, bid,
 /// prove (sometimes badly), release or crash leaving locks to expire, two sweepers run, and
 /// the clock jumps. At the end every job is fulfilled or expired, none was paid twice, and the
-/// ledger verifies. The seed is printed; `MARKET_SIM_SEED=<n>` replays it.
-@Suite struct SimulationTests {
+/// ledger verifies. The seed is printed; `MARKET_SIM_SEED=<n>` replays it. Each test has
+/// 10 minutes (about 1 is usual), so a hang fails by name rather than stalling the run.
+@Suite(.timeLimit(.minutes(10))) struct SimulationTests {
     struct Held { let jobID: UUID; let nonce: String; let input: Tensor; let modelID: String }
 
     final class Actor: @unchecked Sendable {
