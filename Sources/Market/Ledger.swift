@@ -96,18 +96,16 @@ enum Ledger {
     }
 
     /// A transition's last writes (`statements`, whose results are not needed), then its
-    /// transfers. With `commit` they and COMMIT go in one pipeline (one round trip; locks the
-    /// transfers take, busy balance rows, are held only while the server works) and nothing may
-    /// be sent on `c` after; without it they run one by one and the transaction goes on.
+    /// transfers, all in one pipeline (one round trip). With `commit`, COMMIT goes with them
+    /// (locks the transfers take, busy balance rows, are held only while the server works) and
+    /// nothing may be sent on `c` after; without it the transaction goes on.
     @discardableResult
     static func write(_ statements: [PostgresStatement], _ transfers: [Transfer], on c: PostgresConnection,
                       commit: Bool) async throws -> [LedgerEntry] {
-        guard commit else {
-            for statement in statements { try await c.query(statement.sql, statement.parameters) }
-            return try await append(transfers, on: c)
-        }
         let insert = insertion(transfers)
-        let results = try await c.queryAndCommit(statements + (insert.map { [$0.statement] } ?? []))
+        let sent = statements + (insert.map { [$0.statement] } ?? [])
+        guard commit || !sent.isEmpty else { return [] }
+        let results = commit ? try await c.queryAndCommit(sent) : try await c.query(sent)
         guard let insert, let last = results.last else { return [] }
         return try entries(last, expected: insert.count)
     }
