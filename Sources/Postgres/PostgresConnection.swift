@@ -211,9 +211,13 @@ public final class PostgresConnection: @unchecked Sendable {
         var nullsInARow = 0
         while true {
             guard let result = PQgetResult(handle) else {
+                // One NULL ends a command's results; a second in a row means no command is
+                // active (libpq returns NULL at once then), so the sync result will never come:
+                // asking again would spin for ever.
                 nullsInARow += 1
-                if nullsInARow > 1, PQstatus(handle) != CONNECTION_OK {
-                    throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
+                if nullsInARow > 1 {
+                    let cause = PQstatus(handle) == CONNECTION_OK ? "the pipeline ended without its sync result" : Self.message(handle)
+                    throw PostgresError(.connection, "the connection failed: " + cause)
                 }
                 if let done = current { outcomes.append(done) }
                 current = nil
