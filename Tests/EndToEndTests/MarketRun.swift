@@ -110,6 +110,14 @@ final class MarketRun: @unchecked Sendable {
         return child
     }
 
+    /// Starts a worker that reads its key from `keyFile` (no key in its environment or argv).
+    func worker(_ name: String, keyFile: String) throws -> ChildProcess {
+        let child = try ChildProcess(name, ["worker", "--name", name, "--min-price-per-mmac", "1000000", "--log-level", "info",
+                                            "--api-key-file", keyFile], environment: ["PROOFMARKET_COORDINATOR": url])
+        children.append(child)
+        return child
+    }
+
     /// Writes the `index`th test digit as an input file; returns its path and true label.
     func inputFile(_ index: Int) throws -> (path: String, label: Int) {
         struct Sample: Decodable { let pixelScale: Double; let pixels: [[Double]]; let labels: [Int] }

@@ -6,7 +6,12 @@ import Logging
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Run a prover node: watch the market, lock or bid, prove, get paid.")
+        abstract: "Run a prover node: watch the market, lock or bid, prove, get paid.",
+        discussion: """
+            Give the worker's API key by environment (PROOFMARKET_API_KEY) or by file (--api-key-file PATH or \
+            PROOFMARKET_API_KEY_FILE). A key passed with --api-key is readable by every user of the machine \
+            through ps and /proc for as long as the worker runs.
+            """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var remote: RemoteOptions
