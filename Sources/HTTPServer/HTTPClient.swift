@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 
 /// A small HTTP/1.1 client on the same sockets and event loops as the server, so the worker
@@ -61,12 +62,13 @@ public final class HTTPClient: Sendable {
         let timeout = request.timeoutSeconds ?? configuration.requestTimeoutSeconds
         let deadline = EventLoop.now() &+ UInt64(timeout * 1e9)
         return try await withTaskExecutorPreference(loop) {
-            let (connection, reused) = try await connection(for: request.url, deadline: deadline)
+            let (connection, reused) = try await connection(for: request.url, address: request.connectAddress, deadline: deadline)
             do {
                 return try await exchange(request, on: connection, deadline: deadline)
             } catch HTTPClientError.connectionClosed where reused {
                 // The server closed the idle connection before our request reached it; one retry.
-                let (fresh, _) = try await self.connection(for: request.url, deadline: deadline, reuse: false)
+                let (fresh, _) = try await self.connection(for: request.url, address: request.connectAddress, deadline: deadline,
+                                                           reuse: false)
                 return try await exchange(request, on: fresh, deadline: deadline)
             }
         }
@@ -82,9 +84,11 @@ public final class HTTPClient: Sendable {
         try await execute(HTTPClientRequest(method: .post, url: url, headers: headers, body: body))
     }
 
-    private func connection(for url: HTTPURL, deadline: UInt64, reuse: Bool = true) async throws -> (ClientConnection, Bool) {
+    private func connection(for url: HTTPURL, address: String?, deadline: UInt64, reuse: Bool = true) async throws -> (ClientConnection, Bool) {
+        // A connection made to a given address is pooled apart, so it is reused only for that address.
+        let key = address.map { url.poolKey + "@" + $0 } ?? url.poolKey
         if reuse {
-            while let pooled = idle.withLock({ $0[url.poolKey]?.popLast() }) {
+            while let pooled = idle.withLock({ $0[key]?.popLast() }) {
                 if pooled.isReusable { return (pooled, true) }
                 pooled.close()
             }
@@ -99,8 +103,12 @@ public final class HTTPClient: Sendable {
             }
         }
         let connectDeadline = min(deadline, EventLoop.now() &+ UInt64(configuration.connectTimeoutSeconds * 1e9))
-        let connection = try await ClientConnection.connect(host: url.host, port: url.port, tls: tls, serverName: url.host,
-                                                            loop: loop, key: url.poolKey, deadline: connectDeadline)
+        if let address {
+            var probe = in_addr()
+            guard inet_pton(AF_INET, address, &probe) == 1 else { throw HTTPClientError.invalidURL("connect address \(address)") }
+        }
+        let connection = try await ClientConnection.connect(host: address ?? url.host, port: url.port, tls: tls, serverName: url.host,
+                                                            loop: loop, key: key, deadline: connectDeadline)
         return (connection, false)
     }
 

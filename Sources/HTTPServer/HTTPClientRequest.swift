@@ -10,6 +10,10 @@ public struct HTTPClientRequest: Sendable {
     public var body: [UInt8]
     /// Overrides the client's request timeout, in seconds.
     public var timeoutSeconds: Double?
+    /// An IPv4 address (dotted quad) to connect to instead of resolving the URL's host; `Host`
+    /// and the TLS server name still come from the URL. A caller that vetted an address sets
+    /// it so the connection goes to exactly that address, with no second lookup in between.
+    public var connectAddress: String?
 
     /// Makes a request; throws on a malformed URL.
     public init(method: HTTPMethod = .get, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [],

@@ -94,7 +94,7 @@ extension Market {
             throw MarketError(.modelNotReady, "model \(model.id) is \(model.status.rawValue)\(model.failure.map { ": \($0)" } ?? "")")
         }
         try request.input.validate(against: inputShape)
-        if let url = request.webhookURL { try Webhooks.validate(url) }
+        if let url = request.webhookURL { try Webhooks.validate(url, privateAddressesAllowed: configuration.webhookPrivateAddressesAllowed) }
         let fee = MarketConfiguration.share(terms.maxPrice, basisPoints: configuration.feeBasisPoints)
         let escrow = terms.maxPrice + fee
         let input = String(decoding: try JSONEncoder().encode(request.input), as: UTF8.self)

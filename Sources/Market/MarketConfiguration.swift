@@ -28,6 +28,11 @@ public struct MarketConfiguration: Sendable {
     /// Jobs the sweeper handles per kind of work in one `runOnce()`.
     public var sweepBatchMax: Int = 256
 
+    /// Whether webhooks may go to loopback, private, link-local and other non-public addresses
+    /// (`WebhookAddress`). Off by default: a client's URL must not reach the coordinator's own
+    /// network. For receivers on the same machine or network (and tests), `serve --webhook-allow-private`.
+    public var webhookPrivateAddressesAllowed = false
+
     /// The highest price or stake a job may name, in micro-credits (10⁶ credits).
     public var amountMicrosMax: Int64 = 1_000_000_000_000
     /// The longest lock timeout.

@@ -39,6 +39,9 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case inputShapeMismatch = "input_shape_mismatch"
         /// The model exists but is still processing or failed.
         case modelNotReady = "model_not_ready"
+        /// A webhook URL whose host is an address webhooks may not reach (loopback, private,
+        /// link-local, …); `reason` names which kind.
+        case webhookURLDisallowed = "webhook_url_disallowed"
         /// The same `Idempotency-Key` was used before for a different request.
         case idempotencyKeyReused = "idempotency_key_reused"
 

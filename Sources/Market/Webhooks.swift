@@ -8,6 +8,8 @@ public struct WebhookDelivery: Sendable {
     public let id: Int64
     /// The job.
     public let jobID: UUID
+    /// The job's client: deliveries take turns between clients.
+    public let clientID: UUID
     /// Where to POST.
     public let url: String
     /// The JSON body.
@@ -16,6 +18,17 @@ public struct WebhookDelivery: Sendable {
     public let signature: String
     /// This is attempt number…
     public let attempt: Int
+
+    /// A delivery as claimed (tests make their own to drive a dispatcher's queue).
+    public init(id: Int64, jobID: UUID, clientID: UUID, url: String, body: [UInt8], signature: String, attempt: Int) {
+        self.id = id
+        self.jobID = jobID
+        self.clientID = clientID
+        self.url = url
+        self.body = body
+        self.signature = signature
+        self.attempt = attempt
+    }
 }
 
 /// Webhook rules: limits and the back-off.
@@ -39,12 +52,19 @@ public enum Webhooks {
         return "sha256=" + Crypto.hex(Array(digest.prefix(Int(length))))
     }
 
-    /// Throws `invalid_request` unless `url` is an absolute http(s) URL within the limit.
-    static func validate(_ url: String) throws {
+    /// Throws `invalid_request` unless `url` is an absolute http(s) URL within the limit, and
+    /// `webhook_url_disallowed` if its host is, as written, an address webhooks may not reach
+    /// (see `WebhookAddress`) and `privateAddressesAllowed` is off. A name is not resolved
+    /// here: what it resolves to is checked when each delivery is sent.
+    static func validate(_ url: String, privateAddressesAllowed: Bool) throws {
         guard url.utf8.count <= urlBytesMax, let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""),
-              parsed.host?.isEmpty == false else {
+              let host = parsed.host, !host.isEmpty else {
             throw MarketError(.invalidRequest, "webhook_url must be an absolute http(s) URL of at most \(urlBytesMax) bytes")
         }
+        guard !privateAddressesAllowed, let refusal = WebhookAddress.refusal(host: host) else { return }
+        throw MarketError(.webhookURLDisallowed,
+                          "webhook_url's host \(host) is not a public address (\(refusal.rawValue)); webhooks go only to public addresses",
+                          reason: refusal.rawValue)
     }
 }
 
@@ -56,17 +76,28 @@ extension Market {
         return secret
     }
 
-    /// Claims up to `limit` due deliveries for this sender.
-    public func claimWebhookDeliveries(limit: Int = 32) async throws -> [WebhookDelivery] {
+    /// Claims up to `limit` due deliveries for this sender, taking turns between clients, at
+    /// most `perClientMax` of any one client, none of the clients in `skipping`.
+    public func claimWebhookDeliveries(limit: Int = 32, perClientMax: Int = 32, skipping: Set<UUID> = []) async throws -> [WebhookDelivery] {
         let now = clock.now()
         return try await pool.query(WebhookQueries.webhookClaimDue.sql, [
-            .timestamp(now), .timestamp(now.addingTimeInterval(Webhooks.leaseSeconds)), .int(Int64(limit)),
+            .timestamp(now), .timestamp(now.addingTimeInterval(Webhooks.leaseSeconds)), .int(Int64(limit)), .int(Int64(perClientMax)),
+            .array(skipping.map { $0.uuidString.lowercased() }),
         ]).rows.map { row in
             let body = Array(try row.decode("payload", as: PostgresJSON.self).text.utf8)
-            return WebhookDelivery(id: try row.decode("id"), jobID: try row.decode("job_id"), url: try row.decode("url"), body: body,
+            return WebhookDelivery(id: try row.decode("id"), jobID: try row.decode("job_id"), clientID: try row.decode("client_account"),
+                                   url: try row.decode("url"), body: body,
                                    signature: Webhooks.signature(secret: try row.decode("webhook_secret"), body: body),
                                    attempt: try row.decode("attempts"))
         }
+    }
+
+    /// Renews this sender's claim on `delivery` for another lease, just before sending it;
+    /// false if another sender has claimed it since (then this one must not send it).
+    public func renewWebhookLease(_ delivery: WebhookDelivery) async throws -> Bool {
+        let end = clock.now().addingTimeInterval(Webhooks.leaseSeconds)
+        return try await pool.query(WebhookQueries.webhookRenewLease.sql, [.int(delivery.id), .timestamp(end), .int(Int64(delivery.attempt))])
+            .first != nil
     }
 
     /// Records the outcome of one delivery: done, or retried after back-off (abandoned after `attemptsMax`).

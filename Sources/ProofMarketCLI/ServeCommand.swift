@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Proof submissions handled at once; the rest wait in order [env: PROOFMARKET_SETTLEMENTS_MAX] (default: cores + 1).")
     var settlementsMax: Int?
 
+    @Flag(help: "Let webhooks reach loopback, private, link-local and other non-public addresses, for receivers on this machine or network [env: PROOFMARKET_WEBHOOK_ALLOW_PRIVATE=1] (default: public addresses only).")
+    var webhookAllowPrivate = false
+
     private func env(_ name: String) -> String? { ProcessInfo.processInfo.environment[name] }
 
     func run() async throws {
@@ -49,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.port = port ?? env("PROOFMARKET_PORT").flatMap(Int.init) ?? 8080
         settings.poolConnections = poolConnections
         settings.sweepIntervalSeconds = sweepIntervalSeconds
+        settings.market.webhookPrivateAddressesAllowed = webhookAllowPrivate || ["1", "true", "yes"].contains(env("PROOFMARKET_WEBHOOK_ALLOW_PRIVATE") ?? "")
         if let fee = feeBps ?? env("PROOFMARKET_FEE_BPS").flatMap(Int.init) {
             guard (0...10_000).contains(fee) else { throw ValidationError("--fee-bps must be 0 to 10000") }
             settings.market.feeBasisPoints = fee

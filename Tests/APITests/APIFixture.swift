@@ -20,10 +20,11 @@ struct APIFixture {
     let adminKey: String
     var base: String { "http://127.0.0.1:\(server.localPort)" }
 
-    static func make(limits: MarketAPI.Limits = MarketAPI.Limits(), importer: (any ModelImporter)? = nil) async throws -> APIFixture {
+    static func make(limits: MarketAPI.Limits = MarketAPI.Limits(), importer: (any ModelImporter)? = nil,
+                     configuration: MarketConfiguration = MarketConfiguration()) async throws -> APIFixture {
         let db = try await TestDatabase.make()
         let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let market = try await Market.open(pool: db.pool, clock: clock, verifier: InferenceProofVerifier())
+        let market = try await Market.open(pool: db.pool, configuration: configuration, clock: clock, verifier: InferenceProofVerifier())
         let watcher = try await JobWatcher(configuration: db.configuration)
         let api = MarketAPI(market: market, watcher: watcher, importer: importer, limits: limits)
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)

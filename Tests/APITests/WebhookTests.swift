@@ -13,23 +13,19 @@ import Testing
     }
 
     @Test func everyTransition_IsPostedSignedAndRetriedAfterAFailure() async throws {
-        let f = try await APIFixture.make()
+        // The receiver is on loopback, which only an operator's opt-in allows.
+        let f = try await APIFixture.make(configuration: WebhookReceivers.privateAllowed)
         defer { Task { await f.stop() } }
         // A receiver that fails its first request, then accepts.
         let received = Mutex<[(signature: String, body: [UInt8])]>([])
         let calls = Atomic<Int>(0)
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
-        configuration.loopCount = 1
         let router = Router()
         router.post("/hook") { request, _ in
             if calls.add(1, ordering: .relaxed).newValue == 1 { return HTTPResponse(status: .internalServerError) }
             received.withLock { $0.append((request.headers["x-proofmarket-signature"] ?? "", request.body)) }
             return HTTPResponse(status: .noContent)
         }
-        var logger = Logger(label: "receiver")
-        logger.logLevel = .critical
-        let receiver = HTTPServer(configuration: configuration, responder: router, logger: logger)
-        try receiver.start()
+        let receiver = try WebhookReceivers.start(router)
         defer { Task { await receiver.shutdown() } }
 
         _ = try await f.model()
@@ -75,5 +71,27 @@ import Testing
             body["webhook_url"] = url
             try f.expectProblem(try await f.send(.post, "/v1/jobs", key: clientKey, json: body), 422, "invalid_request")
         }
+    }
+}
+
+/// Webhook receivers for tests: our own HTTP server on loopback, so only a market configured
+/// with `webhookPrivateAddressesAllowed` may deliver to them.
+enum WebhookReceivers {
+    /// The operator's opt-in that loopback receivers need.
+    static var privateAllowed: MarketConfiguration {
+        var configuration = MarketConfiguration()
+        configuration.webhookPrivateAddressesAllowed = true
+        return configuration
+    }
+
+    /// A started server on 127.0.0.1 and a free port.
+    static func start(_ router: Router) throws -> HTTPServer {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.loopCount = 1
+        var logger = Logger(label: "receiver")
+        logger.logLevel = .critical
+        let receiver = HTTPServer(configuration: configuration, responder: router, logger: logger)
+        try receiver.start()
+        return receiver
     }
 }
