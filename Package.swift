@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "APITests", dependencies: ["API", "Market", "HTTPServer", "TestSupport", "MarketTestSupport", "Postgres", "Inference"]),
         .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport", "MarketTestSupport", "Postgres", "Inference", "COpenSSL"]),
         .testTarget(name: "ProofMarketCLITests", dependencies: ["ProofMarketCLI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "HTTPServer", "Postgres"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "HTTPServer", "Postgres", "Market"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CSocketShim"]),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],

@@ -50,17 +50,27 @@ public struct CoordinatorKey: Sendable {
 }
 
 /// What a client gets for a fulfilled job: the output, the proof, and the coordinator's
-/// signature binding them to the job, the model and the input.
+/// signature binding them to the job, the model (its id and the digest of its commitment) and
+/// the input.
+///
+/// Checking one takes the coordinator's key from somewhere the client trusts (pinned, never the
+/// `coordinatorPublicKey` carried here, which anyone can set), and the commitment whose digest
+/// is signed: then the proof checked against that commitment is the model's, not any other's.
 public struct Receipt: Sendable, Codable, Equatable {
+    /// The format of the signed message; a verifier refuses versions it does not know.
+    /// Version 1 signed no commitment digest, so nothing tied a commitment to the model id.
+    public let receiptVersion: Int
     /// The job.
     public let jobID: UUID
     /// The model (its id is its digest).
     public let modelID: String
+    /// SHA-256 (hex) of the model's commitment bytes, as `GET /v1/models/{id}` gives them.
+    public let commitmentDigest: String
     /// SHA-256 (hex) of the input tensor's canonical JSON.
     public let inputDigest: String
     /// The verified output.
     public let output: VerifiedOutput
-    /// The output's argmax.
+    /// The output's argmax (not signed: a verifier recomputes it from the output).
     public let argmax: Int?
     /// The proof, base64.
     public let proof: String
@@ -71,15 +81,18 @@ public struct Receipt: Sendable, Codable, Equatable {
     /// The lock's nonce: the proof is bound to job, worker and nonce, so checking the proof
     /// offline needs it.
     public let nonce: String
-    /// The coordinator's Ed25519 public key (hex).
+    /// The coordinator's Ed25519 public key (hex): informative only, a verifier uses its pinned copy.
     public let coordinatorPublicKey: String
     /// Ed25519 signature (hex) over `Receipt.message(…)`.
     public let signature: String
 
-    /// The signed bytes: a domain tag and every bound value, `|`-separated.
-    public static func message(jobID: UUID, modelID: String, inputDigest: String, output: VerifiedOutput,
+    /// The receipt format this coordinator signs.
+    public static let version = 2
+
+    /// The signed bytes of a version 2 receipt: a domain tag and every bound value, `|`-separated.
+    public static func message(jobID: UUID, modelID: String, commitmentDigest: String, inputDigest: String, output: VerifiedOutput,
                                proofDigest: String, workerID: UUID, nonce: String) -> [UInt8] {
-        Array(["proofmarket-receipt-v1", jobID.uuidString.lowercased(), modelID, inputDigest,
+        Array(["proofmarket-receipt-v2", jobID.uuidString.lowercased(), modelID, commitmentDigest, inputDigest,
                output.shape.map(String.init).joined(separator: ","),
                output.quantised.map(String.init).joined(separator: ","), proofDigest,
                workerID.uuidString.lowercased(), nonce].joined(separator: "|").utf8)
@@ -95,14 +108,18 @@ public struct Receipt: Sendable, Codable, Equatable {
     /// The proof digest a receipt names: hex SHA-256 of the proof bytes.
     public static func proofDigest(_ proof: [UInt8]) -> String { Crypto.hex(Crypto.sha256(proof)) }
 
-    /// Checks the signature against the coordinator key in the receipt.
-    public var signatureIsValid: Bool {
-        guard let key = Self.bytes(hex: coordinatorPublicKey), let sig = Self.bytes(hex: signature) else { return false }
-        let message = Self.message(jobID: jobID, modelID: modelID, inputDigest: inputDigest, output: output, proofDigest: proofDigest,
-                                   workerID: workerID, nonce: nonce)
-        return CoordinatorKey.verify(publicKey: key, message: message, signature: sig)
-    }
+    /// The commitment digest a receipt names: hex SHA-256 of the commitment bytes.
+    public static func commitmentDigest(_ commitment: [UInt8]) -> String { Crypto.hex(Crypto.sha256(commitment)) }
 
+    /// Whether the signature is `publicKey`'s over this receipt's values. `publicKey` must come
+    /// from where the checker trusts it (pinned, or the coordinator's own store), never from
+    /// the receipt itself.
+    public func isSigned(by publicKey: [UInt8]) -> Bool {
+        guard receiptVersion == Self.version, let sig = Self.bytes(hex: signature) else { return false }
+        let message = Self.message(jobID: jobID, modelID: modelID, commitmentDigest: commitmentDigest, inputDigest: inputDigest,
+                                   output: output, proofDigest: proofDigest, workerID: workerID, nonce: nonce)
+        return CoordinatorKey.verify(publicKey: publicKey, message: message, signature: sig)
+    }
 
     /// Hex to bytes (keys, signatures and commitments travel as hex); nil if not hex.
     public static func bytes(hex: String) -> [UInt8]? {
@@ -137,13 +154,16 @@ extension Market {
               let proof = try await pool.query(JobQueries.jobProof.sql, [.uuid(jobID)]).first?.decode("proof", as: [UInt8]?.self) else {
             throw MarketError(.jobNotFulfilled, "job \(jobID) is \(job.status.rawValue); only a fulfilled job has a receipt")
         }
+        let commitment = try await model(job.modelID).commitment.orThrow("model \(job.modelID) has no commitment")
+        let commitmentDigest = Receipt.commitmentDigest(commitment)
         let inputDigest = try Receipt.inputDigest(job.input)
         let proofDigest = Receipt.proofDigest(proof)
         let nonce = job.nonce ?? ""
         let key = try await coordinatorKey()
-        let message = Receipt.message(jobID: jobID, modelID: job.modelID, inputDigest: inputDigest, output: output,
-                                      proofDigest: proofDigest, workerID: worker, nonce: nonce)
-        return Receipt(jobID: jobID, modelID: job.modelID, inputDigest: inputDigest, output: output, argmax: output.argmax,
+        let message = Receipt.message(jobID: jobID, modelID: job.modelID, commitmentDigest: commitmentDigest, inputDigest: inputDigest,
+                                      output: output, proofDigest: proofDigest, workerID: worker, nonce: nonce)
+        return Receipt(receiptVersion: Receipt.version, jobID: jobID, modelID: job.modelID, commitmentDigest: commitmentDigest,
+                       inputDigest: inputDigest, output: output, argmax: output.argmax,
                        proof: Data(proof).base64EncodedString(), proofDigest: proofDigest, workerID: worker, nonce: nonce,
                        coordinatorPublicKey: Crypto.hex(key.publicKey), signature: Crypto.hex(key.sign(message)))
     }

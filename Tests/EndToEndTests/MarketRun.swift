@@ -13,6 +13,9 @@ final class MarketRun: @unchecked Sendable {
     let url: String
     let adminKey: String
     let http = HTTPClient()
+    /// The CLI's config folder for this run (`PROOFMARKET_CONFIG_DIR`): its pinned coordinator
+    /// keys, apart from the user's and from other runs'.
+    let configDir = FileManager.default.temporaryDirectory.appendingPathComponent("pm-e2e-config-\(UUID().uuidString.prefix(8))").path
     private var children: [ChildProcess] = []
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -75,7 +78,8 @@ final class MarketRun: @unchecked Sendable {
     /// Runs the CLI against this coordinator with `key`.
     func cli(_ arguments: [String], key: String) async throws -> (status: Int32, output: String) {
         try await ChildProcess.run(arguments.first ?? "cli", arguments,
-                                   environment: ["PROOFMARKET_COORDINATOR": url, "PROOFMARKET_API_KEY": key])
+                                   environment: ["PROOFMARKET_COORDINATOR": url, "PROOFMARKET_API_KEY": key,
+                                                 "PROOFMARKET_CONFIG_DIR": configDir])
     }
 
     /// Creates a funded account through the CLI; returns its id and key.
@@ -93,9 +97,9 @@ final class MarketRun: @unchecked Sendable {
         return (id, key)
     }
 
-    /// Uploads the small digits MLP as `key`'s client; returns the model id.
-    func uploadModel(key: String) async throws -> String {
-        let result = try await cli(["client", "models", "upload", Self.fixtures.appendingPathComponent("mlp_small.onnx").path], key: key)
+    /// Uploads a fixture model (by default the small digits MLP) as `key`'s client; returns the model id.
+    func uploadModel(key: String, file: String = "mlp_small.onnx") async throws -> String {
+        let result = try await cli(["client", "models", "upload", Self.fixtures.appendingPathComponent(file).path], key: key)
         guard result.status == 0, let id = result.output.split(separator: "\n").first(where: { $0.count == 64 }) else {
             throw ChildError.exited("upload failed: \(result.output)")
         }
@@ -188,6 +192,7 @@ final class MarketRun: @unchecked Sendable {
         serve.signal(SIGTERM)
         _ = try? await serve.wait(seconds: 20)
         await http.shutdown()
+        try? FileManager.default.removeItem(atPath: configDir)
     }
 
     /// A TCP port nothing listens on right now.

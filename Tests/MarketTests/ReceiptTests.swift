@@ -16,7 +16,15 @@ import TestSupport
         let proof = try await f.proof(for: grant)
         let s = try await f.market.submitProof(job.id, proof: proof, by: wp, worker: w.id)
         let receipt = try await f.market.receipt(of: job.id, by: client)
-        #expect(receipt.signatureIsValid)
+        let key = try await f.market.coordinatorKey().publicKey
+        #expect(receipt.isSigned(by: key))
+        #expect(receipt.receiptVersion == 2 && receipt.coordinatorPublicKey == key.map { String(format: "%02x", $0) }.joined())
+        // The model's commitment is what is signed, by its digest.
+        let commitment = try #require(try await f.market.model(job.modelID).commitment)
+        #expect(receipt.commitmentDigest == Receipt.commitmentDigest(commitment) && receipt.commitmentDigest.count == 64)
+        // Signed by any other key, it is not the coordinator's, whatever key it names.
+        let stranger = try #require(CoordinatorKey(seed: Array(repeating: 7, count: 32)))
+        #expect(receipt.isSigned(by: stranger.publicKey) == false)
         #expect(receipt.output == s.output && receipt.argmax == RealProofs.output(for: MarketFixture.input).argmax && receipt.workerID == w.id)
         #expect(Data(base64Encoded: receipt.proof).map(Array.init) == proof)
         // The same key signs for every replica: a second market on the database publishes it too.
@@ -26,15 +34,18 @@ import TestSupport
         // Any change to a bound value breaks the signature.
         let encoded = try JSONEncoder().encode(receipt)
         var json = try #require(try JSONSerialization.jsonObject(with: encoded) as? [String: Any])
-        json["modelID"] = "another-model"
-        let forged = try JSONDecoder().decode(Receipt.self, from: try JSONSerialization.data(withJSONObject: json))
-        #expect(!forged.signatureIsValid)
-        json["modelID"] = receipt.modelID
-        json["proofDigest"] = String(repeating: "0", count: 64)
-        #expect(try !JSONDecoder().decode(Receipt.self, from: try JSONSerialization.data(withJSONObject: json)).signatureIsValid)
+        func forged(_ field: String, _ value: Any) throws -> Receipt {
+            var changed = json
+            changed[field] = value
+            return try JSONDecoder().decode(Receipt.self, from: try JSONSerialization.data(withJSONObject: changed))
+        }
+        #expect(try !forged("modelID", "another-model").isSigned(by: key))
+        #expect(try !forged("proofDigest", String(repeating: "0", count: 64)).isSigned(by: key))
+        #expect(try !forged("commitmentDigest", String(repeating: "0", count: 64)).isSigned(by: key))
+        #expect(try !forged("receiptVersion", 1).isSigned(by: key))
         // Strangers cannot read it.
-        let stranger = try await f.client(funds: 0)
-        #expect(await f.code { try await f.market.receipt(of: job.id, by: stranger) } == .unknownJob)
+        let outsider = try await f.client(funds: 0)
+        #expect(await f.code { try await f.market.receipt(of: job.id, by: outsider) } == .unknownJob)
     }
 
     @Test func ed25519_MatchesRFC8032TestVector() throws {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import HTTPServer
+import Inference
+import Market
 
 /// `proofmarket client`: register models, post jobs, follow them, fetch and check receipts.
 struct ClientCommand: AsyncParsableCommand {
@@ -116,6 +118,12 @@ struct ClientCommand: AsyncParsableCommand {
             func run() async throws {
                 let client = try remote.client()
                 let bundle = try await ReceiptBundle.fetch(client: client, jobID: id)
+                // Pin the coordinator's key on first contact (refusing one that changed), so
+                // `receipt verify` later checks against it, not against the key in the receipt.
+                let key = try await CoordinatorKeyPin.pinned(client: client, url: try remote.coordinatorURL())
+                guard bundle.receipt.coordinatorPublicKey.lowercased() == KnownCoordinators.hex(key) else {
+                    throw ValidationError("the receipt names the key \(bundle.receipt.coordinatorPublicKey), not the coordinator's \(KnownCoordinators.hex(key)) (coordinator_key_mismatch)")
+                }
                 try bundle.write(to: out)
                 print("receipt for job \(bundle.receipt.jobId.uuidString.lowercased()) written to \(out)")
             }
@@ -128,21 +136,69 @@ struct ClientCommand: AsyncParsableCommand {
 
         struct Verify: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Check a receipt offline: the coordinator's signature and the proof against the model's commitment.")
+                abstract: "Check a receipt offline: the coordinator's signature under its pinned key, the model's commitment, and the proof.",
+                discussion: """
+                    The coordinator's key is --coordinator-key if given; otherwise the key pinned for --coordinator \
+                    in the known_coordinators file of the config folder ($PROOFMARKET_CONFIG_DIR, else \
+                    $XDG_CONFIG_HOME/proofmarket, else ~/.config/proofmarket), which `client jobs receipt` writes \
+                    on first contact; with no pin yet, the key is fetched from the coordinator and pinned. A \
+                    coordinator presenting another key than the pinned one is refused. With --model, the receipt's \
+                    model must also be that ONNX file, committed with the model's registered quantisation.
+                    """)
             @Argument(help: "A receipt bundle written by `client jobs receipt`.") var file: String
+            @Option(name: .customLong("coordinator-key"), help: ArgumentHelp(
+                "The coordinator's Ed25519 public key: 64 hex digits or a file holding them (default: the pinned key).", valueName: "hex|file"))
+            var coordinatorKey: String?
+            @Option(name: .customLong("model"), help: ArgumentHelp("The model's ONNX file, to check that the receipt is for it.", valueName: "file"))
+            var model: String?
+            @Option(name: .customLong("coordinator"),
+                    help: "Whose pinned key to use [env: PROOFMARKET_COORDINATOR] (default: http://127.0.0.1:8080).")
+            var coordinator: String?
+
             func run() async throws {
                 let bundle = try ReceiptBundle.read(from: file)
+                let onnx = try model.map { try FileInput.read($0, limit: InferenceLimits.modelBytesMax) }
+                let key: [UInt8]
+                do { key = try await pinnedKey() } catch {
+                    print("INVALID: \(error)")
+                    throw ExitCode(1)
+                }
                 do {
-                    let output = try bundle.verify()
-                    print("output \(output.map(String.init).joined(separator: " "))")
-                    if let argmax = bundle.receipt.argmax { print("argmax \(argmax)") }
+                    let verified = try bundle.verify(pinnedKey: key, modelONNX: onnx)
+                    print("output \(verified.output.map(String.init).joined(separator: " "))")
+                    if let argmax = verified.argmax { print("argmax \(argmax)") }
                     print("VALID")
                 } catch {
                     print("INVALID: \(error)")
                     throw ExitCode(1)
                 }
             }
+
+            private func pinnedKey() async throws -> [UInt8] {
+                if let coordinatorKey { return try KnownCoordinators.parseKeyArgument(coordinatorKey) }
+                let url = coordinator ?? ProcessInfo.processInfo.environment["PROOFMARKET_COORDINATOR"] ?? "http://127.0.0.1:8080"
+                if let pinned = try KnownCoordinators.standard().key(for: url) { return pinned }
+                return try await CoordinatorKeyPin.pinned(client: CoordinatorClient(baseURL: url, apiKey: nil), url: url)
+            }
         }
+    }
+}
+
+/// The coordinator's receipt key as the user trusts it: fetched from `GET /v1/coordinator` and
+/// checked against (or, on first contact, saved to) `KnownCoordinators`.
+enum CoordinatorKeyPin {
+    static func pinned(client: CoordinatorClient, url: String) async throws -> [UInt8] {
+        struct Answer: Decodable { var publicKey: String; var algorithm: String }
+        let answer: Answer = try await client.call(.get, "/v1/coordinator")
+        guard answer.algorithm == "ed25519", let presented = Receipt.bytes(hex: answer.publicKey.lowercased()), presented.count == 32 else {
+            throw RemoteError.invalidAnswer(path: "/v1/coordinator", detail: "not an Ed25519 public key")
+        }
+        let known = KnownCoordinators.standard()
+        let (key, firstContact) = try known.check(presented, for: url)
+        if firstContact {
+            FileHandle.standardError.write(Data("pinned the receipt key \(KnownCoordinators.hex(key)) of \(KnownCoordinators.normalise(url)) in \(known.path) (first contact)\n".utf8))
+        }
+        return key
     }
 }
 

@@ -4,9 +4,11 @@ import Inference
 import Market
 
 /// A receipt with everything needed to check it without asking the coordinator again: the
-/// model's commitment and the job's input. `verify()` checks the coordinator's Ed25519
-/// signature, the digests, and the proof itself against the commitment, so a client need not
-/// trust the coordinator's word for the output.
+/// model's commitment and the job's input. `verify(pinnedKey:modelONNX:)` checks that the
+/// coordinator's pinned key signed the receipt, that the commitment is the one it signed for
+/// the model (and, given the ONNX file, the one that file commits to), the digests, and the
+/// proof itself against the commitment, so a client need not trust the coordinator's word for
+/// the output.
 struct ReceiptBundle: Codable {
     var receipt: WireReceipt
     /// The model's commitment (hex), as `GET /v1/models/{id}` gives it.
@@ -14,18 +16,24 @@ struct ReceiptBundle: Codable {
     /// The job's input, as posted.
     var input: WireTensor
 
-    /// Why a receipt does not hold.
+    /// Why a receipt does not hold; each names its stable code.
     enum Failure: Error, CustomStringConvertible {
-        case badSignature, inputDigestMismatch, proofDigestMismatch, commitmentUnreadable(String)
-        case modelMismatch, proofInvalid(String), outputMismatch, missingNonce
+        case unsupportedVersion(Int), untrustedKey(signedBy: String, pinned: String), badSignature
+        case inputDigestMismatch, proofDigestMismatch, commitmentUnreadable(String)
+        case modelMismatch(String), modelFileMismatch(String), proofInvalid(String), outputMismatch, missingNonce
 
         var description: String {
             switch self {
+            case .unsupportedVersion(let v):
+                return "the receipt is version \(v); only version \(Receipt.version) receipts, which sign the model's commitment, are checked: fetch it again with `client jobs receipt` (receipt_version_unsupported)"
+            case .untrustedKey(let signer, let pinned):
+                return "the receipt names the key \(signer), not the coordinator's pinned key \(pinned) (coordinator_key_mismatch)"
             case .badSignature: return "the coordinator's signature does not match the receipt (signature_invalid)"
             case .inputDigestMismatch: return "the input is not the one the receipt names (input_digest_mismatch)"
             case .proofDigestMismatch: return "the proof is not the one the receipt names (proof_digest_mismatch)"
             case .commitmentUnreadable(let why): return "the model commitment cannot be read: \(why) (commitment_invalid)"
-            case .modelMismatch: return "the commitment is not the receipt's model (model_mismatch)"
+            case .modelMismatch(let model): return "the commitment is not the one the coordinator signed for model \(model) (model_mismatch)"
+            case .modelFileMismatch(let why): return "the model file is not the receipt's model: \(why) (model_file_mismatch)"
             case .proofInvalid(let why): return "the proof does not verify: \(why) (proof_invalid)"
             case .outputMismatch: return "the proof's output differs from the receipt's (output_mismatch)"
             case .missingNonce: return "the receipt does not carry its lock nonce (nonce_missing)"
@@ -43,22 +51,32 @@ struct ReceiptBundle: Codable {
         return ReceiptBundle(receipt: receipt, commitment: commitment, input: job.input)
     }
 
-    /// Checks everything; returns the verified quantised output.
-    func verify() throws -> [Int64] {
+    /// Checks everything against the coordinator's `pinnedKey` (never the key the receipt
+    /// names) and, if given, the model's ONNX bytes; returns the verified quantised output and
+    /// its argmax.
+    func verify(pinnedKey: [UInt8], modelONNX: [UInt8]? = nil) throws -> (output: [Int64], argmax: Int?) {
         let r = receipt
+        let version = r.receiptVersion ?? 1
+        guard version == Receipt.version, let commitmentDigest = r.commitmentDigest else { throw Failure.unsupportedVersion(version) }
+        let pinned = KnownCoordinators.hex(pinnedKey)
+        guard r.coordinatorPublicKey.lowercased() == pinned else { throw Failure.untrustedKey(signedBy: r.coordinatorPublicKey, pinned: pinned) }
         let output = VerifiedOutput(shape: r.output.shape, quantised: r.output.quantised, values: r.output.values)
-        let message = Receipt.message(jobID: r.jobId, modelID: r.modelId, inputDigest: r.inputDigest, output: output,
-                                             proofDigest: r.proofDigest, workerID: r.workerId, nonce: r.nonce ?? "")
-        guard let key = Receipt.bytes(hex: r.coordinatorPublicKey), let signature = Receipt.bytes(hex: r.signature),
-              CoordinatorKey.verify(publicKey: key, message: message, signature: signature) else { throw Failure.badSignature }
+        let message = Receipt.message(jobID: r.jobId, modelID: r.modelId, commitmentDigest: commitmentDigest, inputDigest: r.inputDigest,
+                                      output: output, proofDigest: r.proofDigest, workerID: r.workerId, nonce: r.nonce ?? "")
+        guard let signature = Receipt.bytes(hex: r.signature),
+              CoordinatorKey.verify(publicKey: pinnedKey, message: message, signature: signature) else { throw Failure.badSignature }
+        // The signature covers the commitment's digest: only the commitment the coordinator
+        // registered for this model id passes, so a proof of another model cannot.
+        guard let commitmentBytes = Receipt.bytes(hex: commitment.lowercased()) else { throw Failure.commitmentUnreadable("not hex") }
+        guard Receipt.commitmentDigest(commitmentBytes) == commitmentDigest else { throw Failure.modelMismatch(r.modelId) }
+        let decoded: ModelCommitment
+        do { decoded = try ModelCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
+        if let modelONNX { try Self.checkModelFile(modelONNX, modelID: r.modelId, commitment: decoded) }
         guard (try? Receipt.inputDigest(Tensor(shape: input.shape, values: input.values))) == r.inputDigest else {
             throw Failure.inputDigestMismatch
         }
         guard let proof = Data(base64Encoded: r.proof).map(Array.init) else { throw Failure.proofDigestMismatch }
         guard Receipt.proofDigest(proof) == r.proofDigest else { throw Failure.proofDigestMismatch }
-        guard let commitmentBytes = Receipt.bytes(hex: commitment) else { throw Failure.commitmentUnreadable("not hex") }
-        let decoded: ModelCommitment
-        do { decoded = try ModelCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
         guard let nonce = r.nonce else { throw Failure.missingNonce }
         let quantised: [Int64]
         do { quantised = try decoded.spec.quantizeInput(floats: input.values, shape: input.shape) } catch {
@@ -70,7 +88,25 @@ struct ReceiptBundle: Codable {
             throw Failure.proofInvalid("\(error)")
         }
         guard verified == r.output.quantised else { throw Failure.outputMismatch }
-        return verified
+        // The argmax is not signed: it is the verified output's, and a receipt naming another is refused.
+        let argmax = VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
+        guard r.argmax == nil || r.argmax == argmax else { throw Failure.outputMismatch }
+        return (verified, argmax)
+    }
+
+    /// The ONNX file is the receipt's model: its digest is the model id, and importing it with
+    /// the quantisation the model was registered with (the one in its commitment) commits to
+    /// exactly the signed commitment.
+    private static func checkModelFile(_ onnx: [UInt8], modelID: String, commitment: ModelCommitment) throws {
+        let digest = InferenceModelImporter().digest(of: onnx)
+        guard digest == modelID else { throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(modelID)") }
+        let recomputed: ModelCommitment
+        do { recomputed = try ModelCommitment.commit(try ONNXImporter.importModel(onnx, config: commitment.spec.config)) } catch {
+            throw Failure.modelFileMismatch("it does not import: \(error)")
+        }
+        guard recomputed.encoded == commitment.encoded else {
+            throw Failure.modelFileMismatch("its commitment differs from the one the coordinator signed")
+        }
     }
 
     func write(to path: String) throws {

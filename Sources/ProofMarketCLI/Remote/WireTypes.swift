@@ -153,8 +153,12 @@ struct WireSettlement: Codable, Sendable {
 
 /// A signed receipt.
 struct WireReceipt: Codable, Sendable {
+    /// Absent from version 1 receipts.
+    var receiptVersion: Int?
     var jobId: UUID
     var modelId: String
+    /// The signed digest of the model's commitment (version 2 on).
+    var commitmentDigest: String?
     var inputDigest: String
     var output: WireOutput
     var argmax: Int?
