@@ -52,7 +52,7 @@ public final class APIMetrics: Middleware, Sendable {
 }
 
 extension MarketAPI {
-    /// `/health`, `/metrics`, `/openapi.yaml`.
+    /// `/health`, `/metrics` (admin key only), `/openapi.yaml`.
     func addHealthRoutes(_ router: Router) {
         router.get("/health") { _, _ in
             struct Health: Encodable { let status: String; let database: String }
@@ -63,7 +63,10 @@ extension MarketAPI {
                 return try .json(Health(status: "degraded", database: "unreachable"), status: .serviceUnavailable)
             }
         }
-        router.get("/metrics") { _, _ in
+        // The ledger's totals are money: only an admin key may read them (Prometheus sends it
+        // as `Authorization: Bearer`, from a credentials file).
+        router.get("/metrics") { request, _ in
+            try await principal(request).require(.admin)
             var text = metrics.render()
             let admin = MarketPrincipal(keyID: UUID(), accountID: UUID(), role: .admin)
             let stats = try await market.stats(by: admin)

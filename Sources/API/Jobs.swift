@@ -18,6 +18,10 @@ extension MarketAPI {
             var cursor: JobCursor?
             if let token = request.query("cursor") {
                 guard let c = JobCursor(token: token) else { throw MarketError(.invalidRequest, "cursor is malformed") }
+                // A well-formed cursor whose time no job can have (PostgreSQL could not even hold it).
+                guard FieldRules.cursorTimes.contains(c.createdAt) else {
+                    throw FieldRules.invalid("query parameter `cursor`", "its time is outside the years 1970 to 9999; pass a next_cursor as given")
+                }
                 cursor = c
             }
             let page = try await market.jobs(by: p, status: status, after: cursor, limit: try limit(request, default: 50))

@@ -84,13 +84,17 @@ public struct MarketAPI: Sendable {
         return id
     }
 
-    /// The JSON body as `T` (400 `invalid_json` if it is not).
-    func body<T: Decodable>(_ request: HTTPRequest, as type: T.Type) throws -> T {
-        try JSONCoding.decode(type, from: request.body)
+    /// The JSON body as `T`, its fields checked: 400 `invalid_json` (naming the field) if it is
+    /// not `T`, `duplicate_json_key` if a key comes twice, `invalid_field` if a value breaks
+    /// its field's rules (see `JSONBody`, `FieldRules`).
+    func body<T: ValidatedBody>(_ request: HTTPRequest, as type: T.Type) throws -> T {
+        let body = try JSONBody.decode(type, from: request.body)
+        try body.validate()
+        return body
     }
 
-    /// The `Idempotency-Key` header, if any.
-    func idempotencyKey(_ request: HTTPRequest) -> String? { request.headers["idempotency-key"] }
+    /// The `Idempotency-Key` header, if any (400 `invalid_field` if it is not 1 to 200 printable ASCII characters).
+    func idempotencyKey(_ request: HTTPRequest) throws -> String? { try FieldRules.idempotencyKey(request.headers["idempotency-key"]) }
 
     /// A `?wait=SECONDS` query value, bounded by `limits.waitSecondsMax`; 0 if absent.
     func waitSeconds(_ request: HTTPRequest) throws -> Double {

@@ -31,6 +31,7 @@ extension MarketAPI {
             }
             guard !request.body.isEmpty else { throw MarketError(.invalidRequest, "the body must be the ONNX file") }
             let name = request.query("name") ?? "model"
+            try FieldRules.text(name, "query parameter `name`")
             // Counted in Unicode scalars, as the contract's `maxLength` counts.
             guard name.unicodeScalars.count <= Self.modelNameCharactersMax else {
                 throw MarketError(.invalidRequest, "name may be at most \(Self.modelNameCharactersMax) characters")
@@ -57,15 +58,23 @@ extension MarketAPI {
         router.get("/v1/models/{id}/onnx") { request, _ in
             // Workers fetch the model they prove; the bytes are the ones the id digests.
             _ = try await principal(request)
-            guard let id = request.pathParameters["id"] else { throw MarketError(.unknownModel, "no model") }
+            let id = try modelID(request)
             var headers = HTTPHeaders()
             headers["Content-Type"] = "application/octet-stream"
             return HTTPResponse(status: .ok, headers: headers, body: try await market.modelONNX(id))
         }
         router.get("/v1/models/{id}") { request, _ in
             _ = try await principal(request)
-            guard let id = request.pathParameters["id"] else { throw MarketError(.unknownModel, "no model") }
-            return try .json(ModelView(try await market.model(id)))
+            return try .json(ModelView(try await market.model(try modelID(request))))
         }
+    }
+
+    /// The `{id}` of a model route; one with a control character is no model's (and would be
+    /// cut short on its way to PostgreSQL, so it is not looked up).
+    private func modelID(_ request: HTTPRequest) throws -> String {
+        guard let id = request.pathParameters["id"], !id.unicodeScalars.contains(where: FieldRules.isControl) else {
+            throw MarketError(.unknownModel, "no such model")
+        }
+        return id
     }
 }

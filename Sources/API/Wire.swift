@@ -13,7 +13,7 @@ struct TensorBody: Codable, Sendable {
 }
 
 /// `POST /v1/jobs`.
-struct CreateJobBody: Codable, Sendable {
+struct CreateJobBody: Codable, Sendable, ValidatedBody {
     var modelId: String
     var input: TensorBody
     var auction: String
@@ -26,6 +26,12 @@ struct CreateJobBody: Codable, Sendable {
     var deadlineS: Int
     var lockStake: Int64
     var webhookUrl: String?
+
+    /// The text fields are stored or looked up as sent; the terms are the market's to check.
+    func validate() throws {
+        try FieldRules.text(modelId, "field `model_id`")
+        if let webhookUrl { try FieldRules.text(webhookUrl, "field `webhook_url`") }
+    }
 
     func request() throws -> JobRequest {
         let terms: AuctionTerms
@@ -116,13 +122,48 @@ struct OutputView: Codable, Sendable {
 }
 
 /// Bodies naming the worker node acting.
-struct WorkerBody: Codable, Sendable { var workerId: UUID }
-struct BidBody: Codable, Sendable { var workerId: UUID; var price: Int64 }
-struct ProofBody: Codable, Sendable { var workerId: UUID; var proof: String; var proveMs: Int? }
-struct RegisterWorkerBody: Codable, Sendable {
+struct WorkerBody: Codable, Sendable, ValidatedBody {
+    var workerId: UUID
+    func validate() {}
+}
+struct BidBody: Codable, Sendable, ValidatedBody {
+    var workerId: UUID; var price: Int64
+    func validate() {}
+}
+/// `POST /v1/jobs/{id}/proof`. `prove_ms` is stored in an `INTEGER` column, so it is checked
+/// here, before the proof is verified, not by the database after.
+struct ProofBody: Codable, Sendable, ValidatedBody {
+    var workerId: UUID; var proof: String; var proveMs: Int?
+    func validate() throws {
+        if let proveMs { try FieldRules.integer(proveMs, "field `prove_ms`", in: FieldRules.nonNegativeInt32) }
+    }
+}
+/// `POST /v1/workers`.
+struct RegisterWorkerBody: Codable, Sendable, ValidatedBody {
     struct Capabilities: Codable, Sendable { var maxWorkMacs: Int64?; var operators: [String]? }
     var name: String
     var capabilities: Capabilities?
+
+    /// The longest operator name a worker may list (ONNX's are a few letters).
+    static let operatorCharactersMax = 100
+
+    func validate() throws {
+        try FieldRules.text(name, "field `name`")
+        for (index, op) in (capabilities?.operators ?? []).enumerated() {
+            try FieldRules.text(op, "field `capabilities.operators[\(index)]`")
+            guard (1...Self.operatorCharactersMax).contains(op.unicodeScalars.count) else {
+                throw FieldRules.invalid("field `capabilities.operators[\(index)]`", "must be 1 to \(Self.operatorCharactersMax) characters")
+            }
+        }
+    }
 }
-struct CreateAccountBody: Codable, Sendable { var kind: String; var owner: String }
-struct DepositBody: Codable, Sendable { var amount: Int64 }
+/// `POST /v1/admin/accounts`.
+struct CreateAccountBody: Codable, Sendable, ValidatedBody {
+    var kind: String; var owner: String
+    func validate() throws { try FieldRules.text(owner, "field `owner`") }
+}
+/// `POST /v1/admin/accounts/{id}/deposit`.
+struct DepositBody: Codable, Sendable, ValidatedBody {
+    var amount: Int64
+    func validate() {}
+}

@@ -121,7 +121,8 @@ extension Market {
             throw MarketError(.invalidRequest, "only client, worker and admin accounts can be created; \(kind.rawValue) exists once")
         }
         let owner = owner.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(owner.count) else {
+        // Counted in Unicode scalars, as the contract's `maxLength` counts.
+        guard (1...200).contains(owner.unicodeScalars.count) else {
             throw MarketError(.invalidRequest, "owner must be 1 to 200 characters")
         }
         let row = try await pool.withConnection { c in

@@ -70,15 +70,15 @@ public struct Worker: Sendable, Codable, Equatable {
 }
 
 extension Market {
-    /// The longest worker name.
-    static let workerNameBytesMax = 100
+    /// The longest worker name, in Unicode scalars (as the contract's `maxLength` counts).
+    static let workerNameCharactersMax = 100
 
     /// Registers a prover node for the caller's worker account.
     public func registerWorker(by principal: Principal, name: String, capabilities: WorkerCapabilities) async throws -> Worker {
         try principal.require(.worker)
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...Self.workerNameBytesMax).contains(name.utf8.count) else {
-            throw MarketError(.invalidRequest, "a worker name is 1 to \(Self.workerNameBytesMax) bytes")
+        guard (1...Self.workerNameCharactersMax).contains(name.unicodeScalars.count) else {
+            throw MarketError(.invalidRequest, "a worker name is 1 to \(Self.workerNameCharactersMax) characters")
         }
         guard capabilities.maxWorkMacs.map({ $0 > 0 }) ?? true, capabilities.operators.count <= 256 else {
             throw MarketError(.invalidRequest, "max_work_macs must be positive and operators at most 256")

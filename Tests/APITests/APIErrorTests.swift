@@ -122,6 +122,7 @@ import Testing
             (.get, "/v1/admin/ledger/verify", nil, ["admin"]),
             (.get, "/v1/admin/stats", nil, ["admin"]),
             (.post, "/v1/models", nil, ["client", "admin"]),
+            (.get, "/metrics", nil, ["admin"]),
         ]
         for (method, path, body, allowed) in matrix {
             // Anonymous: always 401.
@@ -150,7 +151,7 @@ import Testing
         defer { Task { await f.stop() } }
         #expect(try f.object(try await f.send(.get, "/health"))["status"] as? String == "ok")
         _ = try await f.send(.get, "/v1/jobs")
-        let metrics = try await f.send(.get, "/metrics")
+        let metrics = try await f.send(.get, "/metrics", key: f.adminKey)
         #expect(metrics.bodyText.contains("proofmarket_http_requests_total{route=\"GET /v1/jobs\"} 1"))
         #expect(metrics.bodyText.contains("proofmarket_jobs") || metrics.bodyText.contains("proofmarket_proofs_verified_total 0"))
         let document = try await f.send(.get, "/openapi.yaml")
@@ -166,7 +167,7 @@ import Testing
         let created = try await f.send(.post, "/v1/jobs", key: clientKey, json: APIFixture.dutchJob)
         let escrow = try #require(try f.object(created)["escrow"] as? Int)
         try await f.expectLedgerIntact()   // seals the chain
-        let text = try await f.send(.get, "/metrics").bodyText
+        let text = try await f.send(.get, "/metrics", key: f.adminKey).bodyText
         func value(_ series: String) -> Int? {
             text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
         }

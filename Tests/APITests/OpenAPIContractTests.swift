@@ -45,4 +45,130 @@ import Testing
                     "\(method) \(path) is documented but answered \(response.status.code) \(response.bodyText)")
         }
     }
+
+    /// The bounds the document states, as the pinned YAML reader reads them: `schema.field.keyword` → value.
+    static func documentedBounds() async throws -> [String: Int64] {
+        let (status, text) = try await PythonTools.run(try PythonTools.python(), ["-c", """
+            import json, sys
+            from openapi_spec_validator.readers import read_from_filename
+            d, _ = read_from_filename(sys.argv[1]); s = d['components']['schemas']
+            def walk(node, name):
+                if isinstance(node, dict):
+                    if '$ref' in node: node = s[node['$ref'].split('/')[-1]]
+                    for k in ('minimum', 'maximum', 'minLength', 'maxLength', 'maxItems'):
+                        if k in node: out[name + '.' + k] = node[k]
+                    for sub in node.get('allOf', []): walk(sub, name)
+                    for k, v in node.get('properties', {}).items(): walk(v, name + '.' + k)
+                    if 'items' in node: walk(node['items'], name + '[]')
+            out = {}
+            for n in ('CreateDutchJob', 'CreateSealedJob', 'ProofRequest', 'RegisterWorker', 'CreateAccount'): walk(s[n], n)
+            walk(d['paths']['/v1/admin/accounts/{id}/deposit']['post']['requestBody']['content']['application/json']['schema'], 'Deposit')
+            walk(d['components']['parameters']['IdempotencyKey']['schema'], 'IdempotencyKey')
+            print(json.dumps(out))
+            """, Self.documentPath], seconds: 120)
+        #expect(status == 0, "\(text)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
+        return object.compactMapValues { ($0 as? NSNumber)?.int64Value }
+    }
+
+    /// Each documented bound is the server's: a body at it is accepted, one just past it refused.
+    @Test func documentedBounds_AreTheServers_AtTheBoundAcceptedPastItRefused() async throws {
+        let bounds = try await Self.documentedBounds()
+        func bound(_ name: String) throws -> Int64 { guard let value = bounds[name] else { throw BoundMissing(name: name) }; return value }
+        let f = try await APIFixture.make()
+        defer { Task { await f.stop() } }
+        _ = try await f.model()
+        let (clientID, clientKey) = try await f.account("client")
+        for _ in 0..<3 {   // room for escrows at the largest price
+            let deposit = try await f.send(.post, "/v1/admin/accounts/\(clientID)/deposit", key: f.adminKey, json: ["amount": 1_000_000_000_000])
+            #expect(deposit.status.code == 201, "\(deposit.bodyText)")
+        }
+        let (_, workerKey) = try await f.account("worker")
+
+        // (what, request at the bound, request past it, expected refusal)
+        struct Probe { let name: String; let at: [String: Any]; let past: [String: Any]; let status: Int; let code: String }
+        func job(_ changes: [String: Any]) -> [String: Any] {
+            var body = APIFixture.dutchJob
+            body["ramp_up_s"] = 0
+            for (key, value) in changes { body[key] = value }
+            return body
+        }
+        func sealed(_ changes: [String: Any]) -> [String: Any] {
+            var body = job(["auction": "sealed", "bid_window_s": 60, "deadline_s": 604_800])
+            for (key, value) in changes { body[key] = value }
+            return body
+        }
+        let maxPrice = try bound("CreateDutchJob.max_price.maximum"), minPrice = try bound("CreateDutchJob.max_price.minimum")
+        let stake = try bound("CreateDutchJob.lock_stake.maximum"), lockTimeout = try bound("CreateDutchJob.lock_timeout_s.maximum")
+        let deadline = try bound("CreateDutchJob.deadline_s.maximum"), ramp = try bound("CreateDutchJob.ramp_up_s.maximum")
+        let window = try bound("CreateSealedJob.bid_window_s.maximum"), url = try bound("CreateDutchJob.webhook_url.maxLength")
+        #expect(try bound("CreateSealedJob.max_price.maximum") == maxPrice && bound("CreateDutchJob.min_price.maximum") == maxPrice)
+        func hook(_ length: Int64) -> String { "http://example.com/" + String(repeating: "a", count: Int(length) - 19) }
+        let jobProbes = [
+            Probe(name: "max_price ≤ max", at: job(["min_price": 0, "max_price": maxPrice]), past: job(["min_price": 0, "max_price": maxPrice + 1]),
+                  status: 422, code: "invalid_terms"),
+            Probe(name: "max_price ≥ min", at: job(["min_price": 0, "max_price": minPrice]), past: job(["min_price": 0, "max_price": minPrice - 1]),
+                  status: 422, code: "invalid_terms"),
+            Probe(name: "lock_stake", at: job(["lock_stake": stake]), past: job(["lock_stake": stake + 1]), status: 422, code: "invalid_terms"),
+            Probe(name: "lock_timeout_s", at: job(["lock_timeout_s": lockTimeout, "deadline_s": deadline]),
+                  past: job(["lock_timeout_s": lockTimeout + 1, "deadline_s": deadline]), status: 422, code: "invalid_terms"),
+            Probe(name: "deadline_s", at: job(["deadline_s": deadline]), past: job(["deadline_s": deadline + 1]), status: 422, code: "invalid_terms"),
+            Probe(name: "ramp_up_s", at: job(["ramp_up_s": ramp, "lock_timeout_s": lockTimeout, "deadline_s": deadline]),
+                  past: job(["ramp_up_s": ramp + 1, "lock_timeout_s": lockTimeout, "deadline_s": deadline]), status: 422, code: "invalid_terms"),
+            Probe(name: "bid_window_s", at: sealed(["bid_window_s": window]), past: sealed(["bid_window_s": window + 1]),
+                  status: 422, code: "invalid_terms"),
+            Probe(name: "webhook_url length", at: job(["webhook_url": hook(url)]), past: job(["webhook_url": hook(url + 1)]),
+                  status: 422, code: "invalid_request"),
+        ]
+        for probe in jobProbes {
+            let at = try await f.send(.post, "/v1/jobs", key: clientKey, json: probe.at)
+            #expect(at.status.code == 201, "\(probe.name) at the documented bound: \(at.bodyText)")
+            try f.expectProblem(try await f.send(.post, "/v1/jobs", key: clientKey, json: probe.past), probe.status, probe.code)
+        }
+        let keyMax = Int(try bound("IdempotencyKey.maxLength"))
+        let keyed = try await f.send(.post, "/v1/jobs", key: clientKey, json: job([:]), headers: [("Idempotency-Key", String(repeating: "k", count: keyMax))])
+        #expect(keyed.status.code == 201, "\(keyed.bodyText)")
+        try f.expectProblem(try await f.send(.post, "/v1/jobs", key: clientKey, json: job([:]),
+                                             headers: [("Idempotency-Key", String(repeating: "k", count: keyMax + 1))]), 400, "invalid_field")
+
+        // Names count characters (Unicode scalars), not bytes: "é" is two bytes.
+        let nameMax = Int(try bound("RegisterWorker.name.maxLength"))
+        let named = try await f.send(.post, "/v1/workers", key: workerKey, json: ["name": String(repeating: "é", count: nameMax)])
+        #expect(named.status.code == 201, "\(named.bodyText)")
+        try f.expectProblem(try await f.send(.post, "/v1/workers", key: workerKey, json: ["name": String(repeating: "é", count: nameMax + 1)]),
+                            422, "invalid_request")
+        let operatorsMax = Int(try bound("RegisterWorker.capabilities.operators.maxItems"))
+        let operatorMax = Int(try bound("RegisterWorker.capabilities.operators[].maxLength"))
+        let many = try await f.send(.post, "/v1/workers", key: workerKey,
+                                    json: ["name": "w", "capabilities": ["operators": Array(repeating: String(repeating: "G", count: operatorMax), count: operatorsMax)]])
+        #expect(many.status.code == 201, "\(many.bodyText)")
+        try f.expectProblem(try await f.send(.post, "/v1/workers", key: workerKey,
+                                             json: ["name": "w", "capabilities": ["operators": Array(repeating: "Gemm", count: operatorsMax + 1)]]),
+                            422, "invalid_request")
+        try f.expectProblem(try await f.send(.post, "/v1/workers", key: workerKey,
+                                             json: ["name": "w", "capabilities": ["operators": [String(repeating: "G", count: operatorMax + 1)]]]),
+                            400, "invalid_field")
+        let ownerMax = Int(try bound("CreateAccount.owner.maxLength"))
+        let owned = try await f.send(.post, "/v1/admin/accounts", key: f.adminKey, json: ["kind": "client", "owner": String(repeating: "é", count: ownerMax)])
+        #expect(owned.status.code == 201, "\(owned.bodyText)")
+        try f.expectProblem(try await f.send(.post, "/v1/admin/accounts", key: f.adminKey,
+                                             json: ["kind": "client", "owner": String(repeating: "é", count: ownerMax + 1)]), 422, "invalid_request")
+        let amountMax = try bound("Deposit.amount.maximum")
+        #expect(try await f.send(.post, "/v1/admin/accounts/\(clientID)/deposit", key: f.adminKey, json: ["amount": amountMax]).status.code == 201)
+        try f.expectProblem(try await f.send(.post, "/v1/admin/accounts/\(clientID)/deposit", key: f.adminKey, json: ["amount": amountMax + 1]),
+                            422, "invalid_request")
+        // prove_ms: its bound is checked before anything else about the proof (RequestValidationTests
+        // submits a real proof at it); past it is refused whatever the job.
+        let proveMax = try bound("ProofRequest.prove_ms.maximum")
+        #expect(try proveMax == Int64(Int32.max) && bound("ProofRequest.prove_ms.minimum") == 0)
+        try f.expectProblem(try await f.send(.post, "/v1/jobs/\(UUID())/proof", key: workerKey,
+                                             json: ["worker_id": UUID().uuidString, "proof": "AA==", "prove_ms": proveMax + 1]), 400, "invalid_field")
+        try await f.expectLedgerIntact()
+    }
+}
+
+/// A bound the contract test looks for and openapi.yaml does not state.
+struct BoundMissing: Error, CustomStringConvertible {
+    let name: String
+    var description: String { "openapi.yaml states no \(name)" }
 }

@@ -99,16 +99,20 @@ import Testing
 
                 """
         }
-        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("pm-schemathesis-\(UUID().uuidString.prefix(8)).toml").path
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pm-schemathesis-\(UUID().uuidString.prefix(8))").path
+        let configPath = scratch + ".toml", hooksPath = scratch + "-hooks.py", tallyPath = scratch + "-tally.json"
+        config = "hooks = \"\(hooksPath)\"\n" + config
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: configPath) }
+        try Self.shapeCheck(tallyPath: tallyPath).write(toFile: hooksPath, atomically: true, encoding: .utf8)
+        defer { for path in [configPath, hooksPath, tallyPath] { try? FileManager.default.removeItem(atPath: path) } }
 
         let started = Date()
         let (status, output) = try await PythonTools.run(schemathesis, [
             "--config-file", configPath, "run", "\(f.base)/openapi.yaml", "--checks", "all",
-            // The document's schemas allow values that the market's rules refuse with a
-            // documented 422 (min_price above max_price, a deposit to an admin account, a
-            // wait above this fixture's one-second maximum…), which this check counts as failures.
+            // It judges by status alone, and schema-valid values may still break the market's
+            // rules across fields (min_price above max_price) or its state (a deposit to an admin
+            // account, a wait above this fixture's one-second maximum), each a documented 4xx.
+            // `schema_valid_bodies_are_not_refused_for_their_shape` (below) judges by problem code.
             "--exclude-checks", "positive_data_acceptance",
             "--seed", "\(Self.seed)",
         ], seconds: 480)
@@ -116,6 +120,71 @@ import Testing
         print("schemathesis took \(Int(Date().timeIntervalSince(started))) s; jobs by status after it: "
               + "\(stats["jobs_by_status"] ?? "?")\n\(output.split(separator: "\n").suffix(20).joined(separator: "\n"))")
         #expect(status == 0, "schemathesis found the server and openapi/openapi.yaml at odds:\n\(output)")
+
+        // Schema-valid bodies of the operations whose bodies carry the most rules: each was
+        // generated, none was refused for its shape, and some were accepted outright.
+        let tally = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: tallyPath))) as? [String: [String: Int]],
+                                 "the shape check wrote no tally")
+        print("schema-valid bodies, by outcome: \(tally)")
+        for operation in Self.shapeCheckedOperations.values {
+            let outcomes = tally[operation] ?? [:]
+            #expect(outcomes.values.reduce(0, +) >= 3, "\(operation): too few schema-valid bodies were generated: \(outcomes)")
+            let shape = outcomes.filter { Self.shapeCodes.contains(String($0.key.split(separator: " ").last ?? "")) || $0.key.hasPrefix("400") }
+            #expect(shape.isEmpty, "\(operation): schema-valid bodies refused for their shape: \(shape)")
+        }
+        #expect((tally["createJob"] ?? [:]).keys.contains { $0.hasPrefix("201") }, "no generated job was accepted: \(tally)")
+        #expect((tally["uploadModel"] ?? [:]).keys.contains { $0.hasPrefix("20") }, "no generated model was accepted: \(tally)")
         try await f.expectLedgerIntact()
+    }
+
+    /// The operations whose schema-valid bodies are checked for shape refusals, by label.
+    static let shapeCheckedOperations = ["POST /v1/jobs": "createJob", "POST /v1/jobs/{id}/proof": "submitProof",
+                                         "POST /v1/models": "uploadModel"]
+    /// The problem codes that mean "the request's shape is wrong": on a body the document calls
+    /// valid, each is the document and the server disagreeing. (`invalid_request` is, on these
+    /// three operations, only ever about a value's own form: the proof's base64, the model's name.)
+    static let shapeCodes: Set<String> = ["invalid_json", "invalid_field", "duplicate_json_key", "invalid_request"]
+
+    /// A schemathesis check (a hooks file) that fails a schema-valid (positive) case of a
+    /// shape-checked operation answered with a 400 or a shape code, and writes every such case's
+    /// outcome (`"<status> <code>"`, counted once per distinct request) to `tallyPath` at the end.
+    static func shapeCheck(tallyPath: String) -> String {
+        let labels = shapeCheckedOperations.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ")
+        let codes = shapeCodes.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+        return """
+            import json, hashlib
+            import schemathesis
+
+            LABELS = {\(labels)}
+            SHAPE_CODES = {\(codes)}
+
+            @schemathesis.check
+            class schema_valid_bodies_are_not_refused_for_their_shape:
+                def __init__(self):
+                    self.outcomes = {}
+
+                def after_response(self, ctx, response, case):
+                    operation = LABELS.get(case.operation.label)
+                    meta = case.meta
+                    if operation is None or meta is None or not meta.generation.mode.is_positive:
+                        return
+                    try:
+                        code = json.loads(response.content).get("code", "")
+                    except Exception:
+                        code = ""
+                    outcome = f"{response.status_code} {code}".strip()
+                    request = repr((case.path_parameters, case.query, case.headers and sorted(case.headers.items()), case.body))
+                    digest = hashlib.sha256(request.encode("utf-8", "backslashreplace")).hexdigest()
+                    self.outcomes.setdefault(operation, {}).setdefault(outcome, set()).add(digest)
+                    if response.status_code == 400 or code in SHAPE_CODES:
+                        detail = response.text[:300] if hasattr(response, "text") else ""
+                        raise AssertionError(f"a schema-valid request to {operation} was refused for its shape: {outcome}: {detail}")
+
+                def after_run(self, ctx):
+                    tally = {op: {outcome: len(cases) for outcome, cases in outcomes.items()} for op, outcomes in self.outcomes.items()}
+                    with open("\(tallyPath)", "w") as f:
+                        json.dump(tally, f)
+
+            """
     }
 }
