@@ -14,7 +14,7 @@ enum APIError {
         case .proofRejected: return .unprocessableContent
         case .verifierBusy: return .serviceUnavailable
         case .adminExists, .roleMismatch, .modelNotReady, .idempotencyKeyReused, .jobNotOpen, .jobNotLocked,
-             .notLockHolder, .lockExpired, .deadlinePassed, .biddingNotStarted, .wrongAuction, .bidWindowClosed,
+             .notLockHolder, .lockExpired, .deadlinePassed, .biddingNotStarted, .wrongAuction, .awardPending, .bidWindowClosed,
              .bidAlreadyPlaced, .tooManyLocks, .workerSuspended, .capabilityExceeded, .jobNotFulfilled:
             return .conflict
         }

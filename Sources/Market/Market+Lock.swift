@@ -53,6 +53,11 @@ extension Market {
             }
             guard job.status == .open else { throw MarketError(.jobNotOpen, "job \(jobID) is \(job.status.rawValue)") }
             guard job.auction == "dutch" else {
+                // A sealed job is awarded by the sweeper once its window closes; until then a
+                // claim is early, not wrong, and is worth repeating.
+                if now >= job.bidWindowEnd {
+                    throw MarketError(.awardPending, "job \(jobID)'s bid window has closed and its award is not made yet: ask again shortly")
+                }
                 throw MarketError(.wrongAuction, "job \(jobID) is a sealed-bid auction: bid instead of locking")
             }
             guard now < job.deadline else { throw MarketError(.deadlinePassed, "job \(jobID)'s deadline has passed") }

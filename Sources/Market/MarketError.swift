@@ -64,8 +64,13 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case deadlinePassed = "deadline_passed"
         /// A Dutch auction that has not started yet.
         case biddingNotStarted = "bidding_not_started"
-        /// The request fits the other auction type (a bid on a Dutch job, a lock on a sealed one).
+        /// The request fits the other auction type (a bid on a Dutch job, a lock on a sealed one
+        /// whose bid window is still open).
         case wrongAuction = "wrong_auction"
+        /// A lock on a sealed job whose bid window has closed but whose award the sweeper has
+        /// not made yet: ask again shortly (the winner then gets its lock, the others
+        /// `job_not_open`).
+        case awardPending = "award_pending"
         /// A sealed bid after its window closed.
         case bidWindowClosed = "bid_window_closed"
         /// A sealed bid above the job's maximum price or below its minimum.

@@ -48,6 +48,24 @@ import TestSupport
         try await f.expectLedgerIntact()
     }
 
+    /// A claim between the window's close and the sweeper's award is `award_pending` (worth
+    /// repeating), never `wrong_auction` (which says: bid instead); after the award the winner
+    /// gets its lock and a loser `job_not_open`.
+    @Test func claimAfterTheWindowBeforeTheAward_IsAwardPending_NotWrongAuction() async throws {
+        let f = try await MarketFixture.make()
+        let (_, job, bidders) = try await auction(f, prices: [4_000, 6_000])
+        #expect(await f.code { try await f.market.lock(job.id, by: bidders[0].0, worker: bidders[0].1.id) } == .wrongAuction)
+        f.clock.advance(seconds: 60)
+        for (principal, worker) in bidders {
+            #expect(await f.code { try await f.market.lock(job.id, by: principal, worker: worker.id) } == .awardPending)
+        }
+        #expect(try await Sweeper(market: f.market).runOnce().auctionsAwarded == 1)
+        let grant = try await f.market.lock(job.id, by: bidders[0].0, worker: bidders[0].1.id)
+        #expect(grant.price == 6_000 && grant.workerID == bidders[0].1.id)
+        #expect(await f.code { try await f.market.lock(job.id, by: bidders[1].0, worker: bidders[1].1.id) } == .jobNotOpen)
+        try await f.expectLedgerIntact()
+    }
+
     @Test func loneBid_IsPaidItsOwnPrice() async throws {
         let f = try await MarketFixture.make()
         let (client, job, bidders) = try await auction(f, prices: [3_000])

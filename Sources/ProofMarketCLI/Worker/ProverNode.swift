@@ -178,7 +178,7 @@ actor ProverNode {
         do {
             lock = try await client.call(.post, "/v1/jobs/\(jobID)/lock", body: WireWorkerRef(workerId: worker))
             bids[jobID] = nil
-        } catch let error as RemoteError where sealed && error.code == "wrong_auction" {
+        } catch let error as RemoteError where sealed && ["award_pending", "wrong_auction"].contains(error.code) {
             // The window has closed but the award is not made yet: ask again shortly.
             notBefore[jobID] = Date().addingTimeInterval(0.5)
             return
