@@ -89,7 +89,7 @@ extension MarketAPI {
         }
         router.get("/v1/admin/stats") { request, _ in
             let p = try await principal(request)
-            return try .json(try await market.stats(by: p))
+            return try .json(StatsView(try await market.stats(by: p)))
         }
     }
 }

@@ -49,7 +49,7 @@ extension MarketAPI {
         }
         router.get("/v1/jobs/{id}/receipt") { request, _ in
             let p = try await principal(request)
-            return try .json(try await market.receipt(of: try uuid(request, "id", unknown: .unknownJob), by: p))
+            return try .json(ReceiptView(try await market.receipt(of: try uuid(request, "id", unknown: .unknownJob), by: p)))
         }
         router.get("/v1/jobs/{id}/events") { request, _ in
             let p = try await principal(request)
@@ -123,13 +123,15 @@ extension MarketAPI {
     }
 }
 
-/// A lock on the wire.
+/// A lock on the wire, with the binding context its proof must carry ready-made
+/// (`JOB:WORKER:NONCE`, the ids lower case), so a worker need not assemble it.
 struct LockView: Encodable, Sendable {
     var jobId: UUID; var workerId: UUID; var attempt: Int; var price: Int64; var stake: Int64
-    var expiresAt: Date; var nonce: String; var modelId: String; var input: TensorBody
+    var expiresAt: Date; var nonce: String; var bindingContext: String; var modelId: String; var input: TensorBody
     init(_ g: LockGrant) {
         jobId = g.jobID; workerId = g.workerID; attempt = g.attempt; price = g.price; stake = g.stake
         expiresAt = g.expiresAt; nonce = g.nonce; modelId = g.modelID; input = TensorBody(g.input)
+        bindingContext = InferenceProofVerifier.context(jobID: g.jobID, workerID: g.workerID, nonce: g.nonce).description
     }
 }
 

@@ -167,3 +167,37 @@ struct DepositBody: Codable, Sendable, ValidatedBody {
     var amount: Int64
     func validate() {}
 }
+
+/// A receipt on the wire: the market's `Receipt`, field for field, with its ids in the wire's
+/// lower-case form (the form its signature covers) and its output shaped as every output is
+/// (`Output`, whose `argmax`, like the receipt's, is not signed).
+struct ReceiptView: Encodable, Sendable {
+    var receiptVersion: Int; var jobId: UUID; var modelId: String; var commitmentDigest: String; var inputDigest: String
+    var output: OutputView; var argmax: Int?; var proof: String; var proofDigest: String; var workerId: UUID
+    var nonce: String; var coordinatorPublicKey: String; var signature: String
+    init(_ r: Receipt) {
+        receiptVersion = r.receiptVersion; jobId = r.jobID; modelId = r.modelID; commitmentDigest = r.commitmentDigest
+        inputDigest = r.inputDigest; output = OutputView(r.output); argmax = r.argmax; proof = r.proof; proofDigest = r.proofDigest
+        workerId = r.workerID; nonce = r.nonce; coordinatorPublicKey = r.coordinatorPublicKey; signature = r.signature
+    }
+}
+
+/// `GET /v1/admin/stats`: the market's `MarketStats`, with its worker ids in the wire's form.
+struct StatsView: Encodable, Sendable {
+    struct WorkerLine: Encodable, Sendable {
+        var id: UUID; var name: String; var fulfilled: Int64; var rejected: Int64; var released: Int64; var slashed: Int64
+        var suspendedUntil: Date?
+    }
+    var jobsByStatus: [String: Int64]; var proveMilliseconds: [String: Double]; var verifyMilliseconds: [String: Double]
+    var lockPricePerMegaMac: [String: Double]; var workers: [WorkerLine]; var largestWorkerShareLastDay: Double
+    var fulfilledLastDay: Int64
+    init(_ s: MarketStats) {
+        jobsByStatus = s.jobsByStatus; proveMilliseconds = s.proveMilliseconds; verifyMilliseconds = s.verifyMilliseconds
+        lockPricePerMegaMac = s.lockPricePerMegaMac; largestWorkerShareLastDay = s.largestWorkerShareLastDay
+        fulfilledLastDay = s.fulfilledLastDay
+        workers = s.workers.map {
+            WorkerLine(id: $0.id, name: $0.name, fulfilled: $0.fulfilled, rejected: $0.rejected, released: $0.released,
+                       slashed: $0.slashed, suspendedUntil: $0.suspendedUntil)
+        }
+    }
+}
