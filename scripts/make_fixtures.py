@@ -252,7 +252,7 @@ def main():
     os.makedirs(MODELS, exist_ok=True)
     shutil.copy(paths["mlp_small"], os.path.join(MODELS, "digits-mlp.onnx"))
     with open(os.path.join(MODELS, "digits-input.json"), "w") as f:
-        json.dump({"shape": [1, 64], "data": [float(p) for p in xs[0]]}, f)
+        json.dump({"shape": [1, 64], "values": [float(p) for p in xs[0]]}, f)
         f.write("\n")
     print(f"example input label: {int(ys[0])}")
 

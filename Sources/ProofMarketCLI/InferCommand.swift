@@ -11,7 +11,7 @@ struct InferCommand: ParsableCommand {
     @Option(help: "Path to the ONNX model.")
     var model: String
 
-    @Option(help: "Path to the input JSON: {\"shape\": [...], \"data\": [...]}.")
+    @Option(help: "Path to the input JSON: {\"shape\": [...], \"values\": [...]}.")
     var input: String
 
     func run() throws {

@@ -6,7 +6,7 @@ enum ProofCommandError: Error, CustomStringConvertible {
     case unwritable(path: String)
     /// A file is larger than the command accepts.
     case tooLarge(path: String, bytes: Int, limit: Int)
-    /// The input JSON is not `{"shape": [...], "data": [...]}`.
+    /// The input JSON is not `{"shape": [...], "values": [...]}`.
     case badInput(path: String, detail: String)
     /// `--context` is not `JOB:WORKER:NONCE`.
     case badContext(String)

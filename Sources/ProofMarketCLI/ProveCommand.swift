@@ -14,7 +14,7 @@ struct ProveCommand: ParsableCommand {
     @Option(help: "Path to the ONNX model.")
     var model: String
 
-    @Option(help: "Path to the input JSON: {\"shape\": [...], \"data\": [...]}.")
+    @Option(help: "Path to the input JSON: {\"shape\": [...], \"values\": [...]}.")
     var input: String
 
     @Option(help: "Binding context JOB:WORKER:NONCE.")

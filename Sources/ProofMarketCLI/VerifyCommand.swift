@@ -15,7 +15,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The commitment file written by `model commit`.")
     var commitment: String
 
-    @Option(help: "Path to the input JSON: {\"shape\": [...], \"data\": [...]}.")
+    @Option(help: "Path to the input JSON: {\"shape\": [...], \"values\": [...]}.")
     var input: String
 
     @Option(help: "The proof file written by `prove`.")

@@ -128,7 +128,7 @@ final class MarketRun: @unchecked Sendable {
         let sample = try JSONDecoder().decode(Sample.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("digits_sample.json")))
         let values = sample.pixels[index].map { $0 * sample.pixelScale }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pm-input-\(UUID().uuidString.prefix(8)).json").path
-        try JSONSerialization.data(withJSONObject: ["shape": [1, 64], "data": values]).write(to: URL(fileURLWithPath: path))
+        try JSONSerialization.data(withJSONObject: ["shape": [1, 64], "values": values]).write(to: URL(fileURLWithPath: path))
         return (path, sample.labels[index])
     }
 

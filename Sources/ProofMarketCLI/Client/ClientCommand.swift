@@ -46,7 +46,7 @@ struct ClientCommand: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Post an inference job; prints its id (or its result with --wait).")
             @OptionGroup var remote: RemoteOptions
             @Option(help: "Model id.") var model: String
-            @Option(help: "Input JSON file {\"shape\": [...], \"data\": [...]}.") var input: String
+            @Option(help: "Input JSON file {\"shape\": [...], \"values\": [...]}.") var input: String
             @Option(help: "dutch or sealed (default: dutch).") var auction: String = "dutch"
             @Option(help: "Starting price of a Dutch auction, micro-credits (default: 0).") var minPrice: Int64 = 0
             @Option(help: "Highest price, micro-credits.") var maxPrice: Int64
@@ -61,7 +61,7 @@ struct ClientCommand: AsyncParsableCommand {
                 let client = try remote.client()
                 let tensor = try InputTensor.load(input)
                 let job: WireJob = try await client.call(.post, "/v1/jobs", body: WireCreateJob(
-                    modelId: model, input: WireTensor(shape: tensor.shape, values: tensor.data), auction: auction,
+                    modelId: model, input: WireTensor(shape: tensor.shape, values: tensor.values), auction: auction,
                     minPrice: minPrice, maxPrice: maxPrice, rampUpS: auction == "dutch" ? rampUpS : nil,
                     bidWindowS: auction == "sealed" ? bidWindowS : nil, lockTimeoutS: lockTimeoutS,
                     deadlineS: deadlineS, lockStake: lockStake), idempotencyKey: UUID().uuidString)
