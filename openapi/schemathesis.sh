@@ -12,5 +12,15 @@ set -euo pipefail
 BASE="${1:?base URL}"
 KEY="${2:?admin API key}"
 source "$(dirname "$0")/../scripts/tools.sh"
-"$PROOFMARKET_SCHEMATHESIS" run "$BASE/openapi.yaml" -H "Authorization: Bearer $KEY" --checks all \
+# The event stream is declared as a string (what it is on the wire, so generated clients read it
+# as text); schemathesis would judge each event against that, so that one check is off for it.
+# Every other check is on by default (`--checks all` would override this file).
+config="$(mktemp --suffix=.toml)"
+trap 'rm -f "$config"' EXIT
+cat > "$config" <<'TOML'
+[[operations]]
+include-operation-id = "streamJobEvents"
+checks = { response_schema_conformance = { enabled = false } }
+TOML
+"$PROOFMARKET_SCHEMATHESIS" --config-file "$config" run "$BASE/openapi.yaml" -H "Authorization: Bearer $KEY" \
     --exclude-checks positive_data_acceptance --max-response-time 70 --request-timeout 75 --max-examples "${EXAMPLES:-25}"

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPServer
 import Market
 
@@ -26,7 +27,24 @@ enum APIError {
         if error.code == .unauthenticated || error.code == .keyRevoked { headers.add("WWW-Authenticate", "Bearer") }
         if error.code == .verifierBusy { headers.add("Retry-After", "1") }
         let detail = error.reason.map { "\(error.message) (reason: \($0))" } ?? error.message
-        return HTTPError(status(for: error.code), code: error.code.rawValue, detail: detail, headers: headers)
+        return HTTPError(status(for: error.code), code: error.code.rawValue, detail: lowerCasingIDs(detail), headers: headers)
+    }
+
+    /// `text` with every UUID in it in the wire's lower-case form, so an id quoted in a
+    /// problem's detail is the same string as in every response.
+    static func lowerCasingIDs(_ text: String) -> String {
+        var chars = Array(text.utf8)
+        var i = 0
+        while i + 36 <= chars.count {
+            let window = String(decoding: chars[i..<i + 36], as: UTF8.self)
+            if let id = UUID(uuidString: window) {
+                chars.replaceSubrange(i..<i + 36, with: Array(id.wireText.utf8))
+                i += 36
+            } else {
+                i += 1
+            }
+        }
+        return String(decoding: chars, as: UTF8.self)
     }
 }
 

@@ -52,7 +52,7 @@ public final class APIMetrics: Middleware, Sendable {
 }
 
 extension MarketAPI {
-    /// `/health`, `/metrics` (admin key only), `/openapi.yaml`.
+    /// `/health`, `/metrics` (admin key only), `/openapi.yaml` (as `text/yaml`).
     func addHealthRoutes(_ router: Router) {
         router.get("/health") { _, _ in
             struct Health: Encodable { let status: String; let database: String }
@@ -99,7 +99,9 @@ extension MarketAPI {
             guard let text = OpenAPIDocument.text else { throw HTTPError.notFound("openapi.yaml is not installed beside the program") }
             var response = HTTPResponse.text(text)
             response.headers.remove("Content-Type")
-            response.headers.add("Content-Type", "application/yaml")
+            // `text/yaml`, not `application/yaml` (RFC 9512): client generators read any `text/*`
+            // answer as text, and skip (with a warning) media types they do not know.
+            response.headers.add("Content-Type", "text/yaml; charset=utf-8")
             return response
         }
     }

@@ -2,6 +2,7 @@ import API
 import Foundation
 import HTTPServer
 import Testing
+import TestSupport
 
 /// The contract and the server agree: the document is valid OpenAPI 3.1 (checked by the pinned
 /// openapi-spec-validator, see PythonTools), and every operation it lists is routed by the server.
@@ -57,7 +58,7 @@ import Testing
                     if '$ref' in node: node = s[node['$ref'].split('/')[-1]]
                     for k in ('minimum', 'maximum', 'minLength', 'maxLength', 'maxItems'):
                         if k in node: out[name + '.' + k] = node[k]
-                    for sub in node.get('allOf', []): walk(sub, name)
+                    for sub in node.get('allOf', []) + node.get('oneOf', []): walk(sub, name)
                     for k, v in node.get('properties', {}).items(): walk(v, name + '.' + k)
                     if 'items' in node: walk(node['items'], name + '[]')
             out = {}

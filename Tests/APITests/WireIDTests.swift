@@ -34,7 +34,13 @@ import Testing
         let (workerKey, workerID) = try await f.worker()
         var seen: [(String, String)] = []
         func record(_ what: String, _ response: HTTPClientResponse) -> HTTPClientResponse {
-            seen.append((what, response.bodyText))
+            var text = response.bodyText
+            // A problem's `instance` is the request's path as the client sent it, ids and all.
+            if var problem = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], problem["instance"] != nil {
+                problem["instance"] = nil
+                text = String(decoding: (try? JSONSerialization.data(withJSONObject: problem)) ?? Data(), as: UTF8.self)
+            }
+            seen.append((what, text))
             return response
         }
 
@@ -78,6 +84,9 @@ import Testing
         let second = try #require(try f.object(try await f.send(.post, "/v1/jobs", key: clientKey, json: APIFixture.dutchJob))["id"] as? String)
         _ = record("cancelJob", try await f.send(.delete, "/v1/jobs/\(second)", key: clientKey))
         _ = record("streamJobEvents", try await f.send(.get, "/v1/jobs/\(second)/events", key: clientKey))
+        // Problems quote ids in the same form.
+        _ = record("getJob (unknown)", try await f.send(.get, "/v1/jobs/\(UUID().uuidString.uppercased())", key: clientKey))
+        _ = record("cancelJob (not open)", try await f.send(.delete, "/v1/jobs/\(upperJob)", key: clientKey))
 
         var ids = 0
         for (what, body) in seen {

@@ -4,22 +4,23 @@ import Postgres
 import Glibc
 #endif
 
-/// The pinned Python tools the contract tests run (openapi-spec-validator, schemathesis), as
-/// `scripts/tools.sh` installs them into `.build-tools/venv` and exports them. A missing tool
-/// is an error that fails the test, never a skip: the contract is only checked if they run.
-enum PythonTools {
+/// The pinned Python tools the contract and SDK tests run (openapi-spec-validator, schemathesis,
+/// pytest with the SDK installed), as `scripts/tools.sh` installs them into `.build-tools/venv`
+/// and exports them. A missing tool is an error that fails the test, never a skip: the contract
+/// is only checked if they run.
+public enum PythonTools {
     /// The repository's root folder.
-    static var root: URL {
+    public static var root: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
     /// The venv's python, which has `openapi_spec_validator`.
-    static func python() throws -> String {
+    public static func python() throws -> String {
         try tool(environment: "PROOFMARKET_TOOLS_PYTHON", inVenv: "python")
     }
 
     /// The venv's `schemathesis` command.
-    static func schemathesis() throws -> String {
+    public static func schemathesis() throws -> String {
         try tool(environment: "PROOFMARKET_SCHEMATHESIS", inVenv: "schemathesis")
     }
 
@@ -37,13 +38,14 @@ enum PythonTools {
     /// Runs `program arguments…` to completion (at most `seconds`, then it is killed) and returns
     /// its exit status (128+n if signalled) and combined output. Spawned by `Subprocess.spawn`
     /// and polled with `waitpid`, so no exit is missed and no thread blocks while it runs.
-    static func run(_ program: String, _ arguments: [String], seconds: Double) async throws -> (status: Int32, output: String) {
+    public static func run(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+                           seconds: Double) async throws -> (status: Int32, output: String) {
         let outputPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("pm-tool-\(UUID().uuidString.prefix(8)).log").path
         defer { unlink(outputPath) }
         let pid: pid_t
         do {
-            pid = try Subprocess.spawn(program, arguments, outputPath: outputPath)
+            pid = try Subprocess.spawn(program, arguments, environment: environment, outputPath: outputPath)
         } catch {
             throw ToolError("\(error)")
         }
@@ -69,8 +71,10 @@ enum PythonTools {
         }
     }
 
-    struct ToolError: Error, CustomStringConvertible {
-        let description: String
+    /// A tool that is missing, failed to start or ran too long.
+    public struct ToolError: Error, CustomStringConvertible {
+        /// What went wrong.
+        public let description: String
         init(_ description: String) { self.description = description }
     }
 }
