@@ -60,14 +60,18 @@ extension MarketAPI {
                 var last = first.last?.id ?? 0
                 for event in first { try await writer.writeEvent(data: try eventJSON(event), event: event.kind, id: "\(event.id)") }
                 // Stream until the job is final (bounded by the watcher's longest wait per round).
+                // The events are read after the status: a job that turned final since the timeline
+                // above was read still sends the events that took it there before the stream ends.
                 while true {
                     let job = try await market.job(id, by: p)
-                    if job.status.isFinal { return }
-                    _ = try await market.waitForChange(id, from: job.status, timeoutSeconds: JobWatcher.waitSecondsMax, by: p, watcher: watcher)
+                    if !job.status.isFinal {
+                        _ = try await market.waitForChange(id, from: job.status, timeoutSeconds: JobWatcher.waitSecondsMax, by: p, watcher: watcher)
+                    }
                     for event in try await market.events(of: id, by: p) where event.id > last {
                         try await writer.writeEvent(data: try eventJSON(event), event: event.kind, id: "\(event.id)")
                         last = event.id
                     }
+                    if job.status.isFinal { return }
                 }
             }
         }
