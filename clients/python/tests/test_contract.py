@@ -117,3 +117,30 @@ def test_the_sdk_type_checks_strictly() -> None:
     typed = subprocess.run([str(bin_folder / "mypy"), "--strict", "--no-incremental", str(ROOT / "clients/python/src/proofmarket")],
                            capture_output=True, text=True, timeout=600)
     assert typed.returncode == 0, typed.stdout + typed.stderr
+
+
+def test_calls_that_may_repeat_are_retried_with_one_idempotency_key_and_others_are_sent_once() -> None:
+    import httpx
+    import pytest
+    import socket
+    # A port nothing listens on: every attempt is refused at once, over real sockets.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sent: list[httpx.Request] = []
+    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=2, event_hooks={"request": [sent.append]})
+    with proofmarket.Client(f"http://127.0.0.1:{port}", "k", max_retries=2, backoff_seconds=0.01, http=http) as client:
+        with pytest.raises(proofmarket.TransportError):
+            client.jobs.get("5a0c3d6e-0000-4000-8000-000000000000")
+        assert len(sent) == 3, "a GET: the first try and two retries"
+        sent.clear()
+        with pytest.raises(proofmarket.TransportError):
+            client.jobs.create("m", {"shape": [1], "values": [0]}, max_price=1)
+        keys = {r.headers.get("Idempotency-Key") for r in sent}
+        assert len(sent) == 3 and len(keys) == 1 and None not in keys, "retried under one key"
+        sent.clear()
+        for call in (lambda: client.workers.register("w"), lambda: client.market.bid("j", "w", 1),
+                     lambda: client.market.submit_proof("j", "w", b"p")):
+            with pytest.raises(proofmarket.TransportError):
+                call()
+        assert len(sent) == 3, "registrations, bids and proofs are sent once when the answer is lost"
