@@ -85,6 +85,22 @@ import Glibc
         #expect(try await EmbeddedCluster.gone(server))
     }
 
+    @Test func serveFailingAfterItsDatabaseStarted_StopsTheEmbeddedCluster() async throws {
+        let folder = try EmbeddedCluster.scratch("failing")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let port = try MarketRun.freePort()
+        let first = try ChildProcess("serve", ["serve", "--data-dir", folder + "/first", "--port", String(port)])
+        _ = try await first.waitForLine(containing: "proofmarket coordinator on")
+        // The second starts its own cluster, migrates, then cannot listen: the port is taken.
+        let second = try await ChildProcess.run("serve-taken", ["serve", "--data-dir", folder + "/second", "--port", String(port)])
+        #expect(second.status != 0, "\(second.output)")
+        #expect(EmbeddedCluster.dataFolder(in: second.output) == folder + "/second", "it did start its cluster: \(second.output)")
+        #expect(EmbeddedCluster.serverLeft(on: folder + "/second") == nil, "an error ends the command, and what it started with it")
+        first.signal(SIGTERM)
+        #expect(try await first.wait(seconds: 60) == 0, "\(first.output)")
+        #expect(EmbeddedCluster.serverLeft(on: folder + "/first") == nil)
+    }
+
     @Test func sigtermWithLongPollsAndEventStreamsOpen_StopsTheEmbeddedCluster() async throws {
         let folder = try EmbeddedCluster.scratch("sigterm")
         defer { try? FileManager.default.removeItem(atPath: folder) }
