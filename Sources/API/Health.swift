@@ -1,3 +1,4 @@
+import BundledAssets
 import Foundation
 import HTTPServer
 import Market
@@ -96,7 +97,7 @@ extension MarketAPI {
             return response
         }
         router.get("/openapi.yaml") { _, _ in
-            guard let text = OpenAPIDocument.text else { throw HTTPError.notFound("openapi.yaml is not installed beside the program") }
+            guard let text = OpenAPIDocument.text else { throw HTTPError.notFound("the file PROOFMARKET_OPENAPI names cannot be read") }
             var response = HTTPResponse.text(text)
             response.headers.remove("Content-Type")
             response.headers.add("Content-Type", "application/yaml")
@@ -105,17 +106,14 @@ extension MarketAPI {
     }
 }
 
-/// The contract, read from `openapi/openapi.yaml` beside the working folder or the program.
+/// The contract, `openapi/openapi.yaml`, as built into the program (so a binary copied alone
+/// still serves it); `PROOFMARKET_OPENAPI` names a file to serve instead.
 public enum OpenAPIDocument {
-    /// The document's text, or nil if not found.
+    /// The document's text, or nil if the file `PROOFMARKET_OPENAPI` names cannot be read.
     public static let text: String? = {
-        let candidates: [String?] = [
-            ProcessInfo.processInfo.environment["PROOFMARKET_OPENAPI"],
-            FileManager.default.currentDirectoryPath + "/openapi/openapi.yaml",
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("openapi/openapi.yaml").path,
-        ]
-        for case let path? in candidates { if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text } }
-        return nil
+        if let path = ProcessInfo.processInfo.environment["PROOFMARKET_OPENAPI"], !path.isEmpty {
+            return try? String(contentsOfFile: path, encoding: .utf8)
+        }
+        return BundledAssets.openAPIDocument
     }()
 }
