@@ -69,6 +69,9 @@ let package = Package(
         .testTarget(name: "ProofMarketCLITests", dependencies: ["ProofMarketCLI", "BundledAssets"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "HTTPServer", "Postgres", "Market"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CSocketShim"]),
+        // A bare server in its own process, for HTTPServerTests that set process-wide limits.
+        .executableTarget(name: "HTTPServerTestHost", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
+                          path: "Tests/HTTPServerTestHost"),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof", "BundledAssets"],
                     resources: [.copy("Fixtures")]),

@@ -55,18 +55,29 @@ public struct MarketAPI: Sendable {
         return router
     }
 
-    /// The full responder: request ids, access log, metrics, problem+json errors, then the router.
+    /// The full responder: request ids, access log, metrics, problem+json errors, then the
+    /// router, whose heads are authenticated and authorised (`RouteAccess`) before any body is read.
     public func responder() -> any Responder {
-        MiddlewareChain([RequestIDMiddleware(), AccessLogMiddleware(), metrics, ErrorMiddleware(), MarketErrorMiddleware()],
-                        responder: router())
+        let router = router()
+        let (unruled, unrouted) = RouteAccess.mismatches(router)
+        // A programmer's error, caught by the first test that starts the API.
+        precondition(unruled.isEmpty && unrouted.isEmpty, "RouteAccess.table and the routes disagree: routes without a rule \(unruled), rules without a route \(unrouted)")
+        return MiddlewareChain([RequestIDMiddleware(), AccessLogMiddleware(), metrics, ErrorMiddleware(), MarketErrorMiddleware()],
+                               responder: AuthorizingRouter(router: router, api: self))
     }
 
     // MARK: helpers shared by the resource files
 
-    /// The caller, from `Authorization: Bearer <key>` or `x-api-key: <key>`.
+    /// The caller: the one the head check authenticated, or else from the request's key.
     func principal(_ request: HTTPRequest) async throws -> MarketPrincipal {
-        var key = request.headers["x-api-key"]
-        if let authorization = request.headers["authorization"] {
+        if let admitted = request.admission as? MarketPrincipal { return admitted }
+        return try await authenticate(request.headers)
+    }
+
+    /// The caller named by `Authorization: Bearer <key>` or `x-api-key: <key>`.
+    func authenticate(_ headers: HTTPHeaders) async throws -> MarketPrincipal {
+        var key = headers["x-api-key"]
+        if let authorization = headers["authorization"] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" { key = String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }
