@@ -35,7 +35,8 @@ extension Market {
     /// expires, and `proof_rejected` is thrown with the verifier's reason.
     /// Submitting again after success returns the same settlement and moves nothing.
     ///
-    /// The proof is judged as of `receivedAt` (when its request arrived; now if not given): a
+    /// The proof is judged as of `receivedAt` (when its request arrived, by this process's own
+    /// clock, never a time the request states; now if not given, and never later than now): a
     /// proof that arrived before the lock expired is accepted even if our own queue and the
     /// verification take it past the expiry. Before it waits for anything, its arrival is
     /// written to the job (`proof_received_at`), so the sweeper does not slash the lock while
@@ -47,7 +48,8 @@ extension Market {
         guard proof.count <= Self.proofBytesMax else {
             throw MarketError(.proofTooLarge, "the proof has \(proof.count) bytes; at most \(Self.proofBytesMax) are accepted")
         }
-        let receivedAt = receivedAt ?? clock.now()
+        let now = clock.now()
+        let receivedAt = min(receivedAt ?? now, now)
         let marked = try await pool.query(JobQueries.jobMarkProofReceived.sql, [
             .uuid(jobID), .uuid(workerID), .timestamp(receivedAt), .uuid(principal.accountID),
         ]).affectedRows > 0

@@ -9,7 +9,7 @@ import TestSupport
 @Suite(.timeLimit(.minutes(2))) struct SessionTimeoutTests {
     /// Holds `LOCK … ACCESS EXCLUSIVE` on `table` from a session of its own until `release`
     /// (or, whatever the test does, after `safetySeconds`, so a regression fails instead of hanging).
-    private func freeze(_ db: TestDatabase, _ table: String, safetySeconds: Double = 15) async throws -> @Sendable () async -> Void {
+    private func freeze(_ db: TestDatabase, _ table: String, safetySeconds: Double = 20) async throws -> @Sendable () async -> Void {
         let holder = try await PostgresConnection.connect(db.configuration)
         try await holder.execute("BEGIN; LOCK TABLE \(table) IN ACCESS EXCLUSIVE MODE")
         let release: @Sendable () async -> Void = {
@@ -25,8 +25,9 @@ import TestSupport
 
     @Test func statementBlockedByALock_IsCancelledAtTheStatementTimeout_AndThePoolRecovers() async throws {
         var limits = ConnectionPool.Limits()
-        limits.statementTimeoutSeconds = 0.5
-        limits.replyWaitSeconds = 5
+        // Bounds wide enough for a loaded machine's own statements (CREATE TABLE below).
+        limits.statementTimeoutSeconds = 2
+        limits.replyWaitSeconds = 6
         let db = try await TestDatabase.make(limits: limits)
         try await db.pool.query("CREATE TABLE frozen (n int)")
         let release = try await freeze(db, "frozen")
@@ -39,7 +40,7 @@ import TestSupport
             #expect(error.isUnavailable)
         }
         let waited = ContinuousClock.now - started
-        #expect(waited < .seconds(5), "waited \(waited) for a 0.5 s statement timeout")
+        #expect(waited >= .milliseconds(1_900) && waited < .seconds(10), "waited \(waited) for a 2 s statement timeout")
         await release()
         let rows = try await db.pool.query("SELECT count(*) AS n FROM frozen")
         #expect(try rows.first?.decode("n", as: Int64.self) == 0)
@@ -47,8 +48,8 @@ import TestSupport
 
     @Test func frozenServer_ReplyWaitGivesTheConnectionUp_AndThePoolReplacesIt() async throws {
         var limits = ConnectionPool.Limits()
-        limits.statementTimeoutSeconds = 0.5
-        limits.replyWaitSeconds = 1
+        limits.statementTimeoutSeconds = 1
+        limits.replyWaitSeconds = 2
         limits.maximumConnections = 1
         let db = try await TestDatabase.make(limits: limits)
         // The pool's one connection; its server process is this test's alone, and idle (it
@@ -57,7 +58,7 @@ import TestSupport
         #expect(pid > 0)
         #expect(kill(pid, SIGSTOP) == 0)
         let resumed = Task {
-            try? await Task.sleep(nanoseconds: 15_000_000_000)
+            try? await Task.sleep(nanoseconds: 20_000_000_000)
             kill(pid, SIGCONT)
         }
         let started = ContinuousClock.now
@@ -71,8 +72,8 @@ import TestSupport
         let waited = ContinuousClock.now - started
         kill(pid, SIGCONT)
         resumed.cancel()
-        #expect(waited < .seconds(8), "waited \(waited) for a 1 s reply bound")
-        #expect(waited >= .milliseconds(900), "gave up after \(waited), before the 1 s bound")
+        #expect(waited < .seconds(10), "waited \(waited) for a 2 s reply bound")
+        #expect(waited >= .milliseconds(1_900), "gave up after \(waited), before the 2 s bound")
         // The given-up connection was dropped; the next caller gets a new one.
         let again = try await db.pool.withConnection { c in (c.backendPID, try await c.query("SELECT 1 AS one")) }
         #expect(again.0 != pid)
