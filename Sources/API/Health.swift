@@ -56,13 +56,12 @@ extension MarketAPI {
     /// `/health`, `/metrics` (admin key only), `/openapi.yaml`.
     func addHealthRoutes(_ router: Router) {
         router.get("/health") { _, _ in
+            // Answers within `DatabaseProbe.answerSecondsMax` whatever the database does.
             struct Health: Encodable { let status: String; let database: String }
-            do {
-                try await market.pool.query("SELECT 1")
-                return try .json(Health(status: "ok", database: "ok"))
-            } catch {
-                return try .json(Health(status: "degraded", database: "unreachable"), status: .serviceUnavailable)
-            }
+            if await databaseProbe.databaseAnswers() { return try .json(Health(status: "ok", database: "ok")) }
+            var response = try HTTPResponse.json(Health(status: "degraded", database: "unreachable"), status: .serviceUnavailable)
+            response.headers.add("Retry-After", "\(APIError.databaseRetryAfterSeconds)")
+            return response
         }
         // The ledger's totals are money: only an admin key may read them (Prometheus sends it
         // as `Authorization: Bearer`, from a credentials file).
@@ -103,6 +102,61 @@ extension MarketAPI {
             response.headers.add("Content-Type", "application/yaml")
             return response
         }
+    }
+}
+
+/// `/health`'s look at the database, bounded in time: at most one probe query is in flight
+/// (however often `/health` is asked, a frozen database holds one connection for it, not one
+/// per request), and each caller waits for its answer at most `answerSecondsMax`; no answer
+/// by then counts as down.
+final class DatabaseProbe: Sendable {
+    private let market: Market
+    private let inFlight = Mutex<Task<Bool, Never>?>(nil)
+    /// The longest `/health` waits for the database, in seconds (it must answer within one).
+    static let answerSecondsMax = 0.5
+
+    init(market: Market) { self.market = market }
+
+    /// Whether the database answered the probe within `answerSecondsMax`.
+    func databaseAnswers() async -> Bool {
+        let probe = inFlight.withLock { current -> Task<Bool, Never> in
+            if let current { return current }
+            let task = Task { [self] () -> Bool in
+                let answered: Bool
+                do {
+                    try await self.market.probeDatabase()
+                    answered = true
+                } catch {
+                    answered = false
+                }
+                self.inFlight.withLock { $0 = nil }
+                return answered
+            }
+            current = task
+            return task
+        }
+        // Whichever comes first, the probe's answer or the end of the wait, answers; a task
+        // group would not do, since it waits for all its children (the probe may take long).
+        let answer = FirstAnswer()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            answer.await(continuation)
+            let timer = Task {
+                try? await Task.sleep(nanoseconds: UInt64(Self.answerSecondsMax * 1_000_000_000))
+                answer.give(false)
+            }
+            Task {
+                let answered = await probe.value
+                timer.cancel()
+                answer.give(answered)
+            }
+        }
+    }
+
+    /// Resumes its continuation with the first answer given; later ones are dropped.
+    private final class FirstAnswer: Sendable {
+        private let slot = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        func await(_ continuation: CheckedContinuation<Bool, Never>) { slot.withLock { $0 = continuation } }
+        func give(_ value: Bool) { slot.withLock { $0.take() }?.resume(returning: value) }
     }
 }
 

@@ -17,13 +17,20 @@ public struct MarketAPI: Sendable {
     public let importer: (any ModelImporter)?
     /// Request and response counters for `/metrics`.
     public let metrics: APIMetrics
+    /// `/health`'s bounded look at the database.
+    let databaseProbe: DatabaseProbe
 
     /// The body limits, in bytes.
     public struct Limits: Sendable {
-        /// A model upload.
-        public var modelBytesMax = 64 << 20
-        /// A proof submission (base64 inflates by a third).
-        public var proofBodyBytesMax = 48 << 20
+        /// A model upload; never above `Market.modelBytesMax`, the one limit every layer applies.
+        public var modelBytesMax = Market.modelBytesMax
+        /// The body limit of a model upload: `modelBytesMax`, capped by the market's.
+        public var modelBodyBytesMax: Int { Swift.min(modelBytesMax, Market.modelBytesMax) }
+        /// A proof submission's body, derived from `Market.proofBytesMax`: its base64 (4 bytes
+        /// for every 3) and room for the rest of the JSON.
+        public var proofBodyBytesMax: Int { (Market.proofBytesMax + 2) / 3 * 4 + Self.proofEnvelopeBytesMax }
+        /// The JSON around a proof's base64 (keys, worker id, prove time, white space).
+        public static let proofEnvelopeBytesMax = 4 << 10
         /// Any other JSON body.
         public var jsonBodyBytesMax = 4 << 20
         /// The longest `?wait=` a long-poll accepts (a longer one is a 422); never above the
@@ -42,6 +49,7 @@ public struct MarketAPI: Sendable {
         self.importer = importer
         self.limits = limits
         self.metrics = APIMetrics()
+        self.databaseProbe = DatabaseProbe(market: market)
     }
 
     /// The router with every route.

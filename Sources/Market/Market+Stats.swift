@@ -67,3 +67,10 @@ extension Market {
         }
     }
 }
+
+extension Market {
+    /// Throws unless the database answers a read of the market's tables now (for `/health`).
+    public func probeDatabase() async throws {
+        try await pool.query(StatsQueries.healthProbe.sql)
+    }
+}

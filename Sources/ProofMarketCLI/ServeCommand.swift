@@ -25,7 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Platform fee in basis points of the price [env: PROOFMARKET_FEE_BPS] (default: 250).")
     var feeBps: Int?
 
-    @Option(help: "Largest model upload in bytes [env: PROOFMARKET_MODEL_BYTES_MAX] (default: 64 MiB).")
+    @Option(help: "Largest model upload in bytes, at most the importer's 16 MiB [env: PROOFMARKET_MODEL_BYTES_MAX] (default: 16 MiB).")
     var modelBytesMax: Int?
 
     @Option(help: "Longest long-poll ?wait= in seconds, up to 60 [env: PROOFMARKET_WAIT_SECONDS_MAX] (default: 60).")
