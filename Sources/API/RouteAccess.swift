@@ -1,5 +1,6 @@
 import HTTPServer
 import Market
+import Postgres
 
 /// Who may call each route. This table is the one place that says so: the head of every
 /// request is checked against it before the server reads a byte of the body or promises
@@ -91,6 +92,10 @@ struct AuthorizingRouter: Responder {
             return principal
         } catch let error as MarketError {
             throw APIError.http(error)
+        } catch let error as PostgresError where error.isUnavailable {
+            // The key lookup is the head's first database read: a frozen database must be a
+            // 503 the caller may retry here too, as it is for handlers (MarketErrorMiddleware).
+            throw APIError.databaseUnavailable(error)
         }
     }
 }

@@ -32,6 +32,9 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         /// Seconds to wait for the server to start or stop, or for another process to finish
         /// starting or stopping it.
         public var startTimeoutSeconds: Int = 60
+        /// The server's `max_connections`: enough for a coordinator's pools and a few tools; a
+        /// test cluster, shared by every test of a run at once, wants more.
+        public var connectionsMax: Int = 200
         /// Default options.
         public init() {}
     }
@@ -184,7 +187,7 @@ public final class EmbeddedPostgres: @unchecked Sendable {
             return
         }
         var serverOptions = "-c listen_addresses='' -k '\(socketDirectory)' -c unix_socket_permissions=0700"
-        serverOptions += " -c max_connections=200"
+        serverOptions += " -c max_connections=\(options.connectionsMax)"
         if !options.durable { serverOptions += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
         startedHere = true
         // `-l`: the server's own output (its log, and every FATAL it sends a session it ends)

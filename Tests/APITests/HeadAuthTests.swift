@@ -22,8 +22,9 @@ import Testing
         let f = try await APIFixture.make(importer: InferenceModelImporter())
         defer { Task { await f.stop() } }
         let socket = try HeadSocket(port: f.server.localPort)
-        // 64 MiB announced, not a byte of it sent: the answer must come anyway.
-        try await socket.send("POST /v1/models?name=m HTTP/1.1\r\nHost: x\r\nContent-Length: \(64 << 20)\r\n\r\n")
+        // 15 MiB announced (under the model limit, so only the missing key refuses it), not a
+        // byte of it sent: the answer must come anyway.
+        try await socket.send("POST /v1/models?name=m HTTP/1.1\r\nHost: x\r\nContent-Length: \(15 << 20)\r\n\r\n")
         let (status, head, body) = try await socket.readResponse()
         #expect(status == 401)
         #expect(head.contains("WWW-Authenticate: Bearer"))
@@ -37,7 +38,7 @@ import Testing
         defer { Task { await f.stop() } }
         let socket = try HeadSocket(port: f.server.localPort)
         try await socket.send("POST /v1/jobs/\(UUID())/proof HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                              + "Content-Type: application/json\r\nContent-Length: \(40 << 20)\r\n\r\n")
+                              + "Content-Type: application/json\r\nContent-Length: \(7 << 20)\r\n\r\n")
         let (status, _, _) = try await socket.readResponse()
         #expect(status == 401)  // the first thing on the wire, not a 100
     }
@@ -48,7 +49,7 @@ import Testing
         let (workerKey, _) = try await f.worker()
         let socket = try HeadSocket(port: f.server.localPort)
         try await socket.send("POST /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(workerKey)\r\n"
-                              + "Content-Length: \(32 << 20)\r\n\r\n")
+                              + "Content-Length: \(15 << 20)\r\n\r\n")
         let (status, _, body) = try await socket.readResponse()
         #expect(status == 403)
         #expect(body.contains(#""code":"forbidden""#))
