@@ -2,6 +2,7 @@ import BundledAssets
 import Foundation
 import HTTPServer
 import Market
+import Postgres
 import Synchronization
 
 /// Counts requests and latencies per route for `/metrics`, as middleware.
@@ -115,7 +116,19 @@ final class DatabaseProbe: Sendable {
     /// The longest `/health` waits for the database, in seconds (it must answer within one).
     static let answerSecondsMax = 0.5
 
+    /// The probe's own database session, outside the pool (opened on first use, dropped after a
+    /// failure, closed with the probe).
+    private let session = Mutex<PostgresConnection?>(nil)
+
     init(market: Market) { self.market = market }
+
+    /// The probe's session, connecting one if there is none.
+    private func connection() async throws -> PostgresConnection {
+        if let open = session.withLock({ $0 }) { return open }
+        let opened = try await PostgresConnection.connect(market.pool.configuration, limits: market.pool.sessionLimits)
+        session.withLock { $0 = opened }
+        return opened
+    }
 
     /// Whether the database answered the probe within `answerSecondsMax`.
     func databaseAnswers() async -> Bool {
@@ -124,8 +137,16 @@ final class DatabaseProbe: Sendable {
             let task = Task { [self] () -> Bool in
                 let answered: Bool
                 do {
-                    try await self.market.probeDatabase()
-                    answered = true
+                    let connection = try await self.connection()
+                    do {
+                        try await self.market.probeDatabase(on: connection)
+                        answered = true
+                    } catch {
+                        // A session that failed once is not trusted again: the next probe connects anew.
+                        connection.close()
+                        self.session.withLock { $0 = nil }
+                        answered = false
+                    }
                 } catch {
                     answered = false
                 }

@@ -144,7 +144,7 @@ import Glibc
         let registered = try await EmbeddedCluster.call(.post, "\(url)/v1/workers", key: worker.key, json: ["name": "sigterm-worker"])
         let registration = try JSONSerialization.jsonObject(with: Data(registered.body)) as? [String: Any]
         let workerID = try #require(registration?["id"] as? String, "\(registered.bodyText)")
-        let locked = try await EmbeddedCluster.call(.post, "\(url)/v1/jobs/\(job)/lock", key: worker.key, json: ["workerId": workerID])
+        let locked = try await EmbeddedCluster.call(.post, "\(url)/v1/jobs/\(job)/lock", key: worker.key, json: ["worker_id": workerID])
         #expect(locked.status.code == 201, "\(locked.bodyText)")
 
         // Long-polls and event streams the server holds open when the signal comes.
@@ -160,7 +160,7 @@ import Glibc
         let deadline = Date().addingTimeInterval(60)
         var waiters = 0
         while waiters < 6 && Date() < deadline {
-            let metrics = try await EmbeddedCluster.call(.get, "\(url)/metrics").bodyText
+            let metrics = try await EmbeddedCluster.call(.get, "\(url)/metrics", key: adminKey).bodyText
             waiters = metrics.split(separator: "\n").first(where: { $0.hasPrefix("proofmarket_long_poll_waiters ") })
                 .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
             if waiters < 6 { try await Task.sleep(nanoseconds: 100_000_000) }
