@@ -22,6 +22,11 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
         .target(name: "CSocketShim"),
+        // The product's own files (migrations, the OpenAPI document, the demo's model and
+        // digits) compiled into the binary, so it runs copied alone (Plugins/EmbedAssets).
+        .executableTarget(name: "embed-assets", path: "Plugins/EmbedAssetsTool"),
+        .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["embed-assets"]),
+        .target(name: "BundledAssets", plugins: ["EmbedAssets"]),
 
         .target(name: "Postgres", dependencies: [
             "CLibPQ", "COpenSSL", "CSocketShim",
@@ -43,11 +48,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "API", dependencies: [
-            "Market", "HTTPServer",
+            "Market", "HTTPServer", "BundledAssets",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ProofMarketCLI", dependencies: [
-            "Postgres", "Market", "API", "HTTPServer", "ZKProof", "Inference",
+            "Postgres", "Market", "API", "HTTPServer", "ZKProof", "Inference", "BundledAssets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -61,11 +66,14 @@ let package = Package(
                 resources: [.copy("Fixtures")]),
         .testTarget(name: "APITests", dependencies: ["API", "Market", "HTTPServer", "TestSupport", "MarketTestSupport", "Postgres", "Inference"]),
         .testTarget(name: "MarketTests", dependencies: ["Market", "TestSupport", "MarketTestSupport", "Postgres", "Inference", "COpenSSL"]),
-        .testTarget(name: "ProofMarketCLITests", dependencies: ["ProofMarketCLI"]),
+        .testTarget(name: "ProofMarketCLITests", dependencies: ["ProofMarketCLI", "BundledAssets"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "HTTPServer", "Postgres", "Market"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "CSocketShim"]),
+        // A bare server in its own process, for HTTPServerTests that set process-wide limits.
+        .executableTarget(name: "HTTPServerTestHost", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
+                          path: "Tests/HTTPServerTestHost"),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof"],
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof", "BundledAssets"],
                     resources: [.copy("Fixtures")]),
 
         // The market cycle benchmark: Benchmarks/market/run.

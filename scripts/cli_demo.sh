@@ -30,7 +30,7 @@ cp "$WORK/digits.proof" "$WORK/flipped.proof"
 printf '\xff' | dd of="$WORK/flipped.proof" bs=1 seek=200 conv=notrunc 2>/dev/null
 expect_invalid "flipped byte" --commitment "$WORK/digits.commitment" \
     --input models/digits-input.json --proof "$WORK/flipped.proof" --context job-1:worker-1:nonce-1
-"$PM" model commit Tests/InferenceTests/Fixtures/mlp_large.onnx --out "$WORK/large.commitment" > /dev/null
+"$PM" model commit models/digits-mlp-large.onnx --out "$WORK/large.commitment" > /dev/null
 expect_invalid "another model's commitment" --commitment "$WORK/large.commitment" \
     --input models/digits-input.json --proof "$WORK/digits.proof" --context job-1:worker-1:nonce-1
 echo "cli demo: OK"

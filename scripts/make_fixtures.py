@@ -6,14 +6,17 @@ Needs: numpy, scikit-learn, onnx, onnxruntime (pip install scikit-learn onnx onn
 
 Writes to Tests/InferenceTests/Fixtures/:
   mlp_small.onnx   64 -> 32 -> 10 MLP (scikit-learn MLPClassifier), Gemm transB=1, trailing Softmax
-  mlp_large.onnx   64 -> 256 -> 256 -> 10 MLP (scikit-learn), MatMul + Add, plain Gemm last
   cnn_max.onnx     1x1x8x8 -> Conv 3x3 (8, pad 1) -> Relu -> MaxPool 2x2 -> Flatten -> Gemm (numpy-trained)
   cnn_avg.onnx     same shape with AveragePool 2x2 (numpy-trained)
   ops_cover.onnx   untrained: Reshape, Conv stride 2 with asymmetric pads, Clip, AveragePool, Flatten,
                    Identity, MatMul, Add — exercises every supported operator against onnxruntime
   digits_sample.json  the first SAMPLE_SIZE test digits: pixels (integers 0..16; the model input is
                    pixel / 16), labels, and per model onnxruntime's float outputs and their argmax
-and copies mlp_small.onnx to models/digits-mlp.onnx with an example input for the CLI.
+and to models/ (the product's own files, built into the binary):
+  digits-mlp-large.onnx  the demo's model ("mlp_large" in the tests): 64 -> 256 -> 256 -> 10 MLP
+                   (scikit-learn), MatMul + Add, plain Gemm last
+  digits-sample.json     the same test digits (pixels and labels only), which the demo posts
+  digits-mlp.onnx        a copy of mlp_small.onnx, with digits-input.json, for the CLI examples
 
 Everything is seeded, so a rerun reproduces the same files (up to onnxruntime float noise).
 """
@@ -44,11 +47,12 @@ def data():
     return train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
 
 
-def save(model, name):
+def save(model, name, folder=None):
     model.opset_import[0].version = OPSET
     model.ir_version = 8
     onnx.checker.check_model(model)
-    path = os.path.join(OUT, name)
+    os.makedirs(folder or OUT, exist_ok=True)
+    path = os.path.join(folder or OUT, name)
     onnx.save(model, path)
     return path
 
@@ -94,7 +98,8 @@ def mlp_large(xtr, ytr):
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])],
         [init("W1", w1), init("B1", b1), init("W2", w2), init("B2", b2), init("W3", w3), init("B3", b3)])
-    return save(helper.make_model(graph, producer_name="proofmarket-fixtures"), "mlp_large.onnx")
+    # The demo's model, a product file built into the binary (the tests read it from there).
+    return save(helper.make_model(graph, producer_name="proofmarket-fixtures"), "digits-mlp-large.onnx", MODELS)
 
 
 # --- a small CNN trained in numpy --------------------------------------------------------------
@@ -250,6 +255,11 @@ def main():
         json.dump(sample, f, separators=(",", ":"))
 
     os.makedirs(MODELS, exist_ok=True)
+    demo = {"description": "digits test-set sample for the demo: pixels (integers 0..16; the model input is "
+            "pixel * pixelScale) and true labels", "pixelScale": sample["pixelScale"],
+            "pixels": sample["pixels"], "labels": sample["labels"]}
+    with open(os.path.join(MODELS, "digits-sample.json"), "w") as f:
+        json.dump(demo, f, separators=(",", ":"))
     shutil.copy(paths["mlp_small"], os.path.join(MODELS, "digits-mlp.onnx"))
     with open(os.path.join(MODELS, "digits-input.json"), "w") as f:
         json.dump({"shape": [1, 64], "values": [float(p) for p in xs[0]]}, f)

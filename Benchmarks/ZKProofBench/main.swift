@@ -84,7 +84,9 @@ import Inference
 
 let fixtureDirectory = CommandLine.arguments.dropFirst().first ?? "Tests/InferenceTests/Fixtures"
 for name in ["mlp_small", "mlp_large", "cnn_max", "cnn_avg", "ops_cover"] {
-    guard let data = FileManager.default.contents(atPath: "\(fixtureDirectory)/\(name).onnx"),
+    // mlp_large is the demo's model, kept with the product's files in models/.
+    let path = name == "mlp_large" ? "models/digits-mlp-large.onnx" : "\(fixtureDirectory)/\(name).onnx"
+    guard let data = FileManager.default.contents(atPath: path),
           let model = try? ONNXImporter.importModel([UInt8](data)) else {
         print("\(name): fixture not found")
         continue

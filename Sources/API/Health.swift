@@ -1,6 +1,8 @@
+import BundledAssets
 import Foundation
 import HTTPServer
 import Market
+import Postgres
 import Synchronization
 
 /// Counts requests and latencies per route for `/metrics`, as middleware.
@@ -55,13 +57,12 @@ extension MarketAPI {
     /// `/health`, `/metrics` (admin key only), `/openapi.yaml` (as `text/yaml`).
     func addHealthRoutes(_ router: Router) {
         router.get("/health") { _, _ in
+            // Answers within `DatabaseProbe.answerSecondsMax` whatever the database does.
             struct Health: Encodable { let status: String; let database: String }
-            do {
-                try await market.pool.query("SELECT 1")
-                return try .json(Health(status: "ok", database: "ok"))
-            } catch {
-                return try .json(Health(status: "degraded", database: "unreachable"), status: .serviceUnavailable)
-            }
+            if await databaseProbe.databaseAnswers() { return try .json(Health(status: "ok", database: "ok")) }
+            var response = try HTTPResponse.json(Health(status: "degraded", database: "unreachable"), status: .serviceUnavailable)
+            response.headers.add("Retry-After", "\(APIError.databaseRetryAfterSeconds)")
+            return response
         }
         // The ledger's totals are money: only an admin key may read them (Prometheus sends it
         // as `Authorization: Bearer`, from a credentials file).
@@ -96,7 +97,7 @@ extension MarketAPI {
             return response
         }
         router.get("/openapi.yaml") { _, _ in
-            guard let text = OpenAPIDocument.text else { throw HTTPError.notFound("openapi.yaml is not installed beside the program") }
+            guard let text = OpenAPIDocument.text else { throw HTTPError.notFound("the file PROOFMARKET_OPENAPI names cannot be read") }
             var response = HTTPResponse.text(text)
             response.headers.remove("Content-Type")
             // `text/yaml`, not `application/yaml` (RFC 9512): client generators read any `text/*`
@@ -107,17 +108,94 @@ extension MarketAPI {
     }
 }
 
-/// The contract, read from `openapi/openapi.yaml` beside the working folder or the program.
+/// `/health`'s look at the database, bounded in time: at most one probe query is in flight
+/// (however often `/health` is asked, a frozen database holds one connection for it, not one
+/// per request), and each caller waits for its answer at most `answerSecondsMax`; no answer
+/// by then counts as down.
+final class DatabaseProbe: Sendable {
+    private let market: Market
+    private let inFlight = Mutex<Task<Bool, Never>?>(nil)
+    /// The longest `/health` waits for the database, in seconds (it must answer within one).
+    static let answerSecondsMax = 0.9
+
+    /// The probe's own database session, outside the pool (opened on first use, dropped after a
+    /// failure, closed with the probe).
+    private let session = Mutex<PostgresConnection?>(nil)
+
+    init(market: Market) {
+        self.market = market
+        // A first probe at once: it opens the session, which takes longer than a probe, so that
+        // a load balancer's first look does not count the set-up against the database.
+        Task { [self] in _ = await self.databaseAnswers() }
+    }
+
+    /// The probe's session, connecting one if there is none.
+    private func connection() async throws -> PostgresConnection {
+        if let open = session.withLock({ $0 }) { return open }
+        let opened = try await PostgresConnection.connect(market.pool.configuration, limits: market.pool.sessionLimits)
+        session.withLock { $0 = opened }
+        return opened
+    }
+
+    /// Whether the database answered the probe within `answerSecondsMax`.
+    func databaseAnswers() async -> Bool {
+        let probe = inFlight.withLock { current -> Task<Bool, Never> in
+            if let current { return current }
+            let task = Task { [self] () -> Bool in
+                let answered: Bool
+                do {
+                    let connection = try await self.connection()
+                    do {
+                        try await self.market.probeDatabase(on: connection)
+                        answered = true
+                    } catch {
+                        // A session that failed once is not trusted again: the next probe connects anew.
+                        connection.close()
+                        self.session.withLock { $0 = nil }
+                        answered = false
+                    }
+                } catch {
+                    answered = false
+                }
+                self.inFlight.withLock { $0 = nil }
+                return answered
+            }
+            current = task
+            return task
+        }
+        // Whichever comes first, the probe's answer or the end of the wait, answers; a task
+        // group would not do, since it waits for all its children (the probe may take long).
+        let answer = FirstAnswer()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            answer.await(continuation)
+            let timer = Task {
+                try? await Task.sleep(nanoseconds: UInt64(Self.answerSecondsMax * 1_000_000_000))
+                answer.give(false)
+            }
+            Task {
+                let answered = await probe.value
+                timer.cancel()
+                answer.give(answered)
+            }
+        }
+    }
+
+    /// Resumes its continuation with the first answer given; later ones are dropped.
+    private final class FirstAnswer: Sendable {
+        private let slot = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        func await(_ continuation: CheckedContinuation<Bool, Never>) { slot.withLock { $0 = continuation } }
+        func give(_ value: Bool) { slot.withLock { $0.take() }?.resume(returning: value) }
+    }
+}
+
+/// The contract, `openapi/openapi.yaml`, as built into the program (so a binary copied alone
+/// still serves it); `PROOFMARKET_OPENAPI` names a file to serve instead.
 public enum OpenAPIDocument {
-    /// The document's text, or nil if not found.
+    /// The document's text, or nil if the file `PROOFMARKET_OPENAPI` names cannot be read.
     public static let text: String? = {
-        let candidates: [String?] = [
-            ProcessInfo.processInfo.environment["PROOFMARKET_OPENAPI"],
-            FileManager.default.currentDirectoryPath + "/openapi/openapi.yaml",
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("openapi/openapi.yaml").path,
-        ]
-        for case let path? in candidates { if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text } }
-        return nil
+        if let path = ProcessInfo.processInfo.environment["PROOFMARKET_OPENAPI"], !path.isEmpty {
+            return try? String(contentsOfFile: path, encoding: .utf8)
+        }
+        return BundledAssets.openAPIDocument
     }()
 }

@@ -103,13 +103,16 @@ extension MarketAPI {
             return try .json(TensorBody(try await market.input(of: try uuid(request, "id", unknown: .unknownJob), by: p, worker: worker)))
         }
         router.post("/v1/jobs/{id}/proof", bodyBytesMax: limits.proofBodyBytesMax) { request, _ in
+            // The proof is judged as of its arrival, before any wait of ours (the key's check included).
+            let receivedAt = market.clock.now()
             let p = try await principal(request)
             let body = try body(request, as: ProofBody.self)
             guard let proof = Data(base64Encoded: body.proof) else {
                 throw MarketError(.invalidRequest, "proof must be base64")
             }
             let s = try await market.submitProof(try uuid(request, "id", unknown: .unknownJob), proof: Array(proof),
-                                                 proveMilliseconds: body.proveMs, by: p, worker: body.workerId)
+                                                 proveMilliseconds: body.proveMs, by: p, worker: body.workerId,
+                                                 receivedAt: receivedAt)
             struct SettlementView: Encodable {
                 let jobId: UUID; let workerId: UUID; let price: Int64; let fee: Int64; let workerPayment: Int64
                 let clientRefund: Int64; let stakeReleased: Int64; let output: OutputView

@@ -17,13 +17,20 @@ public struct MarketAPI: Sendable {
     public let importer: (any ModelImporter)?
     /// Request and response counters for `/metrics`.
     public let metrics: APIMetrics
+    /// `/health`'s bounded look at the database.
+    let databaseProbe: DatabaseProbe
 
     /// The body limits, in bytes.
     public struct Limits: Sendable {
-        /// A model upload.
-        public var modelBytesMax = 64 << 20
-        /// A proof submission (base64 inflates by a third).
-        public var proofBodyBytesMax = 48 << 20
+        /// A model upload; never above `Market.modelBytesMax`, the one limit every layer applies.
+        public var modelBytesMax = Market.modelBytesMax
+        /// The body limit of a model upload: `modelBytesMax`, capped by the market's.
+        public var modelBodyBytesMax: Int { Swift.min(modelBytesMax, Market.modelBytesMax) }
+        /// A proof submission's body, derived from `Market.proofBytesMax`: its base64 (4 bytes
+        /// for every 3) and room for the rest of the JSON.
+        public var proofBodyBytesMax: Int { (Market.proofBytesMax + 2) / 3 * 4 + Self.proofEnvelopeBytesMax }
+        /// The JSON around a proof's base64 (keys, worker id, prove time, white space).
+        public static let proofEnvelopeBytesMax = 4 << 10
         /// Any other JSON body.
         public var jsonBodyBytesMax = 4 << 20
         /// The longest `?wait=` a long-poll accepts (a longer one is a 422); never above the
@@ -42,6 +49,7 @@ public struct MarketAPI: Sendable {
         self.importer = importer
         self.limits = limits
         self.metrics = APIMetrics()
+        self.databaseProbe = DatabaseProbe(market: market)
     }
 
     /// The router with every route.
@@ -55,18 +63,29 @@ public struct MarketAPI: Sendable {
         return router
     }
 
-    /// The full responder: request ids, access log, metrics, problem+json errors, then the router.
+    /// The full responder: request ids, access log, metrics, problem+json errors, then the
+    /// router, whose heads are authenticated and authorised (`RouteAccess`) before any body is read.
     public func responder() -> any Responder {
-        MiddlewareChain([RequestIDMiddleware(), AccessLogMiddleware(), metrics, ErrorMiddleware(), MarketErrorMiddleware()],
-                        responder: router())
+        let router = router()
+        let (unruled, unrouted) = RouteAccess.mismatches(router)
+        // A programmer's error, caught by the first test that starts the API.
+        precondition(unruled.isEmpty && unrouted.isEmpty, "RouteAccess.table and the routes disagree: routes without a rule \(unruled), rules without a route \(unrouted)")
+        return MiddlewareChain([RequestIDMiddleware(), AccessLogMiddleware(), metrics, ErrorMiddleware(), MarketErrorMiddleware()],
+                               responder: AuthorizingRouter(router: router, api: self))
     }
 
     // MARK: helpers shared by the resource files
 
-    /// The caller, from `Authorization: Bearer <key>` or `x-api-key: <key>`.
+    /// The caller: the one the head check authenticated, or else from the request's key.
     func principal(_ request: HTTPRequest) async throws -> MarketPrincipal {
-        var key = request.headers["x-api-key"]
-        if let authorization = request.headers["authorization"] {
+        if let admitted = request.admission as? MarketPrincipal { return admitted }
+        return try await authenticate(request.headers)
+    }
+
+    /// The caller named by `Authorization: Bearer <key>` or `x-api-key: <key>`.
+    func authenticate(_ headers: HTTPHeaders) async throws -> MarketPrincipal {
+        var key = headers["x-api-key"]
+        if let authorization = headers["authorization"] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" { key = String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }

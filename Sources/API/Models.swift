@@ -21,7 +21,7 @@ extension MarketAPI {
 
     /// Model routes: upload (raw ONNX body, `?name=`) and read.
     func addModelRoutes(_ router: Router) {
-        router.post("/v1/models", bodyBytesMax: limits.modelBytesMax) { request, _ in
+        router.post("/v1/models", bodyBytesMax: limits.modelBodyBytesMax) { request, _ in
             let p = try await principal(request)
             try p.require(.client, .admin)
             guard let importer else {
@@ -30,30 +30,21 @@ extension MarketAPI {
                                 detail: "this coordinator runs without the inference layer; models cannot be imported")
             }
             guard !request.body.isEmpty else { throw MarketError(.invalidRequest, "the body must be the ONNX file") }
+            guard request.body.count <= limits.modelBodyBytesMax else {
+                throw MarketError(.modelTooLarge, "the model file has \(request.body.count) bytes; at most \(limits.modelBodyBytesMax) are accepted")
+            }
             let name = request.query("name") ?? "model"
             try FieldRules.text(name, "query parameter `name`")
             // Counted in Unicode scalars, as the contract's `maxLength` counts.
             guard name.unicodeScalars.count <= Self.modelNameCharactersMax else {
                 throw MarketError(.invalidRequest, "name may be at most \(Self.modelNameCharactersMax) characters")
             }
-            let id = importer.digest(of: request.body)
-            // Content addressing: an existing model is returned as it is.
-            if let existing = try? await market.model(id) { return try .json(ModelView(existing)) }
-            let (model, created) = try await market.registerModel(id: id, owner: p.accountID, name: name, onnx: request.body, facts: nil)
-            if created {
-                let market = self.market, onnx = request.body
-                // Import in the background, on the bounded CPU pool (never the event loops); the
-                // model reads `processing` until it is `ready` or `failed` with the reason.
-                Task {
-                    let result = try? await market.verificationPool.run { Result { try importer.importModel(onnx) } }
-                    switch result {
-                    case .success(let facts)?: try? await market.completeModel(id: id, facts: facts)
-                    case .failure(let error)?: try? await market.failModel(id: id, reason: "\(error)")
-                    case nil: try? await market.failModel(id: id, reason: "the import queue was full; upload again later")
-                    }
-                }
-            }
-            return try .json(ModelView(model), status: .accepted)
+            // Content addressing: an existing model is returned as it is (a failed or cut-off one
+            // is imported again); the import runs in the background on the market's import threads.
+            let (model, created) = try await market.uploadModel(id: importer.digest(of: request.body), owner: p.accountID,
+                                                                name: name, onnx: request.body,
+                                                                importer: { try importer.importModel($0) })
+            return try .json(ModelView(model), status: created ? .accepted : .ok)
         }
         router.get("/v1/models/{id}/onnx") { request, _ in
             // Workers fetch the model they prove; the bytes are the ones the id digests.

@@ -130,11 +130,15 @@ extension HTTPConnection {
             drainWaiter = nil
             waiter.resume()
         }
-        if closeWhenFlushed { close(); return }
+        if closeWhenFlushed { closeGracefully(); return }
         if responseQueued {
             responseQueued = false
             respondingToHead = false
-            perform(machine.responseSent(now: EventLoop.now()))
+            // The handler is done with the request, and so with its body.
+            releaseHeldBody()
+            // A connection that ends after an answer lingers, so the answer is not lost to a reset.
+            let next = machine.responseSent(now: EventLoop.now())
+            if next == .close { closeGracefully() } else { perform(next) }
             if !isClosed { drive() }
         }
     }

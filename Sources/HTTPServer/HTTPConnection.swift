@@ -19,7 +19,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     var lastWriteProgress: UInt64 = 0
 
     /// The socket has unread data (edge-triggered epoll tells us once).
-    private var readable = true
+    var readable = true
     /// The peer's FIN was reported; from then on reads go on until EOF is seen.
     private var peerHalfClosed = false
     private var driving = false
@@ -32,7 +32,20 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     var drainWaiter: CheckedContinuation<Void, any Error>?
     /// After flushing, close (error answers and close-delimited bodies).
     var closeWhenFlushed = false
-    private(set) var isClosed = false
+    var isClosed = false
+    /// The context of the request in progress, made when its head arrived.
+    private var context: RequestContext?
+    /// Body bytes of the current request held against the server's budget.
+    var heldBodyBytes = 0
+    /// Whether the body being read is chunked (it takes budget as it grows).
+    private var bodyIsChunked = false
+    /// The inbound buffer's storage as last added to the server's counter.
+    private var countedInboundBytes = 0
+    /// Set while lingering: output shut, input read and dropped until EOF or the linger limits.
+    var lingeringSince: UInt64?
+    var lingeredBytes = 0
+    /// Our sending side is shut (a FIN, and TLS close_notify, went out).
+    var outputShut = false
 
     init(fd: Int32, loop: EventLoop, server: HTTPServerCore, tls: TLSSession?) {
         self.loop = loop
@@ -43,6 +56,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         let defaultLimit = server.configuration.bodyBytesMax
         self.machine = ConnectionStateMachine(
             limits: server.configuration.limits, timeouts: server.configuration.timeouts, now: EventLoop.now(),
+            refusedBodyDiscardBytesMax: server.configuration.refusedBodyDiscardBytesMax,
             bodyBytesMax: { responder.bodyBytesMax(for: $0) ?? defaultLimit })
     }
 
@@ -51,6 +65,7 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
     func handleEvents(_ events: UInt32) {
         if events & (PM_EPOLLIN | PM_EPOLLHUP | PM_EPOLLERR | PM_EPOLLRDHUP) != 0 { readable = true }
         if events & (PM_EPOLLRDHUP | PM_EPOLLHUP) != 0 { peerHalfClosed = true }
+        if lingeringSince != nil { if readable { linger() }; return }
         // A TLS read can stall on WANT_WRITE (handshake, renegotiation): writability lets it retry.
         if transportIsTLS && events & PM_EPOLLOUT != 0 { readable = true }
         if events & PM_EPOLLOUT != 0 || transportIsTLS { flush() }
@@ -59,6 +74,10 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     func tick(now: UInt64) {
         guard !isClosed else { return }
+        if let since = lingeringSince {
+            if now &- since >= server.lingerNanos { close() }
+            return
+        }
         if hasPendingOutput, now &- lastWriteProgress >= server.writeTimeoutNanos {
             server.logger.debug("closing \(remoteAddress): write stalled")
             close()
@@ -69,34 +88,46 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
 
     /// Shutdown: close when idle, otherwise after the current response.
     func beginDrain() {
-        guard !isClosed else { return }
+        guard !isClosed, lingeringSince == nil else { return }
         perform(machine.beginDrain())
+    }
+
+    /// Whether this connection may be closed to free its descriptor: idle between requests for
+    /// at least `idleNanos` with nothing to send, or already lingering on its way out.
+    func isSheddable(now: UInt64, idleNanos: UInt64) -> Bool {
+        if isClosed { return false }
+        if lingeringSince != nil { return true }
+        return !hasPendingOutput && machine.isIdle(atLeast: idleNanos, now: now)
     }
 
     private var transportIsTLS: Bool { if case .tls = transport { return true }; return false }
 
     // MARK: - Reading and acting
 
-    /// Runs state-machine actions and reads while allowed. Re-entrant calls (a handler that
-    /// completes synchronously inside `dispatch`) just ask the outer loop for another round.
+    /// Runs state-machine actions and reads while allowed. Re-entrant calls (a handler or a
+    /// head decision that completes synchronously) just ask the outer loop for another round.
     func drive() {
         if driving { driveAgain = true; return }
         driving = true
         defer { driving = false }
         repeat {
             driveAgain = false
-            while !isClosed {
+            while !isClosed && lingeringSince == nil {
                 let action = machine.nextAction(now: EventLoop.now())
                 if action == .wait { break }
                 perform(action)
             }
-            if !isClosed && readable && mayRead { readOnce() }
-        } while driveAgain && !isClosed
+            if !isClosed && lingeringSince == nil { holdChunkedBodyGrowth() }
+            if !isClosed && lingeringSince == nil && readable && mayRead { readOnce() }
+        } while driveAgain && !isClosed && lingeringSince == nil
+        countInboundBuffer()
     }
 
-    /// Back-pressure: while answering, read ahead only up to the pipeline cap, and not at all
-    /// while response bytes are waiting on a slow reader.
+    /// Back-pressure: nothing is read while a head is being decided (its body must wait for the
+    /// verdict); while answering, read ahead only up to the pipeline cap, and not at all while
+    /// response bytes are waiting on a slow reader.
     private var mayRead: Bool {
+        guard machine.wantsInput else { return false }
         if case .responding = machine.phase {
             return !hasPendingOutput && machine.parser.buffer.readableCount < server.configuration.pipelineBufferBytesMax
         }
@@ -138,27 +169,108 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         switch action {
         case .wait:
             break
+        case .decide(let head):
+            decide(head)
         case .dispatch(let request):
             dispatch(request)
         case .sendContinue:
             enqueue(ResponseEncoder.continueResponse)
             flush()
+        case .refuse(let error, let request):
+            dispatch(request, refusal: error)
         case .reject(let error):
-            sendError(error)
+            let code = error.status == .requestTimeout ? "request_timeout" : "malformed_request"
+            sendError(HTTPError(error.status, code: code, detail: error.reason))
         case .close:
+            // Idle timeouts, shutdown and the peer's own close: nothing is in flight to protect.
             if hasPendingOutput { closeWhenFlushed = true } else { close() }
         }
     }
 
-    private func dispatch(_ request: HTTPRequest) {
+    private func takeContext() -> RequestContext {
+        defer { context = nil }
+        return context ?? server.makeContext(remoteAddress: remoteAddress)
+    }
+
+    /// Asks the responder about a head before any of its body is read. A decision that does not
+    /// wait runs right here (`Task.immediate`); one that does resumes on this loop.
+    private func decide(_ head: HTTPRequestHead) {
+        let context = server.makeContext(remoteAddress: remoteAddress)
+        self.context = context
+        let server = self.server
+        Task.immediate(executorPreference: loop) { [self] in
+            let verdict = await server.admit(head, context: context)
+            if loop.inLoop {
+                headDecided(verdict, for: head)
+            } else {
+                loop.execute { self.headDecided(verdict, for: head) }
+            }
+        }
+    }
+
+    private func headDecided(_ verdict: Result<(any Sendable)?, HTTPError>, for head: HTTPRequestHead) {
+        guard !isClosed, lingeringSince == nil, case .deciding = machine.phase else { return }
+        let now = EventLoop.now()
+        switch verdict {
+        case .success(let admission):
+            // A declared body takes its whole length from the budget now, so a request that
+            // does not fit is told before it sends a byte.
+            if !head.chunked, let length = head.contentLength, length > 0 {
+                guard server.reserveBodyBytes(length) else {
+                    perform(machine.headRefused(HTTPServerCore.serverBusy, now: now))
+                    if !isClosed { drive() }
+                    return
+                }
+                heldBodyBytes = length
+            }
+            bodyIsChunked = head.chunked
+            perform(machine.headAdmitted(now: now, admission: admission))
+        case .failure(let error):
+            perform(machine.headRefused(error, now: now))
+        }
+        if !isClosed { drive() }
+    }
+
+    /// A chunked body takes budget as its storage grows; past the budget the request is refused
+    /// (503 `server_busy`) and the connection closes, since the rest of the body cannot be skipped.
+    private func holdChunkedBodyGrowth() {
+        guard bodyIsChunked, case .readingBody = machine.phase else { return }
+        let holding = machine.parser.bodyCapacity
+        guard holding > heldBodyBytes else { return }
+        guard server.reserveBodyBytes(holding - heldBodyBytes) else {
+            machine.abandon()
+            sendError(HTTPServerCore.serverBusy)
+            return
+        }
+        heldBodyBytes = holding
+    }
+
+    /// Gives the current request's body bytes back to the budget (its response is out).
+    func releaseHeldBody() {
+        server.releaseBodyBytes(heldBodyBytes)
+        heldBodyBytes = 0
+        bodyIsChunked = false
+    }
+
+    /// Keeps the server's count of inbound buffer storage current.
+    func countInboundBuffer() {
+        let capacity = isClosed ? 0 : machine.parser.buffer.capacity
+        if capacity != countedInboundBytes {
+            server.inboundBufferBytes.add(capacity - countedInboundBytes, ordering: .relaxed)
+            countedInboundBytes = capacity
+        }
+    }
+
+    /// Runs the handler for `request`, or with `refusal` the responder's refusal path (no handler).
+    private func dispatch(_ request: HTTPRequest, refusal: HTTPError? = nil) {
         respondingToHead = request.method == .head
         responseQueued = false
-        let context = server.makeContext(remoteAddress: remoteAddress)
+        let context = takeContext()
         let server = self.server
         // Task.immediate runs the handler right here on the loop thread until it first
         // suspends; with the loop as executor preference it also resumes here afterwards.
         Task.immediate(executorPreference: loop) { [self] in
-            let response = await server.respond(to: request, context: context)
+            let response = await server.respond(to: request, refusal: refusal, context: context)
             if loop.inLoop {
                 startResponse(response, for: request)
             } else {
@@ -167,33 +279,16 @@ final class HTTPConnection: EventHandler, @unchecked Sendable {
         }
     }
 
-    /// Answers a parse error with a problem document and closes (RFC 9112 §6.3: after a
-    /// framing error the connection cannot be reused).
-    private func sendError(_ error: HTTPParseError) {
-        let code = error.status == .requestTimeout ? "request_timeout" : "malformed_request"
-        var response = HTTPError(error.status, code: code, detail: error.reason).response()
+    /// Answers with a problem document and closes (RFC 9112 §6.3: after a framing error the
+    /// connection cannot be reused).
+    private func sendError(_ error: HTTPError) {
+        var response = error.response()
         response.headers.remove("X-Request-Id")
-        server.logger.debug("\(remoteAddress): \(error.status.code) \(error.reason)")
+        server.logger.debug("\(remoteAddress): \(error.status.code) \(error.detail ?? error.code)")
         closeWhenFlushed = true
         writeHead(response, version: .http1_1, framing: .length(response.bodyByteCount ?? 0), keepAlive: false)
         if case .bytes(let body) = response.body { enqueue(body) }
         flush()
-    }
-
-    // MARK: - Closing
-
-    func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        loop.deregister(transport.fd)
-        transport.close()
-        out = []
-        bigBody = []
-        if let waiter = drainWaiter {
-            drainWaiter = nil
-            waiter.resume(throwing: HTTPConnectionError.closed)
-        }
-        server.connectionClosed(on: loop)
     }
 }
 

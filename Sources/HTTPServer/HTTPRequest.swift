@@ -13,6 +13,9 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// Parameters matched by the router, such as `id` for `/v1/jobs/{id}`, percent-decoded.
     public var pathParameters: [String: String] = [:]
+    /// What the responder's `admit(_:context:)` returned for this request's head (for instance
+    /// the caller it authenticated), nil when it returned nothing. Set by the server only.
+    public var admission: (any Sendable)?
 
     /// Makes a request; the server builds these, tests and clients may too.
     public init(method: HTTPMethod, target: String, version: HTTPVersion = .http1_1,

@@ -43,6 +43,16 @@ public final class HTTPServer: Sendable {
     /// The number of open connections.
     public var connectionCount: Int { state.withLock { $0.core?.connectionCount.load(ordering: .relaxed) ?? 0 } }
 
+    /// The connection cap in force after `start()`: `connectionCountMax`, bounded by the
+    /// descriptor limit less `descriptorsReservedCount`.
+    public var connectionCap: Int { state.withLock { $0.core?.connectionCap ?? 0 } }
+
+    /// Request body bytes the connections hold now (what `bodyBytesInFlightMax` bounds).
+    public var bodyBytesInFlight: Int { state.withLock { $0.core?.bodyBytesHeld.load(ordering: .relaxed) ?? 0 } }
+
+    /// Storage the connections' inbound buffers hold now, in bytes (heads, read-ahead).
+    public var inboundBufferBytes: Int { state.withLock { $0.core?.inboundBufferBytes.load(ordering: .relaxed) ?? 0 } }
+
     /// Binds the listeners and starts the loops; returns once the server accepts connections.
     public func start() throws {
         SocketIO.ignoreSIGPIPE()
@@ -50,7 +60,10 @@ public final class HTTPServer: Sendable {
         if let cert = configuration.tlsCertificatePath, let key = configuration.tlsPrivateKeyPath {
             tls = try TLSContext(certificatePath: cert, privateKeyPath: key)
         }
-        let core = HTTPServerCore(configuration: configuration, responder: responder, logger: logger, tls: tls)
+        let descriptorLimit = SocketIO.raiseDescriptorLimit()
+        let cap = HTTPServerCore.connectionCap(configured: configuration.connectionCountMax, descriptorLimit: descriptorLimit,
+                                               reserved: configuration.descriptorsReservedCount)
+        let core = HTTPServerCore(configuration: configuration, responder: responder, logger: logger, tls: tls, connectionCap: cap)
         let loopCount = max(1, configuration.loopCount)
         let fd = try SocketIO.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog,
                                      reusePort: false)
@@ -65,7 +78,7 @@ public final class HTTPServer: Sendable {
         let shared = ListenerShared(holders: loopCount)
         let listeners = loops.map { Listener(fd: fd, loop: $0, loops: loops, core: core, shared: shared) }
         let byLoop = Dictionary(uniqueKeysWithValues: listeners.map { (ObjectIdentifier($0.loop), $0) })
-        core.onConnectionClosed = { loop in byLoop[ObjectIdentifier(loop)]?.resumeIfBelowCap() }
+        core.onConnectionClosed = { loop in byLoop[ObjectIdentifier(loop)]?.connectionClosed() }
         for (index, (loop, listener)) in zip(loops, listeners).enumerated() {
             loop.start(name: "http-loop-\(index)")
             loop.execute { loop.register(listener.fd, events: Listener.interest, handler: listener) }
@@ -76,7 +89,7 @@ public final class HTTPServer: Sendable {
             $0.listeners = listeners
             $0.port = port
         }
-        logger.info("listening on \(configuration.host):\(port) with \(loopCount) loops\(tls == nil ? "" : " (TLS)")")
+        logger.info("listening on \(configuration.host):\(port) with \(loopCount) loops, up to \(cap) connections (descriptor limit \(descriptorLimit))\(tls == nil ? "" : " (TLS)")")
     }
 
     /// Starts (when not started yet) and waits until `shutdown()` has finished.

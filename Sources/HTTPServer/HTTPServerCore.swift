@@ -2,26 +2,81 @@ import CSocketShim
 import Logging
 import Synchronization
 
-/// What connections share: configuration, responder, TLS context, the connection count.
-/// Immutable apart from atomics, so any loop may use it.
+/// What connections share: configuration, responder, TLS context, the connection count, the
+/// body budget. Immutable apart from atomics, so any loop may use it.
 final class HTTPServerCore: Sendable {
     let configuration: HTTPServerConfiguration
     let responder: any Responder
     let logger: Logger
     let tls: TLSContext?
     let writeTimeoutNanos: UInt64
+    let lingerNanos: UInt64
+    let idleShedNanos: UInt64
+    let acceptRetryNanos: UInt64
+    /// The connection cap in force: the configured one, bounded by the descriptor limit.
+    let connectionCap: Int
     let connectionCount = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
+    /// Body bytes held by all connections (reserved lengths and chunked bytes so far).
+    let bodyBytesHeld = Atomic<Int>(0)
+    /// Storage held by the connections' inbound buffers, in bytes.
+    let inboundBufferBytes = Atomic<Int>(0)
     private let requestCounter = Atomic<UInt64>(0)
     private let requestIDPrefix: String
 
-    init(configuration: HTTPServerConfiguration, responder: any Responder, logger: Logger, tls: TLSContext?) {
+    init(configuration: HTTPServerConfiguration, responder: any Responder, logger: Logger, tls: TLSContext?,
+         connectionCap: Int) {
         self.configuration = configuration
         self.responder = responder
         self.logger = logger
         self.tls = tls
+        self.connectionCap = connectionCap
         self.writeTimeoutNanos = UInt64(configuration.writeTimeoutSeconds * 1e9)
+        self.lingerNanos = UInt64(configuration.lingerSeconds * 1e9)
+        self.idleShedNanos = UInt64(configuration.idleShedSeconds * 1e9)
+        self.acceptRetryNanos = UInt64(configuration.acceptRetrySeconds * 1e9)
         self.requestIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    }
+
+    /// The connection cap for a descriptor limit: what the limit leaves after the reserve,
+    /// never above the configured cap, never below one.
+    static func connectionCap(configured: Int, descriptorLimit: Int, reserved: Int) -> Int {
+        max(1, min(configured, descriptorLimit - reserved))
+    }
+
+    /// Takes `bytes` from the body budget; false (nothing taken) when they do not fit. A body
+    /// larger than the whole budget fits only when nothing else is held, so it is not refused forever.
+    func reserveBodyBytes(_ bytes: Int) -> Bool {
+        guard bytes > 0 else { return true }
+        var held = bodyBytesHeld.load(ordering: .relaxed)
+        while true {
+            if held > 0 && held + bytes > configuration.bodyBytesInFlightMax { return false }
+            let (exchanged, original) = bodyBytesHeld.compareExchange(expected: held, desired: held + bytes, ordering: .relaxed)
+            if exchanged { return true }
+            held = original
+        }
+    }
+
+    /// Gives `bytes` back to the body budget.
+    func releaseBodyBytes(_ bytes: Int) {
+        if bytes > 0 { bodyBytesHeld.subtract(bytes, ordering: .relaxed) }
+    }
+
+    /// The 503 for a body that does not fit the budget.
+    static let serverBusy = HTTPError(.serviceUnavailable, code: "server_busy",
+                                      detail: "the server holds as many request bodies as it may; retry shortly",
+                                      headers: ["Retry-After": "1"])
+
+    /// Asks the responder about a head; a thrown `HTTPError` is the refusal, any other error a 500.
+    func admit(_ head: HTTPRequestHead, context: RequestContext) async -> Result<(any Sendable)?, HTTPError> {
+        do {
+            return .success(try await responder.admit(head, context: context))
+        } catch let error as HTTPError {
+            return .failure(error)
+        } catch {
+            context.logger.error("deciding on \(head.method) \(head.path) failed: \(error)")
+            return .failure(HTTPError.internalError)
+        }
     }
 
     /// A fresh context with a generated request id (`RequestIDMiddleware` may replace it).
@@ -30,8 +85,14 @@ final class HTTPServerCore: Sendable {
         return RequestContext(requestID: requestIDPrefix + "-" + String(n, radix: 16), logger: logger, remoteAddress: remoteAddress)
     }
 
-    /// Runs the responder; an error that escaped every middleware still becomes a problem response.
-    func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+    /// Runs the responder (or, for a request refused at its head, its refusal path); an error
+    /// that escaped every middleware still becomes a problem response.
+    func respond(to request: HTTPRequest, refusal: HTTPError?, context: RequestContext) async -> HTTPResponse {
+        if let refusal {
+            var response = await responder.respond(refusing: refusal, request: request, context: context)
+            if response.headers["X-Request-Id"] == nil { response.headers["X-Request-Id"] = context.requestID }
+            return response
+        }
         do {
             return try await responder.respond(to: request, context: context)
         } catch {
@@ -48,112 +109,3 @@ final class HTTPServerCore: Sendable {
     nonisolated(unsafe) var onConnectionClosed: ((EventLoop) -> Void)?
 }
 
-/// Accepts connections for one loop. All loops share one listening socket, registered in each
-/// loop's epoll with EPOLLEXCLUSIVE so a new connection wakes one idle loop, not all of them.
-/// (SO_REUSEPORT would need no sharing, but with port 0 Linux may hand two servers the same
-/// port.) At the connection cap the listener leaves epoll (accepting pauses) and comes back
-/// once below it.
-final class Listener: EventHandler, @unchecked Sendable {
-    let fd: Int32
-    let loop: EventLoop
-    let core: HTTPServerCore
-    /// What the loops' listeners share: the socket's holder count and the round-robin cursor.
-    let shared: ListenerShared
-    /// Every loop of the server; accepted connections are dealt to them in turn.
-    let loops: [EventLoop]
-    private var paused = false
-    private var closed = false
-    /// Accepts per wakeup, so one busy listener cannot starve the loop's connections.
-    private let acceptBatchMax = 64
-    /// The epoll interest for the shared listening socket.
-    static let interest = PM_EPOLLIN | PM_EPOLLEXCLUSIVE
-
-    init(fd: Int32, loop: EventLoop, loops: [EventLoop], core: HTTPServerCore, shared: ListenerShared) {
-        self.fd = fd
-        self.loop = loop
-        self.loops = loops
-        self.core = core
-        self.shared = shared
-    }
-
-    func handleEvents(_ events: UInt32) {
-        for _ in 0..<acceptBatchMax {
-            if core.connectionCount.load(ordering: .relaxed) >= core.configuration.connectionCountMax {
-                pause()
-                return
-            }
-            switch SocketIO.accept(fd) {
-            case .bytes(let n):
-                let connectionFD = Int32(n)
-                core.connectionCount.add(1, ordering: .relaxed)
-                var session: TLSSession? = nil
-                if let tls = core.tls {
-                    guard let s = try? tls.session(fd: connectionFD, server: true) else {
-                        SocketIO.close(connectionFD)
-                        core.connectionCount.subtract(1, ordering: .relaxed)
-                        continue
-                    }
-                    session = s
-                }
-                // Whichever loop accepts, connections are dealt round-robin, so the load is spread
-                // evenly even when one loop wins every wakeup.
-                let turn = shared.next.add(1, ordering: .relaxed).oldValue
-                let target = loops[turn % loops.count]
-                let connection = HTTPConnection(fd: connectionFD, loop: target, server: core, tls: session)
-                if target === loop {
-                    Self.adopt(connection, fd: connectionFD, on: loop, core: core)
-                } else {
-                    target.execute { Self.adopt(connection, fd: connectionFD, on: target, core: self.core) }
-                }
-            case .wouldBlock:
-                return
-            case .eof, .failed(_):
-                // EMFILE and friends: stop for this round; the level-triggered listener retries.
-                return
-            }
-        }
-    }
-
-    func tick(now: UInt64) { resumeIfBelowCap() }
-
-    /// Registers a new connection with its loop (on that loop's thread) and starts it.
-    private static func adopt(_ connection: HTTPConnection, fd: Int32, on loop: EventLoop, core: HTTPServerCore) {
-        loop.register(fd, events: PM_EPOLLIN | PM_EPOLLOUT | PM_EPOLLRDHUP | PM_EPOLLET, handler: connection)
-        // A connection dealt to this loop while shutdown was sweeping it must drain too.
-        if core.draining.load(ordering: .relaxed) { connection.beginDrain() }
-        if !connection.isClosed { connection.drive() }
-    }
-
-    /// Re-registers a paused listener when there is room again.
-    func resumeIfBelowCap() {
-        guard paused, !closed, core.connectionCount.load(ordering: .relaxed) < core.configuration.connectionCountMax else { return }
-        paused = false
-        loop.register(fd, events: Listener.interest, handler: self)
-    }
-
-    private func pause() {
-        guard !paused else { return }
-        paused = true
-        loop.deregister(fd)
-        // Keep ticking while paused: re-add ourselves to the handler table without epoll interest.
-        loop.keepForTicks(fd, handler: self)
-    }
-
-    /// Stops accepting for good (shutdown).
-    func close() {
-        guard !closed else { return }
-        closed = true
-        if !paused { loop.deregister(fd) }
-        loop.forget(fd)
-        if shared.holders.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { SocketIO.close(fd) }
-    }
-}
-
-/// State the listeners of one server share.
-final class ListenerShared: Sendable {
-    /// Loops still holding the listening socket; the last to let go closes it.
-    let holders: Atomic<Int>
-    /// The round-robin cursor for dealing connections to loops.
-    let next = Atomic<Int>(0)
-    init(holders: Int) { self.holders = Atomic(holders) }
-}

@@ -1,6 +1,12 @@
 /// A growable byte buffer that a socket reads into and the parser consumes from the front.
 /// Consumed bytes are reclaimed by moving the unread tail to the front when space runs out.
+/// Bodies are copied out as they arrive, so the buffer only ever holds a head, a read's worth
+/// of bytes and the pipelined read-ahead; once drained it gives back storage past
+/// `retainedCapacityMax`, so one large read does not pin memory for the connection's life.
 struct InboundBuffer: Sendable {
+    /// The storage kept when the buffer empties, in bytes; more than this is given back.
+    static let retainedCapacityMax = 64 * 1024
+
     private(set) var storage: [UInt8]
     private(set) var readIndex = 0
     private(set) var writeIndex = 0
@@ -10,6 +16,9 @@ struct InboundBuffer: Sendable {
 
     /// The number of bytes received and not yet consumed.
     var readableCount: Int { writeIndex - readIndex }
+
+    /// The bytes of storage held, read or not.
+    var capacity: Int { storage.count }
 
     /// Appends bytes (tests and TLS use this; sockets read in place with `write(minimum:_:)`).
     mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
@@ -36,14 +45,26 @@ struct InboundBuffer: Sendable {
         try storage.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[readIndex..<writeIndex])) }
     }
 
+    /// Appends `count` unread bytes to `target` (without consuming them).
+    func copyOut(_ count: Int, appendingTo target: inout [UInt8]) {
+        storage.withUnsafeBufferPointer { target.append(contentsOf: UnsafeBufferPointer(rebasing: $0[readIndex..<(readIndex + count)])) }
+    }
+
     /// Copies `count` unread bytes out (without consuming them).
     func bytes(_ count: Int) -> [UInt8] { Array(storage[readIndex..<(readIndex + count)]) }
 
     /// Marks `count` bytes as consumed.
     mutating func consume(_ count: Int) {
         readIndex += count
-        if readIndex == writeIndex { readIndex = 0; writeIndex = 0 }
+        if readIndex == writeIndex {
+            readIndex = 0
+            writeIndex = 0
+            if storage.count > Self.retainedCapacityMax { storage = [UInt8](repeating: 0, count: Self.retainedCapacityMax) }
+        }
     }
+
+    /// Drops every unread byte (a connection discarding what a client still sends).
+    mutating func discardAll() { consume(readableCount) }
 
     private mutating func reserveTail(_ count: Int) {
         if storage.count - writeIndex >= count { return }

@@ -24,16 +24,32 @@ public struct MiddlewareChain: Responder {
 
     /// Runs the chain.
     public func respond(to request: HTTPRequest, context: RequestContext) async throws -> HTTPResponse {
-        try await run(index: 0, request, context)
+        try await run(index: 0, request, context) { request, context in try await responder.respond(to: request, context: context) }
+    }
+
+    /// Runs the middleware around a refusal: the innermost step throws `error` instead of
+    /// calling the responder, as a handler that refused would.
+    public func respond(refusing error: HTTPError, request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        do {
+            return try await run(index: 0, request, context) { _, _ in throw error }
+        } catch {
+            return ErrorMiddleware.response(for: error, request: request, logger: context.logger)
+        }
     }
 
     /// Forwards to the inner responder, so per-route limits survive wrapping.
     public func bodyBytesMax(for head: HTTPRequestHead) -> Int? { responder.bodyBytesMax(for: head) }
 
-    private func run(index: Int, _ request: HTTPRequest, _ context: RequestContext) async throws -> HTTPResponse {
-        if index == middlewares.count { return try await responder.respond(to: request, context: context) }
+    /// Forwards to the inner responder, so a router's or an authoriser's head decision survives wrapping.
+    public func admit(_ head: HTTPRequestHead, context: RequestContext) async throws -> (any Sendable)? {
+        try await responder.admit(head, context: context)
+    }
+
+    private func run(index: Int, _ request: HTTPRequest, _ context: RequestContext,
+                     innermost: @escaping @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse) async throws -> HTTPResponse {
+        if index == middlewares.count { return try await innermost(request, context) }
         return try await middlewares[index].handle(request, context: context) { request, context in
-            try await run(index: index + 1, request, context)
+            try await run(index: index + 1, request, context, innermost: innermost)
         }
     }
 }
@@ -42,7 +58,15 @@ public struct MiddlewareChain: Responder {
 /// it in the context and the logger metadata, and echoes it on the response.
 public struct RequestIDMiddleware: Middleware {
     /// The longest client-supplied id accepted, in bytes.
-    public let requestIDBytesMax = 128
+    public let requestIDBytesMax = Self.suppliedIDBytesMax
+    static let suppliedIDBytesMax = 128
+
+    /// The client's `X-Request-Id` when it is short and printable (answers refused at the head use it too).
+    static func acceptedID(_ headers: HTTPHeaders) -> String? {
+        guard let supplied = headers["X-Request-Id"], !supplied.isEmpty, supplied.utf8.count <= suppliedIDBytesMax,
+              supplied.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return nil }
+        return supplied
+    }
 
     /// Makes the middleware.
     public init() {}
@@ -51,10 +75,7 @@ public struct RequestIDMiddleware: Middleware {
     public func handle(_ request: HTTPRequest, context: RequestContext,
                        next: @Sendable (HTTPRequest, RequestContext) async throws -> HTTPResponse) async throws -> HTTPResponse {
         var context = context
-        if let supplied = request.headers["X-Request-Id"], !supplied.isEmpty, supplied.utf8.count <= requestIDBytesMax,
-           supplied.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) {
-            context.requestID = supplied
-        }
+        if let supplied = Self.acceptedID(request.headers) { context.requestID = supplied }
         context.logger[metadataKey: "request_id"] = "\(context.requestID)"
         var response = try await next(request, context)
         response.headers["X-Request-Id"] = context.requestID

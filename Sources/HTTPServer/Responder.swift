@@ -9,11 +9,32 @@ public protocol Responder: Sendable {
     /// The largest body this responder accepts for a request with this head, in bytes, or nil
     /// for the server's default. Routers answer per route, so uploads can be large and jobs small.
     func bodyBytesMax(for head: HTTPRequestHead) -> Int?
+
+    /// Decides on a request from its head alone, before the server reads a byte of its body
+    /// (and before it promises `100 Continue`). Throw an `HTTPError` to answer at once (401,
+    /// 403, 404, 405, ...): the body is then dropped unread, and the connection closes when the
+    /// body is too large to skip. Return what the handler should find in `request.admission`
+    /// (for instance the authenticated caller), or nil. Authentication belongs here, so a
+    /// caller without a key never makes the server hold its body.
+    func admit(_ head: HTTPRequestHead, context: RequestContext) async throws -> (any Sendable)?
+
+    /// Answers a request whose head `admit` refused with `error` (its body, if any, dropped).
+    /// No handler runs. The default is the problem response; a middleware chain runs its
+    /// middleware around the refusal, so request ids, access logs and metrics count it too.
+    func respond(refusing error: HTTPError, request: HTTPRequest, context: RequestContext) async -> HTTPResponse
 }
 
 extension Responder {
     /// No opinion: the server's default body limit applies.
     public func bodyBytesMax(for head: HTTPRequestHead) -> Int? { nil }
+
+    /// Admits every head, attaching nothing.
+    public func admit(_ head: HTTPRequestHead, context: RequestContext) async throws -> (any Sendable)? { nil }
+
+    /// The problem response for the refusal.
+    public func respond(refusing error: HTTPError, request: HTTPRequest, context: RequestContext) async -> HTTPResponse {
+        ErrorMiddleware.response(for: error, request: request, logger: context.logger)
+    }
 }
 
 /// A responder made from a closure.

@@ -1,11 +1,15 @@
 /// Routes requests by method and path pattern. Patterns are `/`-separated segments, each a
 /// literal or a `{name}` parameter: `/v1/jobs/{id}/bids`. A path that matches no pattern is a
 /// 404; one that matches with another method is a 405 with `Allow` (RFC 9110 §15.5.6).
-/// Each route can set its own body limit (`bodyBytesMax`), checked before the body is read.
+/// Each route can set its own body limit (`bodyBytesMax`), checked before the body is read, and
+/// a path without a route (404) or a method the path does not take (405) is answered from the
+/// head, so its body is never read. Paths match segment by segment, empty segments included:
+/// `//health` is not `/health` (the server refuses such paths before routing anyway).
 public final class Router: Responder, @unchecked Sendable {
     /// A registered route.
     struct Route: Sendable {
         let method: HTTPMethod
+        let pattern: String
         let segments: [Segment]
         let bodyBytesMax: Int?
         let responder: any Responder
@@ -30,7 +34,7 @@ public final class Router: Responder, @unchecked Sendable {
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
             return .literal(String(part))
         }
-        let route = Route(method: method, segments: segments, bodyBytesMax: bodyBytesMax, responder: responder)
+        let route = Route(method: method, pattern: pattern, segments: segments, bodyBytesMax: bodyBytesMax, responder: responder)
         routes.append(route)
         if segments.allSatisfy({ if case .literal = $0 { true } else { false } }) {
             exactRoutes["/" + segments.map { if case .literal(let s) = $0 { s } else { "" } }.joined(separator: "/"), default: []].append(route)
@@ -73,9 +77,7 @@ public final class Router: Responder, @unchecked Sendable {
             request.pathParameters = parameters
             return try await route.responder.respond(to: request, context: context)
         case .methodNotAllowed(let allowed):
-            throw HTTPError(.methodNotAllowed, code: "method_not_allowed",
-                            detail: "\(request.method) is not allowed on \(request.path)",
-                            headers: ["Allow": allowed.joined(separator: ", ")])
+            throw Self.methodNotAllowed(request.method, request.path, allowed)
         case .notFound:
             throw HTTPError.notFound("no route for \(request.path)")
         }
@@ -85,6 +87,31 @@ public final class Router: Responder, @unchecked Sendable {
     public func bodyBytesMax(for head: HTTPRequestHead) -> Int? {
         if case .found(let route, _) = match(method: head.method, path: head.path) { return route.bodyBytesMax }
         return nil
+    }
+
+    /// Refuses, from the head, a path without a route (404) or a method the path does not take
+    /// (405 with `Allow`), the same answers `respond` gives, so such a request's body is never read.
+    public func admit(_ head: HTTPRequestHead, context: RequestContext) async throws -> (any Sendable)? {
+        switch match(method: head.method, path: head.path) {
+        case .found: return nil
+        case .methodNotAllowed(let allowed): throw Self.methodNotAllowed(head.method, head.path, allowed)
+        case .notFound: throw HTTPError.notFound("no route for \(head.path)")
+        }
+    }
+
+    /// The method and pattern (as registered, such as `/v1/jobs/{id}`) of the route that would
+    /// answer this method and path, or nil when none would. HEAD finds the GET route.
+    public func route(method: HTTPMethod, path: Substring) -> (method: HTTPMethod, pattern: String)? {
+        if case .found(let route, _) = match(method: method, path: path) { return (route.method, route.pattern) }
+        return nil
+    }
+
+    /// Every registered route's method and pattern, in the order they were added.
+    public var registeredRoutes: [(method: HTTPMethod, pattern: String)] { routes.map { ($0.method, $0.pattern) } }
+
+    private static func methodNotAllowed(_ method: HTTPMethod, _ path: Substring, _ allowed: [String]) -> HTTPError {
+        HTTPError(.methodNotAllowed, code: "method_not_allowed", detail: "\(method) is not allowed on \(path)",
+                  headers: ["Allow": allowed.joined(separator: ", ")])
     }
 
     enum Match {
@@ -126,7 +153,10 @@ public final class Router: Responder, @unchecked Sendable {
         return parameters
     }
 
+    /// The segments after the leading `/`; `/` itself has none. Empty segments are kept, so
+    /// `/v1//jobs` has three and matches no two-literal pattern.
     private static func split(_ path: Substring) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().filter { !$0.isEmpty }
+        if path == "/" || path.isEmpty { return [] }
+        return Array(path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
     }
 }

@@ -90,6 +90,35 @@ enum SocketIO {
         }
     }
 
+    /// Whether a failed accept means the process or system ran out of descriptors or memory:
+    /// the pending connection stays queued, so retrying at once would spin.
+    static func isResourceExhaustion(_ code: Int32) -> Bool {
+        code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM
+    }
+
+    /// Whether a listening socket has a connection waiting to be accepted (without accepting it).
+    static func hasPendingConnection(_ listener: Int32) -> Bool {
+        var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0 && entry.revents & Int16(POLLIN) != 0
+    }
+
+    /// Ends our sending side (a FIN after what is queued); reading goes on.
+    static func shutdownOutput(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
+
+    /// Raises the soft descriptor limit (`RLIMIT_NOFILE`) to the hard one and returns the soft
+    /// limit now in force, so the connection cap can be sized from it.
+    static func raiseDescriptorLimit() -> Int {
+        let resource = Int32(RLIMIT_NOFILE.rawValue)
+        var limit = rlimit()
+        guard getrlimit(resource, &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        return Int(min(limit.rlim_cur, rlim_t(Int32.max)))
+    }
+
     /// The bound port of a socket.
     static func localPort(_ fd: Int32) -> Int { Int(pm_local_port(fd)) }
 

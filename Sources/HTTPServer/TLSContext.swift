@@ -156,8 +156,16 @@ enum Transport {
         }
     }
 
-    func close() {
+    /// Ends the sending side: TLS close_notify first when there is TLS, then a TCP FIN.
+    /// Reading goes on (TLS 1.3 and OpenSSL allow reading after our close_notify).
+    func shutdownOutput() {
         if case .tls(_, let session) = self { session.shutdown() }
+        SocketIO.shutdownOutput(fd)
+    }
+
+    /// Closes the descriptor, sending close_notify first unless `shutdownOutput` already did.
+    func close(outputShut: Bool = false) {
+        if !outputShut, case .tls(_, let session) = self { session.shutdown() }
         SocketIO.close(fd)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Postgres
 
 /// How a fulfilled job's money moved.
@@ -22,8 +23,10 @@ public struct Settlement: Sendable, Codable, Equatable {
 }
 
 extension Market {
-    /// The largest proof accepted.
-    public static let proofBytesMax = 32 << 20
+    /// The largest proof accepted, in bytes: the verifier's own limit, so every layer refuses
+    /// the same proofs (the API derives its body limit from it). A larger proof is refused
+    /// unread with `proof_too_large` and is not held against the worker.
+    public static let proofBytesMax = ProofLimits.proofBytesMax
 
     /// Submits the lock holder's proof. It is verified on the verification pool with no
     /// transaction open; if valid, one transaction fulfils the job, pays the worker the price
@@ -31,16 +34,48 @@ extension Market {
     /// the rest of the escrow. If invalid, the rejection is recorded, the lock stays until it
     /// expires, and `proof_rejected` is thrown with the verifier's reason.
     /// Submitting again after success returns the same settlement and moves nothing.
+    ///
+    /// The proof is judged as of `receivedAt` (when its request arrived, by this process's own
+    /// clock, never a time the request states; now if not given, and never later than now): a
+    /// proof that arrived before the lock expired is accepted even if our own queue and the
+    /// verification take it past the expiry. Before it waits for anything, its arrival is
+    /// written to the job (`proof_received_at`), so the sweeper does not slash the lock while
+    /// the proof is pending (for `proofVerifyGraceSeconds` at most, should this process die).
     public func submitProof(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int? = nil,
-                            by principal: Principal, worker workerID: UUID) async throws -> Settlement {
+                            by principal: Principal, worker workerID: UUID, receivedAt: Date? = nil) async throws -> Settlement {
         try principal.require(.worker)
-        return try await settlementGate.run {
-            try await settle(jobID, proof: proof, proveMilliseconds: proveMilliseconds, by: principal, worker: workerID)
+        guard !proof.isEmpty else { throw MarketError(.invalidRequest, "the proof is empty") }
+        guard proof.count <= Self.proofBytesMax else {
+            throw MarketError(.proofTooLarge, "the proof has \(proof.count) bytes; at most \(Self.proofBytesMax) are accepted")
+        }
+        let now = clock.now()
+        let receivedAt = min(receivedAt ?? now, now)
+        let marked = try await pool.query(JobQueries.jobMarkProofReceived.sql, [
+            .uuid(jobID), .uuid(workerID), .timestamp(receivedAt), .uuid(principal.accountID),
+        ]).affectedRows > 0
+        do {
+            return try await settlementGate.run {
+                try await settle(jobID, proof: proof, proveMilliseconds: proveMilliseconds, by: principal,
+                                 worker: workerID, receivedAt: receivedAt)
+            }
+        } catch {
+            // Refused, rejected or failed: the lock no longer waits for this proof.
+            if marked { await clearProofMark(jobID, worker: workerID, receivedAt: receivedAt) }
+            throw error
+        }
+    }
+
+    private func clearProofMark(_ jobID: UUID, worker workerID: UUID, receivedAt: Date) async {
+        do {
+            try await pool.query(JobQueries.jobClearProofReceived.sql, [.uuid(jobID), .uuid(workerID), .timestamp(receivedAt)])
+        } catch {
+            // The mark then lapses by itself after `proofVerifyGraceSeconds`.
+            logger.warning("could not clear a proof's arrival mark", metadata: ["job": "\(jobID)", "error": "\(error)"])
         }
     }
 
     private func settle(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int?,
-                        by principal: Principal, worker workerID: UUID) async throws -> Settlement {
+                        by principal: Principal, worker workerID: UUID, receivedAt: Date) async throws -> Settlement {
         // The worker and the job in one round trip.
         let reads = try await pool.withConnection { c in
             try await c.query([PostgresStatement(WorkerQueries.workerByID.sql, [.uuid(workerID)]),
@@ -58,11 +93,8 @@ extension Market {
         guard job.lockedBy == worker.id, let nonce = job.nonce else {
             throw MarketError(.notLockHolder, "worker \(worker.id) does not hold job \(jobID)'s lock")
         }
-        guard let expiry = job.lockExpiresAt, expiry > clock.now() else {
-            throw MarketError(.lockExpired, "the lock on job \(jobID) has expired")
-        }
-        guard !proof.isEmpty, proof.count <= Self.proofBytesMax else {
-            throw MarketError(.invalidRequest, "a proof is 1 to \(Self.proofBytesMax) bytes")
+        guard let expiry = job.lockExpiresAt, expiry > receivedAt else {
+            throw MarketError(.lockExpired, "the lock on job \(jobID) had expired when the proof arrived")
         }
         let model = try await model(job.modelID)
         let request = VerificationRequest(jobID: jobID, workerID: worker.id, nonce: nonce, modelID: model.id,
@@ -87,6 +119,7 @@ extension Market {
                 guard let row = try await c.run(JobQueries.jobFulfillIfLocked, [
                     .uuid(jobID), .uuid(worker.id), .int(Int64(job.attempt)), .timestamp(now), .jsonb(outputJSON),
                     .bytea(proof), proveMilliseconds.map { .int(Int64($0)) } ?? .null, .int(Int64(verifyMilliseconds)),
+                    .timestamp(receivedAt),
                 ]).first else {
                     // Lost a race while verifying: the lock expired, or this worker's other request settled it.
                     let current = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(jobID)]).first.orThrow("job vanished"))
@@ -94,7 +127,7 @@ extension Market {
                        let output = current.output {
                         return self.settlement(of: current, output: output)
                     }
-                    throw MarketError(.lockExpired, "the lock on job \(jobID) expired while the proof was being verified")
+                    throw MarketError(.lockExpired, "the lock on job \(jobID) ended while the proof was being verified")
                 }
                 let done = try Job(row: row)
                 let s = self.settlement(of: done, output: output)

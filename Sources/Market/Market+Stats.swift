@@ -67,3 +67,12 @@ extension Market {
         }
     }
 }
+
+extension Market {
+    /// Throws unless the database answers a read of the market's tables now (for `/health`),
+    /// on `connection`: a session of the probe's own, so that a pool busy with requests (a
+    /// loaded coordinator, not a sick database) never makes the probe wait its turn.
+    public func probeDatabase(on connection: PostgresConnection) async throws {
+        _ = try await connection.query(StatsQueries.healthProbe.sql)
+    }
+}

@@ -19,8 +19,10 @@ public final class Market: Sendable {
     public let clock: any MarketClock
     /// Checks proofs; given by the caller (the coordinator passes the real inference verifier).
     public let verifier: any ProofVerifier
-    /// The bounded threads proofs are verified on.
+    /// The bounded threads proofs are verified on (nothing else runs there).
     public let verificationPool: VerificationPool
+    /// Where uploaded models are imported: threads of their own, and admission per account.
+    public let modelImports: ModelImports
     /// Bounds the proof submissions handled at once (see `settlementsConcurrentMax`).
     let settlementGate: AsyncGate
     /// Ready models by id (see `model(_:)`).
@@ -66,11 +68,15 @@ public final class Market: Sendable {
         self.logger = logger
         self.verificationPool = VerificationPool(threads: configuration.verificationThreads,
                                                  queueMax: configuration.verificationQueueMax)
+        self.modelImports = ModelImports(configuration: configuration)
         self.settlementGate = AsyncGate(slots: configuration.settlementsConcurrentMax,
                                         waitersMax: configuration.verificationQueueMax)
     }
 
-    deinit { verificationPool.shutdown() }
+    deinit {
+        verificationPool.shutdown()
+        modelImports.shutdown()
+    }
 
     /// Runs `body` in one read-committed transaction; an overdraft refused by the balance CHECK
     /// becomes `insufficient_balance`, naming what was being paid for.

@@ -25,6 +25,22 @@ public struct MarketConfiguration: Sendable {
     /// Default: one more than the cores, so a settlement waiting for the database does not
     /// leave a core idle.
     public var settlementsConcurrentMax: Int = ProcessInfo.processInfo.activeProcessorCount + 1
+    /// How long after a proof's arrival the sweeper leaves its lock alone, expired or not,
+    /// while the proof waits for or undergoes verification. A proof is judged by when it
+    /// arrived, not by how long our own queue took; this bound only matters if the coordinator
+    /// that received the proof died before deciding: the lock is then slashed once it lapses.
+    public var proofVerifyGraceSeconds: Int = 120
+    /// Threads importing uploaded models (never the verification threads; they run at a lower priority).
+    public var importThreads: Int = 1
+    /// Imports waiting for an import thread; past them, uploads are refused with `import_busy`.
+    public var importsQueuedMax: Int = 4
+    /// Imports one account may have in flight (running or waiting) in one coordinator; past
+    /// them its uploads are refused with `too_many_imports`.
+    public var importsPerAccountMax: Int = 2
+    /// A model still `processing` this long after its upload was accepted was cut off (its
+    /// coordinator stopped): the sweeper marks it `failed` and a new upload of its bytes
+    /// imports it again. Far above the longest import plus its wait in the queue.
+    public var modelImportStaleSeconds: Int = 600
     /// Jobs the sweeper handles per kind of work in one `runOnce()`.
     public var sweepBatchMax: Int = 256
 

@@ -42,6 +42,12 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A webhook URL whose host is an address webhooks may not reach (loopback, private,
         /// link-local, …); `reason` names which kind.
         case webhookURLDisallowed = "webhook_url_disallowed"
+        /// The model file is larger than `Market.modelBytesMax`.
+        case modelTooLarge = "model_too_large"
+        /// The account has `importsPerAccountMax` model imports in progress.
+        case tooManyImports = "too_many_imports"
+        /// The coordinator's model import queue is full; try again later.
+        case importBusy = "import_busy"
         /// The same `Idempotency-Key` was used before for a different request.
         case idempotencyKeyReused = "idempotency_key_reused"
 
@@ -87,6 +93,8 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         // Proofs.
         /// The proof did not verify; `reason` says why.
         case proofRejected = "proof_rejected"
+        /// The proof is larger than `Market.proofBytesMax`: refused unread, not held against the worker.
+        case proofTooLarge = "proof_too_large"
         /// Every verification thread is busy and the queue is full; try again shortly.
         case verifierBusy = "verifier_busy"
     }

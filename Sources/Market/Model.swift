@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Postgres
 
 /// A tensor as the API carries it: a shape and its values in row-major order.
@@ -127,6 +128,8 @@ public struct Model: Sendable, Codable, Equatable {
     public let workMacs: Int64?
     /// When uploaded.
     public let createdAt: Date
+    /// When its status last changed (for a `processing` model: when its import was accepted).
+    public let updatedAt: Date
 
     struct Shapes: Codable { let input: [Int]; let output: [Int] }
 
@@ -144,6 +147,7 @@ public struct Model: Sendable, Codable, Equatable {
         commitment = try row.decode("commitment")
         workMacs = try row.decode("work_macs")
         createdAt = try row.decode("created_at")
+        updatedAt = try row.decode("updated_at")
     }
 }
 
@@ -175,6 +179,82 @@ public struct ModelFacts: Sendable {
 }
 
 extension Market {
+    /// The largest ONNX file accepted, in bytes: the importer's own limit, so every layer
+    /// refuses the same files, before any is stored (the API derives its body limit from it).
+    public static let modelBytesMax = InferenceLimits.modelBytesMax
+
+    /// Takes an uploaded model under its digest `id` and imports it in the background with
+    /// `importer`, on the import threads (never the verification threads).
+    ///
+    /// A model that is `ready`, or `processing` and not cut off, is returned as it is
+    /// (`created` false). A new one, one that `failed`, and one whose import was cut off (still
+    /// `processing` after `modelImportStaleSeconds`) are admitted by `modelImports` first, so a
+    /// refused upload (`model_too_large`, `too_many_imports`, `import_busy`) stores nothing;
+    /// then stored as `processing` (`created` true) until the import makes it `ready` or
+    /// `failed` with the reason (and without its bytes).
+    public func uploadModel(id: String, owner: UUID, name: String, onnx: [UInt8],
+                            importer: @escaping @Sendable ([UInt8]) throws -> ModelFacts) async throws -> (model: Model, created: Bool) {
+        guard !onnx.isEmpty else { throw MarketError(.invalidRequest, "the model file is empty") }
+        guard onnx.count <= Self.modelBytesMax else {
+            throw MarketError(.modelTooLarge, "the model file has \(onnx.count) bytes; at most \(Self.modelBytesMax) are accepted")
+        }
+        let now = clock.now()
+        let staleSince = now.addingTimeInterval(-Double(configuration.modelImportStaleSeconds))
+        var exists = false
+        if let row = try await pool.query(ModelQueries.modelByID.sql, [.text(id)]).first {
+            let existing = try Model(row: row)
+            let cutOff = existing.status == .processing && existing.updatedAt <= staleSince
+            guard existing.status == .failed || cutOff else { return (existing, false) }
+            exists = true
+        }
+        let ticket = try modelImports.admit(owner)
+        let stored: PostgresRow?
+        do {
+            stored = exists
+                ? try await pool.query(ModelQueries.modelRetryImport.sql, [.text(id), .bytea(onnx), .timestamp(now), .timestamp(staleSince)]).first
+                : try await pool.query(ModelQueries.modelInsert.sql, [
+                    .text(id), .uuid(owner), .text(name), .bytea(onnx), .null, .null, .null, .null, .null,
+                    .text(ModelStatus.processing.rawValue), .null, .timestamp(now),
+                ]).first
+        } catch {
+            ticket.release()
+            throw error
+        }
+        guard let stored else {
+            // Another upload of the same bytes got there first.
+            ticket.release()
+            return (try await model(id), false)
+        }
+        let model = try Model(row: stored)
+        startImport(id: id, onnx: onnx, importer: importer, ticket: ticket)
+        return (model, true)
+    }
+
+    /// Runs one admitted import and records its outcome; the ticket goes back at the end.
+    private func startImport(id: String, onnx: [UInt8], importer: @escaping @Sendable ([UInt8]) throws -> ModelFacts,
+                             ticket: ImportTicket) {
+        Task {
+            let result: Result<ModelFacts, Error>
+            do {
+                result = try await modelImports.pool.run { Result { try importer(onnx) } }
+            } catch {
+                result = .failure(error)   // the import threads' queue was full
+            }
+            // The place is given back before the outcome is visible, so whoever sees the model
+            // `ready` or `failed` may upload again at once.
+            ticket.release()
+            do {
+                switch result {
+                case .success(let facts): try await completeModel(id: id, facts: facts)
+                case .failure(let error): try await failModel(id: id, reason: "\(error)")
+                }
+            } catch {
+                // The model stays `processing` until the sweeper fails it as cut off.
+                logger.error("recording a model import's outcome failed", metadata: ["model": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// Registers a model under its digest `id`. With `facts` it is `ready` at once; without,
     /// it is `processing` until `completeModel` or `failModel`. Registering an id that exists
     /// returns the existing model (content addressing) and changes nothing.
@@ -208,7 +288,7 @@ extension Market {
         ])
     }
 
-    /// `processing` → `failed`, with the reason.
+    /// `processing` → `failed`, with the reason; the model's bytes are dropped.
     public func failModel(id: String, reason: String) async throws {
         try await pool.query(ModelQueries.modelMarkFailed.sql, [.text(id), .text(reason), .timestamp(clock.now())])
     }
@@ -229,10 +309,13 @@ extension Market {
     /// Ready models kept in memory at once.
     public static let readyModelsCachedMax = 1_024
 
-    /// The model's ONNX bytes.
+    /// The model's ONNX bytes (`model_not_ready` for a failed model, which keeps none).
     public func modelONNX(_ id: String) async throws -> [UInt8] {
         guard let row = try await pool.query(ModelQueries.modelONNX.sql, [.text(id)]).first else {
             throw MarketError(.unknownModel, "no model \(id)")
+        }
+        guard try row.decode("status", as: String.self) != ModelStatus.failed.rawValue else {
+            throw MarketError(.modelNotReady, "model \(id) failed to import and keeps no file")
         }
         return try row.decode("onnx")
     }

@@ -14,6 +14,8 @@ public struct SweepReport: Sendable, Equatable, Codable {
     public var auctionsAwarded = 0
     /// Sealed rounds closed without one (a new window started).
     public var auctionsRestarted = 0
+    /// Model imports found cut off (still `processing` past `modelImportStaleSeconds`) and failed.
+    public var modelImportsFailed = 0
 
     /// An empty report.
     public init() {}
@@ -24,7 +26,8 @@ public struct SweepReport: Sendable, Equatable, Codable {
 
 /// The background service that keeps jobs moving when nobody acts: expired locks are
 /// slashed and their jobs reopened (or expired past the deadline), overdue open jobs expire
-/// with their escrow refunded, and sealed bid windows that closed are awarded. Between sweeps
+/// with their escrow refunded, sealed bid windows that closed are awarded, and model imports
+/// cut off by a stopped coordinator are marked failed (a new upload retries them). Between sweeps
 /// it seals the ledger entries of finished transactions into the hash chain.
 ///
 /// Every replica runs one. Each job is claimed in its own transaction with
@@ -76,15 +79,34 @@ public final class Sweeper: Sendable {
             guard let awarded = try await closeOneBidWindow() else { break }
             if awarded { report.auctionsAwarded += 1 } else { report.auctionsRestarted += 1 }
         }
+        report.modelImportsFailed = try await failStaleImports(batch)
         return report
+    }
+
+    /// The reason a cut-off import's model carries.
+    public static let staleImportFailure = "import_interrupted: the import did not finish (its coordinator stopped); "
+        + "upload the file again to import it"
+
+    /// Fails up to `batch` models whose import was cut off; returns how many.
+    private func failStaleImports(_ batch: Int) async throws -> Int {
+        let m = market
+        let now = m.clock.now()
+        let since = now.addingTimeInterval(-Double(m.configuration.modelImportStaleSeconds))
+        return try await m.pool.query(ModelQueries.modelFailStaleImports.sql, [
+            .timestamp(since), .timestamp(now), .text(Self.staleImportFailure), .int(Int64(batch)),
+        ]).rows.count
     }
 
     /// Slashes one expired lock. Returns nil if none was found, else whether the job reopened.
     private func expireOneLock() async throws -> Bool? {
         let m = market
         let now = m.clock.now()
+        // A lock whose proof arrived in time waits for its verification, up to the grace period.
+        let graceStart = now.addingTimeInterval(-Double(m.configuration.proofVerifyGraceSeconds))
         return try await m.transaction { c -> Bool? in
-            guard let row = try await c.run(JobQueries.jobClaimExpiredLock, [.timestamp(now)]).first else { return nil }
+            guard let row = try await c.run(JobQueries.jobClaimExpiredLock, [.timestamp(now), .timestamp(graceStart)]).first else {
+                return nil
+            }
             let job = try Job(row: row)
             let workerID = try job.lockedBy.orThrow("a locked job without a worker")
             let worker = try Worker(row: try await c.run(WorkerQueries.workerByID, [.uuid(workerID)]).first.orThrow("worker missing"))

@@ -47,7 +47,11 @@ public protocol ProofVerifier: Sendable {
 
 /// A bounded set of threads for CPU-heavy work, so verification never runs on Swift's
 /// cooperative pool or an event loop. At most `threads` run at once; at most `queueMax`
-/// wait; past that, `run` fails at once with `verifier_busy`.
+/// wait; past that, `run` fails at once with `busy` (`verifier_busy` unless told otherwise).
+///
+/// The market keeps two: one verifying proofs, one importing models. They share no queue,
+/// so a proof never waits behind an upload, and the import threads run at a lower CPU
+/// priority (`niceness`), so on a busy machine the scheduler gives proofs the cores first.
 public final class VerificationPool: Sendable {
     private struct State {
         var queue: [@Sendable () -> Void] = []
@@ -60,15 +64,32 @@ public final class VerificationPool: Sendable {
     /// Work items allowed to wait.
     public let queueMax: Int
 
-    /// Starts `threads` threads.
-    public init(threads: Int, queueMax: Int) {
+    /// What `run` throws when the queue is full.
+    let busy: MarketError
+
+    /// Starts `threads` threads named `name-0`, `name-1`, …; with `niceness` above 0 they run
+    /// at that lower scheduling priority (Linux keeps a nice value per thread).
+    public init(threads: Int, queueMax: Int, name: String = "proofmarket-verify", niceness: Int32 = 0,
+                busy: MarketError = MarketError(.verifierBusy, "every verification thread is busy; try again shortly")) {
         self.threads = max(1, threads)
         self.queueMax = max(0, queueMax)
+        self.busy = busy
         for index in 0..<self.threads {
-            let thread = Thread { [self] in self.work() }
-            thread.name = "proofmarket-verify-\(index)"
+            let thread = Thread { [self] in
+                if niceness > 0 { Self.lowerPriority(by: niceness) }
+                self.work()
+            }
+            thread.name = "\(name)-\(index)"
             thread.start()
         }
+    }
+
+    /// Lowers the calling thread's CPU priority: `setpriority(PRIO_PROCESS, 0, …)` acts on the
+    /// calling thread alone on Linux. Best effort: where it is refused, the thread keeps its priority.
+    private static func lowerPriority(by niceness: Int32) {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        #endif
     }
 
     /// Runs `work` on a pool thread and returns its result.
@@ -84,7 +105,7 @@ public final class VerificationPool: Sendable {
                 condition.signal()
                 condition.unlock()
             } else {
-                continuation.resume(throwing: MarketError(.verifierBusy, "every verification thread is busy; try again shortly"))
+                continuation.resume(throwing: busy)
             }
         }
     }

@@ -8,7 +8,10 @@ import Synchronization
 /// order, for at most `acquireTimeoutSeconds`, then gets a `.poolTimeout` error. Broken
 /// connections are dropped when returned and replaced on demand; a connection idle for longer
 /// than `healthCheckAfterSeconds` is checked with a round trip before it is handed out, so a
-/// server restart costs no failed request.
+/// server restart costs no failed request. Every pooled session is bounded in time
+/// (`statementTimeoutSeconds` on the server, `replyWaitSeconds` on the socket), so a database
+/// that stops answering makes callers fail within those bounds (`PostgresError.isUnavailable`)
+/// instead of hanging.
 public final class ConnectionPool: Sendable {
     /// Pool limits.
     public struct Limits: Sendable {
@@ -16,6 +19,13 @@ public final class ConnectionPool: Sendable {
         public var maximumConnections: Int = 8
         /// How long a caller waits for a free connection.
         public var acquireTimeoutSeconds: Double = 10
+        /// Each pooled session's `statement_timeout`: the server cancels a statement (a lock
+        /// wait included) that runs longer (SQLSTATE 57014). 0 leaves the server's default.
+        public var statementTimeoutSeconds: Double = 30
+        /// The longest a pooled connection waits for the server's reply to one call before it
+        /// is given up (`.timeout`): the bound for a server that stopped answering, which no
+        /// server-side timeout covers. Above `statementTimeoutSeconds`; 0 for none.
+        public var replyWaitSeconds: Double = 35
         /// An idle connection older than this is checked before use.
         public var healthCheckAfterSeconds: Double = 5
         /// How many times a transaction is run again after a serialisation failure or deadlock.
@@ -56,6 +66,11 @@ public final class ConnectionPool: Sendable {
         self.configuration = configuration
         self.limits = limits
         self.logger = logger
+    }
+
+    /// The bounds every pooled session gets.
+    public var sessionLimits: PostgresSessionLimits {
+        PostgresSessionLimits(statementTimeoutSeconds: limits.statementTimeoutSeconds, replyWaitSeconds: limits.replyWaitSeconds)
     }
 
     /// Counts for diagnostics: open connections, idle ones, callers waiting.
@@ -102,7 +117,7 @@ public final class ConnectionPool: Sendable {
             switch lease {
             case .create:
                 do {
-                    return try await PostgresConnection.connect(configuration)
+                    return try await PostgresConnection.connect(configuration, limits: sessionLimits)
                 } catch {
                     giveBackSlot()
                     throw error

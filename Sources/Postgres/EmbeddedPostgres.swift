@@ -4,11 +4,17 @@ import Logging
 /// A private PostgreSQL cluster, started from the installed server binaries when no
 /// `DATABASE_URL` is given.
 ///
-/// It lives in a data folder (`.proofmarket/postgres` by default), listens on a Unix socket
-/// only (no TCP port), and is stopped by `stop()`. A second start reuses the data; a cluster
-/// left running by a killed process is adopted. PostgreSQL refuses to run as root, so when we
-/// are root the server runs as an unprivileged system user (`postgres` if the Debian package
-/// created it, otherwise `proofmarket`, created on demand).
+/// It lives in a data folder (`.proofmarket/postgres` by default) and listens on a Unix socket
+/// only (no TCP port). A second start reuses the data. Several proofmarket processes may use
+/// one data folder at once (`serve`, then `admin bootstrap` beside it): the server is started
+/// by whichever comes first and stopped by `stop()` in whichever is last to leave, never while
+/// another still uses it (see `EmbeddedPostgres+Sharing.swift`). A server that a proofmarket
+/// process started and left running when it was killed is taken over; one started by someone
+/// else (`pg_ctl` by hand) is used and left running.
+///
+/// PostgreSQL refuses to run as root, so when we are root the server runs as an unprivileged
+/// system user (`postgres` if the Debian package created it, otherwise `proofmarket`, created
+/// on demand), and the data folder must be reachable by that user (see `resolveDataDirectory`).
 public final class EmbeddedPostgres: @unchecked Sendable {
     /// Where and how to run the cluster.
     public struct Options: Sendable {
@@ -23,8 +29,12 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         public var binaryDirectories: [String]? = nil
         /// Trade durability for speed (fsync off): for throwaway test clusters only.
         public var durable: Bool = true
-        /// Seconds to wait for the server to start or stop.
+        /// Seconds to wait for the server to start or stop, or for another process to finish
+        /// starting or stopping it.
         public var startTimeoutSeconds: Int = 60
+        /// The server's `max_connections`: enough for a coordinator's pools and a few tools; a
+        /// test cluster, shared by every test of a run at once, wants more.
+        public var connectionsMax: Int = 200
         /// Default options.
         public init() {}
     }
@@ -35,9 +45,16 @@ public final class EmbeddedPostgres: @unchecked Sendable {
     public private(set) var dataDirectory: String = ""
     /// How to connect, once started.
     public private(set) var configuration: PostgresConfiguration?
-    private let logger: Logger
-    private var binaries: (initdb: String, pgctl: String)?
-    private var serviceUser: String?
+    let logger: Logger
+    var binaries: (initdb: String, pgctl: String)?
+    var serviceUser: ServiceUser?
+    /// This process's lock on the data folder while it uses the server (nil when it does not).
+    private var claim: ClusterClaim?
+    /// Whether this process ran `pg_ctl start` on the data folder since its last `start()`.
+    private var startedHere = false
+    /// Serialises `start` and `stop`: a signal's `stop()` waits for a start under way to
+    /// finish, rather than racing it and leaving a server that came up just after.
+    private let lifecycle = NSLock()
 
     /// Describes a cluster; nothing runs until `start()`.
     public init(options: Options = Options(), logger: Logger = Logger(label: "proofmarket.embedded-postgres")) {
@@ -45,10 +62,10 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Initialises the data folder if needed, starts the server, creates the database, and
-    /// returns how to connect to it.
+    /// Initialises the data folder if needed, starts the server (or joins the one another
+    /// proofmarket process runs on it), creates the database, and returns how to connect.
     public func start() async throws -> PostgresConfiguration {
-        try await Self.offThread { [self] in try self.startServer() }
+        try await Self.offThread { [self] in try lifecycle.withLock { try startServer() } }
         let socketDirectory = socketDirectoryPath()
         let base = try PostgresConfiguration("host='\(socketDirectory)' port=5432 user='\(options.superuser)' dbname=postgres")
         let admin = try await PostgresConnection.connect(base)
@@ -67,53 +84,127 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         return configuration
     }
 
-    /// Stops the server (fast shutdown: open sessions are ended). Safe to call twice.
+    /// Stops using the server, and stops the server itself (fast shutdown: open sessions are
+    /// ended) if no other proofmarket process still uses it and a proofmarket process started
+    /// it. Safe to call twice, and from any thread.
     public func stop() {
-        guard let binaries, configuration != nil || FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid") else { return }
-        let result = try? run(binaries.pgctl, ["stop", "-D", dataDirectory, "-m", "fast", "-w", "-t", String(options.startTimeoutSeconds)])
-        if let result, result.status != 0, !result.output.contains("Is server running?") {
-            logger.warning("pg_ctl stop failed: \(result.output)")
+        lifecycle.withLock {
+            guard let claim else { return }
+            self.claim = nil
+            configuration = nil
+            defer { claim.close() }
+            guard claim.lock(.exclusive, wait: false) else {
+                logger.info("leaving the embedded PostgreSQL on \(dataDirectory) running for the other proofmarket processes that use it")
+                return
+            }
+            guard let running = postmaster() else { return }
+            guard startedHere || startedByProofMarket(running) else {
+                logger.info("leaving the PostgreSQL server on \(dataDirectory) running: it was started outside proofmarket")
+                return
+            }
+            guard let binaries else { return }
+            let result = try? run(binaries.pgctl, ["stop", "-D", dataDirectory, "-m", "fast", "-w", "-t", String(options.startTimeoutSeconds)])
+            if let result, result.status != 0, !result.output.contains("Is server running?") {
+                logger.warning("pg_ctl stop failed: \(result.output)")
+            } else {
+                forgetStarter()
+            }
         }
-        configuration = nil
     }
 
     /// Whether a server is running on the data folder.
     public var isRunning: Bool {
-        guard let binaries else { return false }
-        return (try? run(binaries.pgctl, ["status", "-D", dataDirectory]))?.status == 0
+        !dataDirectory.isEmpty && postmaster() != nil
     }
 
-    // MARK: - Start-up steps
+    // MARK: - Start-up
 
+    /// Takes this process's claim on the data folder and makes sure a server runs there.
+    /// Alone (an exclusive lock), it initialises, adopts or starts the server; beside other
+    /// users (a shared lock), it joins the running one; while another process holds the
+    /// exclusive lock to start or stop the server, it waits.
     private func startServer() throws {
+        if claim != nil, postmaster() != nil { return }
+        claim?.close()
+        claim = nil
+        startedHere = false
         let found = try Self.findBinaries(in: options.binaryDirectories)
         binaries = found
-        if geteuid() == 0 { serviceUser = try Self.ensureServiceUser(logger: logger) }
+        if geteuid() == 0 { serviceUser = try ServiceUser.ensure(logger: logger) }
         dataDirectory = try resolveDataDirectory()
+        try makeOwnedDirectory(dataDirectory, recursive: false)
+        let claim = try ClusterClaim(directory: dataDirectory)
+        let deadline = Date().addingTimeInterval(Double(options.startTimeoutSeconds))
+        while true {
+            if claim.lock(.exclusive, wait: false) {
+                self.claim = claim
+                do {
+                    try startAlone(found)
+                } catch {
+                    // Kept only if a server came up all the same, for `stop()` to stop it.
+                    if postmaster() == nil {
+                        claim.close()
+                        self.claim = nil
+                    }
+                    throw error
+                }
+                // Converting to shared lets others join; it is not atomic, so a last user of
+                // another process may have stopped the server in between: then start again.
+                _ = claim.lock(.shared, wait: true)
+                if postmaster() != nil { return }
+            } else if claim.lock(.shared, wait: false) {
+                if postmaster() != nil {
+                    self.claim = claim
+                    logger.info("using the embedded PostgreSQL on \(dataDirectory) that another proofmarket process runs; the last of them to exit stops it")
+                    return
+                }
+            }
+            claim.unlock()
+            self.claim = nil
+            guard Date() < deadline else {
+                claim.close()
+                throw PostgresError(.cluster, "another proofmarket process kept the embedded PostgreSQL on \(dataDirectory) starting or stopping for \(options.startTimeoutSeconds) s",
+                                    detail: "try again; its log is \(dataDirectory)/postgres.log")
+            }
+            usleep(100_000)
+        }
+    }
+
+    /// With the data folder to ourselves: initialise it if new, then adopt a running server
+    /// or start one.
+    private func startAlone(_ found: (initdb: String, pgctl: String)) throws {
         if !FileManager.default.fileExists(atPath: dataDirectory + "/PG_VERSION") {
             try initialise(found.initdb)
         }
         let socketDirectory = socketDirectoryPath()
-        if socketDirectory != dataDirectory { try makeOwnedDirectory(socketDirectory) }
-        if (try? run(found.pgctl, ["status", "-D", dataDirectory]))?.status == 0 {
-            logger.info("adopting the PostgreSQL server already running on \(dataDirectory)")
+        if socketDirectory != dataDirectory { try makeOwnedDirectory(socketDirectory, recursive: false) }
+        if let running = postmaster() {
+            if startedByProofMarket(running) {
+                logger.notice("taking over the embedded PostgreSQL on \(dataDirectory), left running by a proofmarket process that has exited")
+            } else {
+                logger.notice("using the PostgreSQL server already running on \(dataDirectory); it was started outside proofmarket and is left running")
+            }
             return
         }
         var serverOptions = "-c listen_addresses='' -k '\(socketDirectory)' -c unix_socket_permissions=0700"
-        serverOptions += " -c max_connections=200"
+        serverOptions += " -c max_connections=\(options.connectionsMax)"
         if !options.durable { serverOptions += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
+        startedHere = true
+        // `-l`: the server's own output (its log, and every FATAL it sends a session it ends)
+        // goes to its log file, never to our standard error.
         let result = try run(found.pgctl, ["start", "-D", dataDirectory, "-w", "-t", String(options.startTimeoutSeconds),
-                                           "-l", dataDirectory + "/postgres.log", "-o", serverOptions])
+                                           "-l", logPath, "-o", serverOptions])
         guard result.status == 0 else {
-            let log = (try? String(contentsOfFile: dataDirectory + "/postgres.log", encoding: .utf8))?.split(separator: "\n").suffix(8).joined(separator: "\n") ?? ""
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8))?.split(separator: "\n").suffix(8).joined(separator: "\n") ?? ""
             throw PostgresError(.cluster, "the embedded PostgreSQL did not start (data folder \(dataDirectory))",
                                 detail: result.output + "\n" + log)
         }
-        logger.info("embedded PostgreSQL started on \(dataDirectory)")
+        if let running = postmaster() { recordStarter(running) }
+        logger.info("embedded PostgreSQL started on \(dataDirectory) (log: \(logPath))")
     }
 
     private func initialise(_ initdb: String) throws {
-        try makeOwnedDirectory(dataDirectory)
+        try makeOwnedDirectory(dataDirectory, recursive: true)
         let result = try run(initdb, ["-D", dataDirectory, "-U", options.superuser, "-A", "trust", "-E", "UTF8", "--no-locale"])
         guard result.status == 0 else {
             throw PostgresError(.cluster, "initdb failed for \(dataDirectory)", detail: result.output)
@@ -121,93 +212,6 @@ public final class EmbeddedPostgres: @unchecked Sendable {
         logger.info("initialised a PostgreSQL data folder at \(dataDirectory)")
     }
 
-    /// The absolute data folder. As root, the service user must be able to reach it; if a
-    /// parent folder is closed to it (say, under `/root`), a folder under
-    /// `/var/lib/proofmarket` named after the requested path is used instead, and logged.
-    private func resolveDataDirectory() throws -> String {
-        let requested = URL(fileURLWithPath: options.dataDirectory).standardizedFileURL.path
-        guard let serviceUser else { return requested }
-        let parent = (requested as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        if (try? run("/usr/bin/test", ["-x", parent], asServiceUser: true))?.status == 0 { return requested }
-        let fallback = "/var/lib/proofmarket/" + String(sha256Hex(Array(requested.utf8)).prefix(16))
-        try FileManager.default.createDirectory(atPath: "/var/lib/proofmarket", withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o755])
-        logger.notice("\(requested) is not reachable by the \(serviceUser) user; using \(fallback) instead")
-        return fallback
-    }
-
-    /// The folder for the Unix socket: the data folder, unless the socket path would be too
-    /// long for `sun_path` (108 bytes), in which case a short folder under /tmp.
-    private func socketDirectoryPath() -> String {
-        if (dataDirectory + "/.s.PGSQL.5432").utf8.count < 100 { return dataDirectory }
-        return "/tmp/proofmarket-pg-" + String(sha256Hex(Array(dataDirectory.utf8)).prefix(12))
-    }
-
-    private func makeOwnedDirectory(_ path: String) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        chmod(path, 0o700)
-        if let serviceUser {
-            let result = try run("/bin/chown", ["-R", "\(serviceUser):", path])
-            guard result.status == 0 else {
-                throw PostgresError(.cluster, "cannot give \(path) to the \(serviceUser) user", detail: result.output)
-            }
-        }
-    }
-
-    // MARK: - Processes and the host
-
-    /// Finds `initdb` and `pg_ctl`, or explains which package to install.
-    public static func findBinaries(in directories: [String]? = nil) throws -> (initdb: String, pgctl: String) {
-        var candidates: [String]
-        if let directories {
-            candidates = directories
-        } else {
-            candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            let root = "/usr/lib/postgresql"
-            let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
-                .compactMap { Int($0) }.sorted(by: >)
-            candidates += versions.map { "\(root)/\($0)/bin" }
-        }
-        for directory in candidates {
-            let initdb = directory + "/initdb", pgctl = directory + "/pg_ctl"
-            if FileManager.default.isExecutableFile(atPath: initdb), FileManager.default.isExecutableFile(atPath: pgctl) {
-                return (initdb, pgctl)
-            }
-        }
-        throw PostgresError(.cluster, "PostgreSQL server programs (initdb, pg_ctl) were not found; "
-            + "install them with `apt-get install postgresql` or set DATABASE_URL to use an existing server")
-    }
-
-    /// The unprivileged user the server runs as when we are root.
-    static func ensureServiceUser(logger: Logger) throws -> String {
-        if getpwnam("postgres") != nil { return "postgres" }
-        if getpwnam("proofmarket") != nil { return "proofmarket" }
-        let result = try Subprocess.run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "proofmarket"])
-        guard result.status == 0 || getpwnam("proofmarket") != nil else {
-            throw PostgresError(.cluster, "PostgreSQL cannot run as root and the system user 'proofmarket' could not be created")
-        }
-        logger.info("created the system user proofmarket to run the embedded PostgreSQL")
-        return "proofmarket"
-    }
-
-    /// Runs a program to completion, as the service user when we are root and it is a
-    /// PostgreSQL program; returns its exit status and combined output.
-    private func run(_ program: String, _ arguments: [String], asServiceUser: Bool? = nil) throws -> (status: Int32, output: String) {
-        let dropPrivileges = asServiceUser ?? program.hasPrefix("/") && (program.hasSuffix("/initdb") || program.hasSuffix("/pg_ctl"))
-        if let serviceUser, dropPrivileges {
-            let runuser = FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") ? "/usr/sbin/runuser" : "/sbin/runuser"
-            return try Subprocess.run(runuser, ["-u", serviceUser, "--", program] + arguments)
-        }
-        return try Subprocess.run(program, arguments)
-    }
-
-    /// Runs blocking work on a thread outside Swift's cooperative pool.
-    static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
-            }
-        }
-    }
+    /// The server's log file, in its data folder.
+    var logPath: String { dataDirectory + "/postgres.log" }
 }

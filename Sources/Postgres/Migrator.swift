@@ -51,42 +51,26 @@ public struct Migrator: Sendable {
         } catch {
             throw PostgresError(.migration, "cannot read the migrations folder \(directory.path)")
         }
+        let files = try names.filter { $0.hasSuffix(".sql") }.map { name in
+            (name: name, bytes: [UInt8](try Data(contentsOf: directory.appendingPathComponent(name))))
+        }
+        try self.init(files: files)
+    }
+
+    /// Wraps `NNNN_name.sql` files given by name and bytes (the copies built into the
+    /// program, or a folder's files); the checksum is that of the bytes, as for files on disk.
+    public init(files: [(name: String, bytes: [UInt8])]) throws {
         var found: [Migration] = []
-        for name in names where name.hasSuffix(".sql") {
+        for (name, bytes) in files {
             guard let version = Int(name.prefix(while: \.isNumber)), name.first?.isNumber == true else {
                 throw PostgresError(.migration, "migration file \(name) does not start with its version number (NNNN_name.sql)")
             }
-            let data = try Data(contentsOf: directory.appendingPathComponent(name))
-            guard let sql = String(data: data, encoding: .utf8) else {
+            guard let sql = String(data: Data(bytes), encoding: .utf8) else {
                 throw PostgresError(.migration, "migration file \(name) is not UTF-8")
             }
-            found.append(Migration(version: version, name: name, sql: sql, checksum: sha256Hex(Array(data))))
+            found.append(Migration(version: version, name: name, sql: sql, checksum: sha256Hex(bytes)))
         }
         try self.init(migrations: found)
-    }
-
-    /// Finds the migrations folder: `PROOFMARKET_MIGRATIONS_DIR`, then a `migrations` folder
-    /// beside or above the executable or the working directory, then the installed copy.
-    public static func defaultDirectory() throws -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        if let explicit = environment["PROOFMARKET_MIGRATIONS_DIR"], !explicit.isEmpty {
-            return URL(fileURLWithPath: explicit)
-        }
-        var starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        starts.append(URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent())
-        for start in starts {
-            var folder = start.standardizedFileURL
-            for _ in 0..<8 {
-                let candidate = folder.appendingPathComponent("migrations")
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("0001_init.sql").path) {
-                    return candidate
-                }
-                folder.deleteLastPathComponent()
-            }
-        }
-        let installed = URL(fileURLWithPath: "/usr/share/proofmarket/migrations")
-        if FileManager.default.fileExists(atPath: installed.path) { return installed }
-        throw PostgresError(.migration, "no migrations folder found; set PROOFMARKET_MIGRATIONS_DIR")
     }
 
     /// The outcome of a run.

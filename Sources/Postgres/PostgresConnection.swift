@@ -4,19 +4,28 @@ import Foundation
 
 /// One libpq connection.
 ///
-/// libpq's calls block on the socket, so each connection owns a serial dispatch queue (a thread
+/// libpq's calls wait on the socket, so each connection owns a serial dispatch queue (a thread
 /// of its own while busy) and every call runs there; `async` callers suspend on a continuation
 /// and never block Swift's cooperative pool. Calls on one connection are serialised by that
 /// queue; the pool hands a connection to one user at a time.
+///
+/// The socket is driven in libpq's non-blocking mode and every wait on it is a `poll(2)` bounded
+/// by `limits.replyWaitSeconds`, so a server that stops answering (frozen, partitioned) costs a
+/// caller at most that long: the connection is then given up and `.timeout` is thrown.
 public final class PostgresConnection: @unchecked Sendable {
     /// The configuration this connection was made from.
     public let configuration: PostgresConfiguration
+    /// The session's time bounds.
+    public let limits: PostgresSessionLimits
     /// When the connection last finished a statement (used by the pool's idle health check).
     public internal(set) var lastUsed: Date = Date()
 
     private let handle: OpaquePointer
     private let queue: DispatchQueue
     private var closed = false
+    /// Set when a wait for the server ran out: the protocol state is unknown, so the connection
+    /// is never used again (the pool closes it when it comes back).
+    private var abandoned = false
     /// Statements prepared on this session, by SQL text and parameter types.
     private var prepared: [PreparedKey: String] = [:]
     private var preparedCount = 0
@@ -33,9 +42,11 @@ public final class PostgresConnection: @unchecked Sendable {
     /// A `BEGIN` waiting to travel with the next statement (see `beginWithNextStatement`).
     private var pendingBegin: String?
 
-    private init(handle: OpaquePointer, configuration: PostgresConfiguration, queue: DispatchQueue) {
+    private init(handle: OpaquePointer, configuration: PostgresConfiguration, limits: PostgresSessionLimits,
+                 queue: DispatchQueue) {
         self.handle = handle
         self.configuration = configuration
+        self.limits = limits
         self.queue = queue
     }
 
@@ -43,8 +54,11 @@ public final class PostgresConnection: @unchecked Sendable {
         if !closed { PQfinish(handle) }
     }
 
-    /// Opens a connection and prepares the session (UTC time zone, application name).
-    public static func connect(_ configuration: PostgresConfiguration) async throws -> PostgresConnection {
+    /// Opens a connection and prepares the session (UTC time zone, application name, and the
+    /// server-side `statement_timeout` of `limits`). Without `limits` nothing is bounded but
+    /// the connect itself (`connectTimeoutSeconds`): migrations and admin work may run long.
+    public static func connect(_ configuration: PostgresConfiguration,
+                               limits: PostgresSessionLimits = PostgresSessionLimits()) async throws -> PostgresConnection {
         let queue = DispatchQueue(label: "proofmarket.postgres.connection")
         let connection: PostgresConnection = try await withCheckedThrowingContinuation { continuation in
             queue.async {
@@ -67,16 +81,33 @@ public final class PostgresConnection: @unchecked Sendable {
                 }
                 // Server notices (for example "already exists, skipping") are not errors; keep them off stderr.
                 PQsetNoticeProcessor(handle, { _, _ in }, nil)
-                continuation.resume(returning: PostgresConnection(handle: handle, configuration: configuration, queue: queue))
+                // Non-blocking, so that every wait on the socket is one bounded poll (see `waitForSocket`).
+                guard PQsetnonblocking(handle, 1) == 0 else {
+                    let raw = String(cString: PQerrorMessage(handle))
+                    PQfinish(handle)
+                    continuation.resume(throwing: PostgresError(.connection, "libpq refused non-blocking mode: \(raw)"))
+                    return
+                }
+                continuation.resume(returning: PostgresConnection(handle: handle, configuration: configuration,
+                                                                  limits: limits, queue: queue))
             }
         }
-        try await connection.execute("SET TIME ZONE 'UTC'")
+        var setup = "SET TIME ZONE 'UTC'"
+        if limits.statementTimeoutSeconds > 0 {
+            setup += "; SET statement_timeout = \(max(1, Int((limits.statementTimeoutSeconds * 1000).rounded())))"
+        }
+        do {
+            try await connection.execute(setup)
+        } catch {
+            connection.close()
+            throw error
+        }
         return connection
     }
 
     /// Whether libpq considers the connection usable.
     public var isHealthy: Bool {
-        queue.sync { !closed && PQstatus(handle) == CONNECTION_OK }
+        queue.sync { !closed && !abandoned && PQstatus(handle) == CONNECTION_OK }
     }
 
     /// The server process id serving this connection (for tests and diagnostics).
@@ -95,14 +126,15 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             let wire = WireParameters(parameters)
             let name = try prepare(sql, wire.types, handle: handle)
-            let result: OpaquePointer? = withBufferPointers(wire.buffers) { pointers in
-                if let name {
-                    return PQexecPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
-                }
-                return PQexecParams(handle, sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
-            }
             do {
-                return try Self.consume(result, handle: handle)
+                return try exchange(handle) {
+                    withBufferPointers(wire.buffers) { pointers in
+                        if let name {
+                            return PQsendQueryPrepared(handle, name, wire.count, pointers, wire.lengths, wire.formats, 0)
+                        }
+                        return PQsendQueryParams(handle, sql, wire.count, wire.types, pointers, wire.lengths, wire.formats, 0)
+                    }
+                }
             } catch {
                 forgetIfStale(error, sql, wire.types)
                 throw error
@@ -139,7 +171,7 @@ public final class PostgresConnection: @unchecked Sendable {
         guard preparedCount < Self.preparedStatementsMax else { return nil }
         preparedCount += 1
         let name = "proofmarket_\(preparedCount)"
-        _ = try Self.consume(PQprepare(handle, name, sql, Int32(types.count), types), handle: handle)
+        _ = try exchange(handle) { PQsendPrepare(handle, name, sql, Int32(types.count), types) }
         prepared[key] = name
         return name
     }
@@ -205,12 +237,14 @@ public final class PostgresConnection: @unchecked Sendable {
         guard PQpipelineSync(handle) == 1 else {
             throw PostgresError(.connection, "the connection failed: " + Self.message(handle))
         }
+        let deadline = replyDeadline()
+        try flush(handle, until: deadline)
         // Each command's results end with a NULL; the pipeline ends with its sync result.
         var outcomes: [Result<PostgresResult, Error>] = []
         var current: Result<PostgresResult, Error>?
         var nullsInARow = 0
         while true {
-            guard let result = PQgetResult(handle) else {
+            guard let result = try nextResult(handle, until: deadline) else {
                 // One NULL ends a command's results; a second in a row means no command is
                 // active (libpq returns NULL at once then), so the sync result will never come:
                 // asking again would spin for ever.
@@ -299,9 +333,9 @@ public final class PostgresConnection: @unchecked Sendable {
         _ = try await onQueue { [self] handle in
             if let begin = pendingBegin {
                 pendingBegin = nil
-                _ = try Self.consume(PQexec(handle, begin), handle: handle)
+                _ = try exchange(handle) { PQsendQuery(handle, begin) }
             }
-            return try Self.consume(PQexec(handle, sql), handle: handle)
+            return try exchange(handle) { PQsendQuery(handle, sql) }
         }
     }
 
@@ -319,8 +353,9 @@ public final class PostgresConnection: @unchecked Sendable {
     func onQueue<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { [self] in
-                guard !closed else {
-                    continuation.resume(throwing: PostgresError(.connection, "the connection is closed"))
+                guard !closed, !abandoned else {
+                    let why = closed ? "the connection is closed" : "the connection was given up after the server stopped answering"
+                    continuation.resume(throwing: PostgresError(.connection, why))
                     return
                 }
                 do {
@@ -333,6 +368,9 @@ public final class PostgresConnection: @unchecked Sendable {
             }
         }
     }
+
+    /// Marks the connection unusable after a wait for the server ran out (on the queue).
+    func abandon() { abandoned = true }
 
     /// The raw handle, for the listener, which drives the socket itself.
     func withHandle<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T { try body(handle) }

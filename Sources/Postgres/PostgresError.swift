@@ -9,6 +9,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case connection
         /// No connection became free within the pool's acquire timeout.
         case poolTimeout
+        /// The server did not answer within the session's `replyWaitSeconds`; the connection was given up.
+        case timeout
         /// The pool was closed.
         case poolClosed
         /// A value could not be decoded into the requested Swift type.
@@ -53,6 +55,19 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// because the socket broke), so the statement never reached a decision.
     public var isConnectionFailure: Bool {
         kind == .connection || (sqlState?.hasPrefix("08") ?? false) || sqlState == "57P01"
+    }
+
+    /// True when the database could not do the work now, through no fault of the request:
+    /// unreachable, not answering in time, out of connections, shutting down, or a statement
+    /// cut off by `statement_timeout` (57014). Worth trying again later; an API answers 503.
+    public var isUnavailable: Bool {
+        switch kind {
+        case .connection, .poolTimeout, .timeout, .poolClosed: return true
+        case .server:
+            guard let sqlState else { return false }
+            return sqlState.hasPrefix("08") || sqlState == "57014" || sqlState.hasPrefix("57P") || sqlState == "53300"
+        case .decoding, .migration, .cluster: return false
+        }
     }
 
     public var description: String {

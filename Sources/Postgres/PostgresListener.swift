@@ -72,6 +72,10 @@ public final class PostgresListener: AsyncSequence, Sendable {
                 backoff = Swift.min(backoff * 2, 2)
                 continue
             }
+            // libpq prints what the server sends an idle session (a notice, or the FATAL with
+            // which a stopping server ends it) to our standard error unless told otherwise; the
+            // server's log has those lines already, and the next read reports the lost link.
+            PQsetNoticeProcessor(handle, { _, _ in }, nil)
             var ok = true
             for channel in channels {
                 let escaped = "\"" + channel.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -17,25 +17,28 @@ import Glibc
 public enum Subprocess {
     /// Starts `program` (an absolute path) with `arguments`, standard input from /dev/null and
     /// standard output and error appended to a new file at `outputPath`. `environment` is
-    /// added to this process's own. Returns the child's process id; reap it with `waitpid`.
+    /// added to this process's own; `workingDirectory`, if given, is the child's (else it
+    /// inherits ours). Returns the child's process id; reap it with `waitpid`.
     public static func spawn(_ program: String, _ arguments: [String], environment: [String: String] = [:],
-                             outputPath: String) throws -> pid_t {
-        try spawn(program, arguments, environment: environment) { actions in
+                             workingDirectory: String? = nil, outputPath: String) throws -> pid_t {
+        try spawn(program, arguments, environment: environment, workingDirectory: workingDirectory) { actions in
             posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
     }
 
     /// Runs `program` with `arguments` to completion, blocking the calling thread; returns the
-    /// exit status (128+signal if killed) and the combined standard output and error.
-    /// Standard input is /dev/null.
-    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// exit status (128+signal if killed) and the combined standard output and error, which
+    /// are captured, never passed through to ours. Standard input is /dev/null; the working
+    /// directory is `workingDirectory` if given, else ours.
+    static func run(_ program: String, _ arguments: [String],
+                    workingDirectory: String? = nil) throws -> (status: Int32, output: String) {
         var pipeEnds: [Int32] = [0, 0]
         guard pm_pipe_cloexec(&pipeEnds) == 0 else { throw PostgresError(.cluster, "pipe() failed: errno \(errno)") }
         let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
         let pid: pid_t
         do {
-            pid = try spawn(program, arguments) { actions in
+            pid = try spawn(program, arguments, workingDirectory: workingDirectory) { actions in
                 posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
                 posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
             }
@@ -69,9 +72,11 @@ public enum Subprocess {
         (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    /// Spawns with standard input from /dev/null, the output actions `redirect` adds, and
-    /// every descriptor above standard error closed in the child.
+    /// Spawns with standard input from /dev/null, the output actions `redirect` adds, every
+    /// descriptor above standard error closed in the child, and `workingDirectory` as its
+    /// working directory when given.
     private static func spawn(_ program: String, _ arguments: [String], environment: [String: String] = [:],
+                              workingDirectory: String? = nil,
                               redirect: (inout posix_spawn_file_actions_t) -> Void) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -79,6 +84,9 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         redirect(&actions)
         guard pm_spawn_close_from(&actions, 3) == 0 else { throw SpawnError("cannot set up \(program)'s descriptors") }
+        if let workingDirectory, pm_spawn_chdir(&actions, workingDirectory) != 0 {
+            throw SpawnError("cannot set \(program)'s working directory to \(workingDirectory)")
+        }
         var merged = ProcessInfo.processInfo.environment
         for (name, value) in environment { merged[name] = value }
         let argv = [program] + arguments

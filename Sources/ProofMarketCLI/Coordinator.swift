@@ -51,6 +51,8 @@ final class Coordinator: Sendable {
         let api = MarketAPI(market: market, watcher: watcher, importer: InferenceModelImporter(), limits: settings.api)
         var serverConfiguration = HTTPServerConfiguration(host: settings.host, port: settings.port)
         serverConfiguration.bodyBytesMax = settings.api.jsonBodyBytesMax
+        // Descriptors for the pool's connections come out of what connections may use.
+        serverConfiguration.descriptorsReservedCount += settings.poolConnections
         let server = HTTPServer(configuration: serverConfiguration, responder: api.responder(), logger: logger)
         try server.start()
         let sweeper = Sweeper(market: market, intervalSeconds: settings.sweepIntervalSeconds)

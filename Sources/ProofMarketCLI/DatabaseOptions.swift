@@ -1,4 +1,5 @@
 import ArgumentParser
+import BundledAssets
 import Foundation
 import Logging
 import Postgres
@@ -15,7 +16,7 @@ struct DatabaseOptions: ParsableArguments {
     var dataDirectory: String?
 
     @Option(name: .customLong("migrations-dir"),
-            help: "Folder of NNNN_name.sql migrations [env: PROOFMARKET_MIGRATIONS_DIR] (default: found beside the program).")
+            help: "Folder of NNNN_name.sql migrations [env: PROOFMARKET_MIGRATIONS_DIR] (default: the copies built into the program).")
     var migrationsDirectory: String?
 
     /// The resolved URL: the flag, then the environment.
@@ -25,15 +26,17 @@ struct DatabaseOptions: ParsableArguments {
         return nil
     }
 
-    /// The migrations to apply.
+    /// The migrations to apply: the folder given, else the ones built into the program (so a
+    /// binary copied alone migrates exactly the schema it was built for).
     func migrator() throws -> Migrator {
         let explicit = migrationsDirectory ?? ProcessInfo.processInfo.environment["PROOFMARKET_MIGRATIONS_DIR"]
-        let folder = try explicit.map { URL(fileURLWithPath: $0) } ?? Migrator.defaultDirectory()
-        return try Migrator(directory: folder)
+        if let explicit, !explicit.isEmpty { return try Migrator(directory: URL(fileURLWithPath: explicit)) }
+        return try Migrator(files: BundledAssets.migrations)
     }
 
-    /// Connects to the configured server, or starts the embedded one (stopped again by
-    /// `DatabaseSession.close()`, at exit, or on SIGINT/SIGTERM).
+    /// Connects to the configured server, or starts the embedded one (or joins it, if another
+    /// proofmarket process runs it); `Termination` lets it go at exit, also on an error or
+    /// SIGINT/SIGTERM, and it stops only if no other proofmarket process still uses it.
     func open(logger: Logger) async throws -> DatabaseSession {
         if let url = resolvedURL {
             return DatabaseSession(configuration: try PostgresConfiguration(url), embedded: nil)
@@ -68,6 +71,6 @@ struct DatabaseSession {
     let configuration: PostgresConfiguration
     let embedded: EmbeddedPostgres?
 
-    /// Stops the embedded cluster, if any.
+    /// Lets the embedded cluster go, if any (stopping it if no other process uses it).
     func close() { embedded?.stop() }
 }

@@ -25,7 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Platform fee in basis points of the price [env: PROOFMARKET_FEE_BPS] (default: 250).")
     var feeBps: Int?
 
-    @Option(help: "Largest model upload in bytes [env: PROOFMARKET_MODEL_BYTES_MAX] (default: 64 MiB).")
+    @Option(help: "Largest model upload in bytes, at most the importer's 16 MiB [env: PROOFMARKET_MODEL_BYTES_MAX] (default: 16 MiB).")
     var modelBytesMax: Int?
 
     @Option(help: "Longest long-poll ?wait= in seconds, up to 60 [env: PROOFMARKET_WAIT_SECONDS_MAX] (default: 60).")
@@ -70,13 +70,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let migrator = try database.migrator()
         let session = try await database.open(logger: logger)
+        defer { Termination.shared.runAll() }
         let coordinator = try await Coordinator.start(session: session, settings: settings, migrator: migrator, logger: logger)
-        // SIGINT/SIGTERM: drain the server first, then stop the embedded database (actions run in reverse order).
+        // SIGINT/SIGTERM: drain the server first, then stop the embedded database (actions run
+        // in reverse order). The signal's thread runs both while this path waits in `runAll()`
+        // below, so the process ends, with status 0, only once the database is stopped.
         Termination.shared.onExit { coordinator.stopBlocking() }
+        Termination.shared.signalsEndMainPath()
         // Written straight to the descriptor, not through stdio's buffer, so a supervisor
         // reading our output through a pipe or a file sees it at once.
         FileHandle.standardOutput.write(Data("proofmarket coordinator on http://\(settings.host):\(coordinator.port)\n".utf8))
         try await coordinator.server.run()
-        Termination.shared.runAll()
     }
 }

@@ -22,11 +22,14 @@ final class ChildProcess: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug/proofmarket").path
     }
 
-    /// Starts `proofmarket arguments…` with `environment` added.
-    init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `proofmarket arguments…` (or `program`) with `environment` added, in
+    /// `workingDirectory` if given.
+    init(_ name: String, _ arguments: [String], environment: [String: String] = [:], program: String? = nil,
+         workingDirectory: String? = nil) throws {
         self.name = name
         outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("pm-e2e-\(name)-\(UUID().uuidString.prefix(8)).log").path
-        pid = try Subprocess.spawn(Self.binary, arguments, environment: environment, outputPath: outputPath)
+        pid = try Subprocess.spawn(program ?? Self.binary, arguments, environment: environment, workingDirectory: workingDirectory,
+                                   outputPath: outputPath)
         LiveChildren.add(pid)
     }
 
@@ -81,8 +84,9 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs a command to completion and returns its exit status and output.
-    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], seconds: Double = 120) async throws -> (status: Int32, output: String) {
-        let child = try ChildProcess(name, arguments, environment: environment)
+    static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:], program: String? = nil,
+                    workingDirectory: String? = nil, seconds: Double = 120) async throws -> (status: Int32, output: String) {
+        let child = try ChildProcess(name, arguments, environment: environment, program: program, workingDirectory: workingDirectory)
         let status = try await child.wait(seconds: seconds)
         return (status, child.output)
     }

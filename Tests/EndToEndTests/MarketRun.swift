@@ -20,6 +20,9 @@ final class MarketRun: @unchecked Sendable {
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("InferenceTests/Fixtures")
+    /// The product's own bundled models (`models/`), such as the demo's digits MLP.
+    static let productModels = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("models")
 
     private let sweepIntervalSeconds: Double
 
@@ -97,9 +100,11 @@ final class MarketRun: @unchecked Sendable {
         return (id, key)
     }
 
-    /// Uploads a fixture model (by default the small digits MLP) as `key`'s client; returns the model id.
+    /// Uploads a fixture model (by default the small digits MLP; an absolute path names any file)
+    /// as `key`'s client; returns the model id.
     func uploadModel(key: String, file: String = "mlp_small.onnx") async throws -> String {
-        let result = try await cli(["client", "models", "upload", Self.fixtures.appendingPathComponent(file).path], key: key)
+        let path = file.hasPrefix("/") ? file : Self.fixtures.appendingPathComponent(file).path
+        let result = try await cli(["client", "models", "upload", path], key: key)
         guard result.status == 0, let id = result.output.split(separator: "\n").first(where: { $0.count == 64 }) else {
             throw ChildError.exited("upload failed: \(result.output)")
         }

@@ -35,7 +35,8 @@ import Testing
         #expect(state.status == "fulfilled")
         let argmax = try #require(state.output?.argmax)
         // Another registered model, whose commitment a forger might pass off as this one's.
-        let other = try await run.uploadModel(key: client.key, file: "mlp_large.onnx")
+        let large = MarketRun.productModels.appendingPathComponent("digits-mlp-large.onnx").path
+        let other = try await run.uploadModel(key: client.key, file: large)
         var headers = HTTPHeaders()
         headers["Authorization"] = "Bearer \(client.key)"
         let otherModel = try await run.http.execute(HTTPClientRequest(url: "\(run.url)/v1/models/\(other)", headers: headers))
@@ -56,7 +57,6 @@ import Testing
             try await run.cli(["client", "receipt", "verify", path] + extra, key: client.key)
         }
         let small = MarketRun.fixtures.appendingPathComponent("mlp_small.onnx").path
-        let large = MarketRun.fixtures.appendingPathComponent("mlp_large.onnx").path
         let keyFile = folder.appendingPathComponent("coordinator.key").path
         try Data((keyHex + "\n").utf8).write(to: URL(fileURLWithPath: keyFile))
 

@@ -56,7 +56,8 @@ import Testing
     }
 
     @Test func connectionCap_PausesAcceptingAndResumes() async throws {
-        try await withTestServer({ $0.connectionCountMax = 2; $0.loopCount = 1 }) { server, port in
+        // Idle connections are not shed here (see `idleConnectionsAtTheCap_AreShedForWaitingClients`).
+        try await withTestServer({ $0.connectionCountMax = 2; $0.loopCount = 1; $0.idleShedSeconds = 600 }) { server, port in
             let a = try RawSocket(port: port)
             let b = try RawSocket(port: port)
             try await a.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -74,6 +75,23 @@ import Testing
             let c2 = try RawSocket(port: port, timeoutSeconds: 5)
             _ = c2
             #expect(try await c.readResponse().status == 200)
+        }
+    }
+
+    @Test func idleConnectionsAtTheCap_AreShedForWaitingClients() async throws {
+        try await withTestServer({ $0.connectionCountMax = 2; $0.loopCount = 1; $0.idleShedSeconds = 0.2 }) { server, port in
+            let a = try RawSocket(port: port)
+            let b = try RawSocket(port: port)
+            for s in [a, b] {
+                try await s.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try await s.readResponse().status == 200)
+            }
+            // Both sit idle at the cap; a third client waits in the backlog until they are shed.
+            let c = try RawSocket(port: port, timeoutSeconds: 10)
+            try await c.send("GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await c.readResponse().status == 200)
+            #expect(await a.isClosedByPeer())
+            #expect(server.connectionCount <= 2)
         }
     }
 }

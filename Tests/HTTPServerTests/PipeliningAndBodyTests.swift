@@ -139,3 +139,42 @@ func patternedBytes(count: Int) -> [UInt8] {
     for i in words.indices { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; words[i] = seed }
     return words.withUnsafeBytes { Array($0.prefix(count)) }
 }
+
+/// A client that half-closes after pipelining still gets every answer.
+@Suite struct HalfCloseTests {
+    @Test func pipelinedRequestsThenFIN_AreAllAnsweredInOrder() async throws {  // RFC 9112 §9.3.2, §9.6
+        try await withTestServer { _, port in
+            let socket = try RawSocket(port: port)
+            // The first answer takes a while, so the FIN is surely read while it is pending.
+            try await socket.send("GET /slow?ms=300 HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/jobs/2 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                  + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /v1/jobs/4 HTTP/1.1\r\nHost: x\r\n\r\n")
+            socket.shutdownWrite()
+            var bytes = await socket.readToEnd()
+            var bodies: [String] = []
+            while let (response, used) = ParsedResponse.parse(bytes) {
+                bodies.append(response.bodyText)
+                bytes.removeFirst(used)
+            }
+            #expect(bodies == ["slow done", "job 2", "abc", "job 4"])
+        }
+    }
+}
+
+/// Paths with more than one spelling are refused before routing (see `CanonicalPath`).
+@Suite struct CanonicalPathOverSocketTests {
+    @Test func nonCanonicalPaths_Are400_AndTheConnectionStays() async throws {
+        try await withTestServer { _, port in
+            let socket = try RawSocket(port: port)
+            for path in ["//health", "/health/", "/v1//jobs/1", "/v1/jobs/1/", "/v1/./jobs/1", "/v1/x/../jobs/1",
+                         "/v1/jobs/a%2Fb", "/v1/jobs/%2e%2e"] {
+                try await socket.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try await socket.readResponse()
+                #expect(response.status == 400, "\(path)")
+                #expect(response.headers["Content-Type"] == "application/problem+json")
+                #expect(response.bodyText.contains(#""code":"non_canonical_path""#), "\(path): \(response.bodyText)")
+            }
+            try await socket.send("GET /v1/jobs/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await socket.readResponse().bodyText == "job 1")
+        }
+    }
+}

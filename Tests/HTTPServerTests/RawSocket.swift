@@ -33,6 +33,10 @@ final class RawSocket: @unchecked Sendable {
     func readToEnd() async -> [UInt8] { await offPool { self.readToEndNow() } }
     func readResponse() async throws -> ParsedResponse { try await offPool { try self.readResponseNow() } }
     func isClosedByPeer() async -> Bool { await offPool { self.isClosedByPeerNow() } }
+    /// Half-closes: sends a FIN, keeps reading.
+    func shutdownWrite() { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
+    /// Sends without failing the test when the server has already closed (refused uploads).
+    func sendIgnoringErrors(_ bytes: [UInt8]) async -> Bool { await offPool { (try? self.sendNow(bytes)) != nil } }
 
     private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try body() }) } }

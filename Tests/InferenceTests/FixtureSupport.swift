@@ -1,13 +1,23 @@
+import BundledAssets
 import Foundation
 @testable import Inference
 
-/// The committed fixtures (written by scripts/make_fixtures.py) and their test-set sample.
+/// The committed fixtures (written by scripts/make_fixtures.py) and their test-set sample;
+/// `mlp_large` is the demo's model, `models/digits-mlp-large.onnx`.
 enum Fixtures {
     /// The trained digits models, each compared against onnxruntime's float outputs.
     static let trainedModels = ["mlp_small", "mlp_large", "cnn_max", "cnn_avg"]
 
-    /// Raw bytes of `Fixtures/<name>.onnx`.
+    /// Fixtures that are the product's own files (`models/`), read from the copies built into
+    /// the program, so the tests check exactly the bytes the demo runs.
+    static let productModels: [String: [UInt8]] = ["mlp_large": BundledAssets.demoModel]
+
+    /// Raw bytes of `Fixtures/<name>.onnx` (or of the product's model of that name).
     static func bytes(_ name: String) throws -> [UInt8] {
+        if let bytes = productModels[name] {
+            guard !bytes.isEmpty else { throw FixtureMissing(name: name) }
+            return bytes
+        }
         guard let url = Bundle.module.url(forResource: name, withExtension: "onnx", subdirectory: "Fixtures") else {
             throw FixtureMissing(name: name)
         }

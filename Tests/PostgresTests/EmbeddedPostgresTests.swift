@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+@testable import Postgres
 import Testing
 import TestSupport
 
@@ -40,6 +40,56 @@ import TestSupport
         let row = try #require(try await pool.query("SELECT v FROM kept").first)
         #expect(try row.decode("v", as: String.self) == "survives a restart")
         pool.close()
+    }
+
+    @Test func twoUsersOfOneDataFolder_OnlyTheLastToLeaveStopsTheServer() async throws {
+        var options = EmbeddedPostgres.Options()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proofmarket-shared-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        options.dataDirectory = folder.appendingPathComponent("pg").path
+        options.durable = false
+        // Two controllers hold two descriptors, so their locks meet as two processes' would.
+        let first = EmbeddedPostgres(options: options), second = EmbeddedPostgres(options: options)
+        defer { first.stop(); second.stop() }
+        let configuration = try await first.start()
+        let server = try #require(first.postmaster())
+        _ = try await second.start()
+        #expect(second.postmaster() == server, "the second joins the running server")
+
+        first.stop()
+        #expect(second.isRunning, "the first leaves it running for the second")
+        #expect(second.postmaster() == server)
+        let connection = try await PostgresConnection.connect(configuration)
+        #expect(try await connection.query("SELECT 1 AS one").first?.decode("one", as: Int.self) == 1)
+        connection.close()
+
+        second.stop()
+        #expect(!second.isRunning, "the last to leave stops the server proofmarket started")
+    }
+
+    @Test func fallbackFolders_AreOnePerRequestedFolder_AndReadable() {
+        let a = EmbeddedPostgres.fallbackName(for: "/root/ProofMarket/.proofmarket/postgres")
+        let b = EmbeddedPostgres.fallbackName(for: "/root/Other/.proofmarket/postgres")
+        #expect(a != b)
+        #expect(a == EmbeddedPostgres.fallbackName(for: "/root/ProofMarket/.proofmarket/postgres"))
+        #expect(a.hasPrefix("root-ProofMarket-proofmarket-postgres-"), "\(a)")
+        let long = EmbeddedPostgres.fallbackName(for: "/" + String(repeating: "deep/", count: 40) + "pg")
+        #expect(long.count <= 48 + 1 + 16)
+    }
+
+    @Test func reachability_NeedsEverySearchBitOnTheWay() throws {
+        let user = try #require(ServiceUser.lookUp("nobody"))
+        let top = FileManager.default.temporaryDirectory.appendingPathComponent("proofmarket-reach-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: top) }
+        try FileManager.default.createDirectory(atPath: top + "/open/inner", withIntermediateDirectories: true)
+        chmod(top, 0o755)
+        chmod(top + "/open", 0o755)
+        #expect(user.firstBlockedAncestor(of: top + "/open/inner/pg") == nil)
+        chmod(top, 0o700)
+        #expect(user.firstBlockedAncestor(of: top + "/open/inner/pg") == top, "a closed grandparent blocks")
+        chmod(top, 0o711)
+        chmod(top + "/open", 0o750)
+        #expect(user.firstBlockedAncestor(of: top + "/open/inner/pg") == top + "/open", "search for others is what counts")
     }
 
     @Test func missingPostgreSQL_SaysWhatToInstall() {

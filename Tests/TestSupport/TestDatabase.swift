@@ -68,6 +68,9 @@ actor SharedCluster {
         options.dataDirectory = folder.appendingPathComponent("pg").path
         options.database = Self.templateName
         options.durable = false
+        // Every suite of a run shares this cluster at once, each test with its own pools and
+        // listener: the coordinator's default would be exhausted by the run, not by a test.
+        options.connectionsMax = 1000
         embedded = EmbeddedPostgres(options: options)
     }
 

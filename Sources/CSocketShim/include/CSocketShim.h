@@ -2,7 +2,7 @@
 #define PROOFMARKET_CSOCKETSHIM_H
 /// Platform calls that Glibc's Swift module does not export (epoll, accept4, eventfd),
 /// plus flat copies of the structures that Swift cannot import well (`struct epoll_event`
-/// is packed on x86_64), and two calls for spawning children (`Subprocess.swift`).
+/// is packed on x86_64), and three calls for spawning children (`Subprocess.swift`).
 #include <spawn.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -59,6 +59,9 @@ int pm_set_thread_name(const char *name);
 /// (`posix_spawn_file_actions_addclosefrom_np`, glibc 2.34+), so a child inherits nothing the
 /// parent did not hand it on purpose: no pipe, socket or listener of another thread.
 int pm_spawn_close_from(posix_spawn_file_actions_t *actions, int lowest);
+/// Adds a spawn action that makes `path` the child's working directory
+/// (`posix_spawn_file_actions_addchdir_np`, glibc 2.29+).
+int pm_spawn_chdir(posix_spawn_file_actions_t *actions, const char *path);
 /// `pipe2(fds, O_CLOEXEC)`: a pipe no child inherits unless handed it on purpose.
 int pm_pipe_cloexec(int fds[2]);
 

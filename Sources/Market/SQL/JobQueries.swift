@@ -27,17 +27,32 @@ enum JobQueries {
         WHERE id = $1 AND status = 'open' AND attempt = $7
         RETURNING \(columns)
         """)
-    /// `locked` → `fulfilled`: a verified proof from the lock holder, before the lock ran out.
+    /// `locked` → `fulfilled`: a verified proof from the lock holder, received ($9) before the
+    /// lock ran out; its verification may end after the expiry (the sweeper waits for it).
     static let jobFulfillIfLocked = NamedQuery("JobFulfillIfLocked", """
         UPDATE jobs SET status = 'fulfilled', output = $5, proof = $6, proof_ms = $7, verify_ms = $8,
                         updated_at = $4, finished_at = $4
-        WHERE id = $1 AND status = 'locked' AND locked_by = $2 AND attempt = $3 AND lock_expires_at > $4
+        WHERE id = $1 AND status = 'locked' AND locked_by = $2 AND attempt = $3 AND lock_expires_at > $9
         RETURNING \(columns)
+        """)
+    /// The lock holder's proof arrived ($3) before the lock's expiry: marked before it waits
+    /// for verification, so the sweeper leaves the lock alone meanwhile (see migration 0005).
+    /// The latest arrival is kept; `$4` is the caller's account, which must own the worker.
+    static let jobMarkProofReceived = NamedQuery("JobMarkProofReceived", """
+        UPDATE jobs SET proof_received_at = GREATEST(proof_received_at, $3)
+        WHERE id = $1 AND status = 'locked' AND locked_by = $2 AND lock_expires_at > $3
+          AND EXISTS (SELECT 1 FROM workers WHERE workers.id = $2 AND workers.account_id = $4)
+        """)
+    /// A proof marked at `$3` was refused or failed: the mark goes, unless a later proof replaced it.
+    static let jobClearProofReceived = NamedQuery("JobClearProofReceived", """
+        UPDATE jobs SET proof_received_at = NULL
+        WHERE id = $1 AND status = 'locked' AND locked_by = $2 AND proof_received_at = $3
         """)
     /// `locked` → `open`: a release or an expired lock before the deadline. A sealed job gets a
     /// fresh bid window starting now; a Dutch job keeps its price curve (already higher).
     static let jobReopenIfLocked = NamedQuery("JobReopenIfLocked", """
         UPDATE jobs SET status = 'open', locked_by = NULL, lock_price = NULL, lock_expires_at = NULL, nonce = NULL,
+                        proof_received_at = NULL,
                         bidding_start = CASE WHEN auction = 'sealed' THEN $3 ELSE bidding_start END,
                         updated_at = $3
         WHERE id = $1 AND status = 'locked' AND attempt = $2
@@ -62,9 +77,11 @@ enum JobQueries {
         """)
 
     // The sweeper's claims: one row at a time, skipping rows another replica holds.
+    /// An expired lock, unless a proof for it arrived in time and is still being verified
+    /// (marked after `$2`, the start of the grace period that ends now).
     static let jobClaimExpiredLock = NamedQuery("JobClaimExpiredLock", """
         SELECT \(columns) FROM jobs
-        WHERE status = 'locked' AND lock_expires_at <= $1
+        WHERE status = 'locked' AND lock_expires_at <= $1 AND (proof_received_at IS NULL OR proof_received_at <= $2)
         ORDER BY lock_expires_at
         LIMIT 1
         FOR UPDATE SKIP LOCKED
@@ -106,6 +123,7 @@ enum JobQueries {
         """)
 
     static let all = [jobInsert, jobByID, jobByIDForUpdate, jobProof, jobLockIfOpen, jobFulfillIfLocked,
+                      jobMarkProofReceived, jobClearProofReceived,
                       jobReopenIfLocked, jobExpire, jobCancelIfOpen, jobRestartBidWindow, jobClaimExpiredLock,
                       jobClaimOverdueOpen, jobClaimClosedBidWindow, jobCountLocksByWorker, jobList, jobListOpen]
 }

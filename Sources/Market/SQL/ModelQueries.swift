@@ -12,17 +12,33 @@ enum ModelQueries {
         RETURNING \(columns)
         """)
     static let modelByID = NamedQuery("ModelByID", "SELECT \(columns) FROM models WHERE id = $1")
-    static let modelONNX = NamedQuery("ModelONNX", "SELECT onnx FROM models WHERE id = $1")
+    static let modelONNX = NamedQuery("ModelONNX", "SELECT status, onnx FROM models WHERE id = $1")
+    /// A new upload of a model that failed, or whose import was cut off (still `processing`
+    /// since `$4`): back to `processing` with its bytes, to be imported again.
+    static let modelRetryImport = NamedQuery("ModelRetryImport", """
+        UPDATE models SET status = 'processing', onnx = $2, failure = NULL, updated_at = $3
+        WHERE id = $1 AND (status = 'failed' OR (status = 'processing' AND updated_at <= $4))
+        RETURNING \(columns)
+        """)
     /// `processing` → `ready`, once the background import has committed the model.
     static let modelMarkReady = NamedQuery("ModelMarkReady", """
         UPDATE models SET status = 'ready', quantisation = $2, shapes = $3, operators = $4, commitment = $5,
                           work_macs = $6, updated_at = $7
         WHERE id = $1 AND status = 'processing'
         """)
-    /// `processing` → `failed`, with the reason.
+    /// `processing` → `failed`, with the reason; a failed model keeps no bytes.
     static let modelMarkFailed = NamedQuery("ModelMarkFailed", """
-        UPDATE models SET status = 'failed', failure = $2, updated_at = $3 WHERE id = $1 AND status = 'processing'
+        UPDATE models SET status = 'failed', failure = $2, onnx = ''::bytea, updated_at = $3
+        WHERE id = $1 AND status = 'processing'
+        """)
+    /// The sweeper: up to `$4` imports still `processing` since `$1` were cut off → `failed`.
+    static let modelFailStaleImports = NamedQuery("ModelFailStaleImports", """
+        UPDATE models SET status = 'failed', failure = $3, onnx = ''::bytea, updated_at = $2
+        WHERE id IN (SELECT id FROM models WHERE status = 'processing' AND updated_at <= $1
+                     ORDER BY updated_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+        RETURNING id
         """)
 
-    static let all = [modelInsert, modelByID, modelONNX, modelMarkReady, modelMarkFailed]
+    static let all = [modelInsert, modelByID, modelONNX, modelRetryImport, modelMarkReady, modelMarkFailed,
+                      modelFailStaleImports]
 }

@@ -1,5 +1,8 @@
 /// Read-only aggregates for `GET /v1/admin/stats`.
 enum StatsQueries {
+    /// `/health`'s probe: a read of a table every request needs, so it fails (or waits) when
+    /// the market's tables cannot be read, not only when the server is gone.
+    static let healthProbe = NamedQuery("StatsHealthProbe", "SELECT count(*) AS n FROM (SELECT 1 FROM accounts LIMIT 1) a")
     static let jobsByStatus = NamedQuery("StatsJobsByStatus", """
         SELECT status, count(*) AS n FROM jobs GROUP BY status ORDER BY status
         """)
@@ -29,5 +32,5 @@ enum StatsQueries {
         FROM (SELECT locked_by, count(*) AS n FROM jobs
               WHERE status = 'fulfilled' AND finished_at >= $1 GROUP BY locked_by) w
         """)
-    static let all = [jobsByStatus, timings, lockPricePerWork, perWorker, largestShare]
+    static let all = [healthProbe, jobsByStatus, timings, lockPricePerWork, perWorker, largestShare]
 }

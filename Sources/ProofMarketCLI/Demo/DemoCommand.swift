@@ -1,4 +1,5 @@
 import ArgumentParser
+import BundledAssets
 import Foundation
 import HTTPServer
 import Logging
@@ -32,10 +33,11 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.bootstrapLogging(quietExcept: "proofmarket.prover")
         let started = Date()
-        let modelPath = try model ?? BundledFiles.path("Tests/InferenceTests/Fixtures/mlp_large.onnx")
-        let samples = try DigitsSample.load(BundledFiles.path("Tests/InferenceTests/Fixtures/digits_sample.json"))
+        let modelBytes = try model.map { try FileInput.read($0, limit: 64 << 20) } ?? BundledAssets.demoModel
+        let samples = try DigitsSample.decode(BundledAssets.digitsSample)
         say("starting the embedded PostgreSQL and the coordinator")
         let session = try await database.openFresh(databaseName: "proofmarket_demo", logger: logger)
+        if let embedded = session.embedded { say("embedded PostgreSQL in \(embedded.dataDirectory) (log: \(embedded.dataDirectory)/postgres.log)") }
         var settings = Coordinator.Settings()
         settings.port = 0
         settings.sweepIntervalSeconds = 0.5
@@ -67,7 +69,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // The client registers the model and posts jobs on real test digits.
         let client = CoordinatorClient(baseURL: url, apiKey: clientAccount.apiKey)
-        var registered: WireModel = try await client.upload("/v1/models?name=digits-mlp", bytes: try FileInput.read(modelPath, limit: 64 << 20),
+        var registered: WireModel = try await client.upload("/v1/models?name=digits-mlp", bytes: modelBytes,
                                                             contentType: "application/octet-stream")
         while registered.status == "processing" {
             try await Task.sleep(nanoseconds: 100_000_000)
@@ -167,33 +169,16 @@ func withTimeout<T: Sendable>(_ deadline: Date, _ body: @escaping @Sendable () a
     }
 }
 
-/// The digits test sample shipped with the fixtures.
+/// The demo's test digits (`models/digits-sample.json`, built into the program).
 struct DigitsSample {
     let input: [Double]
     let label: Int
 
-    static func load(_ path: String) throws -> [DigitsSample] {
+    static func decode(_ bytes: [UInt8]) throws -> [DigitsSample] {
         struct File: Decodable { let pixelScale: Double; let pixels: [[Double]]; let labels: [Int] }
-        let file = try JSONDecoder().decode(File.self, from: Data(FileInput.read(path, limit: 16 << 20)))
-        return zip(file.pixels, file.labels).map { DigitsSample(input: $0.map { $0 * file.pixelScale }, label: $1) }
-    }
-}
-
-/// Files shipped in the repository (the bundled model and sample), found beside the program
-/// or the working folder, like the migrations.
-enum BundledFiles {
-    static func path(_ relative: String) throws -> String {
-        var starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        starts.append(URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent())
-        if let share = ProcessInfo.processInfo.environment["PROOFMARKET_SHARE_DIR"] { starts.insert(URL(fileURLWithPath: share), at: 0) }
-        for start in starts {
-            var folder = start.standardizedFileURL
-            for _ in 0..<8 {
-                let candidate = folder.appendingPathComponent(relative).path
-                if FileManager.default.fileExists(atPath: candidate) { return candidate }
-                folder.deleteLastPathComponent()
-            }
-        }
-        throw ValidationError("cannot find \(relative); run from the repository or set PROOFMARKET_SHARE_DIR")
+        let file = try JSONDecoder().decode(File.self, from: Data(bytes))
+        let samples = zip(file.pixels, file.labels).map { DigitsSample(input: $0.map { $0 * file.pixelScale }, label: $1) }
+        guard !samples.isEmpty else { throw ValidationError("the built-in digits sample is empty") }
+        return samples
     }
 }
