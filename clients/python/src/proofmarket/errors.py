@@ -145,6 +145,15 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     # Proofs.
     "proof_rejected": ProofRejected,
     "verifier_busy": TryAgain,
+    "proof_too_large": InvalidRequest,
+    # Models, further.
+    "model_too_large": InvalidRequest,
+    "too_many_imports": TryAgain,
+    "import_busy": TryAgain,
+    # Any request.
+    "non_canonical_path": InvalidRequest,
+    "server_busy": TryAgain,
+    "database_unavailable": TryAgain,
 }
 
 _BY_STATUS: dict[int, type[ProofMarketError]] = {
