@@ -63,11 +63,17 @@ final class Coordinator: Sendable {
         return Coordinator(market: market, server: server, pool: pool, watcher: watcher, sweeping: sweeping, dispatching: dispatching)
     }
 
-    /// Drains the server, stops the sweeper and the watcher, closes the pool.
+    /// Drains the server, stops the sweeper, the dispatcher and the watcher (waiting for the
+    /// first two to end), closes the pool.
     func stop() async {
         sweeping.cancel()
         dispatching.cancel()
         await server.shutdown()
+        // The sweeper and the webhook dispatcher finish the statement they are in before the
+        // pool closes and the database stops: one cut by the database's stop would be logged
+        // as a failure of a coordinator that is only stopping.
+        await sweeping.value
+        await dispatching.value
         watcher.stop()
         pool.close()
     }
