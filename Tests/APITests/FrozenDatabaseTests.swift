@@ -50,10 +50,11 @@ import Testing
             let asked = ContinuousClock.now
             let health = try await f.send(.get, "/health")
             let healthTook = ContinuousClock.now - asked
-            // The coordinator waits at most `answerSecondsMax` (0.5 s) for the database; the rest
-            // of the margin is for a loaded test machine. It is well under the statement timeout
-            // (4 s), which every frozen request waits out: /health does not wait for the database.
-            #expect(healthTook < .seconds(3), "/health took \(healthTook) while the database was frozen")
+            // The coordinator waits at most `answerSecondsMax` (0.9 s) for the database; the rest
+            // of the margin is for this test process, which proves and verifies for every other
+            // suite on the same two cores (3.7 s was seen in a full run). A /health that waited
+            // for the frozen database would not answer until the lock holder lets go (40 s).
+            #expect(healthTook < .seconds(8), "/health took \(healthTook) while the database was frozen")
             #expect(health.status.code == 503, "\(health.bodyText)")
             #expect(try f.object(health)["database"] as? String == "unreachable", "\(health.bodyText)")
             return try await group.reduce(into: []) { $0.append($1) }
