@@ -9,26 +9,6 @@ import Testing
 import TestSupport
 
 extension APIFixture {
-    /// A coordinator like `make`, with its own database pool limits and market configuration.
-    static func make(databaseLimits: ConnectionPool.Limits, configuration: MarketConfiguration = MarketConfiguration(),
-                     importer: (any ModelImporter)? = nil) async throws -> APIFixture {
-        let db = try await TestDatabase.make(limits: databaseLimits)
-        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let market = try await Market.open(pool: db.pool, configuration: configuration, clock: clock,
-                                           verifier: InferenceProofVerifier())
-        let watcher = try await JobWatcher(configuration: db.configuration)
-        let api = MarketAPI(market: market, watcher: watcher, importer: importer)
-        var server = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
-        server.loopCount = 1
-        var logger = Logger(label: "api-test")
-        logger.logLevel = .warning
-        let http = HTTPServer(configuration: server, responder: api.responder(), logger: logger)
-        try http.start()
-        let admin = try await market.bootstrapAdmin()
-        return APIFixture(db: db, clock: clock, market: market, server: http, client: HTTPClient(), watcher: watcher,
-                          adminKey: admin.key)
-    }
-
     /// The model's state once its import has finished (polls while it is `processing`).
     func settledModel(_ id: String, key: String, secondsMax: Double = 120,
                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {

@@ -21,8 +21,9 @@ struct APIFixture {
     var base: String { "http://127.0.0.1:\(server.localPort)" }
 
     static func make(limits: MarketAPI.Limits = MarketAPI.Limits(), importer: (any ModelImporter)? = nil,
-                     configuration: MarketConfiguration = MarketConfiguration()) async throws -> APIFixture {
-        let db = try await TestDatabase.make()
+                     configuration: MarketConfiguration = MarketConfiguration(),
+                     databaseLimits: ConnectionPool.Limits = ConnectionPool.Limits()) async throws -> APIFixture {
+        let db = try await TestDatabase.make(limits: databaseLimits)
         let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
         let market = try await Market.open(pool: db.pool, configuration: configuration, clock: clock, verifier: InferenceProofVerifier())
         let watcher = try await JobWatcher(configuration: db.configuration)
