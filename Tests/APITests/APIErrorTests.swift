@@ -149,7 +149,15 @@ import Testing
     @Test func healthMetricsAndTheContract_AreServed() async throws {
         let f = try await APIFixture.make()
         defer { Task { await f.stop() } }
-        #expect(try f.object(try await f.send(.get, "/health"))["status"] as? String == "ok")
+        // The coordinator waits at most 0.9 s for its probe; the test process proves for every
+        // other suite on the same two cores, so one slow first probe (it also opens the probe's
+        // session) may say "degraded". A healthy database must say "ok" within a few seconds.
+        var status: String?
+        for _ in 0..<50 where status != "ok" {
+            status = try f.object(try await f.send(.get, "/health"))["status"] as? String
+            if status != "ok" { try await Task.sleep(nanoseconds: 200_000_000) }
+        }
+        #expect(status == "ok")
         _ = try await f.send(.get, "/v1/jobs")
         let metrics = try await f.send(.get, "/metrics", key: f.adminKey)
         #expect(metrics.bodyText.contains("proofmarket_http_requests_total{route=\"GET /v1/jobs\"} 1"))
