@@ -9,9 +9,13 @@ public enum InferenceLimits {
     /// Largest number of elements in any one tensor (initializer, activation, im2col matrix).
     public static let tensorElementsMax = 4 * 1024 * 1024
     /// Largest number of linear layers (Gemm, MatMul, Conv) in one model.
-    public static let layerCountMax = 64
+    public static let layerCountMax = 256
     /// Largest number of ONNX nodes in one graph.
-    public static let nodeCountMax = 512
+    public static let nodeCountMax = 4096
+    /// Largest number of steps of a model graph after import (recurrent layers unrolled).
+    public static let graphNodeCountMax = 4096
+    /// Largest number of inputs proven together in one batch.
+    public static let batchItemsMax = 4096
     /// Largest number of dimensions of a tensor shape.
     public static let rankMax = 8
     /// Largest accumulator width, in bits, that any pre-activation may need.

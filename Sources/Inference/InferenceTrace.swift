@@ -7,17 +7,28 @@
 public struct InferenceTrace: Sendable, Equatable {
     /// The quantised model input.
     public let input: [Int64]
-    /// One record per layer of the model, in order.
+    /// One record per linear layer of the model, in order.
     public let layers: [LayerTrace]
+    /// Each product of two activations (`matMul` step), before its rescale, in node order.
+    public let products: [[Int64]]
+    /// The quantised model output: the output tensors, concatenated.
+    public let output: [Int64]
+    /// How many values a rescale pushed outside the activation range (clamped to it).
+    public let saturated: Int
 
-    /// Creates a trace from its parts (the verifier builds one from a proof).
-    public init(input: [Int64], layers: [LayerTrace]) {
+    /// Creates a trace from its parts.
+    public init(input: [Int64], layers: [LayerTrace], products: [[Int64]], output: [Int64], saturated: Int = 0) {
         self.input = input
         self.layers = layers
+        self.products = products
+        self.output = output
+        self.saturated = saturated
     }
 
-    /// The quantised model output: the last layer's output (the input if there are no layers).
-    public var output: [Int64] { layers.last?.output ?? input }
+    /// A chain's trace, whose output is the last layer's (the input if there are no layers).
+    public init(input: [Int64], layers: [LayerTrace]) {
+        self.init(input: input, layers: layers, products: [], output: layers.last?.output ?? input)
+    }
 }
 
 /// What one linear layer read and produced.

@@ -66,7 +66,7 @@ public enum IntegerSemantics {
     /// The im2col view of a CHW activation: a `(C·kh·kw) × (outH·outW)` matrix, row-major.
     ///
     /// Row `c·kh·kw + i·kw + j`, column `y·outW + x` holds the input at channel `c`, row
-    /// `y·strideH − padTop + i`, column `x·strideW − padLeft + j`, or `0` where that falls in
+    /// `y·strideH − padTop + i·dh`, column `x·strideW − padLeft + j·dw`, or `0` where that falls in
     /// the padding. With the kernel flattened as `W[m][c·kh·kw + i·kw + j]`, the convolution
     /// is the matrix product `W · col(a)`, whose row-major result is the NCHW output.
     public static func im2col(_ a: [Int64], _ g: ConvolutionGeometry) -> [Int64] {
@@ -80,10 +80,10 @@ public enum IntegerSemantics {
                         for j in 0..<g.kernelWidth {
                             let row = (c * g.kernelHeight + i) * g.kernelWidth + j
                             for y in 0..<g.outputHeight {
-                                let iy = y * g.strideHeight - g.padTop + i
+                                let iy = y * g.strideHeight - g.padTop + i * g.dilationHeight
                                 guard iy >= 0 && iy < g.inputHeight else { continue }
                                 for x in 0..<g.outputWidth {
-                                    let ix = x * g.strideWidth - g.padLeft + j
+                                    let ix = x * g.strideWidth - g.padLeft + j * g.dilationWidth
                                     guard ix >= 0 && ix < g.inputWidth else { continue }
                                     out[row * positions + y * g.outputWidth + x] =
                                         input[(c * g.inputHeight + iy) * g.inputWidth + ix]
@@ -95,6 +95,14 @@ public enum IntegerSemantics {
             }
         }
         return col
+    }
+
+    /// The transpose of a row-major `rows × columns` matrix (lengths checked by the caller).
+    public static func transpose(_ a: [Int64], rows: Int, columns: Int) -> [Int64] {
+        precondition(a.count == rows * columns, "transpose length")
+        var out = [Int64](repeating: 0, count: a.count)
+        for i in 0..<rows { for j in 0..<columns { out[j * rows + i] = a[i * columns + j] } }
+        return out
     }
 
     /// Max pooling of a CHW activation (no padding): the largest value of each window.

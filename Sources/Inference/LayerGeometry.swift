@@ -1,4 +1,6 @@
-/// The geometry of a 2-D convolution over one CHW image (batch 1, dilation 1, group 1).
+/// The geometry of a 2-D convolution over one CHW image (batch 1, group 1; a 1-D convolution
+/// is the case `inputHeight = kernelHeight = 1`, a grouped one is expanded by the importer
+/// into a block-diagonal kernel).
 ///
 /// Only the primary fields are stored in the canonical encoding; the output size and the
 /// im2col dimensions are derived here, so a decoded description can never disagree with itself.
@@ -25,27 +27,35 @@ public struct ConvolutionGeometry: Sendable, Equatable, Hashable {
     public let padBottom: Int
     /// Zero columns added right of the input.
     public let padRight: Int
-    /// Height of the output: `⌊(H + padTop + padBottom − kh) / strideHeight⌋ + 1`.
+    /// Vertical spacing of the kernel taps (1: adjacent rows).
+    public let dilationHeight: Int
+    /// Horizontal spacing of the kernel taps.
+    public let dilationWidth: Int
+    /// Height of the output: `⌊(H + padTop + padBottom − ((kh − 1)·dh + 1)) / strideHeight⌋ + 1`.
     public let outputHeight: Int
-    /// Width of the output: `⌊(W + padLeft + padRight − kw) / strideWidth⌋ + 1`.
+    /// Width of the output: `⌊(W + padLeft + padRight − ((kw − 1)·dw + 1)) / strideWidth⌋ + 1`.
     public let outputWidth: Int
 
     /// Validates the geometry and derives the output size.
     public init(inputChannels: Int, inputHeight: Int, inputWidth: Int,
                 kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int,
-                padTop: Int, padLeft: Int, padBottom: Int, padRight: Int) throws(InferenceError) {
-        let dims = [inputChannels, inputHeight, inputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth]
+                padTop: Int, padLeft: Int, padBottom: Int, padRight: Int,
+                dilationHeight: Int = 1, dilationWidth: Int = 1) throws(InferenceError) {
+        let dims = [inputChannels, inputHeight, inputWidth, kernelHeight, kernelWidth, strideHeight, strideWidth,
+                    dilationHeight, dilationWidth]
         let pads = [padTop, padLeft, padBottom, padRight]
         guard dims.allSatisfy({ $0 >= 1 && $0 <= LayerGeometryLimits.dimensionMax }),
               pads.allSatisfy({ $0 >= 0 && $0 < LayerGeometryLimits.dimensionMax }) else {
             throw .shapeMismatch(detail: "convolution dimensions \(dims) pads \(pads) out of range")
         }
-        guard padTop < kernelHeight, padBottom < kernelHeight, padLeft < kernelWidth, padRight < kernelWidth else {
-            throw .shapeMismatch(detail: "convolution pads \(pads) must be smaller than the kernel")
+        let spanHeight = (kernelHeight - 1) * dilationHeight + 1
+        let spanWidth = (kernelWidth - 1) * dilationWidth + 1
+        guard padTop < spanHeight, padBottom < spanHeight, padLeft < spanWidth, padRight < spanWidth else {
+            throw .shapeMismatch(detail: "convolution pads \(pads) must be smaller than the (dilated) kernel")
         }
         let paddedHeight = inputHeight + padTop + padBottom
         let paddedWidth = inputWidth + padLeft + padRight
-        guard paddedHeight >= kernelHeight, paddedWidth >= kernelWidth else {
+        guard paddedHeight >= spanHeight, paddedWidth >= spanWidth else {
             throw .shapeMismatch(detail: "convolution kernel larger than the padded input")
         }
         self.inputChannels = inputChannels
@@ -59,8 +69,10 @@ public struct ConvolutionGeometry: Sendable, Equatable, Hashable {
         self.padLeft = padLeft
         self.padBottom = padBottom
         self.padRight = padRight
-        self.outputHeight = (paddedHeight - kernelHeight) / strideHeight + 1
-        self.outputWidth = (paddedWidth - kernelWidth) / strideWidth + 1
+        self.dilationHeight = dilationHeight
+        self.dilationWidth = dilationWidth
+        self.outputHeight = (paddedHeight - spanHeight) / strideHeight + 1
+        self.outputWidth = (paddedWidth - spanWidth) / strideWidth + 1
         for (name, n) in [("input", inputElements), ("im2col", inner * positions)]
         where n > InferenceLimits.tensorElementsMax {
             throw .tensorTooLarge(name: "convolution \(name)", elements: n, limit: InferenceLimits.tensorElementsMax)

@@ -15,6 +15,10 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
         case dense
         /// A 2-D convolution: `X` is the im2col matrix of the input.
         case convolution(ConvolutionGeometry)
+        /// A fully connected layer applied to each of `count` vectors (the rows of a
+        /// `[count, inner]` activation, e.g. the tokens of a sequence): `X` is the activation
+        /// transposed (`inner × count`), and the output is `Z` transposed back (`count × rows`).
+        case tokens(count: Int)
     }
 
     /// Elements of the incoming activation, before `prepare`.
@@ -61,6 +65,12 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
             }
             inner = g.inner
             positions = g.positions
+        case .tokens(let count):
+            guard count >= 1, elements % count == 0 else {
+                throw .shapeMismatch(detail: "\(elements) elements are not \(count) vectors of one length")
+            }
+            inner = elements / count
+            positions = count
         }
         guard rows >= 1, rows <= InferenceLimits.tensorElementsMax,
               rows * inner <= InferenceLimits.tensorElementsMax,
@@ -82,11 +92,13 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
     /// Elements of `Z` and of the output activation: `rows · positions`.
     public var outputElements: Int { rows * positions }
 
-    /// Shape of the output activation: `[rows]` for dense, `[rows, outH, outW]` for a convolution.
+    /// Shape of the output activation: `[rows]` for dense, `[rows, outH, outW]` for a
+    /// convolution, `[count, rows]` for a per-token layer.
     public var outputShape: [Int] {
         switch kind {
         case .dense: [rows]
         case .convolution(let g): [rows, g.outputHeight, g.outputWidth]
+        case .tokens(let count): [count, rows]
         }
     }
 
@@ -102,12 +114,18 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
         switch kind {
         case .dense: return a
         case .convolution(let g): return IntegerSemantics.im2col(a, g)
+        case .tokens(let count): return IntegerSemantics.transpose(a, rows: count, columns: a.count / count)
         }
     }
 
-    /// The output activation from the pre-activation `Z`, element by element.
+    /// The output activation from the pre-activation `Z` (`rows × positions`): the activation
+    /// element by element, laid out as the output tensor (transposed back for a per-token layer).
     public func activate(_ z: [Int64]) -> [Int64] {
-        activation.apply(z)
+        let a = activation.apply(z)
+        if case .tokens(let count) = kind, a.count == rows * count {
+            return IntegerSemantics.transpose(a, rows: rows, columns: count)
+        }
+        return a
     }
 
     /// The range of the prepared input columns given the range of the incoming activation.

@@ -1,17 +1,18 @@
 /// The canonical byte form of a `ModelSpec`, which a model commitment carries.
 ///
-/// Layout (big-endian): magic `PMQS`, version u16, then the config (three u8), the input
-/// shape (rank u8, dims u32), the layer count u16 and per layer: prepare steps (count u8; each
-/// a tag u8 — 1 max pool, 2 average pool with seven u32 geometry fields, 3 clamp with lo, hi
-/// as i64), the kind (tag u8 — 1 dense, 2 convolution with eleven u32 geometry fields), rows
-/// u32, activation (shift u8, lo i64, hi i64) and accumulator bits u8. Derived values (layer
-/// input sizes, output sizes) are not stored: decoding recomputes them through the same
-/// validating initialisers the importer uses, and refuses trailing bytes.
+/// Layout (big-endian): magic `PMQS`, version u16 = 2, the config (three u8), the input
+/// tensor (rank u8, dims u32, fraction bits u8, lo i64, hi i64), batchable u8, the node count
+/// u16, the output count u8 and output tensor ids u32; then per node: the input count u8 and
+/// ids u32, the operator tag u8 and its fields (see `encodeOperator`). A linear node carries
+/// its layer inline (prepare steps, kind, rows, activation, accumulator bits) and its output
+/// shape. Derived values (tensor shapes and ranges, layer input sizes) are not stored:
+/// decoding recomputes them through the same validating initialisers the importer uses, and
+/// refuses trailing bytes.
 extension ModelSpec {
     /// The four magic bytes `PMQS`.
     public static let encodingMagic: [UInt8] = Array("PMQS".utf8)
     /// The encoding version; bump it whenever `IntegerSemantics` or this layout changes.
-    public static let encodingVersion: UInt16 = 1
+    public static let encodingVersion: UInt16 = 2
 
     /// The canonical bytes.
     public func encoded() -> [UInt8] {
@@ -21,10 +22,27 @@ extension ModelSpec {
         w.uint8(UInt8(config.activationFractionBits))
         w.uint8(UInt8(config.weightFractionBits))
         w.uint8(UInt8(config.activationBits))
-        w.uint8(UInt8(inputShape.count))
-        for d in inputShape { w.count(d) }
-        w.uint16(UInt16(layers.count))
-        for layer in layers {
+        w.shape(input.shape)
+        w.uint8(UInt8(input.fractionBits))
+        w.int64(input.lo)
+        w.int64(input.hi)
+        w.uint8(batchable ? 1 : 0)
+        w.uint16(UInt16(nodes.count))
+        w.uint8(UInt8(outputs.count))
+        for o in outputs { w.count(o) }
+        for node in nodes {
+            w.uint8(UInt8(node.inputs.count))
+            for i in node.inputs { w.count(i) }
+            encodeOperator(node.op, &w)
+        }
+        return w.output
+    }
+
+    private func encodeOperator(_ op: GraphOperator, _ w: inout ByteWriter) {
+        switch op {
+        case .linear(let k, let shape):
+            w.uint8(1)
+            let layer = layers[k]
             w.uint8(UInt8(layer.prepare.count))
             for step in layer.prepare {
                 switch step {
@@ -44,15 +62,73 @@ extension ModelSpec {
             case .convolution(let g):
                 w.uint8(2)
                 for v in [g.inputChannels, g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth,
-                          g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.padBottom, g.padRight] { w.count(v) }
+                          g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.padBottom, g.padRight,
+                          g.dilationHeight, g.dilationWidth] { w.count(v) }
+            case .tokens(let count):
+                w.uint8(3)
+                w.count(count)
             }
             w.count(layer.rows)
-            w.uint8(UInt8(layer.activation.shift))
-            w.int64(layer.activation.lo)
-            w.int64(layer.activation.hi)
+            w.activation(layer.activation)
             w.uint8(UInt8(layer.accumulatorBits))
+            w.shape(shape)
+        case .matMul(let act):
+            w.uint8(2)
+            w.activation(act)
+        case .rescale(let shift, let lo, let hi):
+            w.uint8(3)
+            w.int64(Int64(shift))
+            w.int64(lo)
+            w.int64(hi)
+        case .binary(let b):
+            w.uint8(4)
+            w.uint8(b.kind.rawValue)
+            if let c = b.constant {
+                w.uint8(c.first ? 2 : 1)
+                w.int64(c.value)
+                w.uint8(UInt8(c.fractionBits))
+            } else {
+                w.uint8(0)
+            }
+            w.uint8(UInt8(b.outputFractionBits))
+            w.int64(b.lo)
+            w.int64(b.hi)
+        case .pool(let p):
+            w.uint8(5)
+            w.uint8((p.isMax ? 1 : 0) | (p.ceilMode ? 2 : 0) | (p.countIncludePad ? 4 : 0))
+            for v in p.kernel + p.strides + p.pads + p.dilations { w.count(v) }
+        case .reduce(let r):
+            w.uint8(6)
+            w.uint8(r.kind.rawValue)
+            w.uint8(r.keepDimensions ? 1 : 0)
+            w.shape(r.axes)
+            w.int64(r.lo)
+            w.int64(r.hi)
+        case .transpose(let perm):
+            w.uint8(7)
+            w.shape(perm)
+        case .reshape(let shape):
+            w.uint8(8)
+            w.shape(shape)
+        case .concat(let axis):
+            w.uint8(9)
+            w.count(axis)
+        case .slice(let starts, let counts, let steps):
+            w.uint8(10)
+            w.shape(starts)
+            w.shape(counts)
+            w.shape(steps)
+        case .pad(let begins, let ends, let value):
+            w.uint8(11)
+            w.shape(begins)
+            w.shape(ends)
+            w.int64(value)
+        case .gather(let axis, let indices, let indexShape):
+            w.uint8(12)
+            w.count(axis)
+            w.shape(indexShape)
+            for i in indices { w.count(i) }
         }
-        return w.output
     }
 
     /// Decodes and validates canonical bytes; never traps on hostile input.
@@ -66,19 +142,41 @@ extension ModelSpec {
         let config = try QuantizationConfig(activationFractionBits: Int(try r.uint8()),
                                             weightFractionBits: Int(try r.uint8()),
                                             activationBits: Int(try r.uint8()))
-        let rank = Int(try r.uint8())
-        guard rank >= 1, rank <= InferenceLimits.rankMax else { throw .invalidEncoding(detail: "rank \(rank)") }
-        var inputShape: [Int] = []
-        for _ in 0..<rank { inputShape.append(try r.count(max: InferenceLimits.tensorElementsMax)) }
-        let layerCount = Int(try r.uint16())
-        guard layerCount <= InferenceLimits.layerCountMax else {
-            throw .tooManyLayers(count: layerCount, limit: InferenceLimits.layerCountMax)
+        let inputShape = try r.shape()
+        let input = try TensorInfo(shape: inputShape, fractionBits: Int(try r.uint8()), lo: try r.int64(), hi: try r.int64(), name: "input")
+        let batchable = try r.uint8()
+        guard batchable <= 1 else { throw .invalidEncoding(detail: "batchable flag \(batchable)") }
+        let nodeCount = Int(try r.uint16())
+        guard nodeCount >= 1, nodeCount <= InferenceLimits.graphNodeCountMax else {
+            throw .invalidEncoding(detail: "\(nodeCount) nodes")
         }
-        let dimensionMax = LayerGeometryLimits.dimensionMax
-        var elements = 1
-        for d in inputShape { elements = min(elements * d, InferenceLimits.tensorElementsMax + 1) }
+        let outputCount = Int(try r.uint8())
+        var outputs: [Int] = []
+        for _ in 0..<outputCount { outputs.append(try r.count(max: nodeCount)) }
+        var nodes: [GraphNode] = []
         var layers: [LayerSpec] = []
-        for _ in 0..<layerCount {
+        // Elements of every tensor so far, for the layers' input sizes (validated again by
+        // `ModelSpec.init` through shape inference).
+        var tensors: [TensorInfo] = [input]
+        for i in 0..<nodeCount {
+            let inputCount = Int(try r.uint8())
+            var inputs: [Int] = []
+            for _ in 0..<inputCount { inputs.append(try r.count(max: i)) }
+            let op = try Self.decodeOperator(&r, inputs: inputs, tensors: tensors, layers: &layers)
+            let node = GraphNode(op: op, inputs: inputs, name: "#\(i)")
+            tensors.append(try op.infer(inputs.map { tensors[$0] }, layers: layers, config: config, node: "#\(i)"))
+            nodes.append(node)
+        }
+        guard r.isAtEnd else { throw .invalidEncoding(detail: "trailing bytes after the last node") }
+        try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: outputs, batchable: batchable == 1)
+    }
+
+    private static func decodeOperator(_ r: inout ByteReader, inputs: [Int], tensors: [TensorInfo],
+                                       layers: inout [LayerSpec]) throws(InferenceError) -> GraphOperator {
+        let dimensionMax = LayerGeometryLimits.dimensionMax
+        switch try r.uint8() {
+        case 1:
+            guard let source = inputs.first, inputs.count == 1 else { throw .invalidEncoding(detail: "a linear node reads one tensor") }
             let stepCount = Int(try r.uint8())
             var steps: [ActivationStep] = []
             for _ in 0..<stepCount {
@@ -104,22 +202,110 @@ extension ModelSpec {
                 kind = .dense
             case 2:
                 var v: [Int] = []
-                for _ in 0..<11 { v.append(try r.count(max: dimensionMax)) }
+                for _ in 0..<13 { v.append(try r.count(max: dimensionMax)) }
                 kind = .convolution(try ConvolutionGeometry(
                     inputChannels: v[0], inputHeight: v[1], inputWidth: v[2], kernelHeight: v[3], kernelWidth: v[4],
-                    strideHeight: v[5], strideWidth: v[6], padTop: v[7], padLeft: v[8], padBottom: v[9], padRight: v[10]))
+                    strideHeight: v[5], strideWidth: v[6], padTop: v[7], padLeft: v[8], padBottom: v[9], padRight: v[10],
+                    dilationHeight: v[11], dilationWidth: v[12]))
+            case 3:
+                kind = .tokens(count: try r.count(max: InferenceLimits.tensorElementsMax))
             case let tag:
                 throw .invalidEncoding(detail: "unknown layer kind \(tag)")
             }
             let rows = try r.count(max: InferenceLimits.tensorElementsMax)
-            let activation = try Activation(shift: Int(try r.uint8()), lo: try r.int64(), hi: try r.int64())
+            let activation = try r.activation()
             let bits = Int(try r.uint8())
-            let layer = try LayerSpec(inputElements: elements, prepare: steps, kind: kind, rows: rows,
-                                      activation: activation, accumulatorBits: bits)
-            layers.append(layer)
-            elements = layer.outputElements
+            guard layers.count < InferenceLimits.layerCountMax else {
+                throw .tooManyLayers(count: layers.count + 1, limit: InferenceLimits.layerCountMax)
+            }
+            layers.append(try LayerSpec(inputElements: tensors[source].elements, prepare: steps, kind: kind, rows: rows,
+                                        activation: activation, accumulatorBits: bits))
+            return .linear(layer: layers.count - 1, shape: try r.shape())
+        case 2:
+            return .matMul(activation: try r.activation())
+        case 3:
+            let shift = try r.int64()
+            guard (-30...30).contains(shift) else { throw .invalidEncoding(detail: "rescale shift \(shift)") }
+            return .rescale(shift: Int(shift), lo: try r.int64(), hi: try r.int64())
+        case 4:
+            guard let kind = BinaryOperation.Kind(rawValue: try r.uint8()) else { throw .invalidEncoding(detail: "unknown binary operation") }
+            var constant: BinaryOperation.Constant?
+            switch try r.uint8() {
+            case 0: break
+            case let tag where tag <= 2:
+                let value = try r.int64()
+                let f = Int(try r.uint8())
+                guard f <= 30 else { throw .invalidEncoding(detail: "constant scale \(f)") }
+                constant = .init(value: value, fractionBits: f, first: tag == 2)
+            default: throw .invalidEncoding(detail: "unknown constant position")
+            }
+            let fo = Int(try r.uint8())
+            return .binary(BinaryOperation(kind: kind, constant: constant, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64()))
+        case 5:
+            let flags = try r.uint8()
+            guard flags < 8 else { throw .invalidEncoding(detail: "pool flags \(flags)") }
+            var v: [Int] = []
+            for _ in 0..<10 { v.append(try r.count(max: dimensionMax)) }
+            return .pool(PoolSpec(isMax: flags & 1 != 0, kernel: Array(v[0..<2]), strides: Array(v[2..<4]), pads: Array(v[4..<8]),
+                                  dilations: Array(v[8..<10]), ceilMode: flags & 2 != 0, countIncludePad: flags & 4 != 0))
+        case 6:
+            guard let kind = ReduceSpec.Kind(rawValue: try r.uint8()) else { throw .invalidEncoding(detail: "unknown reduction") }
+            let keep = try r.uint8()
+            guard keep <= 1 else { throw .invalidEncoding(detail: "keepdims flag \(keep)") }
+            return .reduce(ReduceSpec(kind: kind, axes: try r.shape(allowZero: true), keepDimensions: keep == 1,
+                                      lo: try r.int64(), hi: try r.int64()))
+        case 7: return .transpose(permutation: try r.shape(allowZero: true))
+        case 8: return .reshape(shape: try r.shape())
+        case 9: return .concat(axis: try r.count(max: InferenceLimits.rankMax))
+        case 10: return .slice(starts: try r.shape(allowZero: true), counts: try r.shape(), steps: try r.shape())
+        case 11: return .pad(begins: try r.shape(allowZero: true), ends: try r.shape(allowZero: true), value: try r.int64())
+        case 12:
+            let axis = try r.count(max: InferenceLimits.rankMax)
+            let indexShape = try r.shape()
+            var count = 1
+            for d in indexShape { count = min(count * d, InferenceLimits.tensorElementsMax + 1) }
+            guard count <= InferenceLimits.tensorElementsMax else { throw .invalidEncoding(detail: "gather of \(count) indices") }
+            var indices: [Int] = []
+            for _ in 0..<count { indices.append(try r.count(max: InferenceLimits.tensorElementsMax)) }
+            return .gather(axis: axis, indices: indices, indexShape: indexShape)
+        case let tag:
+            throw .invalidEncoding(detail: "unknown operator \(tag)")
         }
-        guard r.isAtEnd else { throw .invalidEncoding(detail: "trailing bytes after the last layer") }
-        try self.init(config: config, inputShape: inputShape, layers: layers)
+    }
+}
+
+extension ByteWriter {
+    /// A rank (u8) and that many u32 values.
+    mutating func shape(_ dims: [Int]) {
+        uint8(UInt8(truncatingIfNeeded: dims.count))
+        for d in dims { count(d) }
+    }
+
+    /// Shift u8, lo i64, hi i64.
+    mutating func activation(_ a: Activation) {
+        uint8(UInt8(a.shift))
+        int64(a.lo)
+        int64(a.hi)
+    }
+}
+
+extension ByteReader {
+    /// A rank (at most `rankMax`) and that many values (each at most `tensorElementsMax`;
+    /// zero refused unless `allowZero`).
+    mutating func shape(allowZero: Bool = false) throws(InferenceError) -> [Int] {
+        let rank = Int(try uint8())
+        guard rank <= InferenceLimits.rankMax else { throw .invalidEncoding(detail: "rank \(rank)") }
+        var dims: [Int] = []
+        for _ in 0..<rank {
+            let d = try count(max: InferenceLimits.tensorElementsMax)
+            guard allowZero || d >= 1 else { throw .invalidEncoding(detail: "zero dimension") }
+            dims.append(d)
+        }
+        return dims
+    }
+
+    /// An `Activation`, validated.
+    mutating func activation() throws(InferenceError) -> Activation {
+        try Activation(shift: Int(try uint8()), lo: try int64(), hi: try int64())
     }
 }

@@ -1,82 +1,180 @@
-/// A registered model's public description: shapes, quantisation and layers, without weights.
+/// A registered model's public description: its graph, shapes, scales and bounds, without weights.
 ///
 /// This is what a verifier holds (next to the weight commitment): every count a proof is
-/// checked against — the number of layers, their dimensions, their bounds — comes from here
-/// and never from the proof. Its canonical byte form is `encoded()` (see `ModelSpec+Encoding`).
+/// checked against — the nodes, the linear layers and their dimensions, their bounds — comes
+/// from here and never from the proof. Its canonical byte form is `encoded()` (see
+/// `ModelSpec+Encoding`).
+///
+/// The model is a graph: one input tensor (id 0), then one tensor per node (node `i` writes
+/// tensor `i + 1`), in topological order; `outputs` names the tensors that form the output,
+/// concatenated in that order. Every tensor's shape has the batch dimension first, always 1
+/// here: a batch of `B` inputs is `B` runs of this graph, proven together.
 public struct ModelSpec: Sendable, Equatable, Hashable {
     /// Fixed-point parameters.
     public let config: QuantizationConfig
-    /// Shape of the model input as the ONNX graph declares it, batch 1 included (e.g. `[1, 64]`).
-    public let inputShape: [Int]
-    /// The linear layers in order; the output of each is the incoming activation of the next.
+    /// The model input: shape (batch 1 first), scale, admissible range.
+    public let input: TensorInfo
+    /// The linear layers (committed weights), in the order of the nodes that use them.
     public let layers: [LayerSpec]
+    /// The steps, in topological order.
+    public let nodes: [GraphNode]
+    /// The tensors whose values, concatenated, are the model output.
+    public let outputs: [Int]
+    /// Whether the input's first dimension is a batch dimension (the ONNX input declares it
+    /// symbolic): then an input may hold several items (`B · inputElements` values).
+    public let batchable: Bool
+    /// Every tensor: the input, then each node's output (derived, validated).
+    public let tensors: [TensorInfo]
+    /// Indices into `nodes` of the `matMul` steps, in order (derived).
+    let productNodes: [Int]
+    /// For each product step, `B` with `|z| < 2^B` for every admissible run (derived from the
+    /// operand ranges and the inner dimension).
+    let productBits: [Int]
 
-    /// Validates that the layers chain (each reads as many elements as the previous produces).
-    public init(config: QuantizationConfig, inputShape: [Int], layers: [LayerSpec]) throws(InferenceError) {
-        guard !inputShape.isEmpty, inputShape.count <= InferenceLimits.rankMax,
-              inputShape.allSatisfy({ $0 >= 1 && $0 <= InferenceLimits.tensorElementsMax }) else {
-            throw .shapeMismatch(detail: "input shape \(inputShape) is not a valid tensor shape")
+    /// Validates the graph: every node reads earlier tensors, its shapes and scales fit
+    /// (`GraphOperator.infer`), each linear layer is used by exactly one node and in order,
+    /// the outputs exist, and every product's bound fits `accumulatorBitsMax`.
+    public init(config: QuantizationConfig, input: TensorInfo, layers: [LayerSpec], nodes: [GraphNode],
+                outputs: [Int], batchable: Bool) throws(InferenceError) {
+        guard !nodes.isEmpty, nodes.count <= InferenceLimits.graphNodeCountMax else {
+            throw .unsupportedGraph(node: "graph", detail: "\(nodes.count) steps; a model has 1…\(InferenceLimits.graphNodeCountMax)")
         }
-        var elements = 1
-        for d in inputShape {
-            elements *= d
-            guard elements <= InferenceLimits.tensorElementsMax else {
-                throw .tensorTooLarge(name: "input", elements: elements, limit: InferenceLimits.tensorElementsMax)
-            }
-        }
-        guard !layers.isEmpty else { throw .shapeMismatch(detail: "a model needs at least one linear layer") }
         guard layers.count <= InferenceLimits.layerCountMax else {
             throw .tooManyLayers(count: layers.count, limit: InferenceLimits.layerCountMax)
         }
-        for (k, layer) in layers.enumerated() {
-            guard layer.inputElements == elements else {
-                throw .shapeMismatch(detail: "layer \(k) reads \(layer.inputElements) elements, gets \(elements)")
+        var tensors = [input]
+        var nextLayer = 0
+        var productNodes: [Int] = [], productBits: [Int] = []
+        for (i, node) in nodes.enumerated() {
+            let name = node.name.isEmpty ? "#\(i)" : node.name
+            guard node.inputs.allSatisfy({ $0 >= 0 && $0 < tensors.count }), node.inputs.count <= 64 else {
+                throw .unsupportedGraph(node: name, detail: "reads a tensor that is not computed before it")
             }
-            elements = layer.outputElements
+            if case .linear(let k, _) = node.op {
+                guard k == nextLayer else { throw .unsupportedGraph(node: name, detail: "linear layer \(k) out of order") }
+                nextLayer += 1
+            }
+            let reads = node.inputs.map { tensors[$0] }
+            let out = try node.op.infer(reads, layers: layers, config: config, node: name)
+            if case .matMul = node.op {
+                let k = reads[0].shape.last ?? 1
+                let bound = reads[0].magnitude.multipliedFullWidth(by: reads[1].magnitude)
+                guard bound.high == 0 else { throw .accumulatorBoundTooLarge(layer: i, bits: 128, limit: InferenceLimits.accumulatorBitsMax) }
+                let (total, overflow) = bound.low.multipliedReportingOverflow(by: UInt64(k))
+                let bits = overflow ? 64 : UInt64.bitWidth - total.leadingZeroBitCount
+                guard bits <= InferenceLimits.accumulatorBitsMax else {
+                    throw .accumulatorBoundTooLarge(layer: i, bits: bits, limit: InferenceLimits.accumulatorBitsMax)
+                }
+                productNodes.append(i)
+                productBits.append(bits)
+            }
+            tensors.append(out)
+        }
+        guard nextLayer == layers.count else {
+            throw .unsupportedGraph(node: "graph", detail: "\(layers.count) linear layers, \(nextLayer) used")
+        }
+        guard !outputs.isEmpty, outputs.count <= 64, outputs.allSatisfy({ $0 >= 0 && $0 < tensors.count }) else {
+            throw .unsupportedGraph(node: "graph", detail: "the outputs \(outputs) are not tensors of the graph")
+        }
+        guard outputs.reduce(0, { $0 + tensors[$1].elements }) <= InferenceLimits.tensorElementsMax else {
+            throw .tensorTooLarge(name: "output", elements: outputs.reduce(0) { $0 + tensors[$1].elements },
+                                  limit: InferenceLimits.tensorElementsMax)
         }
         self.config = config
-        self.inputShape = inputShape
+        self.input = input
         self.layers = layers
+        self.nodes = nodes
+        self.outputs = outputs
+        self.batchable = batchable
+        self.tensors = tensors
+        self.productNodes = productNodes
+        self.productBits = productBits
     }
 
-    /// Elements of the model input.
-    public var inputElements: Int { inputShape.reduce(1, *) }
-    /// Elements of the model output (the last layer's output).
-    public var outputElements: Int { layers.last?.outputElements ?? inputElements }
+    /// A chain of linear layers (each reads the previous one's output) on an input of
+    /// `inputShape` at the activation scale: the form of the first models.
+    public init(config: QuantizationConfig, inputShape: [Int], layers: [LayerSpec]) throws(InferenceError) {
+        let input = try TensorInfo(shape: inputShape, fractionBits: config.activationFractionBits,
+                                   lo: config.activationMin, hi: config.activationMax, name: "input")
+        guard !layers.isEmpty else { throw .shapeMismatch(detail: "a model needs at least one linear layer") }
+        let nodes = layers.enumerated().map { k, layer in
+            GraphNode(op: .linear(layer: k, shape: [1] + layer.outputShape), inputs: [k], name: "layer \(k)")
+        }
+        try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: [layers.count], batchable: false)
+    }
+
+    /// Shape of the model input, batch dimension first.
+    public var inputShape: [Int] { input.shape }
+    /// Elements of one model input.
+    public var inputElements: Int { input.elements }
+    /// Elements of one model output (all output tensors).
+    public var outputElements: Int { outputs.reduce(0) { $0 + tensors[$1].elements } }
     /// Fraction bits of the quantised input.
-    public var inputFractionBits: Int { config.activationFractionBits }
-    /// Fraction bits of the quantised output.
-    public var outputFractionBits: Int { config.activationFractionBits }
+    public var inputFractionBits: Int { input.fractionBits }
+    /// Fraction bits of the (first) output tensor.
+    public var outputFractionBits: Int { tensors[outputs[0]].fractionBits }
     /// Range every quantised input value must lie in.
-    public var inputRange: ClosedRange<Int64> { config.activationMin...config.activationMax }
-    /// The largest accumulator width over all layers: every admissible `|z| < 2^bound`.
-    public var accumulatorBoundBits: Int { layers.map(\.accumulatorBits).max() ?? 0 }
+    public var inputRange: ClosedRange<Int64> { input.range }
+    /// The largest accumulator width over all layers and products: every admissible `|z| < 2^bound`.
+    public var accumulatorBoundBits: Int { (layers.map(\.accumulatorBits) + productBits).max() ?? 0 }
+    /// Shapes of the output tensors.
+    public var outputShapes: [[Int]] { outputs.map { tensors[$0].shape } }
+    /// Multiply-accumulates of one run: every linear layer's `rows · inner · positions` and
+    /// every product's `batch · m · k · n`.
+    public var multiplyAccumulates: Int64 {
+        var total = layers.reduce(Int64(0)) { $0 + Int64($1.rows) * Int64($1.inner) * Int64($1.positions) }
+        for i in productNodes {
+            let a = tensors[nodes[i].inputs[0]].shape, out = tensors[i + 1].shape
+            total += Int64(out.reduce(1, *)) * Int64(a.last ?? 1)
+        }
+        return total
+    }
+
+    /// How many items an input of `count` values holds, or nil when it is not a whole number
+    /// of inputs (or several for a model without a batch dimension, or over `batchItemsMax`).
+    public func batchSize(values count: Int) -> Int? {
+        guard count > 0, count % inputElements == 0 else { return nil }
+        let items = count / inputElements
+        guard items == 1 || (batchable && items <= InferenceLimits.batchItemsMax) else { return nil }
+        return items
+    }
 
     /// Quantises a float input: `clamp(⌊x · 2^f + 1/2⌋, inputRange)`.
     ///
-    /// `shape` must equal `inputShape`; non-finite values are refused rather than clamped,
-    /// since they mean the caller's data is broken.
+    /// `shape` must equal `inputShape`, or for a batchable model `[B] + inputShape[1...]`;
+    /// non-finite values are refused rather than clamped, since they mean the caller's data is broken.
     public func quantizeInput(floats: [Double], shape: [Int]) throws(InferenceError) -> [Int64] {
-        guard shape == inputShape, floats.count == inputElements else {
-            throw .inputShapeMismatch(expected: inputShape, actual: shape == inputShape ? [floats.count] : shape)
+        try quantizeInputCountingClamps(floats: floats, shape: shape).values
+    }
+
+    /// `quantizeInput`, also counting the values that fell outside the input range and were clamped.
+    public func quantizeInputCountingClamps(floats: [Double], shape: [Int]) throws(InferenceError) -> (values: [Int64], clamped: Int) {
+        let sameItem = shape.count == inputShape.count && Array(shape.dropFirst()) == Array(inputShape.dropFirst())
+        let items = shape.first ?? 0
+        guard sameItem, shape == inputShape || (batchable && items >= 1 && items <= InferenceLimits.batchItemsMax),
+              floats.count == inputElements * items else {
+            throw .inputShapeMismatch(expected: inputShape, actual: shape.reduce(1, *) == floats.count ? shape : [floats.count])
         }
         var out = [Int64]()
         out.reserveCapacity(floats.count)
+        var clamped = 0
+        let bound = Double(inputRange.upperBound) + 1
         for (i, x) in floats.enumerated() {
-            // Clamp in floating point first so huge values quantise instead of failing.
-            let bound = Double(inputRange.upperBound) + 1
-            let scaled = x * Double(sign: .plus, exponent: inputFractionBits, significand: 1)
             guard x.isFinite else { throw .inputOutOfRange(index: i, value: "\(x)") }
-            let limited = min(max(scaled, -bound), bound)
+            // Clamp in floating point first so huge values quantise instead of failing.
+            let scaled = x * Double(sign: .plus, exponent: inputFractionBits, significand: 1)
+            let limited = min(max(scaled, -bound - 1), bound)
             let q = Int64((limited + 0.5).rounded(.down))
-            out.append(IntegerSemantics.clamp(q, inputRange.lowerBound, inputRange.upperBound))
+            let c = IntegerSemantics.clamp(q, inputRange.lowerBound, inputRange.upperBound)
+            if c != q { clamped += 1 }
+            out.append(c)
         }
-        return out
+        return (out, clamped)
     }
 
-    /// Checks that a quantised input has the right length and lies in `inputRange`.
+    /// Checks that a quantised input holds a whole number of items and lies in `inputRange`.
     public func validateInput(_ x: [Int64]) throws(InferenceError) {
-        guard x.count == inputElements else {
+        guard batchSize(values: x.count) != nil else {
             throw .inputShapeMismatch(expected: inputShape, actual: [x.count])
         }
         for (i, v) in x.enumerated() where !inputRange.contains(v) {
@@ -84,70 +182,57 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         }
     }
 
-    /// The real values of a quantised output: `y · 2^-f`.
+    /// The real values of a quantised output (one item or several): `y · 2^-f`, each output
+    /// tensor at its own scale.
     public func dequantizeOutput(_ y: [Int64]) -> [Double] {
-        y.map { IntegerSemantics.dequantize($0, fractionBits: outputFractionBits) }
+        var scales: [Int] = []
+        for t in outputs { scales += [Int](repeating: tensors[t].fractionBits, count: tensors[t].elements) }
+        return y.enumerated().map { i, v in
+            IntegerSemantics.dequantize(v, fractionBits: scales.isEmpty ? 0 : scales[i % scales.count])
+        }
     }
 
-    /// Checks every step of a trace that does not involve the weights.
-    ///
-    /// For each layer: the trace's lengths match this description; `columns` equals
-    /// `LayerSpec.columns` of the previous output (or of the input); every pre-activation
-    /// satisfies `|z| < 2^accumulatorBits`; `output` equals `LayerSpec.activate(preActivation)`.
-    /// The layer count comes from this description, never from the trace.
+    /// Checks every step of a one-item trace that does not involve the weights: the trace's
+    /// lengths match this description, every linear layer's columns are what the graph gives,
+    /// every pre-activation satisfies `|z| < 2^accumulatorBits`, and every output follows.
     ///
     /// Soundness: this does not check `preActivation = W · columns + b`; the caller must
     /// discharge that against the weight commitment (the per-layer linear checks).
     public func checkTrace(_ trace: InferenceTrace) throws(InferenceError) {
-        guard trace.layers.count == layers.count else {
+        guard trace.layers.count == layers.count, trace.products.count == productNodes.count else {
             throw .traceMismatch(layer: min(trace.layers.count, layers.count), step: "layer count", index: 0)
         }
-        let columns = try checkNonLinearSteps(input: trace.input,
-                                              preActivations: trace.layers.map(\.preActivation),
-                                              outputs: trace.layers.map(\.output))
+        try checkBounds(preActivations: trace.layers.map(\.preActivation), products: trace.products)
+        let run = try evaluate(trace.input, linear: { k, _ in trace.layers[k].preActivation },
+                               product: { j, _, _ in trace.products[j] })
         for (k, record) in trace.layers.enumerated() {
-            guard record.columns.count == columns[k].count else {
-                throw .traceMismatch(layer: k, step: "columns length", index: 0)
-            }
-            if let i = record.columns.indices.first(where: { record.columns[$0] != columns[k][$0] }) {
-                throw .traceMismatch(layer: k, step: "columns", index: i)
-            }
+            guard record.columns == run.columns[k] else { throw .traceMismatch(layer: k, step: "columns", index: 0) }
+            guard record.output == run.layerOutputs[k] else { throw .traceMismatch(layer: k, step: "activation", index: 0) }
         }
+        guard trace.output == run.output else { throw .traceMismatch(layer: layers.count, step: "output", index: 0) }
     }
 
-    /// The verifier's half of a trace: from the public input and the claimed pre-activations
-    /// and outputs, recomputes and checks every non-linear step and returns each layer's
-    /// columns `X_k` (what the linear check `Z_k = W_k · X_k + b_k` must then be proven on).
-    ///
-    /// Checks, per layer `k` in the order of this description: the lengths; `|z| < 2^B_k` for
-    /// every claimed pre-activation (so field equalities are integer equalities);
-    /// `outputs[k] == activate(preActivations[k])`. `X_k` is computed from `outputs[k−1]` only
-    /// after that output was checked, so every value it reads is clamped. Never traps.
-    public func checkNonLinearSteps(input: [Int64], preActivations: [[Int64]],
-                                    outputs: [[Int64]]) throws(InferenceError) -> [[Int64]] {
-        try validateInput(input)
-        guard preActivations.count == layers.count, outputs.count == layers.count else {
-            throw .traceMismatch(layer: min(preActivations.count, outputs.count, layers.count), step: "layer count", index: 0)
-        }
-        var incoming = input
-        var columns: [[Int64]] = []
-        columns.reserveCapacity(layers.count)
+    /// Checks the lengths and bounds of claimed pre-activations and products of one item:
+    /// `|z| < 2^B` for each (so field equalities are integer equalities). Never traps.
+    func checkBounds(preActivations: [[Int64]], products: [[Int64]]) throws(InferenceError) {
         for (k, layer) in layers.enumerated() {
-            columns.append(try layer.columns(incoming))
-            let z = preActivations[k], a = outputs[k]
-            guard z.count == layer.outputElements, a.count == layer.outputElements else {
-                throw .traceMismatch(layer: k, step: "pre-activation length", index: 0)
-            }
+            let z = preActivations[k]
+            guard z.count == layer.outputElements else { throw .traceMismatch(layer: k, step: "pre-activation length", index: 0) }
             // |z| < 2^bits without computing |Int64.min|, which would trap.
             let limit = Int64(1) << Int64(layer.accumulatorBits)
             if let i = z.firstIndex(where: { $0 <= -limit || $0 >= limit }) {
                 throw .traceMismatch(layer: k, step: "pre-activation bound", index: i)
             }
-            for i in z.indices where layer.activation.apply(z[i]) != a[i] {
-                throw .traceMismatch(layer: k, step: "activation", index: i)
-            }
-            incoming = a
         }
-        return columns
+        for (j, node) in productNodes.enumerated() {
+            let z = products[j]
+            guard z.count == tensors[node + 1].elements else {
+                throw .traceMismatch(layer: layers.count + j, step: "product length", index: 0)
+            }
+            let limit = Int64(1) << Int64(productBits[j])
+            if let i = z.firstIndex(where: { $0 <= -limit || $0 >= limit }) {
+                throw .traceMismatch(layer: layers.count + j, step: "product bound", index: i)
+            }
+        }
     }
 }

@@ -41,34 +41,78 @@ public struct QuantizedModel: Sendable, Equatable {
         }
     }
 
-    /// Builds the model, deriving each layer's accumulator bound from its weights and the
-    /// range of its input (the input range for the first layer, the previous clamp after that).
+    /// Builds a chain of layers (each reads the previous one's output), deriving each
+    /// layer's accumulator bound from its weights and the range of its input.
     public init(config: QuantizationConfig, inputShape: [Int], layers parameters: [LayerParameters]) throws(InferenceError) {
+        guard !parameters.isEmpty else { throw .shapeMismatch(detail: "a model needs at least one linear layer") }
+        let input = try TensorInfo(shape: inputShape, fractionBits: config.activationFractionBits,
+                                   lo: config.activationMin, hi: config.activationMax, name: "input")
+        var shape = inputShape
+        var nodes: [GraphNode] = []
+        for (k, p) in parameters.enumerated() {
+            var elements = shape.reduce(1) { $0 &* max($1, 0) }
+            for step in p.prepare { elements = step.outputElements(from: elements) }
+            let out: [Int]
+            switch p.kind {
+            case .dense: out = [1, p.rows]
+            case .convolution(let g): out = [1, p.rows, g.outputHeight, g.outputWidth]
+            case .tokens(let count): out = [1, count, p.rows]
+            }
+            nodes.append(GraphNode(op: .linear(layer: k, shape: out), inputs: [k], name: "layer \(k)"))
+            shape = out
+        }
+        try self.init(config: config, input: input, nodes: nodes, parameters: parameters,
+                      outputs: [parameters.count], batchable: false)
+    }
+
+    /// Builds a graph model: `nodes` in topological order (linear nodes refer to
+    /// `parameters` by index, in order), deriving each layer's accumulator bound from its
+    /// weights and the range of the tensor it reads.
+    public init(config: QuantizationConfig, input: TensorInfo, nodes: [GraphNode], parameters: [LayerParameters],
+                outputs: [Int], batchable: Bool) throws(InferenceError) {
         guard parameters.count <= InferenceLimits.layerCountMax else {
             throw .tooManyLayers(count: parameters.count, limit: InferenceLimits.layerCountMax)
         }
-        var incomingElements = inputShape.reduce(1) { $0 &* max($1, 0) }
-        var incomingRange = config.activationMin...config.activationMax
+        // Layer input sizes follow the tensors the linear nodes read, which need the layers
+        // before them: build the provisional specs (bound 0) node by node.
+        var tensors = [input]
+        var provisional: [LayerSpec] = []
+        var inputTensor: [Int] = []
+        for (i, node) in nodes.enumerated() {
+            guard node.inputs.allSatisfy({ $0 >= 0 && $0 < tensors.count }) else {
+                throw .unsupportedGraph(node: node.name, detail: "step \(i) reads a tensor that is not computed before it")
+            }
+            if case .linear(let k, _) = node.op {
+                guard k == provisional.count, k < parameters.count, let source = node.inputs.first else {
+                    throw .unsupportedGraph(node: node.name, detail: "linear layer \(k) does not fit the graph")
+                }
+                let p = parameters[k]
+                provisional.append(try LayerSpec(inputElements: tensors[source].elements, prepare: p.prepare, kind: p.kind,
+                                                 rows: p.rows, activation: p.activation, accumulatorBits: 0))
+                inputTensor.append(source)
+            }
+            tensors.append(try node.op.infer(node.inputs.map { tensors[$0] }, layers: provisional, config: config, node: node.name))
+        }
+        // The ranges of a spec do not depend on the bounds: derive each bound from them.
+        let draft = try ModelSpec(config: config, input: input, layers: provisional, nodes: nodes,
+                                  outputs: outputs, batchable: batchable)
         var built: [QuantizedLayer] = []
         for (k, p) in parameters.enumerated() {
-            // A provisional spec (bound 0) validates shapes before the weights are read.
-            let shape = try LayerSpec(inputElements: incomingElements, prepare: p.prepare, kind: p.kind,
-                                      rows: p.rows, activation: p.activation, accumulatorBits: 0)
+            let shape = provisional[k]
             guard p.weights.count == shape.rows * shape.inner, p.bias.count == shape.rows else {
                 throw .shapeMismatch(detail: "layer \(k): weights \(p.weights.count) / bias \(p.bias.count) do not fit \(shape.rows)×\(shape.inner)")
             }
-            let range = shape.columnRange(incoming: incomingRange)
+            let range = shape.columnRange(incoming: draft.tensors[inputTensor[k]].range)
             let bits = QuantizedLayer.accumulatorBits(weights: p.weights, bias: p.bias, inner: shape.inner, range: range)
             guard let bits, bits <= InferenceLimits.accumulatorBitsMax else {
                 throw .accumulatorBoundTooLarge(layer: k, bits: bits ?? 64, limit: InferenceLimits.accumulatorBitsMax)
             }
-            let spec = try LayerSpec(inputElements: incomingElements, prepare: p.prepare, kind: p.kind,
+            let spec = try LayerSpec(inputElements: shape.inputElements, prepare: p.prepare, kind: p.kind,
                                      rows: p.rows, activation: p.activation, accumulatorBits: bits)
             built.append(try QuantizedLayer(spec: spec, weights: p.weights, bias: p.bias))
-            incomingElements = spec.outputElements
-            incomingRange = p.activation.lo...p.activation.hi
         }
-        self.spec = try ModelSpec(config: config, inputShape: inputShape, layers: built.map(\.spec))
+        self.spec = try ModelSpec(config: config, input: input, layers: built.map(\.spec), nodes: nodes,
+                                  outputs: outputs, batchable: batchable)
         self.layers = built
         self.digest = SHA256Digest.hash(Self.canonicalEncoding(spec: spec, layers: built))
     }
@@ -89,22 +133,32 @@ public struct QuantizedModel: Sendable, Equatable {
         return writer.output
     }
 
-    /// Runs the integer network on a quantised input and records the whole trace.
+    /// Runs the integer network on one quantised item and records the whole trace.
     ///
     /// Throws only for an input of the wrong length or outside `spec.inputRange`.
     public func run(_ input: [Int64]) throws(InferenceError) -> InferenceTrace {
         try spec.validateInput(input)
-        var incoming = input
-        var records: [LayerTrace] = []
-        records.reserveCapacity(layers.count)
-        for layer in layers {
-            let columns = try layer.spec.columns(incoming)
-            let z = layer.preActivation(columns: columns)
-            let a = layer.spec.activate(z)
-            records.append(LayerTrace(columns: columns, preActivation: z, output: a))
-            incoming = a
+        guard input.count == spec.inputElements else {
+            throw .inputShapeMismatch(expected: spec.inputShape, actual: [input.count])
         }
-        return InferenceTrace(input: input, layers: records)
+        let run = try spec.evaluate(input, linear: { k, x in layers[k].preActivation(columns: x) },
+                                    product: { j, a, b in spec.product(j, a, b) })
+        let records = (0..<layers.count).map {
+            LayerTrace(columns: run.columns[$0], preActivation: run.preActivations[$0], output: run.layerOutputs[$0])
+        }
+        return InferenceTrace(input: input, layers: records, products: run.products, output: run.output,
+                              saturated: run.saturated)
+    }
+
+    /// Runs every item of a batch (`spec.batchSize` items, concatenated).
+    public func runBatch(_ input: [Int64]) throws(InferenceError) -> [InferenceTrace] {
+        guard let items = spec.batchSize(values: input.count) else {
+            throw .inputShapeMismatch(expected: spec.inputShape, actual: [input.count])
+        }
+        let n = spec.inputElements
+        var traces: [InferenceTrace] = []
+        for b in 0..<items { traces.append(try run(Array(input[(b * n)..<((b + 1) * n)]))) }
+        return traces
     }
 
     /// Quantises a float input with the model's input scale; see `ModelSpec.quantizeInput`.

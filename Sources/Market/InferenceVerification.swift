@@ -68,16 +68,11 @@ public struct InferenceModelImporter: Sendable {
         let model = try ONNXImporter.importModel(onnx)
         let commitment = try ModelCommitment.commit(model)
         let spec = model.spec
-        let operators = Set(spec.layers.map { layer -> String in
-            switch layer.kind {
-            case .dense: return "Gemm"
-            case .convolution: return "Conv"
-            }
-        })
-        let macs = spec.layers.reduce(Int64(0)) { $0 + Int64($1.rows) * Int64($1.inner) * Int64($1.positions) }
+        let operators = spec.operatorKinds
+        let macs = spec.multiplyAccumulates
         let config = spec.config
         let quantisation = #"{"activation_bits":\#(config.activationBits),"activation_fraction_bits":\#(config.activationFractionBits),"weight_fraction_bits":\#(config.weightFractionBits)}"#
-        return ModelFacts(inputShape: spec.inputShape, outputShape: [1, spec.outputElements], operators: operators.sorted(),
+        return ModelFacts(inputShape: spec.inputShape, outputShape: [1, spec.outputElements], operators: operators,
                           quantisationJSON: quantisation, commitment: commitment.encoded, workMacs: macs)
     }
 

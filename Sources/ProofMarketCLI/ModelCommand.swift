@@ -48,21 +48,8 @@ struct ModelInspectCommand: ParsableCommand {
         let c = m.spec.config
         print("digest \(m.digestHex)")
         print("input \(m.spec.inputShape) at 2^-\(c.activationFractionBits), weights at 2^-\(c.weightFractionBits), activations \(c.activationBits)-bit")
-        for (k, layer) in m.spec.layers.enumerated() {
-            let kind: String
-            switch layer.kind {
-            case .dense: kind = "dense"
-            case .convolution(let g): kind = "conv \(g.kernelHeight)x\(g.kernelWidth)/\(g.strideHeight)"
-            }
-            let steps = layer.prepare.map { step -> String in
-                switch step {
-                case .maxPool(let g): "maxpool \(g.kernelHeight)x\(g.kernelWidth)"
-                case .averagePool(let g): "avgpool \(g.kernelHeight)x\(g.kernelWidth)"
-                case .clamp(let lo, let hi): "clamp [\(lo), \(hi)]"
-                }
-            }
-            let prefix = steps.isEmpty ? "" : steps.joined(separator: ", ") + " → "
-            print("layer \(k): \(prefix)\(kind) \(layer.rows)×\(layer.inner)×\(layer.positions), clamp [\(layer.activation.lo), \(layer.activation.hi)], |z| < 2^\(layer.accumulatorBits)")
-        }
+        if m.spec.batchable { print("batch: the first input dimension is a batch dimension (up to \(InferenceLimits.batchItemsMax) inputs per proof)") }
+        for line in m.spec.describeSteps() { print(line) }
+        print("outputs \(m.spec.outputs.map { "t\($0)" }.joined(separator: ", ")) \(m.spec.outputShapes)")
     }
 }

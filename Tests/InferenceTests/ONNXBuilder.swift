@@ -33,6 +33,40 @@ enum ONNXBuilder {
         return n
     }
 
+    /// An int64 initializer (shapes, axes, indices) stored as `int64_data`.
+    static func int64s(_ name: String, _ values: [Int]) -> Onnx_TensorProto {
+        var t = Onnx_TensorProto()
+        t.name = name
+        t.dims = [Int64(values.count)]
+        t.dataType = 7
+        t.int64Data = values.map(Int64.init)
+        return t
+    }
+
+    /// A serialised model with one float input `x` (its first dimension symbolic when
+    /// `batch` is set) and the given outputs.
+    static func graph(_ nodes: [Onnx_NodeProto], initializers: [Onnx_TensorProto], inputShape: [Int],
+                      outputs: [String], batch: Bool = false, opset: Int64 = 17) throws -> [UInt8] {
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var op = Onnx_OperatorSetIdProto()
+        op.version = opset
+        model.opsetImport = [op]
+        var graph = Onnx_GraphProto()
+        graph.name = "test"
+        graph.node = nodes
+        graph.initializer = initializers
+        var input = valueInfo("x", inputShape)
+        if batch, case .tensorType(var t)? = input.type.value {
+            t.shape.dim[0].dimParam = "batch"
+            input.type.value = .tensorType(t)
+        }
+        graph.input = [input]
+        graph.output = outputs.map { valueInfo($0, [1]) }
+        model.graph = graph
+        return try model.serializedBytes()
+    }
+
     /// A serialised model with one float input `x` and one output.
     static func model(_ nodes: [Onnx_NodeProto], initializers: [Onnx_TensorProto], inputShape: [Int],
                       output: String, opset: Int64 = 13) throws -> [UInt8] {

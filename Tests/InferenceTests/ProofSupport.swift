@@ -65,7 +65,7 @@ struct ProvenCase {
 
     /// The decoded proof, to tamper with typed parts.
     func decoded() throws -> InferenceProof {
-        try InferenceProof(decoding: proof, layout: commitment.layout)
+        try InferenceProof(decoding: proof, layout: commitment.layout, spec: commitment.spec, items: 1)
     }
 
     /// The error verifying `bytes` raises, or nil if it was accepted.
@@ -83,14 +83,12 @@ struct ProvenCase {
 extension ProvenCase {
     /// The challenges a verifier derives for `proof` (as the protocol defines them).
     func challenges(_ proof: InferenceProof) throws -> (points: [InferenceProtocol.LayerPoint], rho: [Scalar]) {
-        var incoming = input
-        for (k, layer) in commitment.spec.layers.enumerated() {
-            _ = try layer.columns(incoming)
-            incoming = layer.activate(proof.preActivations[k])
-        }
-        var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: incoming)
-        InferenceProtocol.absorbTrace(&t, proof.preActivations)
-        let points = InferenceProtocol.drawPoints(&t, layout: commitment.layout)
+        let run = try commitment.spec.evaluate(input, linear: { k, _ in proof.preActivations[k] },
+                                               product: { j, _, _ in proof.products[j] })
+        var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: run.output)
+        InferenceProtocol.absorbTrace(&t, proof.preActivations, products: proof.products)
+        let points = InferenceProtocol.drawPoints(&t, layout: commitment.layout, items: 1)
+        _ = InferenceProtocol.drawProductPoints(&t, spec: commitment.spec, items: 1)
         InferenceProtocol.absorbCombinations(&t, weights: proof.weightCombinations, bias: proof.biasCombinations)
         return (points, InferenceProtocol.drawBatchCoefficients(&t, layerCount: commitment.spec.layers.count))
     }

@@ -7,7 +7,7 @@ import ZKProof
     /// The first row challenge of layer 0 for a statement.
     static func firstChallenge(commitment: ModelCommitment, context: BindingContext, input: [Int64], output: [Int64]) -> Scalar? {
         var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
-        return InferenceProtocol.drawPoints(&t, layout: commitment.layout).first?.row.first
+        return InferenceProtocol.drawPoints(&t, layout: commitment.layout, items: 1).first?.row.first
     }
 
     @Test func frozenHeart_EveryStatementPartIsAbsorbedBeforeTheFirstChallenge() throws {

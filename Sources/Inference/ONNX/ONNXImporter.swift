@@ -3,13 +3,20 @@ import SwiftProtobuf
 
 /// Reads an ONNX model into a `QuantizedModel`.
 ///
-/// Supported: one float input (batch 1), a single chain of Gemm, MatMul, Add, Relu, Conv,
-/// MaxPool, AveragePool, Flatten, Reshape, Clip and Identity nodes, and a trailing Softmax,
-/// which is dropped (the logits are the output; argmax is unchanged). Every other operator is
-/// refused with its name and the node's; malformed bytes give `malformedModel`, never a crash.
+/// The graph is imported as a DAG of steps over named tensors: every node whose inputs are
+/// all constants (initializers, `Constant`, shape arithmetic on static shapes) is folded at
+/// import; the others become model steps (`GraphBuilder.lower`). An input whose first
+/// dimension is symbolic or unnamed is read as a batch dimension. Every refusal names the
+/// node, the operator and what would be accepted; malformed bytes give `malformedModel`,
+/// never a crash.
 public enum ONNXImporter {
     /// The `onnx` operator-set versions whose semantics the importer implements.
-    public static let opsetVersions: ClosedRange<Int64> = 7...23
+    public static let opsetVersions: ClosedRange<Int64> = 7...25
+
+    /// Every operator the importer accepts (as a model step or folded as a constant).
+    public static var supportedOperators: [String] {
+        GraphBuilder.operators.union(ConstantFolding.operators).union(["Constant"]).sorted()
+    }
 
     /// Parses, checks and quantises an ONNX model.
     public static func importModel(_ bytes: [UInt8], config: QuantizationConfig = .default) throws(InferenceError) -> QuantizedModel {
@@ -39,52 +46,116 @@ public enum ONNXImporter {
         guard graph.node.count <= InferenceLimits.nodeCountMax else {
             throw .unsupportedGraph(node: graph.name, detail: "\(graph.node.count) nodes, the limit is \(InferenceLimits.nodeCountMax)")
         }
-        var initializers: [String: ONNXTensor] = [:]
+        // Initializers are decoded when first read, so one the graph never uses (a class-label
+        // table, say) cannot stop the import.
+        var initializerProtos: [String: Onnx_TensorProto] = [:]
         for t in graph.initializer {
-            let tensor = try ONNXTensor(t)
-            guard initializers.updateValue(tensor, forKey: t.name) == nil else {
+            guard initializerProtos.updateValue(t, forKey: t.name) == nil else {
                 throw .invalidInitializer(name: t.name, detail: "defined twice")
             }
         }
-        let inputs = graph.input.filter { initializers[$0.name] == nil }
-        guard inputs.count == 1, graph.output.count == 1, let input = inputs.first else {
-            throw .unsupportedGraph(node: graph.name, detail: "the graph must have exactly one input and one output")
+        let inputs = graph.input.filter { initializerProtos[$0.name] == nil }
+        guard inputs.count == 1, let input = inputs.first else {
+            throw .unsupportedGraph(node: graph.name, detail: "the graph must have exactly one input that is not an initializer, it has \(inputs.count) (\(inputs.map(\.name)))")
         }
-        let inputShape = try Self.inputShape(input)
-        var walker = ONNXGraphWalker(config: config, initializers: initializers, input: input.name, shape: inputShape)
+        guard !graph.output.isEmpty else { throw .unsupportedGraph(node: graph.name, detail: "the graph has no output") }
+        let (inputShape, batchable) = try Self.inputShape(input)
+        var readers: [String: Int] = [:]
+        for node in graph.node { for i in node.input where !i.isEmpty { readers[i, default: 0] += 1 } }
+        for o in graph.output { readers[o.name, default: 0] += 1 }
+        let outputNames = Set(graph.output.map(\.name))
+        let inputInfo = try TensorInfo(shape: inputShape, fractionBits: config.activationFractionBits,
+                                       lo: config.activationMin, hi: config.activationMax, name: input.name)
+        var builder = GraphBuilder(config: config, input: inputInfo, inputName: input.name, initializers: [:], readers: readers)
+
         for (i, node) in graph.node.enumerated() {
-            try walker.visit(node, index: i, isLast: i == graph.node.count - 1)
+            let name = node.displayName(index: i)
+            guard node.domain.isEmpty || node.domain == "ai.onnx" else {
+                throw .unsupportedOperator(op: "\(node.domain).\(node.opType)", node: name)
+            }
+            // Bind initializers on first use.
+            for input in node.input where !input.isEmpty && builder.values[input] == nil {
+                if let proto = initializerProtos[input] { builder.values[input] = .constant(try ONNXTensor(proto)) }
+            }
+            if node.opType == "Constant" {
+                builder.values[node.output.first ?? name] = .constant(try ConstantFolding.constant(node, name: name))
+                continue
+            }
+            var constants: [ONNXTensor?] = []
+            var allConstant = true
+            for input in node.input {
+                if input.isEmpty { constants.append(nil); continue }
+                switch builder.values[input] {
+                case .constant(let t)?: constants.append(t)
+                case .tensor?: allConstant = false
+                case nil: throw .unsupportedGraph(node: name, detail: "input '\(input)' is not computed before this node")
+                }
+            }
+            if allConstant && !node.input.isEmpty && ConstantFolding.operators.contains(node.opType) {
+                let outs = try ConstantFolding.fold(node, name: name, inputs: constants, opset: opset)
+                for (o, t) in zip(node.output, outs) where !o.isEmpty { builder.values[o] = .constant(t) }
+                continue
+            }
+            if allConstant && !node.input.isEmpty {
+                throw .unsupportedGraph(node: name, detail: "\(node.opType) of constants only cannot be folded at import (foldable: \(ConstantFolding.operators.sorted().joined(separator: ", ")))")
+            }
+            try builder.lower(node, name: name, opset: opset, isGraphOutput: { outputNames.contains($0) })
         }
-        guard walker.current == graph.output[0].name else {
-            throw .unsupportedGraph(node: graph.output[0].name, detail: "the graph output is not the end of the node chain")
+        var outputs: [Int] = []
+        for o in graph.output {
+            guard case .tensor(let id)? = builder.values[o.name] else {
+                throw .unsupportedGraph(node: o.name, detail: "the graph output '\(o.name)' is not computed from the model input")
+            }
+            outputs.append(id)
         }
-        let layers = try walker.finish()
-        return try QuantizedModel(config: config, inputShape: inputShape,
-                                  layers: Self.quantize(layers, config: config))
+        let parameters = try Self.quantize(builder.layers, config: config)
+        return try QuantizedModel(config: config, input: inputInfo, nodes: builder.nodes, parameters: parameters,
+                                  outputs: outputs, batchable: batchable && Self.keepsItemsApart(builder))
     }
 
-    /// The declared input shape; a symbolic batch dimension is read as 1.
-    static func inputShape(_ input: Onnx_ValueInfoProto) throws(InferenceError) -> [Int] {
+    /// The declared input shape with the batch dimension read as 1, and whether it is a batch
+    /// dimension (symbolic, unnamed or absent in the declaration).
+    static func inputShape(_ input: Onnx_ValueInfoProto) throws(InferenceError) -> (shape: [Int], batchable: Bool) {
         guard case .tensorType(let tensor)? = input.type.value,
               tensor.elemType == ONNXTensor.DataType.float.rawValue, tensor.hasShape else {
             throw .unsupportedGraph(node: input.name, detail: "the input must be a float tensor with a declared shape")
         }
         var shape: [Int] = []
+        var batchable = false
         for (i, dim) in tensor.shape.dim.enumerated() {
             switch dim.value {
             case .dimValue(let v)? where v >= 1 && v <= Int64(InferenceLimits.tensorElementsMax):
                 shape.append(Int(v))
-            case .dimParam? where i == 0:
+            case .dimParam? where i == 0, nil where i == 0:
                 shape.append(1)
+                batchable = true
             default:
-                throw .unsupportedGraph(node: input.name, detail: "input dimension \(i) must be a positive constant")
+                throw .unsupportedGraph(node: input.name, detail: "input dimension \(i) must be a positive constant (only the first, the batch, may be symbolic)")
             }
         }
         guard !shape.isEmpty, shape.count <= InferenceLimits.rankMax, shape[0] == 1 else {
-            throw .unsupportedGraph(node: input.name, detail: "the input must have batch size 1, got \(shape)")
+            throw .unsupportedGraph(node: input.name, detail: "the input must have batch size 1 or a symbolic batch dimension, got \(shape)")
         }
-        _ = try ONNXGraphWalker.elements(shape, input.name)
-        return shape
+        return (shape, batchable)
+    }
+
+    /// Whether every step treats axis 0 as the batch: every tensor keeps it at length 1 and no
+    /// step moves, joins, slices or reduces across it. Only then are `B` runs of the graph the
+    /// batched model.
+    static func keepsItemsApart(_ b: GraphBuilder) -> Bool {
+        guard b.tensors.allSatisfy({ $0.shape.first == 1 }) else { return false }
+        for node in b.nodes {
+            switch node.op {
+            case .transpose(let perm): if perm.first != 0 { return false }
+            case .concat(let axis): if axis == 0 { return false }
+            case .gather(let axis, _, _): if axis == 0 { return false }
+            case .reduce(let r): if r.axes.contains(0) && !r.keepDimensions { return false }
+            case .matMul:
+                if node.inputs.contains(where: { b.tensors[$0].shape.count < 3 }) { return false }
+            default: break
+            }
+        }
+        return true
     }
 
     /// Real weights and biases to integers: `W` at `2^weightFractionBits`, `b` at the
@@ -108,8 +179,7 @@ public enum ONNXImporter {
                 b.append(q)
             }
             let activation = try Activation(shift: config.weightFractionBits, lo: layer.lo, hi: layer.hi)
-            out.append(.init(prepare: layer.prepare, kind: layer.kind, rows: layer.rows,
-                             activation: activation, weights: w, bias: b))
+            out.append(.init(prepare: [], kind: layer.kind, rows: layer.rows, activation: activation, weights: w, bias: b))
         }
         return out
     }

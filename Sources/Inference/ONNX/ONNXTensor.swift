@@ -17,12 +17,41 @@ struct ONNXTensor {
     /// ONNX `TensorProto.DataType` codes this importer reads.
     enum DataType: Int32 {
         case float = 1
+        case uint8 = 2
+        case int8 = 3
+        case int16 = 5
+        case int32 = 6
         case int64 = 7
+        case bool = 9
         case double = 11
+
+        /// Bytes per element in `raw_data`.
+        var width: Int {
+            switch self {
+            case .uint8, .int8, .bool: 1
+            case .int16: 2
+            case .float, .int32: 4
+            case .int64, .double: 8
+            }
+        }
+
+        /// Whether the values are integers (shape tensors, indices, class labels).
+        var isInteger: Bool { self != .float && self != .double }
     }
+
+    /// The element type.
+    let type: DataType
 
     /// Number of elements of this shape.
     var count: Int { values.count }
+
+    /// A tensor computed at import (constant folding).
+    init(name: String, shape: [Int], values: [Double], type: DataType) {
+        self.name = name
+        self.shape = shape
+        self.values = values
+        self.type = type
+    }
 
     /// Decodes an initializer; every length is checked against the shape before any read.
     init(_ proto: Onnx_TensorProto) throws(InferenceError) {
@@ -47,11 +76,12 @@ struct ONNXTensor {
             throw .invalidInitializer(name: name, detail: "external data is not supported")
         }
         guard let type = DataType(rawValue: proto.dataType) else {
-            throw .invalidInitializer(name: name, detail: "data type \(proto.dataType) is not float, double or int64")
+            throw .invalidInitializer(name: name, detail: "data type \(proto.dataType) is not a number type the importer reads (float, double, int8/16/32/64, uint8, bool)")
         }
+        self.type = type
         let raw = proto.rawData
         if !raw.isEmpty {
-            let width = type == .float ? 4 : 8
+            let width = type.width
             guard raw.count == elements * width else {
                 throw .invalidInitializer(name: name, detail: "raw_data has \(raw.count) bytes, shape needs \(elements * width)")
             }
@@ -62,6 +92,8 @@ struct ONNXTensor {
             case .float: typed = proto.floatData.map(Double.init)
             case .double: typed = proto.doubleData
             case .int64: typed = proto.int64Data.map(Double.init)
+            // ONNX stores these in `int32_data`, one element per entry.
+            case .int32, .int16, .int8, .uint8, .bool: typed = proto.int32Data.map(Double.init)
             }
             guard typed.count == elements else {
                 throw .invalidInitializer(name: name, detail: "has \(typed.count) values, shape needs \(elements)")
@@ -75,15 +107,17 @@ struct ONNXTensor {
         var out = [Double]()
         out.reserveCapacity(count)
         for i in 0..<count {
+            let w = type.width
+            var bits: UInt64 = 0
+            for b in (0..<w).reversed() { bits = bits << 8 | UInt64(bytes[i * w + b]) }
             switch type {
-            case .float:
-                var bits: UInt32 = 0
-                for b in (0..<4).reversed() { bits = bits << 8 | UInt32(bytes[i * 4 + b]) }
-                out.append(Double(Float(bitPattern: bits)))
-            case .double, .int64:
-                var bits: UInt64 = 0
-                for b in (0..<8).reversed() { bits = bits << 8 | UInt64(bytes[i * 8 + b]) }
-                out.append(type == .double ? Double(bitPattern: bits) : Double(Int64(bitPattern: bits)))
+            case .float: out.append(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))))
+            case .double: out.append(Double(bitPattern: bits))
+            case .int64: out.append(Double(Int64(bitPattern: bits)))
+            case .int32: out.append(Double(Int32(bitPattern: UInt32(truncatingIfNeeded: bits))))
+            case .int16: out.append(Double(Int16(bitPattern: UInt16(truncatingIfNeeded: bits))))
+            case .int8: out.append(Double(Int8(bitPattern: UInt8(truncatingIfNeeded: bits))))
+            case .uint8, .bool: out.append(Double(bits))
             }
         }
         return out

@@ -1,38 +1,35 @@
 import ZKProof
 
-/// Verifiable inference v1: the trace in the clear, the weights committed.
+/// Verifiable inference, protocol version 2: the trace in the clear, the weights committed,
+/// a batch of `B` inputs of one model in one proof.
 ///
 /// Statement: the commitment `C` of a registered model (digest, `ModelSpec`, row commitments),
-/// a binding context, a quantised input `x` and the claimed output `y = f(x)` where `f` is the
-/// integer network of `QuantizedModel.run`.
+/// a binding context, the quantised inputs `x` (`B` items concatenated) and the claimed
+/// outputs `y = f(x)` (item by item) where `f` is the integer graph of `ModelSpec.evaluate`.
 ///
 /// Protocol (non-interactive through `Transcript`; the order below is the transcript order):
 /// 1. Absorb the statement: protocol version, model digest, model spec, commitment, context,
 ///    `x`, `y`.
-/// 2. The prover sends every layer's pre-activation `Z_k` (`m × P`, integers); absorbed.
-///    The verifier recomputes everything non-linear from them with the engine's own
-///    functions: `X_k = columns(a_(k−1))` (im2col for a convolution), `a_k = activate(Z_k)`,
-///    and `y = a_last`; it checks `|Z_k| < 2^B_k`.
-/// 3. Challenges per layer: a row point `r_k ∈ F^ℓ_m` and, for a convolution, a position point
-///    `q_k ∈ F^ℓ_P`.
-/// 4. The prover sends `t_k = eq(r_k,hi)ᵀ·T_k` (weight table, see `CommitmentLayout`) and
-///    `β_k = eq(r_k,hi')ᵀ·B_k` (bias table); absorbed. The verifier derives
-///    `v_k = W̃_k(r_k, ·)` by folding `t_k` with `eq(r_k,lo)` and `b̃_k(r_k) = ⟨β_k, eq(r_k,lo')⟩`.
-/// 5. Linear check per layer, the matrix product at a random point:
-///    `Z̃_k(r_k, q_k) = Σ_j v_k[j] · X̃_k(j, q_k) + b̃_k(r_k) · Σ_(p<P) eq(q_k, p)`.
-/// 6. Challenges `ρ` (two per layer) and one batched Hyrax check that every `t_k` and `β_k` is
-///    the claimed row combination of the committed rows (`Hyrax.verifyBatch`).
+/// 2. The prover sends every linear layer's pre-activation `Z_k` (`m × B·P`: the items'
+///    `m × P` blocks side by side, item-major along the positions) and every product step's
+///    `Z_j` (`B·T × m × n`, the items one after another); absorbed. The verifier runs the graph
+///    on each item with those values (`ModelSpec.evaluate`), which recomputes every
+///    non-linear step, every `X_k` and `y`; it checks `|Z| < 2^B` first.
+/// 3. Challenges per layer: a row point `r_k ∈ F^ℓ_m` and a position point `q_k ∈ F^ℓ_(B·P)`;
+///    per product step a point `(τ, ρ, σ)` over its batch, rows and columns.
+/// 4. The prover sends `t_k = eq(r_k,hi)ᵀ·T_k` and `β_k = eq(r_k,hi')ᵀ·B_k`; absorbed.
+/// 5. Linear check per layer: `Z̃_k(r_k, q_k) = Σ_j v_k[j] · X̃_k(j, q_k) + b̃_k(r_k) · Σ_p eq(q_k, p)`;
+///    product check per product step:
+///    `Z̃(τ, ρ, σ) = Σ_t eq(τ, t) Σ_j Ã_t(ρ, j) · B̃_t(j, σ)`, in time linear in `|A| + |B| + |Z|`.
+/// 6. Challenges `ρ` (two per layer) and one batched Hyrax check of every `t_k` and `β_k`.
 ///
-/// Soundness (details and the bound in docs/PROTOCOL.md): integers are below `2^62` and the
-/// field order is about `2^256`, so field equalities of `Z` are integer equalities. If some
-/// `Z_k ≠ W_k·X_k + b_k·1ᵀ`, the difference is a non-zero multilinear polynomial and step 5
-/// passes with probability at most `(ℓ_m + ℓ_P)/n` over `r_k, q_k` — provided `v_k` and
-/// `b̃_k(r_k)` are the true ones, which step 6 enforces except with probability `1/n` or a
-/// discrete-log break. Per proof the error is below `(Σ_k (ℓ_m + ℓ_P) + 1)/n < 2^-240`
-/// against one query, times the number of hash queries of a Fiat–Shamir attacker.
+/// Soundness (details in docs/PROTOCOL.md): integers are below `2^62` and the field order is
+/// about `2^256`, so field equalities of `Z` are integer equalities. A false `Z` makes a
+/// non-zero multilinear difference, fixed before its point is drawn; it vanishes there with
+/// probability at most (its variables)/n.
 enum InferenceProtocol {
     /// The protocol version, absorbed first and written in every proof.
-    static let version: UInt16 = 1
+    static let version: UInt16 = 2
 
     /// Step 1: a transcript with the whole statement absorbed.
     static func beginTranscript(commitment: ModelCommitment, context: BindingContext,
@@ -48,10 +45,14 @@ enum InferenceProtocol {
         return t
     }
 
-    /// Step 2: every pre-activation, layer by layer (the layer index is part of the message).
-    static func absorbTrace(_ t: inout Transcript, _ preActivations: [[Int64]]) {
+    /// Step 2: every pre-activation, layer by layer, then every product (the index is part
+    /// of the message).
+    static func absorbTrace(_ t: inout Transcript, _ preActivations: [[Int64]], products: [[Int64]]) {
         for (k, z) in preActivations.enumerated() {
             t.absorb(TranscriptLabel.tracePreActivation, integers: [Int64(k)] + z)
+        }
+        for (j, z) in products.enumerated() {
+            t.absorb(TranscriptLabel.traceProduct, integers: [Int64(j)] + z)
         }
     }
 
@@ -59,15 +60,36 @@ enum InferenceProtocol {
     struct LayerPoint {
         /// `r_k`, over the rows of `Z_k` (and of `W_k`, `b_k`).
         let row: [Scalar]
-        /// `q_k`, over the positions of `Z_k` (empty for a dense layer).
+        /// `q_k`, over the `B·P` positions of `Z_k` (empty when there is one).
         let position: [Scalar]
     }
 
-    /// Step 3.
-    static func drawPoints(_ t: inout Transcript, layout: CommitmentLayout) -> [LayerPoint] {
+    /// The random point of one product step.
+    struct ProductPoint {
+        /// `τ`, over the `B·T` matrices.
+        let batch: [Scalar]
+        /// `ρ`, over the `m` rows.
+        let row: [Scalar]
+        /// `σ`, over the `n` columns.
+        let column: [Scalar]
+    }
+
+    /// Step 3, layers.
+    static func drawPoints(_ t: inout Transcript, layout: CommitmentLayout, items: Int) -> [LayerPoint] {
         layout.layers.map { shape in
             LayerPoint(row: t.challenges(TranscriptLabel.challengeRowPoint, count: shape.rowPointVariables),
-                       position: t.challenges(TranscriptLabel.challengePositionPoint, count: shape.positionPointVariables))
+                       position: t.challenges(TranscriptLabel.challengePositionPoint,
+                                              count: Multilinear.variableCount(items * shape.positions)))
+        }
+    }
+
+    /// Step 3, products.
+    static func drawProductPoints(_ t: inout Transcript, spec: ModelSpec, items: Int) -> [ProductPoint] {
+        (0..<spec.productNodes.count).map { j in
+            let d = spec.productDimensions(j)
+            return ProductPoint(batch: t.challenges(TranscriptLabel.challengeProductPoint, count: Multilinear.variableCount(items * d.batch)),
+                                row: t.challenges(TranscriptLabel.challengeProductPoint, count: Multilinear.variableCount(d.m)),
+                                column: t.challenges(TranscriptLabel.challengeProductPoint, count: Multilinear.variableCount(d.n)))
         }
     }
 
@@ -104,5 +126,65 @@ enum InferenceProtocol {
     /// `b̃(r) = ⟨β, eq(r_lo', ·)⟩`.
     static func biasEvaluation(_ beta: [Scalar], point: [Scalar], shape: CommitmentLayout.Layer) -> Scalar {
         Multilinear.innerProduct(beta, Multilinear.eqTable(Array(point.dropFirst(shape.bias.rowVariables))))
+    }
+
+    /// The items' `m × P` blocks side by side: `Z[i, b·P + p] = Z_b[i, p]`.
+    static func sideBySide(_ blocks: [[Int64]], rows: Int, positions: Int) -> [Int64] {
+        if blocks.count == 1, let only = blocks.first { return only }
+        var out = [Int64](repeating: 0, count: rows * positions * blocks.count)
+        let width = positions * blocks.count
+        for (b, block) in blocks.enumerated() where block.count == rows * positions {
+            for i in 0..<rows {
+                for p in 0..<positions { out[i * width + b * positions + p] = block[i * positions + p] }
+            }
+        }
+        return out
+    }
+
+    /// Item `b`'s `m × P` block of a side-by-side matrix.
+    static func block(_ z: [Int64], item b: Int, items: Int, rows: Int, positions: Int) -> [Int64] {
+        if items == 1 { return z }
+        var out = [Int64](repeating: 0, count: rows * positions)
+        let width = positions * items
+        for i in 0..<rows {
+            for p in 0..<positions { out[i * positions + p] = z[i * width + b * positions + p] }
+        }
+        return out
+    }
+
+    /// The product check's two sides for one product step of a batch:
+    /// `(Z̃(τ, ρ, σ), Σ_t eq(τ, t) Σ_j Ã_t(ρ, j) · B̃_t(j, σ))`, from the items' operands and
+    /// `Z` (items one after another). Linear in the operands' and `Z`'s sizes.
+    static func productCheck(_ d: ProductDimensions, point: ProductPoint, operands: [([Int64], [Int64])],
+                             z: [Int64]) -> (claimed: Scalar, computed: Scalar) {
+        let eqT = Multilinear.eqTable(point.batch), eqR = Multilinear.eqTable(point.row), eqS = Multilinear.eqTable(point.column)
+        var claimed = Scalar.zero
+        let total = operands.count * d.batch
+        for t in 0..<total {
+            var sum = Scalar.zero
+            for i in 0..<d.m {
+                var row = Scalar.zero
+                for c in 0..<d.n { row += eqS[c] * Scalar(z[(t * d.m + i) * d.n + c]) }
+                sum += eqR[i] * row
+            }
+            claimed += eqT[t] * sum
+        }
+        var computed = Scalar.zero
+        for (item, (a, b)) in operands.enumerated() {
+            for u in 0..<d.batch {
+                let t = item * d.batch + u
+                let aBase = (d.batchA == 1 ? 0 : u) * d.m * d.k, bBase = (d.batchB == 1 ? 0 : u) * d.k * d.n
+                var sum = Scalar.zero
+                for j in 0..<d.k {
+                    var left = Scalar.zero
+                    for i in 0..<d.m { left += eqR[i] * Scalar(a[aBase + i * d.k + j]) }
+                    var right = Scalar.zero
+                    for c in 0..<d.n { right += eqS[c] * Scalar(b[bBase + j * d.n + c]) }
+                    sum += left * right
+                }
+                computed += eqT[t] * sum
+            }
+        }
+        return (claimed, computed)
     }
 }

@@ -1,20 +1,25 @@
 import ZKProof
 
-/// Checks v1 inference proofs against a model commitment (see `InferenceProtocol`).
+/// Checks inference proofs against a model commitment (see `InferenceProtocol`).
 ///
-/// Every count comes from the commitment. Cheap checks run first — size, decoding, the clear
-/// trace, bounds, the per-layer linear checks — and the one multi-scalar multiplication last.
-/// Nothing here traps on any proof bytes: failures are `ProofVerificationError`s.
+/// Every count comes from the commitment and the statement's input length. Cheap checks run
+/// first — size, decoding, bounds, the clear trace, the per-layer linear checks and the
+/// product checks — and the one multi-scalar multiplication last. Nothing here traps on any
+/// proof bytes: failures are `ProofVerificationError`s.
 public enum InferenceVerifier {
-    /// Verifies `proof` for `input` under `context`; returns the proven quantised output.
+    /// Verifies `proof` for `input` (one item, or `B` items concatenated) under `context`;
+    /// returns the proven quantised output (the items' outputs concatenated).
     public static func verify(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
                               context: BindingContext) throws(ProofVerificationError) -> [Int64] {
         guard proof.count <= ProofLimits.proofBytesMax else {
             throw .proofTooLarge(bytes: proof.count, limit: ProofLimits.proofBytesMax)
         }
         do { try commitment.spec.validateInput(input) } catch { throw .invalidInput(error) }
+        let items = commitment.spec.batchSize(values: input.count) ?? 1
         let decoded: InferenceProof
-        do { decoded = try InferenceProof(decoding: proof, layout: commitment.layout) } catch { throw .malformedProof(error) }
+        do {
+            decoded = try InferenceProof(decoding: proof, layout: commitment.layout, spec: commitment.spec, items: items)
+        } catch { throw .malformedProof(error) }
         return try verify(commitment: commitment, input: input, proof: decoded, context: context)
     }
 
@@ -30,68 +35,103 @@ public enum InferenceVerifier {
     static func verify(commitment: ModelCommitment, input: [Int64], proof: InferenceProof,
                        context: BindingContext) throws(ProofVerificationError) -> [Int64] {
         let layout = commitment.layout
-        let layers = commitment.spec.layers
-        guard proof.preActivations.count == layers.count, layout.layers.count == layers.count else {
+        let spec = commitment.spec
+        let layers = spec.layers
+        do { try spec.validateInput(input) } catch { throw .invalidInput(error) }
+        guard let items = spec.batchSize(values: input.count) else {
+            throw .invalidInput(.inputShapeMismatch(expected: spec.inputShape, actual: [input.count]))
+        }
+        guard proof.preActivations.count == layers.count, layout.layers.count == layers.count,
+              proof.products.count == spec.productNodes.count else {
             throw .malformedProof(.countMismatch(field: "layers", expected: layers.count,
                                                  actual: proof.preActivations.count, offset: 0))
         }
         // The decoder already fixed every length from the layout; re-check here so that this
         // entry point cannot index out of range whatever it is handed.
         for (k, shape) in layout.layers.enumerated() {
-            let lengths = [(proof.preActivations[k].count, shape.rows * shape.positions, "pre-activations"),
+            let lengths = [(proof.preActivations[k].count, shape.rows * shape.positions * items, "pre-activations"),
                            (proof.weightCombinations[safe: k]?.count ?? -1, shape.weights.width, "weight combination"),
                            (proof.biasCombinations[safe: k]?.count ?? -1, shape.bias.width, "bias combination")]
             for (actual, expected, field) in lengths where actual != expected {
                 throw .malformedProof(.countMismatch(field: "layer \(k) \(field)", expected: expected, actual: actual, offset: 0))
             }
         }
-        // The clear trace: columns and activations through the engine's own functions.
-        var columns: [[Int64]] = []
-        var incoming = input
+        for j in spec.productNodes.indices {
+            let expected = spec.tensors[spec.productNodes[j] + 1].elements * items
+            guard proof.products[j].count == expected else {
+                throw .malformedProof(.countMismatch(field: "product \(j)", expected: expected, actual: proof.products[j].count, offset: 0))
+            }
+        }
+        // Bounds first: |Z| < 2^B for every claim, so that field equalities are integer ones.
         for (k, layer) in layers.enumerated() {
-            let z = proof.preActivations[k]
-            // |z| < 2^B without computing |Int64.min|, which would trap.
             let limit = Int64(1) << Int64(layer.accumulatorBits)
-            if let i = z.firstIndex(where: { $0 <= -limit || $0 >= limit }) {
+            if let i = proof.preActivations[k].firstIndex(where: { $0 <= -limit || $0 >= limit }) {
                 throw .preActivationOutOfBound(layer: k, index: i, bits: layer.accumulatorBits)
             }
-            let x: [Int64]
-            do { x = try layer.columns(incoming) } catch { throw .traceRejected(layer: k, reason: error) }
-            guard x.count == layer.inner * layer.positions else {
-                throw .traceRejected(layer: k, reason: .shapeMismatch(detail: "columns of layer \(k) have \(x.count) values"))
-            }
-            columns.append(x)
-            incoming = layer.activate(z)
         }
-        let output = incoming
+        for (j, bits) in spec.productBits.enumerated() {
+            let limit = Int64(1) << Int64(bits)
+            if let i = proof.products[j].firstIndex(where: { $0 <= -limit || $0 >= limit }) {
+                throw .preActivationOutOfBound(layer: layers.count + j, index: i, bits: bits)
+            }
+        }
+        // The clear trace, item by item, through the engine's own graph evaluation.
+        let n = spec.inputElements
+        var runs: [GraphRun] = []
+        for b in 0..<items {
+            let item = Array(input[(b * n)..<((b + 1) * n)])
+            let zs = layout.layers.indices.map { k in
+                InferenceProtocol.block(proof.preActivations[k], item: b, items: items, rows: layout.layers[k].rows,
+                                        positions: layout.layers[k].positions)
+            }
+            let products = spec.productNodes.indices.map { j in
+                let size = spec.tensors[spec.productNodes[j] + 1].elements
+                return Array(proof.products[j][(b * size)..<((b + 1) * size)])
+            }
+            do {
+                runs.append(try spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in products[j] }))
+            } catch {
+                throw .traceRejected(layer: -1, reason: error)
+            }
+        }
+        let output = runs.flatMap(\.output)
 
         var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
-        InferenceProtocol.absorbTrace(&t, proof.preActivations)
-        let points = InferenceProtocol.drawPoints(&t, layout: layout)
+        InferenceProtocol.absorbTrace(&t, proof.preActivations, products: proof.products)
+        let points = InferenceProtocol.drawPoints(&t, layout: layout, items: items)
+        let productPoints = InferenceProtocol.drawProductPoints(&t, spec: spec, items: items)
         InferenceProtocol.absorbCombinations(&t, weights: proof.weightCombinations, bias: proof.biasCombinations)
         let rho = InferenceProtocol.drawBatchCoefficients(&t, layerCount: layers.count)
 
-        // Linear checks, layer by layer.
+        // Linear checks, layer by layer, over all items' positions at once.
         for (k, shape) in layout.layers.enumerated() {
             let r = points[k].row
             let eqQ = Multilinear.eqTable(points[k].position)
             let eqR = Multilinear.eqTable(r)
             let v = InferenceProtocol.foldWeights(proof.weightCombinations[k], point: r, shape: shape)
             let bias = InferenceProtocol.biasEvaluation(proof.biasCombinations[k], point: r, shape: shape)
-            let z = proof.preActivations[k], x = columns[k]
-            let p = shape.positions
+            let z = proof.preActivations[k]
+            let x = InferenceProtocol.sideBySide(runs.map { $0.columns[k] }, rows: shape.inner, positions: shape.positions)
+            let p = shape.positions * items
             // Z̃(r, q) = Σ_i eq(r, i) Σ_p Z[i, p] eq(q, p).
             var expected = Scalar.zero
             for i in 0..<shape.rows {
                 expected += eqR[i] * Multilinear.innerProduct(Array(z[(i * p)..<((i + 1) * p)]), eqQ)
             }
-            // Σ_j v[j] · X̃(j, q) + b̃(r) · Σ_(p<P) eq(q, p).
+            // Σ_j v[j] · X̃(j, q) + b̃(r) · Σ_(p<B·P) eq(q, p).
             var actual = Scalar.zero
             for j in 0..<shape.inner {
                 actual += v[j] * Multilinear.innerProduct(Array(x[(j * p)..<((j + 1) * p)]), eqQ)
             }
             actual += bias * eqQ.prefix(p).reduce(Scalar.zero, +)
             guard expected == actual else { throw .linearCheckFailed(layer: k, expected: expected, actual: actual) }
+        }
+        // Product checks: Z = A·B at a random point, linear in the operands.
+        for j in spec.productNodes.indices {
+            let (claimed, computed) = InferenceProtocol.productCheck(
+                spec.productDimensions(j), point: productPoints[j], operands: runs.map { $0.productOperands[j] },
+                z: proof.products[j])
+            guard claimed == computed else { throw .linearCheckFailed(layer: layers.count + j, expected: claimed, actual: computed) }
         }
 
         // One batched opening of every weight and bias claim.

@@ -37,6 +37,10 @@ public enum TranscriptLabel {
     public static let messageBiasCombination = "message.bias-combination"
     /// Challenge: the coefficients batching all commitment claims into one check.
     public static let challengeBatchCoefficient = "challenge.batch-coefficient"
+    /// Prover message: one product step's `Z = A·B` of two activations (the trace).
+    public static let traceProduct = "trace.product"
+    /// Challenge: one coordinate of a product step's point (batch, row, column parts).
+    public static let challengeProductPoint = "challenge.product-point"
 
     // MARK: Generators (Commitment/Generators.swift)
 

@@ -1,0 +1,339 @@
+import Testing
+@testable import Inference
+import ZKProof
+
+/// Graphs that are not chains: residual merges, branches joined and split, products of two
+/// activations (attention), batches, several outputs, torch's shape subgraphs, grouped and
+/// dilated convolutions, padded pooling. Each is imported, compared with a float reference,
+/// proven and verified, and attacked where it adds a kind of claim.
+@Suite struct GraphModelTests {
+    typealias B = ONNXBuilder
+
+    /// Deterministic small weights in [-scale, scale].
+    static func weights(_ count: Int, seed: UInt64, scale: Float = 0.5) -> [Float] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Float(Int(g.next() % 2001) - 1000) / 1000 * scale }
+    }
+
+    /// Deterministic inputs in [-1, 1].
+    static func inputs(_ count: Int, seed: UInt64) -> [Double] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Double(Int(g.next() % 2001) - 1000) / 1000 }
+    }
+
+    /// `y = x·Wᵀ` for `W [m, n]` row-major (Gemm with transB) in Double.
+    static func fc(_ x: [Double], _ w: [Float], _ m: Int) -> [Double] {
+        let n = x.count
+        return (0..<m).map { o in (0..<n).reduce(0.0) { $0 + Double(w[o * n + $1]) * x[$1] } }
+    }
+
+    static let context = BindingContext(jobID: "job-g", workerID: "worker-g", nonce: "n-1")
+
+    /// Proves and verifies `input` (any number of items), and checks the proven output is the engine's.
+    @discardableResult
+    static func proveAndVerify(_ model: QuantizedModel, _ input: [Int64]) throws -> (commitment: ModelCommitment, output: [Int64], proof: [UInt8]) {
+        let commitment = try ModelCommitment(committing: model)
+        let (output, proof) = try InferenceProver.prove(model: model, commitment: commitment, input: input, context: context)
+        let verified = try InferenceVerifier.verify(commitment: commitment, input: input, proof: proof, context: context)
+        #expect(verified == output)
+        let spec = try ModelSpec(decoding: model.spec.encoded())
+        #expect(spec == model.spec)
+        return (commitment, output, proof)
+    }
+
+    /// An adversarial prover: runs the graph honestly except that `tamper` changes one claimed
+    /// value (layer `layer`'s `Z`, or product `product`'s `Z`), continues honestly from it, and
+    /// follows the protocol on that trace.
+    static func forged(_ model: QuantizedModel, _ commitment: ModelCommitment, _ input: [Int64],
+                       layer: Int? = nil, product: Int? = nil, tamper: (inout [Int64]) -> Void) throws -> [UInt8] {
+        let run = try model.spec.evaluate(input, linear: { k, x in
+            var z = model.layers[k].preActivation(columns: x)
+            if k == layer { tamper(&z) }
+            return z
+        }, product: { j, a, b in
+            var z = model.spec.product(j, a, b)
+            if j == product { tamper(&z) }
+            return z
+        })
+        return InferenceProver.proveTrace(model: model, commitment: commitment, input: input, preActivations: run.preActivations,
+                                          products: run.products, output: run.output, context: context).encoded()
+    }
+
+    @Test func residualMerge_AgreesWithFloat_ProvesAndRejectsAChangedBranch() throws {
+        let (w1, w2, w3) = (Self.weights(36, seed: 1), Self.weights(36, seed: 2), Self.weights(18, seed: 3))
+        let bytes = try B.graph([
+            B.node("Gemm", ["x", "W1"], "a", name: "fc1", int: ["transB": 1]),
+            B.node("Relu", ["a"], "h", name: "relu1"),
+            B.node("Gemm", ["h", "W2"], "g", name: "fc2", int: ["transB": 1]),
+            B.node("Add", ["h", "g"], "s", name: "residual"),
+            B.node("Relu", ["s"], "r", name: "relu2"),
+            B.node("Gemm", ["r", "W3"], "y", name: "fc3", int: ["transB": 1]),
+        ], initializers: [B.tensor("W1", [6, 6], w1), B.tensor("W2", [6, 6], w2), B.tensor("W3", [3, 6], w3)],
+           inputShape: [1, 6], outputs: ["y"])
+        let model = try ONNXImporter.importModel(bytes)
+        #expect(model.spec.layers.count == 3)
+        #expect(model.spec.nodes.contains { if case .binary(let b) = $0.op { return b.kind == .add } else { return false } })
+        for seed in 0..<20 {
+            let x = Self.inputs(6, seed: UInt64(seed))
+            let h = Self.fc(x, w1, 6).map { max($0, 0) }
+            let s = zip(h, Self.fc(h, w2, 6)).map { max($0 + $1, 0) }
+            let expected = Self.fc(s, w3, 3)
+            let got = model.dequantizeOutput(try model.run(try model.quantizeInput(floats: x)).output)
+            for (e, g) in zip(expected, got) { #expect(abs(e - g) < 0.05, "seed \(seed): \(got) vs \(expected)") }
+        }
+        let input = try model.quantizeInput(floats: Self.inputs(6, seed: 99))
+        let (commitment, _, _) = try Self.proveAndVerify(model, input)
+        // The second branch's pre-activation, changed and carried on honestly through the merge.
+        let forged = try Self.forged(model, commitment, input, layer: 1) { $0[2] += 1 }
+        var rejected: ProofVerificationError?
+        do { _ = try InferenceVerifier.verify(commitment: commitment, input: input, proof: forged, context: Self.context) } catch { rejected = error }
+        guard case .linearCheckFailed(1, _, _)? = rejected else {
+            Issue.record("a changed branch was not caught by its linear check: \(String(describing: rejected))")
+            return
+        }
+    }
+
+    /// Single-head attention on a `[1, 4, 8]` sequence: `softmax`-free scores `(Q·Kᵀ)·c`, then `·V`.
+    static func attention() throws -> (bytes: [UInt8], wq: [Float], wk: [Float], wv: [Float]) {
+        let (wq, wk, wv) = (weights(64, seed: 11), weights(64, seed: 12), weights(64, seed: 13))
+        let bytes = try B.graph([
+            B.node("MatMul", ["x", "Wq"], "q", name: "q"),
+            B.node("MatMul", ["x", "Wk"], "k", name: "k"),
+            B.node("MatMul", ["x", "Wv"], "v", name: "v"),
+            B.node("Transpose", ["k"], "kt", name: "kT", ints: ["perm": [0, 2, 1]]),
+            B.node("MatMul", ["q", "kt"], "s", name: "scores"),
+            B.node("Mul", ["s", "c"], "p", name: "scale"),
+            B.node("MatMul", ["p", "v"], "o", name: "context"),
+        ], initializers: [B.tensor("Wq", [8, 8], wq), B.tensor("Wk", [8, 8], wk), B.tensor("Wv", [8, 8], wv),
+                          B.tensor("c", [], [0.35355339])],
+           inputShape: [1, 4, 8], outputs: ["o"], batch: true)
+        return (bytes, wq, wk, wv)
+    }
+
+    @Test func attentionProducts_AgreeWithFloat_AreProven_AndAChangedProductIsRejected() throws {
+        let a = try Self.attention()
+        let model = try ONNXImporter.importModel(a.bytes)
+        #expect(model.spec.productNodes.count == 2)
+        #expect(model.spec.layers.allSatisfy { if case .tokens(4) = $0.kind { return true } else { return false } })
+        #expect(model.spec.batchable)
+        func project(_ x: [Double], _ w: [Float]) -> [Double] {
+            (0..<4).flatMap { t in (0..<8).map { o in (0..<8).reduce(0.0) { $0 + x[t * 8 + $1] * Double(w[$1 * 8 + o]) } } }
+        }
+        for seed in 0..<10 {
+            let x = Self.inputs(32, seed: UInt64(100 + seed))
+            let (q, k, v) = (project(x, a.wq), project(x, a.wk), project(x, a.wv))
+            var expected = [Double](repeating: 0, count: 32)
+            for i in 0..<4 {
+                for j in 0..<4 {
+                    let s = (0..<8).reduce(0.0) { $0 + q[i * 8 + $1] * k[j * 8 + $1] } * 0.35355339
+                    for c in 0..<8 { expected[i * 8 + c] += s * v[j * 8 + c] }
+                }
+            }
+            let got = model.dequantizeOutput(try model.run(try model.quantizeInput(floats: x, shape: [1, 4, 8])).output)
+            for (e, g) in zip(expected, got) { #expect(abs(e - g) < 0.06, "seed \(seed): \(e) vs \(g)") }
+        }
+        let input = try model.quantizeInput(floats: Self.inputs(32, seed: 7), shape: [1, 4, 8])
+        let (commitment, _, _) = try Self.proveAndVerify(model, input)
+        for product in 0..<2 {
+            let forged = try Self.forged(model, commitment, input, product: product) { $0[3] += 1 }
+            var rejected: ProofVerificationError?
+            do { _ = try InferenceVerifier.verify(commitment: commitment, input: input, proof: forged, context: Self.context) } catch { rejected = error }
+            guard case .linearCheckFailed(let at, _, _)? = rejected else {
+                Issue.record("product \(product): \(String(describing: rejected))")
+                continue
+            }
+            #expect(at == model.spec.layers.count + product)
+        }
+        // A product claim past its bound is refused before anything else.
+        let huge = try Self.forged(model, commitment, input, product: 0) { $0[0] = Int64(1) << 62 }
+        #expect(throws: ProofVerificationError.self) {
+            _ = try InferenceVerifier.verify(commitment: commitment, input: input, proof: huge, context: Self.context)
+        }
+    }
+
+    @Test func batchOfInputs_IsOneProof_WhoseOutputsAreEachItemsRun() throws {
+        let model = try ONNXImporter.importModel(try Self.attention().bytes)
+        let items = (0..<5).map { Self.inputs(32, seed: UInt64(300 + $0)) }
+        let input = try model.quantizeInput(floats: items.flatMap { $0 }, shape: [5, 4, 8])
+        let (commitment, output, proof) = try Self.proveAndVerify(model, input)
+        let single = try items.flatMap { try model.run(try model.quantizeInput(floats: $0, shape: [1, 4, 8])).output }
+        #expect(output == single)
+        // The batch proof is about these inputs in this order only.
+        var swapped = input
+        swapped.swapAt(0, 32)
+        #expect(throws: ProofVerificationError.self) {
+            _ = try InferenceVerifier.verify(commitment: commitment, input: swapped, proof: proof, context: Self.context)
+        }
+        // And it does not verify as a proof for fewer items.
+        #expect(throws: ProofVerificationError.self) {
+            _ = try InferenceVerifier.verify(commitment: commitment, input: Array(input.prefix(64)), proof: proof, context: Self.context)
+        }
+        // A model without a batch dimension takes one input.
+        let chain = try Fixtures.model("mlp_small")
+        #expect(throws: InferenceError.self) { try chain.spec.validateInput([Int64](repeating: 0, count: 128)) }
+        #expect(throws: InferenceError.self) { _ = try chain.quantizeInput(floats: [Double](repeating: 0, count: 128), shape: [2, 64]) }
+    }
+
+    @Test func torchShapeSubgraph_IsFolded_AndGroupedDilatedConvolutionAgreesWithFloat() throws {
+        // Depthwise (group 2) dilated 3×3 convolution with padding, then x.view(x.size(0), -1).
+        let kernel = Self.weights(2 * 1 * 9, seed: 21)
+        let fcW = Self.weights(3 * 2 * 4 * 4, seed: 22, scale: 0.2)
+        let bytes = try B.graph([
+            B.node("Conv", ["x", "K"], "c", name: "depthwise", int: ["group": 2],
+                   ints: ["dilations": [2, 2], "pads": [1, 1, 1, 1], "kernel_shape": [3, 3]]),
+            B.node("Relu", ["c"], "r", name: "relu"),
+            B.node("Shape", ["r"], "shape", name: "shape"),
+            B.node("Gather", ["shape", "zero"], "batch", name: "gather", int: ["axis": 0]),
+            B.node("Unsqueeze", ["batch", "axes0"], "batch1", name: "unsqueeze"),
+            B.node("Concat", ["batch1", "minus1"], "target", name: "concat", int: ["axis": 0]),
+            B.node("Reshape", ["r", "target"], "flat", name: "view"),
+            B.node("Gemm", ["flat", "F"], "y", name: "fc", int: ["transB": 1]),
+        ], initializers: [B.tensor("K", [2, 1, 3, 3], kernel), B.tensor("F", [3, 32], fcW),
+                          {
+                              var t = B.int64s("zero", [0]); t.dims = []; return t
+                          }(), B.int64s("axes0", [0]), B.int64s("minus1", [-1])],
+           inputShape: [1, 2, 6, 6], outputs: ["y"], batch: true)
+        let model = try ONNXImporter.importModel(bytes)
+        #expect(model.spec.batchable)
+        for seed in 0..<10 {
+            let x = Self.inputs(72, seed: UInt64(500 + seed))
+            // Reference: output 4×4 per channel ((6 + 2 − 5) + 1 = 4).
+            var conv = [Double](repeating: 0, count: 32)
+            for c in 0..<2 {
+                for y in 0..<4 {
+                    for xx in 0..<4 {
+                        var s = 0.0
+                        for i in 0..<3 {
+                            for j in 0..<3 {
+                                let iy = y - 1 + 2 * i, ix = xx - 1 + 2 * j
+                                if iy >= 0, iy < 6, ix >= 0, ix < 6 { s += Double(kernel[c * 9 + i * 3 + j]) * x[(c * 6 + iy) * 6 + ix] }
+                            }
+                        }
+                        conv[(c * 4 + y) * 4 + xx] = max(s, 0)
+                    }
+                }
+            }
+            let expected = Self.fc(conv, fcW, 3)
+            let got = model.dequantizeOutput(try model.run(try model.quantizeInput(floats: x, shape: [1, 2, 6, 6])).output)
+            for (e, g) in zip(expected, got) { #expect(abs(e - g) < 0.05, "seed \(seed): \(got) vs \(expected)") }
+        }
+        try Self.proveAndVerify(model, try model.quantizeInput(floats: Self.inputs(144, seed: 9), shape: [2, 2, 6, 6]))
+    }
+
+    @Test func splitConcatAndSeveralOutputs_AreAllInTheStatement() throws {
+        let w = Self.weights(64, seed: 31)
+        let bytes = try B.graph([
+            B.node("Gemm", ["x", "W"], "a", name: "fc", int: ["transB": 1]),
+            {
+                var n = B.node("Split", ["a", "sizes"], "s1", name: "split", int: ["axis": 1])
+                n.output = ["s1", "s2"]
+                return n
+            }(),
+            B.node("Concat", ["s2", "s1"], "c", name: "swap", int: ["axis": 1]),
+            B.node("Slice", ["c", "starts", "ends", "axes", "steps"], "every2", name: "slice"),
+            B.node("Max", ["s1", "s2"], "m", name: "max"),
+        ], initializers: [B.tensor("W", [8, 8], w), B.int64s("sizes", [3, 5]), B.int64s("starts", [1]),
+                          B.int64s("ends", [8]), B.int64s("axes", [1]), B.int64s("steps", [2])],
+           inputShape: [1, 8], outputs: ["every2", "c"])
+        // Max of [1,3] and [1,5] does not broadcast: refused, naming the node.
+        #expect(throws: InferenceError.self) { _ = try ONNXImporter.importModel(bytes) }
+        let fixed = try B.graph([
+            B.node("Gemm", ["x", "W"], "a", name: "fc", int: ["transB": 1]),
+            {
+                var n = B.node("Split", ["a", "sizes"], "s1", name: "split", int: ["axis": 1])
+                n.output = ["s1", "s2"]
+                return n
+            }(),
+            B.node("Concat", ["s2", "s1"], "c", name: "swap", int: ["axis": 1]),
+            B.node("Slice", ["c", "starts", "ends", "axes", "steps"], "every2", name: "slice"),
+        ], initializers: [B.tensor("W", [8, 8], w), B.int64s("sizes", [3, 5]), B.int64s("starts", [1]),
+                          B.int64s("ends", [8]), B.int64s("axes", [1]), B.int64s("steps", [2])],
+           inputShape: [1, 8], outputs: ["every2", "c"])
+        let model = try ONNXImporter.importModel(fixed)
+        #expect(model.spec.outputShapes == [[1, 4], [1, 8]])
+        let input = try model.quantizeInput(floats: Self.inputs(8, seed: 4))
+        let trace = try model.run(input)
+        let a = trace.layers[0].output
+        let c = Array(a[3...]) + Array(a[..<3])
+        #expect(trace.output == [c[1], c[3], c[5], c[7]] + c)
+        let (commitment, output, proof) = try Self.proveAndVerify(model, input)
+        // A wrong claimed output (either tensor) is refused.
+        for i in [0, 5] {
+            var wrong = output
+            wrong[i] += 1
+            #expect(throws: ProofVerificationError.self) {
+                try InferenceVerifier.verify(commitment: commitment, input: input, expectedOutput: wrong, proof: proof, context: Self.context)
+            }
+        }
+    }
+
+    @Test func paddedCeilModePooling_AgreesWithItsDefinition() throws {
+        let bytes = try B.graph([
+            B.node("MaxPool", ["x"], "m", name: "maxpool", int: ["ceil_mode": 1], ints: ["kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]]),
+            B.node("AveragePool", ["m"], "p", name: "avgpool", int: ["count_include_pad": 0], ints: ["kernel_shape": [2, 2], "pads": [0, 0, 1, 1]]),
+            B.node("GlobalAveragePool", ["p"], "g", name: "gap"),
+            B.node("Flatten", ["g"], "f", name: "flatten"),
+            B.node("Gemm", ["f", "W"], "y", name: "fc", int: ["transB": 1]),
+        ], initializers: [B.tensor("W", [2, 1], [1, -1])], inputShape: [1, 1, 6, 6], outputs: ["y"])
+        let model = try ONNXImporter.importModel(bytes)
+        // 6 + 2 − 3 = 5, ceil(5/2) + 1 = 4, and the last window starts inside: 4×4; then 4×4 (pad 1 at the end).
+        #expect(model.spec.tensors[1].shape == [1, 1, 4, 4])
+        #expect(model.spec.tensors[2].shape == [1, 1, 4, 4])
+        let x = (0..<36).map { Double($0 % 7) / 8 - 0.25 }
+        var m = [Double](repeating: 0, count: 16)
+        for y in 0..<4 {
+            for xx in 0..<4 {
+                var best = -Double.infinity
+                for i in 0..<3 { for j in 0..<3 {
+                    let iy = 2 * y - 1 + i, ix = 2 * xx - 1 + j
+                    if iy >= 0, iy < 6, ix >= 0, ix < 6 { best = max(best, x[iy * 6 + ix]) }
+                } }
+                m[y * 4 + xx] = best
+            }
+        }
+        var p = [Double](repeating: 0, count: 16)
+        for y in 0..<4 { for xx in 0..<4 {
+            var s = 0.0, n = 0.0
+            for i in 0..<2 { for j in 0..<2 where y + i < 4 && xx + j < 4 { s += m[(y + i) * 4 + xx + j]; n += 1 } }
+            p[y * 4 + xx] = s / n
+        } }
+        let g = p.reduce(0, +) / 16
+        let got = model.dequantizeOutput(try model.run(try model.quantizeInput(floats: x)).output)
+        #expect(abs(got[0] - g) < 0.01 && abs(got[1] + g) < 0.01, "\(got) vs \(g)")
+        try Self.proveAndVerify(model, try model.quantizeInput(floats: x))
+    }
+
+    @Test func refusals_NameTheNodeTheOperatorAndWhatIsAccepted() throws {
+        let unused: Onnx_TensorProto = {
+            var t = Onnx_TensorProto()
+            t.name = "classes"
+            t.dims = [3]
+            t.dataType = 6
+            t.int32Data = [0, 1, 2]
+            return t
+        }()
+        // An unused int32 initializer (a class-label table) does not stop the import.
+        let ok = try B.graph([B.node("Gemm", ["x", "W"], "y", name: "fc", int: ["transB": 1])],
+                             initializers: [B.tensor("W", [3, 4], Self.weights(12, seed: 5)), unused],
+                             inputShape: [1, 4], outputs: ["y"])
+        #expect(try ONNXImporter.importModel(ok).spec.layers.count == 1)
+        let bad = try B.graph([B.node("Gemm", ["x", "W"], "h", name: "fc", int: ["transB": 1]),
+                               B.node("Hardmax", ["h"], "y", name: "mystery")],
+                              initializers: [B.tensor("W", [3, 4], Self.weights(12, seed: 5))], inputShape: [1, 4], outputs: ["y"])
+        do {
+            _ = try ONNXImporter.importModel(bad)
+            Issue.record("Hardmax was accepted")
+        } catch {
+            #expect(error.code == "unsupported_operator")
+            #expect(error.description.contains("Hardmax") && error.description.contains("mystery"))
+        }
+        let attribute = try B.graph([B.node("Gemm", ["x", "W"], "y", name: "fc", int: ["transB": 1, "transA": 1])],
+                                    initializers: [B.tensor("W", [3, 4], Self.weights(12, seed: 5))], inputShape: [1, 4], outputs: ["y"])
+        do {
+            _ = try ONNXImporter.importModel(attribute)
+            Issue.record("transA was accepted")
+        } catch {
+            #expect(error.code == "unsupported_attribute" && error.description.contains("fc") && error.description.contains("transA"))
+        }
+    }
+}
