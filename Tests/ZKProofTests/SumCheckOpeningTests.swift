@@ -17,18 +17,22 @@ import Testing
         var p = table.map { Scalar($0) }, w = weights
         var length = table.count
         var running = claimed
+        // The true sum still to prove, so the cheater knows the true round polynomial.
+        var truth = Multilinear.innerProduct(p, w)
         var work = FieldWork()
         let n = shape.variableCount
         var rounds: [SumCheckProof.Round] = []
         for j in 0..<n {
             let h = 1 << (n - 1 - j)
-            var g = SumCheckProver.roundMessage(p, w, length: length, half: h)
+            let honest = SumCheckProver.roundMessage(p, w, length: length, half: h, claim: truth)
+            var g = honest
             let shift = (running - g.atZero - g.atOne) * SumCheckProtocol.half
             g.atZero += shift
             g.atOne += shift
             g.atTwo += shift
             let r = SumCheckProtocol.round(&t, g)
             running = SumCheckProtocol.evaluate(g, at: r, work: &work)
+            truth = SumCheckProtocol.evaluate(honest, at: r, work: &work)
             var wLength = length
             SumCheckProtocol.fold(&p, length: &length, half: h, r: r, work: &work)
             SumCheckProtocol.fold(&w, length: &wLength, half: h, r: r, work: &work)

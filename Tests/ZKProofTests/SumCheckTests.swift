@@ -134,6 +134,24 @@ import Testing
         }
     }
 
+    @Test(arguments: SumCheckFixture.sizes.filter { $0 > 1 })
+    func roundMessage_MatchesItsDefinition(size: Int) {
+        // The prover takes g(1) from its running claim; on the true sum that is Σ p_hi·w_hi.
+        var rng = SeededRandom(seed: 700 + UInt64(size))
+        let p = F.scalars(size, &rng), w = F.scalars(size, &rng)
+        let h = 1 << (Multilinear.variableCount(size) - 1)
+        let g = SumCheckProver.roundMessage(p, w, length: size, half: h, claim: Multilinear.innerProduct(p, w))
+        func at(_ a: [Scalar], _ i: Int) -> Scalar { i < a.count ? a[i] : .zero }
+        var expected = (Scalar.zero, Scalar.zero, Scalar.zero)
+        for i in 0..<h {
+            let (pl, ph, wl, wh) = (at(p, i), at(p, i + h), at(w, i), at(w, i + h))
+            expected.0 += pl * wl
+            expected.1 += ph * wh
+            expected.2 += (ph + ph - pl) * (wh + wh - wl)
+        }
+        #expect(g == SumCheckProof.Round(atZero: expected.0, atOne: expected.1, atTwo: expected.2))
+    }
+
     @Test func interpolationThroughZeroOneTwo() {
         var work = FieldWork()
         #expect(SumCheckProtocol.half + SumCheckProtocol.half == Scalar.one)

@@ -45,8 +45,10 @@ enum SumCheckProtocol {
         t.absorb(TranscriptLabel.messageSumcheckEvaluations, scalars: evaluations)
     }
 
-    /// `w = Σ_j ρ_j·u_j`, every `u_j` of length `entries` (the caller checked it).
+    /// `w = Σ_j ρ_j·u_j`, every `u_j` of length `entries` (the caller checked it). A single
+    /// claim with `ρ = 1` is its own weight vector and is returned as it is.
     static func combine(_ weights: [[Scalar]], coefficients: [Scalar], entries: Int, work: inout FieldWork) -> [Scalar] {
+        if weights.count == 1, coefficients.first == .one { return weights[0] }
         var w = [Scalar](repeating: .zero, count: entries)
         for (u, rho) in zip(weights, coefficients) {
             if rho == .one {
@@ -82,12 +84,22 @@ enum SumCheckProtocol {
         length = partial
     }
 
-    /// `ṽ(point)` for `v.count ≤ 2^point.count`, by folding a copy: `2^ℓ − 1` multiplications
-    /// at most (one per pair), against `2^ℓ + N` for `eq` table and inner product.
+    /// `ṽ(point)` for `v.count ≤ 2^point.count`, by folding: `2^ℓ − 1` multiplications at
+    /// most (one per pair), against `2^ℓ + N` for an `eq` table and an inner product. The
+    /// first round reads `v` and writes a buffer of half the size, so `v` is never copied.
     static func evaluateByFolding(_ v: [Scalar], at point: [Scalar], work: inout FieldWork) -> Scalar {
-        var a = v
-        var length = a.count
-        for (j, r) in point.enumerated() {
+        guard let r = point.first else { return v.first ?? .zero }
+        let h = 1 << (point.count - 1)
+        let full = max(0, min(v.count - h, h))
+        var length = min(v.count, h)
+        var a = [Scalar](repeating: .zero, count: length)
+        v.withUnsafeBufferPointer { v in
+            a.withUnsafeMutableBufferPointer { a in
+                for i in 0..<full { a[i] = v[i] + work.multiply(r, v[i + h] - v[i]) }
+                for i in full..<length { a[i] = v[i] - work.multiply(r, v[i]) }
+            }
+        }
+        for (j, r) in point.enumerated().dropFirst() {
             fold(&a, length: &length, half: 1 << (point.count - 1 - j), r: r, work: &work)
         }
         return length > 0 ? a[0] : .zero

@@ -1,6 +1,6 @@
 /// The prover of `SumCheck`: proves `v_kj = ⟨P_k, u_kj⟩` for tables it holds in full.
 ///
-/// Work: `5` multiplications per pair and round over the concatenation — `≈ 5·2^n` in all —
+/// Work: `4` multiplications per pair and round over the concatenation — `≈ 4·2^n` in all —
 /// plus `N` per claim for the values and the weight combination, plus one evaluation per
 /// table when the batch has several (`2^(n_k) + N_k`).
 public enum SumCheckProver {
@@ -61,10 +61,15 @@ public enum SumCheckProver {
         let n = shape.variableCount
         var rounds: [SumCheckProof.Round] = []
         var point: [Scalar] = []
+        // The running claim `a_j`, true by construction: it starts as the prover's own values.
+        var claim = zip(values, rho).reduce(Scalar.zero) { sum, e in
+            zip(e.0, e.1).reduce(sum) { $0 + $1.0 * $1.1 }
+        }
         for j in 0..<n {
             let h = 1 << (n - 1 - j)
-            let message = roundMessage(p, w, length: length, half: h)
+            let message = roundMessage(p, w, length: length, half: h, claim: claim)
             let r = SumCheckProtocol.round(&transcript, message)
+            claim = SumCheckProtocol.evaluate(message, at: r, work: &work)
             var wLength = length
             SumCheckProtocol.fold(&p, length: &length, half: h, r: r, work: &work)
             SumCheckProtocol.fold(&w, length: &wLength, half: h, r: r, work: &work)
@@ -91,21 +96,22 @@ public enum SumCheckProver {
         try prove([Table(entries: table, weights: [weights])], transcript: &transcript)
     }
 
-    /// `g(0) = Σ p_lo·w_lo`, `g(1) = Σ p_hi·w_hi`, `g(2) = Σ (2p_hi − p_lo)·(2w_hi − w_lo)` over
-    /// the pairs `(i, i + h)`, entries at or past `length` being zero.
-    static func roundMessage(_ p: [Scalar], _ w: [Scalar], length: Int, half h: Int) -> SumCheckProof.Round {
+    /// `g(0) = Σ p_lo·w_lo` and `g(2) = Σ (2p_hi − p_lo)·(2w_hi − w_lo)` over the pairs
+    /// `(i, i + h)`, entries at or past `length` being zero; `g(1) = a_j − g(0)` from the
+    /// running claim, which saves a fifth of the prover's multiplications (an honest
+    /// prover's claim is the true sum, so this is the same value as `Σ p_hi·w_hi`).
+    static func roundMessage(_ p: [Scalar], _ w: [Scalar], length: Int, half h: Int, claim: Scalar) -> SumCheckProof.Round {
         let full = max(0, min(length - h, h))
         let partial = min(length, h)
-        var g0 = Scalar.zero, g1 = Scalar.zero, g2 = Scalar.zero
+        var g0 = Scalar.zero, g2 = Scalar.zero
         p.withUnsafeBufferPointer { p in
             w.withUnsafeBufferPointer { w in
                 for i in 0..<full {
                     let pl = p[i], ph = p[i + h], wl = w[i], wh = w[i + h]
                     g0 += pl * wl
-                    g1 += ph * wh
                     g2 += (ph + ph - pl) * (wh + wh - wl)
                 }
-                // Missing high halves: g(1) gains nothing and g(2) gains (−p_lo)·(−w_lo).
+                // Missing high halves: g(2) gains (−p_lo)·(−w_lo), the same as g(0).
                 for i in full..<partial {
                     let x = p[i] * w[i]
                     g0 += x
@@ -113,6 +119,6 @@ public enum SumCheckProver {
                 }
             }
         }
-        return SumCheckProof.Round(atZero: g0, atOne: g1, atTwo: g2)
+        return SumCheckProof.Round(atZero: g0, atOne: claim - g0, atTwo: g2)
     }
 }
