@@ -50,7 +50,7 @@ func runSumCheckBenchmark(repeats: Int = 5) {
             opened = Hyrax.verifyBatch([claim], coefficients: [t.challenge(TranscriptLabel.challengeBatchCoefficient)])
         }
         let bytes = out.proof.encoded.count + layout.combinationByteCount
-        print(String(format: "  N=2^%-2d  prove %7.2f ms  (+ opening %6.2f ms)  verify %6.2f ms  (+ opening, MSM of %4d points: %6.2f ms)  proof %5d B  commit %7.1f ms  %@",
+        print(String(format: "  N=2^%-2d  prove %7.2f ms  (row combination +%6.2f ms)  verify %6.2f ms  (with opening, MSM of %4d points: %6.2f ms)  proof %5d B  commit %7.1f ms  %@",
                      n, tp * 1e3, to * 1e3, tv * 1e3, layout.rowCount + layout.width + 1, tvo * 1e3, bytes, tc * 1e3,
                      ok && opened ? "VALID" : "INVALID"))
     }

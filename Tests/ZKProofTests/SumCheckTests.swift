@@ -163,9 +163,10 @@ import Testing
     }
 
     @Test func goldenBytes_MatchAnIndependentModel() throws {
-        // Computed with a Python model that follows docs/PROTOCOL-sumcheck.md literally (tables
-        // padded to a power of two, the round polynomial summed from its definition, c by the
-        // eq formula): pins the labels, the transcript order and the concatenation layout.
+        // Computed by scripts/sumcheck_golden.py, a model that follows docs/PROTOCOL-sumcheck.md
+        // literally (tables padded to a power of two, the round polynomial summed from its
+        // definition, c by the eq formula): pins the labels, the transcript order and the
+        // concatenation layout.
         func run(_ tables: [SumCheckProver.Table]) throws -> (proof: String, state: String) {
             var t = Transcript(protocolLabel: TranscriptLabel.testProtocol)
             let out = try SumCheckProver.prove(tables, transcript: &t)
