@@ -2,7 +2,8 @@ import Foundation
 import ZKProof
 
 /// Micro-benchmarks of the proof system's building blocks. Not tests: run in release,
-/// `swift run -c release zkproof-bench`, and read the figures.
+/// `swift run -c release zkproof-bench` (or `zkproof-bench sumcheck` for the sum-check part
+/// alone), and read the figures.
 
 func seconds(_ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -29,6 +30,12 @@ struct Rng {
 }
 
 var rng = Rng(state: 1)
+
+// `zkproof-bench sumcheck` runs the sum-check benchmark alone (SumCheckBench.swift).
+if CommandLine.arguments.dropFirst().first == "sumcheck" {
+    runSumCheckBenchmark()
+    exit(0)
+}
 
 // Field multiplication: a dependent chain, so latency is measured, not throughput.
 do {
@@ -117,3 +124,5 @@ for name in ["mlp_small", "mlp_large", "cnn_max", "cnn_avg", "ops_cover"] {
     print(String(format: "%-10@ commit %7.1f ms  infer %6.3f ms  prove %6.2f ms  verify %6.2f ms (cpu %6.2f ms)  proof %6d B  %@",
                  name, tc * 1e3, ti * 1e3, tp * 1e3, tv * 1e3, verifyCPU * 1e3, proof.count, ok ? "VALID" : "INVALID"))
 }
+
+runSumCheckBenchmark()

@@ -42,6 +42,23 @@ public enum TranscriptLabel {
     /// Challenge: one coordinate of a product step's point (batch, row, column parts).
     public static let challengeProductPoint = "challenge.product-point"
 
+    // MARK: Sum-check over committed tables (SumCheck/, docs/PROTOCOL-sumcheck.md)
+
+    /// Statement: the table count, then each table's entry count and claim count (u64 each).
+    public static let sumcheckShape = "sumcheck.shape"
+    /// Statement: every claimed inner product `v_kj`, tables in order, claims in order.
+    public static let sumcheckClaimedValues = "sumcheck.claimed-values"
+    /// Challenge: the coefficients `ρ` combining all claims into one (the first is fixed to 1).
+    public static let challengeSumcheckBatch = "challenge.sumcheck-batch-coefficient"
+    /// Prover message: one round's polynomial as its values at 0, 1 and 2.
+    public static let messageSumcheckRound = "message.sumcheck-round"
+    /// Challenge: the point coordinate `r_j` binding round `j`'s variable.
+    public static let challengeSumcheckRound = "challenge.sumcheck-round"
+    /// Prover message: the final evaluations `c_k = P̃_k(s_k)`, one per table.
+    public static let messageSumcheckEvaluations = "message.sumcheck-evaluations"
+    /// Prover message: a committed table's row combination `t = eq(s_hi)ᵀ·T` opening `c_k`.
+    public static let messageTableCombination = "message.table-combination"
+
     // MARK: Generators (Commitment/Generators.swift)
 
     /// Hash-to-curve label of the Pedersen generators `G_j`.
