@@ -205,11 +205,14 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         try checkBounds(preActivations: trace.layers.map(\.preActivation), products: trace.products)
         let run = try evaluate(trace.input, linear: { k, _ in trace.layers[k].preActivation },
                                product: { j, _, _ in trace.products[j] })
-        for (k, record) in trace.layers.enumerated() {
-            guard record.columns == run.columns[k] else { throw .traceMismatch(layer: k, step: "columns", index: 0) }
-            guard record.output == run.layerOutputs[k] else { throw .traceMismatch(layer: k, step: "activation", index: 0) }
+        func firstDifference(_ a: [Int64], _ b: [Int64]) -> Int? {
+            a.count != b.count ? 0 : a.indices.first { a[$0] != b[$0] }
         }
-        guard trace.output == run.output else { throw .traceMismatch(layer: layers.count, step: "output", index: 0) }
+        for (k, record) in trace.layers.enumerated() {
+            if let i = firstDifference(record.columns, run.columns[k]) { throw .traceMismatch(layer: k, step: "columns", index: i) }
+            if let i = firstDifference(record.output, run.layerOutputs[k]) { throw .traceMismatch(layer: k, step: "activation", index: i) }
+        }
+        if let i = firstDifference(trace.output, run.output) { throw .traceMismatch(layer: layers.count, step: "output", index: i) }
     }
 
     /// Checks the lengths and bounds of claimed pre-activations and products of one item:

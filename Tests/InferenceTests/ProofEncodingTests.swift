@@ -66,7 +66,8 @@ import ZKProof
         // z₀ = W₀x + b₀ = [256·256 − 128·512 + 0 + 100, 64·256 + 32·512 + 16·256 − 200] = [100, 36664]
         // a₀ = relu(round(z₀ / 2^8)) = [0, 143]; z₁ = 3·0 − 5·143 + 7 = −708; y = round(−708/256) = −3.
         #expect(output == [-3])
-        var expected: [UInt8] = Array("PMIP".utf8) + [0, 1, 0, 2]
+        // Version 2, two layers, no products.
+        var expected: [UInt8] = Array("PMIP".utf8) + [0, 2, 0, 2, 0, 0]
         expected += [0, 0, 0, 2] + Self.i64(100) + Self.i64(36664)
         expected += [0, 0, 0, 1] + Self.i64(-708)
         #expect(Array(proof.prefix(expected.count)) == expected)
@@ -79,7 +80,7 @@ import ZKProof
     }
 
     /// SHA-256 of the tiny model's proof; update only with a protocol version bump.
-    static let proofDigest = "37889f7fe85f73337de370937a7ca35b59e099259b448352de468a99d69a84f8"
+    static let proofDigest = "345c8999295dea49a33ba7e7438641830c38860a74e1ef5734039c8d625a5245"
 
     static func i64(_ x: Int64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: x) >> UInt64(56 - 8 * $0)) }

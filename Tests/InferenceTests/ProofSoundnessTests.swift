@@ -59,7 +59,7 @@ import ZKProof
         let c = try ProvenCase(name, sample: 1)
         for k in 0..<c.model.layers.count {
             var p = try c.decoded()
-            let columns = try c.commitment.spec.layers[k].columns(k == 0 ? c.input : c.model.run(c.input).layers[k - 1].output)
+            let columns = try c.model.run(c.input).layers[k].columns
             let j = try #require(columns.firstIndex(where: { $0 != 0 })) % c.commitment.layout.layers[k].inner
             for l in 0..<(p.weightCombinations[k].count / c.commitment.layout.layers[k].innerPadded) {
                 p.weightCombinations[k][l * c.commitment.layout.layers[k].innerPadded + j] += Scalar.one
@@ -242,9 +242,12 @@ import ZKProof
         var magic = c.proof
         magic[0] ^= 0xFF
         #expect(c.rejection(magic) == .malformedProof(.badMagic(offset: 0)))
-        var version = c.proof
-        version[5] = 2
-        #expect(c.rejection(version) == .malformedProof(.unsupportedVersion(2)))
+        // Version 1 (the chain-only protocol) and unknown later versions are both refused.
+        for v: UInt8 in [1, 3] {
+            var version = c.proof
+            version[5] = v
+            #expect(c.rejection(version) == .malformedProof(.unsupportedVersion(UInt16(v))))
+        }
     }
 
     @Test func nonCanonicalFieldElement_IsRejected() throws {
@@ -295,22 +298,18 @@ import ZKProof
                 .preActivationOutOfBound(layer: 0, index: 0, bits: c.model.spec.layers[0].accumulatorBits))
     }
 
-    @Test(arguments: ["mlp_small", "mlp_large", "cnn_max"])
+    @Test(arguments: ["mlp_small", "mlp_large"])
     func flippedReLU_IsRejected(name: String) throws {
         // The adversary feeds the next layer a non-zero activation where ReLU gave zero (it
         // keeps Z_k honest, so the verifier's own ReLU of Z_k disagrees with what layer k+1 read).
+        // In these dense models layer k+1's columns are layer k's output itself.
         let c = try ProvenCase(name)
         let run = try c.model.run(c.input)
         let k = 0
         let i = try #require(run.layers[k].preActivation.firstIndex(where: { $0 < 0 }))
-        var incoming = run.layers[k].output
-        incoming[i] = 1 << 8
-        var z = run.layers.map(\.preActivation)
-        for j in (k + 1)..<c.model.layers.count {
-            z[j] = c.model.layers[j].preActivation(columns: try c.model.layers[j].spec.columns(incoming))
-            incoming = c.model.layers[j].spec.activate(z[j])
-        }
-        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: incoming)), layer: k + 1))
+        #expect(run.layers[k + 1].columns == run.layers[k].output)
+        let fed = try c.adversarialColumns(layer: k + 1) { $0[i] = 1 << 8 }
+        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(fed.z, output: fed.output)), layer: k + 1))
         // Flipping the sign of Z_k instead (so ReLU passes it) fails layer k's own check.
         let flipped = try c.adversarialTrace(layer: k) { z in var z = z; z[i] = -z[i]; return z }
         #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(flipped.z, output: flipped.output)), layer: k))
@@ -339,12 +338,8 @@ import ZKProof
         // value off, as a wrong window or the other pooling would give) and computes layer 1
         // honestly from that: the verifier pools Z_0 itself, so layer 1's check fails.
         let c = try ProvenCase(name, sample: 4)
-        let run = try c.model.run(c.input)
-        var columns = run.layers[1].columns
-        columns[columns.count / 3] += 7
-        var z = run.layers.map(\.preActivation)
-        z[1] = c.model.layers[1].preActivation(columns: columns)
-        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: c.model.layers[1].spec.activate(z[1]))), layer: 1))
+        let (z, output) = try c.adversarialColumns(layer: 1) { $0[$0.count / 3] += 7 }
+        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: output)), layer: 1))
     }
 
     @Test func wrongConvolutionPadding_IsRejected() throws {
@@ -355,17 +350,9 @@ import ZKProof
         let clean = try c.model.layers[0].spec.columns(c.input)
         #expect(clean == run.layers[0].columns)
         // The first im2col row is the kernel's top-left tap: at output (0, 0) it reads the pad.
-        var columns = clean
-        #expect(columns[0] == 0)
-        columns[0] = 1 << 8
-        var z = run.layers.map(\.preActivation)
-        z[0] = c.model.layers[0].preActivation(columns: columns)
-        var incoming = c.model.layers[0].spec.activate(z[0])
-        for j in 1..<c.model.layers.count {
-            z[j] = c.model.layers[j].preActivation(columns: try c.model.layers[j].spec.columns(incoming))
-            incoming = c.model.layers[j].spec.activate(z[j])
-        }
+        #expect(clean[0] == 0)
+        let (z, output) = try c.adversarialColumns(layer: 0) { $0[0] = 1 << 8 }
         #expect(z[0] != run.layers[0].preActivation)
-        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: incoming)), layer: 0))
+        #expect(isLinearCheckFailure(c.rejection(c.proveFalseTrace(z, output: output)), layer: 0))
     }
 }

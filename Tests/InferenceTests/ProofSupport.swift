@@ -96,15 +96,22 @@ extension ProvenCase {
     /// The trace an adversary gets by running the model but replacing layer `k`'s
     /// pre-activation with `tamper(z)` and continuing honestly from the resulting activation.
     func adversarialTrace(layer k: Int, tamper: ([Int64]) -> [Int64]) throws -> (z: [[Int64]], output: [Int64]) {
-        var incoming = input
-        var zs: [[Int64]] = []
-        for (i, layer) in model.layers.enumerated() {
-            var z = layer.preActivation(columns: try layer.spec.columns(incoming))
-            if i == k { z = tamper(z) }
-            zs.append(z)
-            incoming = layer.spec.activate(z)
-        }
-        return (zs, incoming)
+        let run = try model.spec.evaluate(input, linear: { i, x in
+            let z = model.layers[i].preActivation(columns: x)
+            return i == k ? tamper(z) : z
+        }, product: { j, a, b in model.spec.product(j, a, b) })
+        return (run.preActivations, run.output)
+    }
+
+    /// The trace an adversary gets by multiplying layer `k`'s weights with columns other than
+    /// the graph's (`tamper` changes them) and continuing honestly.
+    func adversarialColumns(layer k: Int, tamper: (inout [Int64]) -> Void) throws -> (z: [[Int64]], output: [Int64]) {
+        let run = try model.spec.evaluate(input, linear: { i, x in
+            var columns = x
+            if i == k { tamper(&columns) }
+            return model.layers[i].preActivation(columns: columns)
+        }, product: { j, a, b in model.spec.product(j, a, b) })
+        return (run.preActivations, run.output)
     }
 
     /// An adversarial prover: follows the protocol honestly on a false trace.

@@ -152,7 +152,7 @@ import Testing
         for length in 0..<bytes.count {
             #expect(throws: InferenceError.self) { try ModelSpec(decoding: Array(bytes[..<length])) }
         }
-        #expect(throws: InferenceError.invalidEncoding(detail: "trailing bytes after the last layer")) {
+        #expect(throws: InferenceError.invalidEncoding(detail: "trailing bytes after the last node")) {
             try ModelSpec(decoding: bytes + [0])
         }
         var rng = SeededGenerator(seed: 5)
