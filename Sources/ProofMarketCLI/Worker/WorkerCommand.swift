@@ -3,21 +3,11 @@ import Foundation
 import HTTPServer
 import Logging
 
-/// `proofmarket worker`: a prover node (`worker run`, the default), and the economics of one
-/// (`worker benchmark`).
+/// `proofmarket worker`: a prover node; `worker benchmark` measures the economics of one.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run a prover node: watch the market, lock or bid, prove, get paid.",
-        subcommands: [WorkerRunCommand.self, WorkerBenchmarkCommand.self],
-        defaultSubcommand: WorkerRunCommand.self)
-}
-
-/// `proofmarket worker [run]`: the prover node.
-struct WorkerRunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Run a prover node: watch the market, lock or bid, prove, get paid (the default).",
         discussion: """
             Give the worker's API key by environment (PROOFMARKET_API_KEY) or by file (--api-key-file PATH or \
             PROOFMARKET_API_KEY_FILE). A key passed with --api-key is readable by every user of the machine \
@@ -26,7 +16,9 @@ struct WorkerRunCommand: AsyncParsableCommand {
             Settings come from flags, then from a configuration file (--config FILE, JSON), then from the \
             defaults. `worker --init` writes that file from the flags given (and, on a terminal, from answers \
             to its questions) and exits; the key itself is never written, only --api-key-file's path.
-            """)
+            `worker benchmark` proves the bundled models and suggests a --min-price-per-mmac.
+            """,
+        subcommands: [WorkerBenchmarkCommand.self])
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var remote: RemoteOptions
@@ -53,7 +45,7 @@ struct WorkerRunCommand: AsyncParsableCommand {
     @Option(help: "The address the metrics listen on (default: 127.0.0.1, this machine only).")
     var metricsHost: String?
 
-    @Option(help: ArgumentHelp("A configuration file (JSON) to read; with --init, the file to write (default: worker.json in the config folder).",
+    @Option(help: ArgumentHelp("A configuration file (JSON) to read (none by default); with --init, the file to write (default: worker.json in the config folder).",
                                valueName: "path"))
     var config: String?
 
