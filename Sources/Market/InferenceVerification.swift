@@ -74,17 +74,11 @@ public struct InferenceModelImporter: Sendable {
             case .convolution: return "Conv"
             }
         })
-        let macs = Self.workMacs(of: spec)
+        let macs = spec.layers.reduce(Int64(0)) { $0 + Int64($1.rows) * Int64($1.inner) * Int64($1.positions) }
         let config = spec.config
         let quantisation = #"{"activation_bits":\#(config.activationBits),"activation_fraction_bits":\#(config.activationFractionBits),"weight_fraction_bits":\#(config.weightFractionBits)}"#
         return ModelFacts(inputShape: spec.inputShape, outputShape: [1, spec.outputElements], operators: operators.sorted(),
                           quantisationJSON: quantisation, commitment: commitment.encoded, workMacs: macs)
-    }
-
-    /// Multiply-accumulates per inference: every layer's rows × inner size × positions. The work
-    /// prices are quoted against, and what `worker benchmark` measures its speed in.
-    public static func workMacs(of spec: ModelSpec) -> Int64 {
-        spec.layers.reduce(Int64(0)) { $0 + Int64($1.rows) * Int64($1.inner) * Int64($1.positions) }
     }
 
     /// The quantised model itself, for a worker that proves with it.

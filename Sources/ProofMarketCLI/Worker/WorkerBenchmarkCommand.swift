@@ -104,9 +104,10 @@ struct WorkerBenchmarkCommand: ParsableCommand {
 
     /// Imports, commits and proves one model `times` times on a fixed input.
     static func measure(_ name: String, _ onnx: [UInt8], repeat times: Int) throws -> ModelResult {
+        // The work as the coordinator counts it for the model's quotes and floors.
+        let macs = max(1, try InferenceModelImporter().importModel(onnx).workMacs)
         let model = try ONNXImporter.importModel(onnx)
         let commitment = try ModelCommitment.commit(model)
-        let macs = max(1, InferenceModelImporter.workMacs(of: model.spec))
         let count = model.spec.inputShape.reduce(1, *)
         // A fixed pattern in [0, 1): the proof's cost does not depend on the values.
         let input = try model.quantizeInput(floats: (0..<count).map { Double($0 % 17) / 17 }, shape: model.spec.inputShape)
