@@ -3,7 +3,7 @@ import HTTPServer
 import Market
 
 extension MarketAPI {
-    /// Client routes: post, read, list, cancel, receipt, events; and the worker's lock, bids,
+    /// Client routes: post, read, list, raise the maximum, cancel, receipt, events; and the worker's lock, bids,
     /// input, proof and release on a job.
     func addJobRoutes(_ router: Router) {
         router.post("/v1/jobs", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
@@ -45,6 +45,13 @@ extension MarketAPI {
         router.delete("/v1/jobs/{id}") { request, _ in
             let p = try await principal(request)
             let job = try await market.cancel(try uuid(request, "id", unknown: .unknownJob), by: p)
+            return try .json(JobView(job, now: market.clock.now()))
+        }
+        router.on(.patch, "/v1/jobs/{id}", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
+            let p = try await principal(request)
+            let id = try uuid(request, "id", unknown: .unknownJob)
+            let body = try body(request, as: UpdateJobBody.self)
+            let job = try await market.raiseMaxPrice(id, to: body.maxPrice, by: p, idempotencyKey: idempotencyKey(request))
             return try .json(JobView(job, now: market.clock.now()))
         }
         router.get("/v1/jobs/{id}/receipt") { request, _ in

@@ -59,6 +59,7 @@ public struct MarketAPI: Sendable {
         addModelRoutes(router)
         addJobRoutes(router)
         addWorkerRoutes(router)
+        addQuoteRoutes(router)
         addAdminRoutes(router)
         return router
     }

@@ -29,6 +29,7 @@ enum RouteAccess: Sendable, Equatable {
         "POST /v1/jobs": .roles([.client]),
         "GET /v1/jobs": .roles([.client, .admin]),
         "GET /v1/jobs/{id}": .anyKey,
+        "PATCH /v1/jobs/{id}": .roles([.client]),
         "DELETE /v1/jobs/{id}": .roles([.client]),
         "GET /v1/jobs/{id}/receipt": .anyKey,
         "GET /v1/jobs/{id}/events": .anyKey,
@@ -42,6 +43,7 @@ enum RouteAccess: Sendable, Equatable {
         "POST /v1/workers/{id}/heartbeat": .roles([.worker]),
         "GET /v1/workers/{id}": .anyKey,
         "GET /v1/market/jobs": .roles([.worker, .admin]),
+        "GET /v1/market/quote": .anyKey,
 
         "POST /v1/admin/accounts": .roles([.admin]),
         "POST /v1/admin/accounts/{id}/keys": .roles([.admin]),

@@ -26,6 +26,7 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
     var deadlineS: Int
     var lockStake: Int64
     var webhookUrl: String?
+    var reauction: ReauctionBody?
 
     /// The text fields are stored or looked up as sent; the terms are the market's to check.
     func validate() throws {
@@ -45,9 +46,22 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
             throw MarketError(.invalidTerms, "auction must be 'dutch' or 'sealed'")
         }
         return JobRequest(modelID: modelId, input: input.tensor,
-                          terms: JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake),
+                          terms: JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake,
+                                          reauction: reauction.map { ReauctionPolicy(maxRounds: $0.maxRounds, priceStepBasisPoints: $0.priceStepBps) }),
                           webhookURL: webhookUrl)
     }
+}
+
+/// A re-auction policy on the wire (`CreateJob.reauction`, `Job.reauction`).
+struct ReauctionBody: Codable, Sendable {
+    var maxRounds: Int
+    var priceStepBps: Int
+}
+
+/// `PATCH /v1/jobs/{id}`: the new maximum.
+struct UpdateJobBody: Codable, Sendable, ValidatedBody {
+    var maxPrice: Int64
+    func validate() {}
 }
 
 /// An event in a job's timeline.
@@ -96,6 +110,12 @@ struct JobView: Codable, Sendable {
     var webhookUrl: String?
     var webhookSecret: String?
     var input: TensorBody
+    var escrowedMaxPrice: Int64
+    var reauction: ReauctionView?
+    var roundEndsAt: Date?
+
+    /// A job's policy with the rounds it started so far.
+    struct ReauctionView: Codable, Sendable { var maxRounds: Int; var priceStepBps: Int; var round: Int }
 
     init(_ j: Job, now: Date, events: [JobEvent]? = nil) {
         id = j.id; status = j.status.rawValue; modelId = j.modelID; clientAccount = j.clientAccount
@@ -109,6 +129,9 @@ struct JobView: Codable, Sendable {
         webhookUrl = j.webhookURL
         webhookSecret = j.webhookSecret
         input = TensorBody(j.input)
+        escrowedMaxPrice = j.escrowedMaxPrice
+        reauction = j.reauction.map { ReauctionView(maxRounds: $0.maxRounds, priceStepBps: $0.priceStepBasisPoints, round: j.reauctionRound) }
+        roundEndsAt = j.status == .open && j.reauction != nil ? j.roundEnd : nil
     }
 }
 
@@ -143,6 +166,7 @@ struct RegisterWorkerBody: Codable, Sendable, ValidatedBody {
     struct Capabilities: Codable, Sendable { var maxWorkMacs: Int64?; var operators: [String]? }
     var name: String
     var capabilities: Capabilities?
+    var minPricePerMmac: Int64?
 
     /// The longest operator name a worker may list (ONNX's are a few letters).
     static let operatorCharactersMax = 100

@@ -6,11 +6,12 @@ import Market
 struct WorkerView: Encodable, Sendable {
     var id: UUID; var accountId: UUID; var name: String; var maxWorkMacs: Int64?; var operators: [String]
     var lastHeartbeat: Date; var suspendedUntil: Date?; var jobsFulfilled: Int64; var jobsRejected: Int64
-    var jobsReleased: Int64; var jobsSlashed: Int64
+    var jobsReleased: Int64; var jobsSlashed: Int64; var minPricePerMmac: Int64?
     init(_ w: Worker) {
         id = w.id; accountId = w.accountID; name = w.name; maxWorkMacs = w.capabilities.maxWorkMacs
         operators = w.capabilities.operators; lastHeartbeat = w.lastHeartbeat; suspendedUntil = w.suspendedUntil
         jobsFulfilled = w.jobsFulfilled; jobsRejected = w.jobsRejected; jobsReleased = w.jobsReleased; jobsSlashed = w.jobsSlashed
+        minPricePerMmac = w.minPricePerMegaMAC
     }
 }
 
@@ -21,7 +22,8 @@ extension MarketAPI {
             let p = try await principal(request)
             let body = try body(request, as: RegisterWorkerBody.self)
             let caps = WorkerCapabilities(maxWorkMacs: body.capabilities?.maxWorkMacs, operators: body.capabilities?.operators ?? [])
-            return try .json(WorkerView(try await market.registerWorker(by: p, name: body.name, capabilities: caps)), status: .created)
+            return try .json(WorkerView(try await market.registerWorker(by: p, name: body.name, capabilities: caps,
+                                                                        minPricePerMegaMAC: body.minPricePerMmac)), status: .created)
         }
         router.post("/v1/workers/{id}/heartbeat", bodyBytesMax: 1024) { request, _ in
             let p = try await principal(request)

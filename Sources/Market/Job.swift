@@ -5,8 +5,9 @@ import Postgres
 public enum JobStatus: String, Sendable, Codable, CaseIterable {
     /// Entered when a client creates the job, and again when a lock ends without a proof
     /// before the deadline (the worker's release, or the sweeper finding the lock expired).
-    /// Left by a worker's lock (Dutch) or the sweeper's award (sealed), the client's cancel,
-    /// or the sweeper past the deadline.
+    /// Stays open through the rounds of a re-auction (the sweeper starts each). Left by a
+    /// worker's lock (Dutch) or the sweeper's award (sealed), the client's cancel, or the
+    /// sweeper past the deadline or when the last round of the job's re-auction policy ends.
     case open
     /// Entered by a worker's lock or a sealed auction's award. Left by the lock holder's
     /// verified proof (→ fulfilled), its release (→ open), or the sweeper when the lock
@@ -16,7 +17,8 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
     case fulfilled
     /// Final. Entered only by the client, while the job is open.
     case cancelled
-    /// Final. Entered only by the sweeper, past the deadline.
+    /// Final. Entered only by the sweeper: past the deadline, or (the event's `reason`
+    /// `rounds_exhausted`) when the last round of the job's re-auction policy ended without a lock.
     case expired
 
     /// Whether no transition leaves this state.
@@ -71,8 +73,16 @@ public struct Job: Sendable, Codable, Equatable {
     public let lockStake: Int64
     /// The fee rate fixed at creation.
     public let feeBasisPoints: Int
-    /// Held from the client: `maxPrice` plus the fee on it.
+    /// Held from the client: `escrowedMaxPrice` plus the fee on it.
     public let escrow: Int64
+    /// The highest price the job may ever pay (its escrow covers it): `maxPrice` for a job
+    /// without a re-auction policy, else the ceiling of its last possible round; raised by
+    /// `raiseMaxPrice`.
+    public let escrowedMaxPrice: Int64
+    /// The client's re-auction policy, if any.
+    public let reauction: ReauctionPolicy?
+    /// Re-auction rounds started so far (0 in the first round).
+    public let reauctionRound: Int
     /// After this the job expires.
     public let deadline: Date
     /// The state.
@@ -120,6 +130,14 @@ public struct Job: Sendable, Codable, Equatable {
         lockStake = try row.decode("lock_stake")
         feeBasisPoints = try row.decode("fee_bps")
         escrow = try row.decode("escrow")
+        escrowedMaxPrice = try row.decode("escrowed_max_price")
+        if let rounds = try row.decode("reauction_rounds_max", as: Int?.self),
+           let step = try row.decode("reauction_step_bps", as: Int?.self) {
+            reauction = ReauctionPolicy(maxRounds: rounds, priceStepBasisPoints: step)
+        } else {
+            reauction = nil
+        }
+        reauctionRound = try row.decode("reauction_round")
         deadline = try row.decode("deadline")
         status = try JobStatus(rawValue: row.decode("status")).orThrow("unknown job status")
         attempt = try row.decode("attempt")
@@ -149,6 +167,11 @@ public struct Job: Sendable, Codable, Equatable {
 
     /// When the current sealed window closes.
     public var bidWindowEnd: Date { biddingStart.addingTimeInterval(Double(bidWindowSeconds)) }
+
+    /// When the current round ends if nobody locks: the Dutch ramp's end or the sealed window's.
+    public var roundEnd: Date {
+        auction == "dutch" ? biddingStart.addingTimeInterval(Double(rampUpSeconds)) : bidWindowEnd
+    }
 }
 
 /// One entry in a job's timeline.

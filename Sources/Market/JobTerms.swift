@@ -28,13 +28,18 @@ public struct JobTerms: Sendable, Codable, Equatable {
     public var deadlineSeconds: Int
     /// The stake a worker puts up to lock the job, in micro-credits.
     public var lockStake: Int64
+    /// What happens when a round ends without a lock; nil: nothing (a Dutch job stays open at
+    /// its maximum, a sealed job opens a new window at the same prices, until the deadline).
+    public var reauction: ReauctionPolicy?
 
     /// Bundles terms (validated when a job is created).
-    public init(auction: AuctionTerms, lockTimeoutSeconds: Int, deadlineSeconds: Int, lockStake: Int64) {
+    public init(auction: AuctionTerms, lockTimeoutSeconds: Int, deadlineSeconds: Int, lockStake: Int64,
+                reauction: ReauctionPolicy? = nil) {
         self.auction = auction
         self.lockTimeoutSeconds = lockTimeoutSeconds
         self.deadlineSeconds = deadlineSeconds
         self.lockStake = lockStake
+        self.reauction = reauction
     }
 
     /// The terms in columns, once validated.
@@ -46,6 +51,8 @@ public struct JobTerms: Sendable, Codable, Equatable {
         var rampUpSeconds: Int
         var bidWindowSeconds: Int
         var deadline: Date
+        /// The highest price any round may reach: `maxPrice` raised by every round of the policy.
+        var escrowedMaxPrice: Int64
     }
 
     /// Checks every rule on the terms; throws `invalid_terms` naming the first one broken.
@@ -86,8 +93,11 @@ public struct JobTerms: Sendable, Codable, Equatable {
             }
             let deadline = biddingStart.addingTimeInterval(Double(deadlineSeconds))
             guard deadline > now else { throw fail("the deadline would already have passed") }
+            // A round ends when its ramp does: a ramp of zero would end every round at once.
+            guard reauction == nil || ramp >= 1 else { throw fail("a Dutch job with a reauction policy needs ramp_up_s of at least 1") }
             return Resolved(auction: "dutch", minPrice: minPrice, maxPrice: maxPrice, biddingStart: biddingStart,
-                            rampUpSeconds: ramp, bidWindowSeconds: 0, deadline: deadline)
+                            rampUpSeconds: ramp, bidWindowSeconds: 0, deadline: deadline,
+                            escrowedMaxPrice: try escrowedMaximum(maxPrice, configuration: c))
         case .sealed(_, _, let window):
             guard window >= 1, window <= c.bidWindowSecondsMax else {
                 throw fail("bid_window_s must be 1 to \(c.bidWindowSecondsMax)")
@@ -97,8 +107,28 @@ public struct JobTerms: Sendable, Codable, Equatable {
             }
             return Resolved(auction: "sealed", minPrice: minPrice, maxPrice: maxPrice, biddingStart: now,
                             rampUpSeconds: 0, bidWindowSeconds: window,
-                            deadline: now.addingTimeInterval(Double(deadlineSeconds)))
+                            deadline: now.addingTimeInterval(Double(deadlineSeconds)),
+                            escrowedMaxPrice: try escrowedMaximum(maxPrice, configuration: c))
         }
+    }
+}
+
+extension JobTerms {
+    /// The escrowed maximum of a job posted at `maxPrice`: the policy's last ceiling, which must
+    /// be a price a job may name.
+    func escrowedMaximum(_ maxPrice: Int64, configuration c: MarketConfiguration) throws -> Int64 {
+        guard let reauction else { return maxPrice }
+        guard (0...c.reauctionRoundsMax).contains(reauction.maxRounds) else {
+            throw MarketError(.invalidTerms, "reauction.max_rounds must be 0 to \(c.reauctionRoundsMax)")
+        }
+        guard (0...ReauctionPolicy.stepBasisPointsMax).contains(reauction.priceStepBasisPoints) else {
+            throw MarketError(.invalidTerms, "reauction.price_step_bps must be 0 to \(ReauctionPolicy.stepBasisPointsMax)")
+        }
+        guard let top = reauction.ceiling(after: reauction.maxRounds, from: maxPrice, limit: c.amountMicrosMax) else {
+            throw MarketError(.invalidTerms, "the reauction policy would raise max_price past \(c.amountMicrosMax) micro-credits "
+                              + "by its last round; take fewer rounds or a smaller step")
+        }
+        return top
     }
 }
 

@@ -80,9 +80,9 @@ extension Market {
     }
 
     /// Closes a sealed round whose window has ended (the sweeper calls this on a job it claimed):
-    /// the winner is locked at the Vickrey price; with no eligible bid a new window starts.
-    /// Returns whether a winner was locked.
-    func closeBidWindow(_ job: Job, at now: Date, on c: PostgresConnection) async throws -> Bool {
+    /// the winner is locked at the Vickrey price; with no eligible bid the job's re-auction
+    /// policy decides (`endRound`), and without one a new window starts at the same prices.
+    func closeBidWindow(_ job: Job, at now: Date, on c: PostgresConnection) async throws -> BidWindowOutcome {
         let bids = try await c.run(BidQueries.bidsForRound, [.uuid(job.id), .int(Int64(job.attempt))]).rows.map(Bid.init(row:))
         var eligible: [(price: Int64, eligible: Bool)] = bids.map { ($0.price, true) }
         // Try winners in order; a bidder that cannot take the lock now (suspended, at its lock
@@ -97,15 +97,30 @@ extension Market {
                 _ = try await takeLock(job, worker: worker, price: price, at: now, on: c)
                 try await c.run(BidQueries.bidsSettleRound, [.uuid(job.id), .int(Int64(job.attempt)), .int(bid.id)])
                 try await c.query("RELEASE SAVEPOINT award")
-                return true
+                return .awarded
             } catch let error where error is MarketError || (error as? PostgresError)?.isOverdraft == true {
                 try await c.query("ROLLBACK TO SAVEPOINT award")
                 eligible[index].eligible = false
             }
         }
         try await c.run(BidQueries.bidsSettleRound, [.uuid(job.id), .int(Int64(job.attempt)), .null])
+        if let policy = job.reauction {
+            return try await endRound(job, policy: policy, at: now, on: c) ? .reauctioned : .expired
+        }
         try await c.run(JobQueries.jobRestartBidWindow, [.uuid(job.id), .timestamp(now)])
         try await record(job.id, "bid_window_restarted", status: .open, detail: ["bids": "\(bids.count)"], at: now, on: c)
-        return false
+        return .restarted
+    }
+
+    /// How a closed sealed window ended.
+    enum BidWindowOutcome {
+        /// A winner holds the lock.
+        case awarded
+        /// No winner and no policy: a new window at the same prices.
+        case restarted
+        /// No winner: the policy's next round started.
+        case reauctioned
+        /// No winner in the policy's last round: the job expired.
+        case expired
     }
 }

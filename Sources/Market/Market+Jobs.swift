@@ -83,7 +83,8 @@ public struct MarketJob: Sendable, Codable {
 }
 
 extension Market {
-    /// Creates a job and moves `maxPrice` plus its fee from the client's available balance to escrow,
+    /// Creates a job and moves its escrowed maximum (`maxPrice`, raised by every round of its
+    /// re-auction policy if it has one) plus the fee on it from the client's available balance to escrow,
     /// in one transaction. With `idempotencyKey`, a repeat returns the first job and holds nothing twice.
     public func createJob(by principal: Principal, _ request: JobRequest, idempotencyKey: String? = nil) async throws -> Job {
         try principal.require(.client)
@@ -95,25 +96,33 @@ extension Market {
         }
         try request.input.validate(against: inputShape)
         if let url = request.webhookURL { try Webhooks.validate(url, privateAddressesAllowed: configuration.webhookPrivateAddressesAllowed) }
-        let fee = MarketConfiguration.share(terms.maxPrice, basisPoints: configuration.feeBasisPoints)
-        let escrow = terms.maxPrice + fee
+        let fee = MarketConfiguration.share(terms.escrowedMaxPrice, basisPoints: configuration.feeBasisPoints)
+        let escrow = terms.escrowedMaxPrice + fee
+        let policy = request.terms.reauction
         let input = String(decoding: try JSONEncoder().encode(request.input), as: UTF8.self)
         return try await idempotent(account: principal.accountID, key: idempotencyKey, request: request,
-                                    paying: "the escrow of \(escrow) micro-credits (max_price + fee)") { c in
+                                    paying: "the escrow of \(escrow) micro-credits (the escrowed maximum price + fee)") { c in
             var job = try Job(row: try await c.run(JobQueries.jobInsert, [
                 .uuid(principal.accountID), .text(model.id), .jsonb(input), .text(terms.auction),
                 .int(terms.minPrice), .int(terms.maxPrice), .timestamp(terms.biddingStart),
                 .int(Int64(terms.rampUpSeconds)), .int(Int64(terms.bidWindowSeconds)),
                 .int(Int64(request.terms.lockTimeoutSeconds)), .int(request.terms.lockStake),
                 .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
+                .int(terms.escrowedMaxPrice), policy.map { .int(Int64($0.maxRounds)) } ?? .null,
+                policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null,
             ]).first.orThrow("job insert returned no row"))
             if let url = request.webhookURL {
                 let secret = try await self.attachWebhook(job.id, url: url, on: c)
                 job = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(job.id)]).first.orThrow("job vanished"))
                 job.webhookSecret = secret
             }
-            let created = try self.recording(job.id, "created", status: .open,
-                                             detail: ["escrow": "\(escrow)", "auction": terms.auction], at: now)
+            var detail = ["escrow": "\(escrow)", "auction": terms.auction]
+            if let policy {
+                detail["reauction_max_rounds"] = "\(policy.maxRounds)"
+                detail["reauction_price_step_bps"] = "\(policy.priceStepBasisPoints)"
+                detail["escrowed_max_price"] = "\(terms.escrowedMaxPrice)"
+            }
+            let created = try self.recording(job.id, "created", status: .open, detail: detail, at: now)
             let hold = Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,
                                 amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)
             // Without a key nothing follows: the event, the escrow and COMMIT go in one round trip.

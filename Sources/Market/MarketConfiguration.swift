@@ -61,6 +61,20 @@ public struct MarketConfiguration: Sendable {
     public var biddingStartDelaySecondsMax: Int = 86_400
     /// The most items in one list page.
     public var pageItemsMax: Int = 500
+    /// The most re-auction rounds a job's policy may ask for.
+    public var reauctionRoundsMax: Int = 20
+
+    /// How far back a price quote looks for fulfilled jobs.
+    public var quoteWindowSeconds: Int = 86_400
+    /// The most fulfilled jobs (the newest) a quote reads.
+    public var quoteJobsMax: Int = 1_000
+    /// The largest `batch` a quote prices (inputs per job).
+    public var quoteBatchMax: Int = 1_024
+    /// A worker whose last heartbeat is at most this old counts as active in a quote.
+    public var workerActiveSeconds: Int = 120
+    /// The price per million multiply-accumulates a quote suggests from when there is neither a
+    /// recent fulfilled job nor an active worker's floor: the worker's default floor.
+    public var quoteDefaultPricePerMegaMAC: Int64 = 1_000_000
 
     /// The defaults.
     public init() {}

@@ -12,8 +12,12 @@ public struct SweepReport: Sendable, Equatable, Codable {
     public var jobsExpired = 0
     /// Sealed rounds closed with a winner.
     public var auctionsAwarded = 0
-    /// Sealed rounds closed without one (a new window started).
+    /// Sealed rounds closed without one, for jobs without a re-auction policy (a new window started).
     public var auctionsRestarted = 0
+    /// Rounds that ended without a lock and started the next round of the job's re-auction policy.
+    public var roundsStarted = 0
+    /// Jobs expired because the last round of their re-auction policy ended without a lock.
+    public var roundsExhausted = 0
     /// Model imports found cut off (still `processing` past `modelImportStaleSeconds`) and failed.
     public var modelImportsFailed = 0
 
@@ -26,7 +30,8 @@ public struct SweepReport: Sendable, Equatable, Codable {
 
 /// The background service that keeps jobs moving when nobody acts: expired locks are
 /// slashed and their jobs reopened (or expired past the deadline), overdue open jobs expire
-/// with their escrow refunded, sealed bid windows that closed are awarded, and model imports
+/// with their escrow refunded, sealed bid windows that closed are awarded, rounds that ended
+/// without a lock are re-auctioned by their job's policy (or expire it), and model imports
 /// cut off by a stopped coordinator are marked failed (a new upload retries them). Between sweeps
 /// it seals the ledger entries of finished transactions into the hash chain.
 ///
@@ -76,8 +81,17 @@ public final class Sweeper: Sendable {
             report.jobsExpired += 1
         }
         for _ in 0..<batch {
-            guard let awarded = try await closeOneBidWindow() else { break }
-            if awarded { report.auctionsAwarded += 1 } else { report.auctionsRestarted += 1 }
+            guard let outcome = try await closeOneBidWindow() else { break }
+            switch outcome {
+            case .awarded: report.auctionsAwarded += 1
+            case .restarted: report.auctionsRestarted += 1
+            case .reauctioned: report.roundsStarted += 1
+            case .expired: report.roundsExhausted += 1
+            }
+        }
+        for _ in 0..<batch {
+            guard let started = try await endOneDutchRound() else { break }
+            if started { report.roundsStarted += 1 } else { report.roundsExhausted += 1 }
         }
         report.modelImportsFailed = try await failStaleImports(batch)
         return report
@@ -125,7 +139,7 @@ public final class Sweeper: Sendable {
             } else {
                 try await c.run(JobQueries.jobExpire, [.uuid(job.id), .text("locked"), .timestamp(now)])
                 try await m.record(job.id, "lock_expired", status: .locked, detail: detail, at: now, on: c)
-                try await m.record(job.id, "expired", status: .expired, detail: ["refund": "\(job.escrow)"], at: now, on: c)
+                try await m.record(job.id, "expired", status: .expired, detail: ["refund": "\(job.escrow)", "reason": "deadline"], at: now, on: c)
             }
             try await m.slash(job, worker: worker.accountID, amount: job.lockStake, toClient: toClient, release: 0, on: c)
             if !reopen {
@@ -145,18 +159,31 @@ public final class Sweeper: Sendable {
             let job = try Job(row: row)
             try await c.run(JobQueries.jobExpire, [.uuid(job.id), .text("open"), .timestamp(now)])
             try await c.run(BidQueries.bidsSettleRound, [.uuid(job.id), .int(Int64(job.attempt)), .null])
-            try await m.record(job.id, "expired", status: .expired, detail: ["refund": "\(job.escrow)"], at: now, on: c)
+            try await m.record(job.id, "expired", status: .expired, detail: ["refund": "\(job.escrow)", "reason": "deadline"], at: now, on: c)
             try await Ledger.append([Transfer(from: job.clientAccount, fromBucket: .held, to: job.clientAccount,
                                               amount: job.escrow, kind: .escrowRefund, jobID: job.id, attempt: job.attempt)], on: c)
             return true
         }
     }
 
-    /// Closes one sealed window that has ended. Returns nil if none was found, else whether it was awarded.
-    private func closeOneBidWindow() async throws -> Bool? {
+    /// Ends one Dutch round whose ramp has ended without a lock, for a job with a re-auction
+    /// policy. Returns nil if none was found, else whether the next round started (or the job expired).
+    private func endOneDutchRound() async throws -> Bool? {
         let m = market
         let now = m.clock.now()
         return try await m.transaction { c -> Bool? in
+            guard let row = try await c.run(JobQueries.jobClaimEndedDutchRound, [.timestamp(now)]).first else { return nil }
+            let job = try Job(row: row)
+            let policy = try job.reauction.orThrow("a claimed round without a policy")
+            return try await m.endRound(job, policy: policy, at: now, on: c)
+        }
+    }
+
+    /// Closes one sealed window that has ended. Returns nil if none was found, else how it ended.
+    private func closeOneBidWindow() async throws -> Market.BidWindowOutcome? {
+        let m = market
+        let now = m.clock.now()
+        return try await m.transaction { c -> Market.BidWindowOutcome? in
             guard let row = try await c.run(JobQueries.jobClaimClosedBidWindow, [.timestamp(now)]).first else { return nil }
             return try await m.closeBidWindow(try Job(row: row), at: now, on: c)
         }

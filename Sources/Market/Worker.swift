@@ -46,6 +46,9 @@ public struct Worker: Sendable, Codable, Equatable {
     public let jobsReleased: Int64
     /// Locks slashed on expiry.
     public let jobsSlashed: Int64
+    /// The least it takes, in micro-credits per million multiply-accumulates, as it told at
+    /// registration (nil: not told); price quotes count the active workers whose floor they clear.
+    public let minPricePerMegaMAC: Int64?
 
     init(row: PostgresRow) throws {
         id = try row.decode("id")
@@ -59,6 +62,7 @@ public struct Worker: Sendable, Codable, Equatable {
         jobsRejected = try row.decode("jobs_rejected")
         jobsReleased = try row.decode("jobs_released")
         jobsSlashed = try row.decode("jobs_slashed")
+        minPricePerMegaMAC = try row.decode("min_price_per_mmac")
     }
 
     /// Throws `worker_suspended` while the breaker holds.
@@ -74,7 +78,8 @@ extension Market {
     static let workerNameCharactersMax = 100
 
     /// Registers a prover node for the caller's worker account.
-    public func registerWorker(by principal: Principal, name: String, capabilities: WorkerCapabilities) async throws -> Worker {
+    public func registerWorker(by principal: Principal, name: String, capabilities: WorkerCapabilities,
+                               minPricePerMegaMAC: Int64? = nil) async throws -> Worker {
         try principal.require(.worker)
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...Self.workerNameCharactersMax).contains(name.unicodeScalars.count) else {
@@ -83,9 +88,13 @@ extension Market {
         guard capabilities.maxWorkMacs.map({ $0 > 0 }) ?? true, capabilities.operators.count <= 256 else {
             throw MarketError(.invalidRequest, "max_work_macs must be positive and operators at most 256")
         }
+        guard minPricePerMegaMAC.map({ $0 >= 0 && $0 <= configuration.amountMicrosMax }) ?? true else {
+            throw MarketError(.invalidRequest, "min_price_per_mmac must be 0 to \(configuration.amountMicrosMax) micro-credits")
+        }
         let json = String(decoding: try JSONEncoder().encode(capabilities), as: UTF8.self)
         let row = try await pool.query(WorkerQueries.workerInsert.sql,
-                                       [.uuid(principal.accountID), .text(name), .jsonb(json), .timestamp(clock.now())]).first
+                                       [.uuid(principal.accountID), .text(name), .jsonb(json), .timestamp(clock.now()),
+                                        minPricePerMegaMAC.map { .int($0) } ?? .null]).first
         return try Worker(row: row.orThrow("worker insert returned no row"))
     }
 

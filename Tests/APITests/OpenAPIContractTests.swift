@@ -34,11 +34,11 @@ import TestSupport
             if line.hasPrefix("  /"), line.hasSuffix(":") { path = String(line.dropFirst(2).dropLast()); continue }
             if !line.hasPrefix("  ") || line.hasPrefix("components") { path = nil }
             guard let p = path else { continue }
-            for (word, method) in [("get", HTTPMethod.get), ("post", .post), ("delete", .delete)] where line == "    \(word):" {
+            for (word, method) in [("get", HTTPMethod.get), ("post", .post), ("patch", .patch), ("delete", .delete)] where line == "    \(word):" {
                 operations.append((method, p.replacingOccurrences(of: "{id}", with: UUID().uuidString)))
             }
         }
-        #expect(operations.count == 30, "documented operations")
+        #expect(operations.count == 32, "documented operations")
         for (method, path) in operations {
             let response = try await f.send(method, path)
             let problem = (try? f.object(response))?["code"] as? String

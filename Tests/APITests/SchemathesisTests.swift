@@ -28,7 +28,7 @@ import TestSupport
         defer { Task { await f.stop() } }
 
         // Something to find behind the ids: a ready model, a funded client with a fulfilled,
-        // an open, a cancelled job and one to cancel, and a registered worker.
+        // an open, a cancelled job, one to cancel and one to raise, and a registered worker.
         let modelID = try await f.model()
         let (clientID, clientKey) = try await f.account("client", funds: 1_000_000)
         let (workerKey, workerID) = try await f.worker()
@@ -45,6 +45,7 @@ import TestSupport
                                        json: ["worker_id": workerID, "proof": Data(proof).base64EncodedString()])
         #expect(settled.status.code == 200, "\(settled.bodyText)")
         let openID = try await postJob(), toCancelID = try await postJob(), cancelledID = try await postJob()
+        let toRaiseID = try await postJob()
         _ = try await f.send(.delete, "/v1/jobs/\(cancelledID)", key: clientKey)
 
         // Each operation runs with the key of the role it serves, and its ids point at the
@@ -63,6 +64,7 @@ import TestSupport
             ("listJobs", client, [:]),
             ("getJob", client, ["path.id": quoted(fulfilledID)]),
             ("cancelJob", client, ["path.id": quoted(toCancelID)]),
+            ("updateJob", client, ["path.id": quoted(toRaiseID)]),
             // A cancelled job's stream is finite; an open job's would last until the request timeout.
             ("streamJobEvents", client, ["path.id": quoted(cancelledID)]),
             ("getReceipt", client, ["path.id": quoted(fulfilledID)]),
@@ -75,6 +77,7 @@ import TestSupport
             ("getWorker", worker, ["path.id": quoted(workerID)]),
             ("heartbeat", worker, ["path.id": quoted(workerID)]),
             ("listOpenJobs", worker, [:]),
+            ("getQuote", client, ["query.model": quoted(modelID)]),
             ("getAccount", admin, ["path.id": quoted(clientID)]),
             ("issueKey", admin, ["path.id": quoted(clientID)]),
             ("deposit", admin, ["path.id": quoted(clientID)]),

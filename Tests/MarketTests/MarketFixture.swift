@@ -35,9 +35,9 @@ struct MarketFixture {
 
     /// A worker account with `funds`, a worker key and one registered worker node.
     func worker(funds: Int64, capabilities: WorkerCapabilities = WorkerCapabilities(),
-                name: String = "prover") async throws -> (principal: Principal, worker: Worker) {
+                name: String = "prover", floor: Int64? = nil) async throws -> (principal: Principal, worker: Worker) {
         let p = try await principal(.worker, funds: funds)
-        return (p, try await market.registerWorker(by: p, name: name, capabilities: capabilities))
+        return (p, try await market.registerWorker(by: p, name: name, capabilities: capabilities, minPricePerMegaMAC: floor))
     }
 
     private func principal(_ kind: AccountKind, funds: Int64) async throws -> Principal {
@@ -58,15 +58,21 @@ struct MarketFixture {
     static var input: Tensor { RealProofs.input(0) }
 
     static func dutch(min: Int64 = 1_000, max: Int64 = 11_000, ramp: Int = 100, lockTimeout: Int = 300,
-                      deadline: Int = 3_600, stake: Int64 = 5_000, start: Date? = nil) -> JobTerms {
+                      deadline: Int = 3_600, stake: Int64 = 5_000, start: Date? = nil,
+                      reauction: ReauctionPolicy? = nil) -> JobTerms {
         JobTerms(auction: .dutch(minPrice: min, maxPrice: max, biddingStart: start, rampUpSeconds: ramp),
-                 lockTimeoutSeconds: lockTimeout, deadlineSeconds: deadline, lockStake: stake)
+                 lockTimeoutSeconds: lockTimeout, deadlineSeconds: deadline, lockStake: stake, reauction: reauction)
     }
 
     static func sealed(min: Int64 = 0, max: Int64 = 10_000, window: Int = 60, lockTimeout: Int = 300,
-                       deadline: Int = 3_600, stake: Int64 = 5_000) -> JobTerms {
+                       deadline: Int = 3_600, stake: Int64 = 5_000, reauction: ReauctionPolicy? = nil) -> JobTerms {
         JobTerms(auction: .sealed(minPrice: min, maxPrice: max, bidWindowSeconds: window),
-                 lockTimeoutSeconds: lockTimeout, deadlineSeconds: deadline, lockStake: stake)
+                 lockTimeoutSeconds: lockTimeout, deadlineSeconds: deadline, lockStake: stake, reauction: reauction)
+    }
+
+    func job(_ client: Principal, _ terms: JobTerms, webhook: String) async throws -> Job {
+        let model = try await model()
+        return try await market.createJob(by: client, JobRequest(modelID: model.id, input: Self.input, terms: terms, webhookURL: webhook))
     }
 
     func job(_ client: Principal, _ terms: JobTerms = dutch(), key: String? = nil) async throws -> Job {

@@ -184,8 +184,8 @@ import TestSupport
         do {
             try await db.pool.query("""
                 INSERT INTO jobs (client_account, model_id, input, auction, min_price, max_price, bidding_start,
-                                  lock_timeout_s, lock_stake, fee_bps, escrow, deadline, status)
-                VALUES ($1, 'm1', '{}', 'dutch', 1, 10, now(), 60, 5, 100, 11, now() + interval '1 hour', 'locked')
+                                  lock_timeout_s, lock_stake, fee_bps, escrow, escrowed_max_price, deadline, status)
+                VALUES ($1, 'm1', '{}', 'dutch', 1, 10, now(), 60, 5, 100, 10, 10, now() + interval '1 hour', 'locked')
                 """, [.uuid(client)])
             Issue.record("a locked job without a lock was accepted")
         } catch let error as PostgresError {

@@ -5,14 +5,16 @@ enum JobQueries {
     static let columns = """
         id, client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
         bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, status, attempt, locked_by,
-        lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at, webhook_url
+        lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at, webhook_url,
+        escrowed_max_price, reauction_rounds_max, reauction_step_bps, reauction_round
         """
 
     /// A client creates a job (→ `open`).
     static let jobInsert = NamedQuery("JobInsert", """
         INSERT INTO jobs (client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
-                          bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)
+                          bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, created_at, updated_at,
+                          escrowed_max_price, reauction_rounds_max, reauction_step_bps)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18)
         RETURNING \(columns)
         """)
     static let jobByID = NamedQuery("JobByID", "SELECT \(columns) FROM jobs WHERE id = $1")
@@ -76,6 +78,28 @@ enum JobQueries {
         WHERE id = $1 AND status = 'open' AND auction = 'sealed'
         """)
 
+    /// An open job whose round ended without a lock starts its next round ($3 to $5: its
+    /// prices and start); the round guard makes two sweeps of one round start one round.
+    static let jobStartNextRound = NamedQuery("JobStartNextRound", """
+        UPDATE jobs SET reauction_round = reauction_round + 1, min_price = $3, max_price = $4, bidding_start = $5,
+                        updated_at = $5
+        WHERE id = $1 AND status = 'open' AND reauction_round = $2
+        RETURNING \(columns)
+        """)
+    /// `open` → `expired` before the deadline: the last round of the job's policy ended without a lock.
+    static let jobExpireRoundsExhausted = NamedQuery("JobExpireRoundsExhausted", """
+        UPDATE jobs SET status = 'expired', updated_at = $2, finished_at = $2
+        WHERE id = $1 AND status = 'open' AND reauction_rounds_max IS NOT NULL AND reauction_round = reauction_rounds_max
+        RETURNING \(columns)
+        """)
+    /// The client raises an open job's maximum ($3) and escrowed maximum ($4), with the escrow
+    /// that covers them ($5); guarded by the escrow read under the row lock.
+    static let jobRaiseMaxPrice = NamedQuery("JobRaiseMaxPrice", """
+        UPDATE jobs SET max_price = $3, escrowed_max_price = $4, escrow = $5, updated_at = $6
+        WHERE id = $1 AND status = 'open' AND escrow = $2
+        RETURNING \(columns)
+        """)
+
     // The sweeper's claims: one row at a time, skipping rows another replica holds.
     /// An expired lock, unless a proof for it arrived in time and is still being verified
     /// (marked after `$2`, the start of the grace period that ends now).
@@ -97,6 +121,16 @@ enum JobQueries {
         SELECT \(columns) FROM jobs
         WHERE status = 'open' AND auction = 'sealed'
           AND bidding_start + make_interval(secs => bid_window_s) <= $1 AND deadline > $1
+        ORDER BY bidding_start
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        """)
+
+    /// A Dutch round of a job with a re-auction policy whose ramp has ended without a lock.
+    static let jobClaimEndedDutchRound = NamedQuery("JobClaimEndedDutchRound", """
+        SELECT \(columns) FROM jobs
+        WHERE status = 'open' AND auction = 'dutch' AND reauction_rounds_max IS NOT NULL
+          AND bidding_start + make_interval(secs => ramp_up_s) <= $1 AND deadline > $1
         ORDER BY bidding_start
         LIMIT 1
         FOR UPDATE SKIP LOCKED
@@ -124,8 +158,9 @@ enum JobQueries {
 
     static let all = [jobInsert, jobByID, jobByIDForUpdate, jobProof, jobLockIfOpen, jobFulfillIfLocked,
                       jobMarkProofReceived, jobClearProofReceived,
-                      jobReopenIfLocked, jobExpire, jobCancelIfOpen, jobRestartBidWindow, jobClaimExpiredLock,
-                      jobClaimOverdueOpen, jobClaimClosedBidWindow, jobCountLocksByWorker, jobList, jobListOpen]
+                      jobReopenIfLocked, jobExpire, jobCancelIfOpen, jobRestartBidWindow, jobStartNextRound,
+                      jobExpireRoundsExhausted, jobRaiseMaxPrice, jobClaimExpiredLock, jobClaimOverdueOpen,
+                      jobClaimClosedBidWindow, jobClaimEndedDutchRound, jobCountLocksByWorker, jobList, jobListOpen]
 }
 
 /// The `bids` table: every sealed bid and every lock.

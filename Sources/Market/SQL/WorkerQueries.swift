@@ -2,12 +2,12 @@
 enum WorkerQueries {
     static let columns = """
         id, account_id, name, capabilities, last_heartbeat, slashes_in_a_row, suspended_until,
-        jobs_fulfilled, jobs_rejected, jobs_released, jobs_slashed, created_at
+        jobs_fulfilled, jobs_rejected, jobs_released, jobs_slashed, created_at, min_price_per_mmac
         """
 
     static let workerInsert = NamedQuery("WorkerInsert", """
-        INSERT INTO workers (account_id, name, capabilities, last_heartbeat, created_at)
-        VALUES ($1, $2, $3, $4, $4) RETURNING \(columns)
+        INSERT INTO workers (account_id, name, capabilities, last_heartbeat, created_at, min_price_per_mmac)
+        VALUES ($1, $2, $3, $4, $4, $5) RETURNING \(columns)
         """)
     static let workerByID = NamedQuery("WorkerByID", "SELECT \(columns) FROM workers WHERE id = $1")
     /// Taken first by every lock and bid, so one worker's requests are serialised and the
@@ -40,6 +40,16 @@ enum WorkerQueries {
         RETURNING suspended_until
         """)
 
-    static let all = [workerInsert, workerByID, workerByIDForUpdate, workersByAccount, workerHeartbeat,
+    /// The floors and capabilities of active workers that told a floor (a heartbeat since `$1`,
+    /// not suspended at `$2`, not revoked), lowest floor first; at most `$3`.
+    static let workerActiveFloors = NamedQuery("WorkerActiveFloors", """
+        SELECT min_price_per_mmac, capabilities FROM workers
+        WHERE min_price_per_mmac IS NOT NULL AND last_heartbeat >= $1 AND revoked_at IS NULL
+          AND (suspended_until IS NULL OR suspended_until <= $2)
+        ORDER BY min_price_per_mmac
+        LIMIT $3
+        """)
+
+    static let all = [workerActiveFloors, workerInsert, workerByID, workerByIDForUpdate, workersByAccount, workerHeartbeat,
                       workerRecordFulfilled, workerRecordRejected, workerRecordReleased, workerRecordSlashed]
 }

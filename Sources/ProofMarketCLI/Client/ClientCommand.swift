@@ -40,35 +40,98 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "jobs", abstract: "Post and follow jobs.",
-                                                        subcommands: [Submit.self, Get.self, List.self, Cancel.self, Receipt.self])
+                                                        subcommands: [Submit.self, Quote.self, Raise.self, Get.self, List.self, Cancel.self, Receipt.self])
 
         struct Submit: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Post an inference job; prints its id (or its result with --wait).")
+            static let configuration = CommandConfiguration(
+                abstract: "Post an inference job; prints its id (or its result with --wait).",
+                discussion: """
+                    Without --max-price the job is priced by the market's quote (GET /v1/market/quote): its \
+                    suggested max_price, and its min_price and ramp (or bid window) where those flags are not given; \
+                    the quote's figures are printed on standard error.
+                    """)
             @OptionGroup var remote: RemoteOptions
             @Option(help: "Model id.") var model: String
             @Option(help: "Input JSON file {\"shape\": [...], \"values\": [...]}.") var input: String
             @Option(help: "dutch or sealed (default: dutch).") var auction: String = "dutch"
-            @Option(help: "Starting price of a Dutch auction, micro-credits (default: 0).") var minPrice: Int64 = 0
-            @Option(help: "Highest price, micro-credits.") var maxPrice: Int64
-            @Option(help: "Seconds for a Dutch price to rise from min to max (default: 10).") var rampUpS: Int = 10
-            @Option(help: "Seconds of a sealed-bid window (default: 3).") var bidWindowS: Int = 3
+            @Option(help: "Starting price of a Dutch auction, micro-credits (default: 0, or the quote's without --max-price).") var minPrice: Int64?
+            @Option(help: "Highest price, micro-credits (default: the market's quote).") var maxPrice: Int64?
+            @Option(help: "Seconds for a Dutch price to rise from min to max (default: 10, or the quote's without --max-price).") var rampUpS: Int?
+            @Option(help: "Seconds of a sealed-bid window (default: 3, or the quote's without --max-price).") var bidWindowS: Int?
             @Option(help: "Seconds a worker has to prove after locking (default: 60).") var lockTimeoutS: Int = 60
             @Option(help: "Seconds until the job expires (default: 600).") var deadlineS: Int = 600
             @Option(help: "Stake a worker must put up to lock, micro-credits (default: 100000).") var lockStake: Int64 = 100_000
+            @Option(help: "Re-auction a round that ends without a lock up to this many times (default: no re-auction).") var reauctionRounds: Int?
+            @Option(help: "Each re-auction round raises the ceiling by these basis points (default: 1000).") var reauctionStepBps: Int?
             @Flag(help: "Wait for the result, with a live status line.") var wait = false
+
+            func validate() throws {
+                guard ["dutch", "sealed"].contains(auction) else { throw ValidationError("--auction must be dutch or sealed") }
+                if reauctionStepBps != nil && reauctionRounds == nil {
+                    throw ValidationError("--reauction-step-bps needs --reauction-rounds")
+                }
+            }
 
             func run() async throws {
                 let client = try remote.client()
                 let tensor = try InputTensor.load(input)
+                var (minPrice, maxPrice, ramp, window) = (self.minPrice ?? 0, self.maxPrice ?? 0, rampUpS ?? 10, bidWindowS ?? 3)
+                if self.maxPrice == nil {
+                    let quote: WireQuote = try await client.call(.get, "/v1/market/quote?model=\(Self.escaped(model))&auction=\(auction)")
+                    let s = quote.suggested
+                    maxPrice = s.maxPrice
+                    if self.minPrice == nil { minPrice = s.minPrice }
+                    if rampUpS == nil, let suggested = s.rampUpS { ramp = min(suggested, lockTimeoutS) }
+                    if bidWindowS == nil, let suggested = s.bidWindowS { window = suggested }
+                    let prices = quote.pricePerMmac.map { "p10/p50/p90 \($0.p10)/\($0.p50)/\($0.p90) µc per million multiply-accumulates over \(quote.jobs) jobs" }
+                        ?? "no job fulfilled lately"
+                    let terms = auction == "dutch" ? "min_price \(minPrice), ramp \(ramp) s" : "bid window \(window) s"
+                    FileHandle.standardError.write(Data("""
+                        no --max-price: using the market's quote (\(s.basis); \(prices); clears \(s.workersCleared) of \(quote.workersActive) \
+                        active workers' floors): max_price \(maxPrice) µc (\(s.maxPricePerMmac) per million for \(quote.jobMacs) \
+                        multiply-accumulates), \(terms)
+
+                        """.utf8))
+                }
+                let reauction = reauctionRounds.map { WireReauction(maxRounds: $0, priceStepBps: reauctionStepBps ?? 1_000) }
                 let job: WireJob = try await client.call(.post, "/v1/jobs", body: WireCreateJob(
                     modelId: model, input: WireTensor(shape: tensor.shape, values: tensor.values), auction: auction,
-                    minPrice: minPrice, maxPrice: maxPrice, rampUpS: auction == "dutch" ? rampUpS : nil,
-                    bidWindowS: auction == "sealed" ? bidWindowS : nil, lockTimeoutS: lockTimeoutS,
-                    deadlineS: deadlineS, lockStake: lockStake), idempotencyKey: UUID().uuidString)
+                    minPrice: minPrice, maxPrice: maxPrice, rampUpS: auction == "dutch" ? ramp : nil,
+                    bidWindowS: auction == "sealed" ? window : nil, lockTimeoutS: lockTimeoutS,
+                    deadlineS: deadlineS, lockStake: lockStake, reauction: reauction), idempotencyKey: UUID().uuidString)
                 guard wait else { print(job.id.uuidString.lowercased()); return }
                 let final = try await JobFollower(client: client).follow(job.id, live: true)
                 JobPrinter.print(final)
                 if final.status != "fulfilled" { throw ExitCode(1) }
+            }
+
+            static func escaped(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
+        }
+
+        struct Quote: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Show the market's price quote for a job of a model.")
+            @OptionGroup var remote: RemoteOptions
+            @Option(help: "Model id.") var model: String
+            @Option(help: "Inputs per job (default: 1).") var batch: Int = 1
+            @Option(help: "dutch or sealed (default: dutch, prices of both).") var auction: String?
+            func run() async throws {
+                var path = "/v1/market/quote?model=\(Submit.escaped(model))&batch=\(batch)"
+                if let auction { path += "&auction=\(Submit.escaped(auction))" }
+                let response = try await remote.client().send(.get, path)
+                print(response.bodyText)
+            }
+        }
+
+        struct Raise: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Raise an open job's maximum price; its escrow grows to cover it.")
+            @OptionGroup var remote: RemoteOptions
+            @Argument var id: String
+            @Option(help: "The new maximum, micro-credits.") var maxPrice: Int64
+            func run() async throws {
+                struct Body: Encodable { var maxPrice: Int64 }
+                let job: WireJob = try await remote.client().call(.patch, "/v1/jobs/\(id)", body: Body(maxPrice: maxPrice),
+                                                                   idempotencyKey: UUID().uuidString)
+                print("\(job.id.uuidString.lowercased()) max_price \(job.maxPrice) escrow \(job.escrow)")
             }
         }
 

@@ -42,6 +42,7 @@ struct WireCreateJob: Codable, Sendable {
     var lockTimeoutS: Int
     var deadlineS: Int
     var lockStake: Int64
+    var reauction: WireReauction?
 }
 
 /// One event of a job's timeline.
@@ -114,6 +115,7 @@ struct WireRegisterWorker: Codable, Sendable {
     }
     var name: String
     var capabilities: Capabilities?
+    var minPricePerMmac: Int64?
 }
 
 /// A registered worker.
@@ -121,7 +123,27 @@ struct WireWorker: Codable, Sendable {
     var id: UUID
     var accountId: UUID
     var name: String
+    var jobsSlashed: Int64?
+    var minPricePerMmac: Int64?
 }
+
+/// `GET /v1/market/quote`, as `client jobs submit` reads it.
+struct WireQuote: Codable, Sendable {
+    struct Percentiles: Codable, Sendable { var p10: Int64; var p50: Int64; var p90: Int64 }
+    struct Suggestion: Codable, Sendable {
+        var auction: String; var minPrice: Int64; var maxPrice: Int64; var rampUpS: Int?; var bidWindowS: Int?
+        var maxPricePerMmac: Int64; var workersCleared: Int; var basis: String
+    }
+    var modelId: String
+    var jobMacs: Int64
+    var jobs: Int
+    var pricePerMmac: Percentiles?
+    var workersActive: Int
+    var suggested: Suggestion
+}
+
+/// A re-auction policy, as `client jobs submit --reauction-rounds` posts it.
+struct WireReauction: Codable, Sendable { var maxRounds: Int; var priceStepBps: Int }
 
 /// Bodies naming the worker node acting.
 struct WireWorkerRef: Codable, Sendable { var workerId: UUID }

@@ -41,6 +41,11 @@ actor ProverNode {
     private let client: CoordinatorClient
     private let settings: Settings
     private let logger: Logger
+    /// What `--metrics-port` serves.
+    let metrics: WorkerMetrics
+    /// Jobs counted as seen (forgotten in bulk past `seenJobsMax`, so a long run stays bounded).
+    private var seen: Set<UUID> = []
+    static let seenJobsMax = 100_000
     private var workerID: UUID?
     private var models: [String: CachedModel] = [:]
     private var inFlight: Set<UUID> = []
@@ -54,15 +59,19 @@ actor ProverNode {
     ]
     /// Jobs this node has given up on (refused for good, or left by its policy); not considered again.
     private var done: Set<UUID> = []
+    /// Jobs left because their maximum was below the floor, with that maximum: looked at again
+    /// only once it rises (a re-auction round, or the client raising it).
+    private var belowFloor: [UUID: Int64] = [:]
     private var notBefore: [UUID: Date] = [:]
     private var stopping = false
     private var secondsPerMegaMAC = 0.2
     private(set) var tally = Tally()
 
-    init(client: CoordinatorClient, settings: Settings, logger: Logger) {
+    init(client: CoordinatorClient, settings: Settings, logger: Logger, metrics: WorkerMetrics = WorkerMetrics()) {
         self.client = client
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// The id the coordinator gave this node, once registered.
@@ -78,13 +87,18 @@ actor ProverNode {
         let id = try await withRetry("register") {
             try await self.client.call(.post, "/v1/workers", body: WireRegisterWorker(
                 name: self.settings.name,
-                capabilities: .init(maxWorkMacs: self.settings.policy.maxWorkMACs, operators: nil)), as: WireWorker.self).id
+                capabilities: .init(maxWorkMacs: self.settings.policy.maxWorkMACs, operators: nil),
+                minPricePerMmac: self.settings.policy.minPricePerMegaMAC), as: WireWorker.self).id
         }
         workerID = id
-        logger.info("registered as worker \(id) (\(settings.name))")
-        let heartbeat = Task { [client, settings] in
+        metrics.record(.registered(id, name: settings.name, floor: settings.policy.minPricePerMegaMAC))
+        logger.info("registered as worker \(id) (\(settings.name)), floor \(settings.policy.minPricePerMegaMAC) µc per million multiply-accumulates")
+        let heartbeat = Task { [client, settings, metrics] in
             while !Task.isCancelled {
-                _ = try? await client.send(.post, "/v1/workers/\(id)/heartbeat")
+                // The answer carries the coordinator's count of this node's slashed locks.
+                if let worker: WireWorker = try? await client.call(.post, "/v1/workers/\(id)/heartbeat"), let slashed = worker.jobsSlashed {
+                    metrics.record(.slashedCount(slashed))
+                }
                 try? await Task.sleep(nanoseconds: UInt64(settings.heartbeatSeconds * 1e9))
             }
         }
@@ -117,8 +131,14 @@ actor ProverNode {
         for job in jobs {
             if let end = bids[job.id], let newEnd = job.bidWindowEnd, newEnd > end.addingTimeInterval(0.01) { bids[job.id] = nil }
         }
+        for job in jobs where !seen.contains(job.id) {
+            if seen.count >= Self.seenJobsMax { seen.removeAll() }
+            seen.insert(job.id)
+            metrics.record(.seen)
+        }
         for job in jobs where !inFlight.contains(job.id) && !done.contains(job.id) && bids[job.id] == nil && !stopping {
             if let later = notBefore[job.id], later > now { continue }
+            if let seenMax = belowFloor[job.id], job.maxPrice <= seenMax { continue }
             let cached = try await model(job.modelId)
             let decision = settings.policy.decide(job: job, workMACs: cached.workMACs,
                                                   provingSecondsPerMegaMAC: secondsPerMegaMAC, now: now)
@@ -135,6 +155,7 @@ actor ProverNode {
                     _ = try await client.send(.post, "/v1/jobs/\(job.id)/bids", body: WireBid(workerId: worker, price: price))
                     bids[job.id] = job.bidWindowEnd ?? now.addingTimeInterval(1)
                     tally.bids += 1
+                    metrics.record(.bid)
                     logger.info("job \(job.id.short): bid \(price) µc (sealed)")
                 } catch let error as RemoteError where error.code == "bid_already_placed" {
                     // A window restarted without an award (every bidder was at its lock limit,
@@ -149,11 +170,18 @@ actor ProverNode {
                     logger.info("job \(job.id.short): bid not taken now (\(error.code ?? "")); looking again in \(Int(wait)) s")
                 } catch let error as RemoteError where !error.isTransient {
                     done.insert(job.id)
+                    metrics.record(.skipped(error.code ?? "bid_refused"))
                     logger.info("job \(job.id.short): bid refused: \(error)")
                 }
             case .skip(let reason):
-                done.insert(job.id)
+                if reason == .priceBelowFloor {
+                    if belowFloor.count >= Self.seenJobsMax { belowFloor.removeAll() }
+                    belowFloor[job.id] = job.maxPrice
+                } else {
+                    done.insert(job.id)
+                }
                 tally.skipped += 1
+                metrics.record(.skipped(reason.rawValue))
                 logger.info("job \(job.id.short): skipped (\(reason.rawValue))")
             }
         }
@@ -193,6 +221,7 @@ actor ProverNode {
             return
         }
         tally.locked += 1
+        metrics.record(.locked)
         logger.info("job \(jobID.short): locked at \(lock.price) µc, stake \(lock.stake) µc, proving…")
         do {
             let cached = try await model(lock.modelId)
@@ -201,8 +230,10 @@ actor ProverNode {
             if settings.forgeProofs, !input.isEmpty { input[0] = input[0] == 0 ? 1 : 0 }
             let started = Date()
             let (_, proof) = try InferenceProver.prove(model: cached.model, commitment: cached.commitment, input: input, context: context)
-            let proveMs = Int(Date().timeIntervalSince(started) * 1000)
+            let proveSeconds = Date().timeIntervalSince(started)
+            let proveMs = Int(proveSeconds * 1000)
             tally.proved += 1
+            metrics.record(.proved(seconds: proveSeconds))
             secondsPerMegaMAC = 0.7 * secondsPerMegaMAC + 0.3 * max(0.001, Double(proveMs) / 1000 / max(1e-6, Double(cached.workMACs) / 1e6))
             logger.info("job \(jobID.short): proved in \(proveMs) ms (\(proof.count) bytes), submitting")
             if settings.submitDelaySeconds > 0 { try await Task.sleep(nanoseconds: UInt64(settings.submitDelaySeconds * 1e9)) }
@@ -212,14 +243,17 @@ actor ProverNode {
             }
             tally.paid += 1
             tally.earned += settlement.workerPayment
+            metrics.record(.paid(microcredits: settlement.workerPayment))
             logger.info("job \(jobID.short): paid \(settlement.workerPayment) µc (price \(settlement.price), fee \(settlement.fee)); output argmax \(settlement.output.argmax.map(String.init) ?? "-")")
         } catch let error as RemoteError {
             tally.rejected += 1
+            metrics.record(.refused)
             logger.error("job \(jobID.short): proof refused: \(error)")
         } catch {
             logger.error("job \(jobID.short): cannot prove: \(error); releasing the lock")
             if (try? await client.send(.post, "/v1/jobs/\(jobID)/release", body: WireWorkerRef(workerId: worker))) != nil {
                 tally.released += 1
+                metrics.record(.released)
             }
         }
     }

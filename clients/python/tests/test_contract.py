@@ -52,7 +52,19 @@ def test_calls_that_move_money_carry_an_idempotency_key() -> None:
                 if method in HTTP_METHODS
                 for p in op.get("parameters", []) if p.get("$ref", "").endswith("/IdempotencyKey")}
     keyed = {operation_id for operation_id, entry in proofmarket.OPERATIONS.items() if entry.retry == "keyed"}
-    assert honoured == keyed == {"createJob", "deposit"}
+    assert honoured == keyed == {"createJob", "deposit", "updateJob"}
+
+
+def test_final_states_are_the_contracts_table() -> None:
+    status = document()["components"]["schemas"]["JobStatus"]
+    assert set(status["x-final-statuses"]) == set(proofmarket.FINAL_STATES) == proofmarket.FINAL_STATUSES
+    assert {s.value for s in proofmarket.JobStatus} == set(status["enum"])
+    assert {s.value for s in proofmarket.JobStatus if s.is_final} == proofmarket.FINAL_STATUSES
+    # The table in the description has one row per final state, and names every expiry reason.
+    rows = [line for line in status["description"].splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == list(proofmarket.FINAL_STATES)
+    assert "rounds_exhausted" in status["description"] and "rounds_exhausted" in proofmarket.FINAL_STATES["expired"].entered_by
+    assert proofmarket.JobStatus.EXPIRED == "expired"
 
 
 def test_every_problem_code_has_its_exception_family() -> None:

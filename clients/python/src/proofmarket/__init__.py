@@ -17,9 +17,10 @@ from .errors import (CODE_FAMILIES, Conflict, Forbidden, InsufficientBalance, In
                      ProofRejected, ServerError, TransportError, TryAgain, Unauthenticated)
 from .receipts import (CoordinatorKeyChanged, KnownCoordinators, ReceiptBundle, ReceiptInvalid, VerifiedReceipt,
                        input_digest, signed_message, verify_receipt)
-from .types import (FINAL_STATUSES, AccountBalance, Bid, CoordinatorInfo, CreatedAccount, CreatedKey, Deposit, Event,
-                    Health, Job, JobPage, LedgerEntry, LedgerPage, LedgerReport, Lock, Model, OpenJob, Output, Receipt,
-                    Settlement, Stats, StatsWorker, Tensor, Worker)
+from .types import (FINAL_STATES, FINAL_STATUSES, AccountBalance, Bid, CoordinatorInfo, CreatedAccount, CreatedKey,
+                    Deposit, Event, FinalState, Health, Job, JobPage, JobReauction, JobStatus, LedgerEntry, LedgerPage,
+                    LedgerReport, Lock, Model, OpenJob, Output, Quote, QuoteCleared, QuotePercentiles, QuoteSuggestion,
+                    ReauctionPolicy, Receipt, Settlement, Stats, StatsWorker, Tensor, Worker)
 
 __all__ = [
     "__version__", "OPERATIONS", "Operation", "DEFAULT_URL", "Client",
@@ -27,7 +28,8 @@ __all__ = [
     "ProofRejected", "ServerError", "TransportError", "TryAgain", "Unauthenticated",
     "CoordinatorKeyChanged", "KnownCoordinators", "ReceiptBundle", "ReceiptInvalid", "VerifiedReceipt", "input_digest",
     "signed_message", "verify_receipt",
-    "FINAL_STATUSES", "AccountBalance", "Bid", "CoordinatorInfo", "CreatedAccount", "CreatedKey", "Deposit", "Event",
-    "Health", "Job", "JobPage", "LedgerEntry", "LedgerPage", "LedgerReport", "Lock", "Model", "OpenJob", "Output",
-    "Receipt", "Settlement", "Stats", "StatsWorker", "Tensor", "Worker",
+    "FINAL_STATES", "FINAL_STATUSES", "AccountBalance", "Bid", "CoordinatorInfo", "CreatedAccount", "CreatedKey",
+    "Deposit", "Event", "FinalState", "Health", "Job", "JobPage", "JobReauction", "JobStatus", "LedgerEntry", "LedgerPage",
+    "LedgerReport", "Lock", "Model", "OpenJob", "Output", "Quote", "QuoteCleared", "QuotePercentiles", "QuoteSuggestion",
+    "ReauctionPolicy", "Receipt", "Settlement", "Stats", "StatsWorker", "Tensor", "Worker",
 ]

@@ -19,8 +19,8 @@ from ._transport import sse_events
 from .errors import ProofMarketError
 from .receipts import ReceiptBundle
 from .types import (FINAL_STATUSES, AccountBalance, Bid, CreatedAccount, CreatedKey, Deposit, Event, Job, JobPage,
-                    LedgerEntry, LedgerPage, LedgerReport, Lock, Model, OpenJob, Receipt, Settlement, Stats, Tensor,
-                    Worker)
+                    LedgerEntry, LedgerPage, LedgerReport, Lock, Model, OpenJob, Quote, ReauctionPolicy, Receipt,
+                    Settlement, Stats, Tensor, Worker)
 
 if TYPE_CHECKING:
     from .client import Client
@@ -95,11 +95,15 @@ class Jobs(_Resource):
                min_price: int | None = None, lock_timeout_s: int = 60, deadline_s: int = 600, lock_stake: int = 0,
                ramp_up_s: int | None = None, bidding_start: _dt.datetime | str | None = None,
                bid_window_s: int | None = None, webhook_url: str | None = None,
+               reauction: ReauctionPolicy | Mapping[str, int] | None = None,
                idempotency_key: str | None = None) -> Job:
-        """``createJob``: posts a job; ``max_price`` plus the fee moves to escrow. Sent with an
-        ``Idempotency-Key`` (yours, or one made for this call), so a retry never posts it twice."""
+        """``createJob``: posts a job; its escrowed maximum (``max_price``, raised by every round of
+        ``reauction`` if given) plus the fee moves to escrow. Sent with an ``Idempotency-Key``
+        (yours, or one made for this call), so a retry never posts it twice."""
         body: dict[str, Any] = {"model_id": model_id, "input": _tensor(input), "auction": auction, "max_price": max_price,
                                 "lock_timeout_s": lock_timeout_s, "deadline_s": deadline_s, "lock_stake": lock_stake}
+        if reauction is not None:
+            body["reauction"] = reauction.to_json() if isinstance(reauction, ReauctionPolicy) else dict(reauction)
         if isinstance(bidding_start, _dt.datetime):
             bidding_start = bidding_start.isoformat()
         for key, value in (("min_price", min_price), ("ramp_up_s", ramp_up_s), ("bidding_start", bidding_start),
@@ -146,6 +150,13 @@ class Jobs(_Resource):
         for page in self.pages(status=status, limit=limit):
             yield from page.jobs
 
+    def raise_max_price(self, job_id: str, max_price: int, *, idempotency_key: str | None = None) -> Job:
+        """``updateJob``: raises an open job's maximum; the escrow grows to cover it (and the job's
+        remaining re-auction rounds) in the same transaction. Sent with an ``Idempotency-Key``."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return Job.from_json(self._t.call("updateJob", path={"id": job_id}, json={"max_price": max_price},
+                                          headers=headers).json())
+
     def cancel(self, job_id: str) -> Job:
         """``cancelJob``: cancels an open job; the whole escrow goes back."""
         return Job.from_json(self._t.call("cancelJob", path={"id": job_id}).json())
@@ -179,6 +190,12 @@ class Market(_Resource):
         data = self._t.call("listOpenJobs", params={"wait": wait, "limit": limit}, timeout=timeout).json()
         return tuple(OpenJob.from_json(j) for j in data.get("jobs", []))
 
+    def quote(self, model_id: str, *, batch: int | None = None, auction: str | None = None) -> Quote:
+        """``getQuote``: recent clearing prices per million multiply-accumulates and suggested terms
+        (``suggested.max_price``, ``min_price``, ``ramp_up_s``) for a job of this model."""
+        return Quote.from_json(self._t.call("getQuote", params={"model": model_id, "batch": batch,
+                                                                 "auction": auction}).json())
+
     def lock(self, job_id: str, worker_id: str) -> Lock:
         """``lockJob``: locks a Dutch job at its current price (or claims a sealed award), holding
         the stake. Retried on ``award_pending`` and lost answers: the holder gets its lock back."""
@@ -208,9 +225,12 @@ class Market(_Resource):
 class Workers(_Resource):
     """``/v1/workers``: register prover nodes and keep them alive."""
 
-    def register(self, name: str, *, max_work_macs: int | None = None, operators: Sequence[str] | None = None) -> Worker:
-        """``registerWorker``."""
+    def register(self, name: str, *, max_work_macs: int | None = None, operators: Sequence[str] | None = None,
+                 min_price_per_mmac: int | None = None) -> Worker:
+        """``registerWorker``; ``min_price_per_mmac`` is the node's floor, which price quotes count."""
         body: dict[str, Any] = {"name": name}
+        if min_price_per_mmac is not None:
+            body["min_price_per_mmac"] = min_price_per_mmac
         if max_work_macs is not None or operators is not None:
             body["capabilities"] = {k: v for k, v in (("max_work_macs", max_work_macs),
                                                       ("operators", list(operators) if operators is not None else None))

@@ -11,16 +11,54 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import enum
 import sys
 import types as _pytypes
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar, Union
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple, TypeVar, Union
 
 _T = TypeVar("_T", bound="WireObject")
 
+class JobStatus(str, enum.Enum):
+    """A job's state, as the contract's ``JobStatus`` names it (compares equal to its string)."""
+
+    OPEN = "open"
+    LOCKED = "locked"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether no transition leaves this state."""
+        return self.value in FINAL_STATES
+
+
+class FinalState(NamedTuple):
+    """One row of the contract's table of final states (``JobStatus``)."""
+
+    #: Who or what moves a job into it.
+    entered_by: str
+    #: Where the money went.
+    money: str
+
+
+#: The final states, as the contract's ``JobStatus`` table gives them: nothing leaves them.
+FINAL_STATES: Mapping[str, FinalState] = MappingProxyType({
+    "fulfilled": FinalState("a verified proof from the lock holder",
+                            "the worker is paid the lock price less the fee, the fee goes to the platform, the stake "
+                            "back to the worker, the rest of the escrow back to the client"),
+    "cancelled": FinalState("the client, while the job is open (jobs.cancel)", "the whole escrow back to the client"),
+    "expired": FinalState("the coordinator: past the deadline (event reason `deadline`), or when the last round of "
+                          "the job's re-auction policy ended without a lock (`rounds_exhausted`)",
+                          "the whole escrow back to the client"),
+})
+
 #: Job statuses after which nothing changes.
-FINAL_STATUSES = frozenset({"fulfilled", "cancelled", "expired"})
+FINAL_STATUSES = frozenset(FINAL_STATES)
 
 
 def _parse_time(value: str) -> _dt.datetime:
@@ -155,6 +193,30 @@ class Event(WireObject):
 
 
 @dataclass(frozen=True)
+class ReauctionPolicy:
+    """What a client chooses, when posting a job, for a round that ends without a lock: up to
+    ``max_rounds`` further rounds, each raising the ceiling by ``price_step_bps`` (the escrow
+    covers the last round's ceiling); when the last one ends so, the job expires."""
+
+    max_rounds: int
+    price_step_bps: int
+
+    def to_json(self) -> dict[str, int]:
+        """The request form."""
+        return {"max_rounds": self.max_rounds, "price_step_bps": self.price_step_bps}
+
+
+@dataclass(frozen=True)
+class JobReauction(WireObject):
+    """A job's re-auction policy and the rounds it started so far."""
+
+    max_rounds: int
+    price_step_bps: int
+    round: int
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
 class Job(WireObject):
     """A job as its client (or an admin) sees it."""
 
@@ -172,6 +234,7 @@ class Job(WireObject):
     lock_stake: int
     fee_bps: int
     escrow: int
+    escrowed_max_price: int
     deadline: _dt.datetime
     attempt: int
     created_at: _dt.datetime
@@ -188,12 +251,19 @@ class Job(WireObject):
     events: tuple[Event, ...] | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    reauction: JobReauction | None = None
+    round_ends_at: _dt.datetime | None = None
     raw: Any = _raw()
 
     @property
     def is_final(self) -> bool:
         """Whether the job can no longer change."""
         return self.status in FINAL_STATUSES
+
+    @property
+    def final_state(self) -> FinalState | None:
+        """The row of the final-state table this job is in, or None while it may still change."""
+        return FINAL_STATES.get(self.status)
 
 
 @dataclass(frozen=True)
@@ -303,6 +373,7 @@ class Worker(WireObject):
     jobs_slashed: int
     max_work_macs: int | None = None
     suspended_until: _dt.datetime | None = None
+    min_price_per_mmac: int | None = None
     raw: Any = _raw()
 
 
@@ -416,4 +487,57 @@ class Stats(WireObject):
     workers: tuple[StatsWorker, ...]
     largest_worker_share_last_day: float
     fulfilled_last_day: int
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class QuotePercentiles(WireObject):
+    """Clearing prices per million multiply-accumulates (micro-credits), nearest-rank."""
+
+    p10: int
+    p50: int
+    p90: int
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class QuoteCleared(WireObject):
+    """How many active workers' floors each percentile clears."""
+
+    p10: int
+    p50: int
+    p90: int
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class QuoteSuggestion(WireObject):
+    """Terms suggested for a job; ``basis`` is ``market``, ``worker_floors`` or ``default``."""
+
+    auction: str
+    min_price: int
+    max_price: int
+    max_price_per_mmac: int
+    workers_cleared: int
+    basis: str
+    ramp_up_s: int | None = None
+    bid_window_s: int | None = None
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class Quote(WireObject):
+    """``GET /v1/market/quote``: recent clearing prices per MMAC and suggested terms for a model."""
+
+    model_id: str
+    work_macs: int
+    batch: int
+    job_macs: int
+    window_s: int
+    jobs: int
+    workers_active: int
+    suggested: QuoteSuggestion
+    auction: str | None = None
+    price_per_mmac: QuotePercentiles | None = None
+    workers_cleared: QuoteCleared | None = None
     raw: Any = _raw()
