@@ -30,7 +30,7 @@
     for (let i = 0; i <= 4; i++) {
       const v = (max * i) / 4;
       chart.append(svg("line", { class: "grid", x1: left, x2: W - right, y1: y(v), y2: y(v) }),
-        svg("text", { class: "axis", x: left - 6, y: y(v) + 4, "text-anchor": "end" }, format(v)));
+        svg("text", { class: "axis", x: left - 6, y: y(v) + 4, "text-anchor": "end" }, PM.compact(v)));
     }
     for (let i = 0; i <= 4; i++) {
       const t = since + ((until - since) * i) / 4;

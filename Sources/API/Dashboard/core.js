@@ -172,6 +172,9 @@ PM.shortTime = (iso) => (iso ? new Date(iso).toISOString().slice(11, 19) : "");
 PM.number = (value, digits) => (value === undefined || value === null ? "–"
   : Number(value).toLocaleString("en-US", { maximumFractionDigits: digits === undefined ? 0 : digits }));
 
+/// A number in few characters, for chart axes: 2.5M, 750K.
+PM.compact = (value) => Number(value).toLocaleString("en-US", { notation: "compact", maximumFractionDigits: 2 });
+
 PM.percent = (bps) => (bps / 100).toLocaleString("en-US", { maximumFractionDigits: 2 }) + " %";
 
 PM.duration = function (ms) {

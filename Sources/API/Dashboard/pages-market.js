@@ -56,12 +56,14 @@
     if (d.worker) parts.push(h("span", null, "worker ", PM.idLink("jobs", d.worker, { worker: d.worker })));
     if (d.price) parts.push(h("span", null, "price ", PM.money(d.price)));
     if (d.fee) parts.push(h("span", null, "fee ", PM.money(d.fee)));
-    if (d.refund) parts.push(h("span", null, "refund ", PM.money(d.refund)));
     if (d.verify_ms) parts.push(h("span", null, "verified in " + PM.duration(Number(d.verify_ms))));
     if (d.reason) parts.push(h("span", { class: "reason" }, "reason: " + d.reason));
     if (d.bids) parts.push(h("span", null, d.bids + " bid(s)"));
     for (const [key, value] of Object.entries(d)) {
-      if (!["worker", "price", "fee", "refund", "verify_ms", "reason", "bids", "expires_at", "attempt"].includes(key)) parts.push(h("span", null, key + " " + value));
+      if (["worker", "price", "fee", "verify_ms", "reason", "bids", "expires_at", "attempt"].includes(key)) continue;
+      // Integer detail values of these events are micro-credits (escrow, refund, slashed, penalty …).
+      const money = /^-?[0-9]+$/.test(value) && !/_ms$|_s$|count|bids/.test(key);
+      parts.push(h("span", null, key.replace(/_/g, " ") + " ", money ? PM.money(value) : value));
     }
     return parts;
   }

@@ -56,36 +56,38 @@ enum AdminQueries {
         LIMIT $2
         """)
 
-    /// Locks between $1 and $2 in $3 equal buckets of time: how many, and the median and 90th
-    /// percentile of their price per million multiply-accumulates (micro-credits).
+    /// Locks from $1 to $2 (both included) in $3 equal buckets of time, numbered from 1: how
+    /// many, and the median and 90th percentile of their price per million multiply-accumulates
+    /// (micro-credits). `width_bucket` puts the window's end in bucket $3 + 1; it belongs to the last.
     static let lockPriceHistory = NamedQuery("AdminLockPriceHistory", """
-        SELECT width_bucket(extract(epoch FROM b.created_at), extract(epoch FROM $1::timestamptz),
-                            extract(epoch FROM $2::timestamptz), $3::integer) AS bucket,
+        SELECT least(width_bucket(extract(epoch FROM b.created_at), extract(epoch FROM $1::timestamptz),
+                                  extract(epoch FROM $2::timestamptz), $3::integer), $3::integer) AS bucket,
                count(*) AS locks,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p50,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p90
         FROM bids b JOIN jobs j ON j.id = b.job_id JOIN models m ON m.id = j.model_id
-        WHERE b.kind = 'lock' AND m.work_macs > 0 AND b.created_at >= $1 AND b.created_at < $2
+        WHERE b.kind = 'lock' AND m.work_macs > 0 AND b.created_at >= $1 AND b.created_at <= $2
         GROUP BY bucket ORDER BY bucket
         """)
-    /// The same window's percentiles over all of its locks.
+    /// The same window's percentiles over all of its locks (its end included).
     static let lockPriceWindow = NamedQuery("AdminLockPriceWindow", """
         SELECT count(*) AS locks,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p50,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p90
         FROM bids b JOIN jobs j ON j.id = b.job_id JOIN models m ON m.id = j.model_id
-        WHERE b.kind = 'lock' AND m.work_macs > 0 AND b.created_at >= $1 AND b.created_at < $2
+        WHERE b.kind = 'lock' AND m.work_macs > 0 AND b.created_at >= $1 AND b.created_at <= $2
         """)
-    /// Jobs created, and jobs fulfilled, in each bucket of the same window.
+    /// Jobs created, and jobs fulfilled, in each bucket of the same window (its end included).
     static let jobFlowHistory = NamedQuery("AdminJobFlowHistory", """
         SELECT bucket, sum(created)::bigint AS created, sum(fulfilled)::bigint AS fulfilled FROM (
-            SELECT width_bucket(extract(epoch FROM created_at), extract(epoch FROM $1::timestamptz),
-                                extract(epoch FROM $2::timestamptz), $3::integer) AS bucket, 1 AS created, 0 AS fulfilled
-            FROM jobs WHERE created_at >= $1 AND created_at < $2
+            SELECT least(width_bucket(extract(epoch FROM created_at), extract(epoch FROM $1::timestamptz),
+                                      extract(epoch FROM $2::timestamptz), $3::integer), $3::integer) AS bucket,
+                   1 AS created, 0 AS fulfilled
+            FROM jobs WHERE created_at >= $1 AND created_at <= $2
             UNION ALL
-            SELECT width_bucket(extract(epoch FROM finished_at), extract(epoch FROM $1::timestamptz),
-                                extract(epoch FROM $2::timestamptz), $3::integer), 0, 1
-            FROM jobs WHERE status = 'fulfilled' AND finished_at >= $1 AND finished_at < $2
+            SELECT least(width_bucket(extract(epoch FROM finished_at), extract(epoch FROM $1::timestamptz),
+                                      extract(epoch FROM $2::timestamptz), $3::integer), $3::integer), 0, 1
+            FROM jobs WHERE status = 'fulfilled' AND finished_at >= $1 AND finished_at <= $2
         ) flow
         GROUP BY bucket ORDER BY bucket
         """)
