@@ -52,12 +52,19 @@ public struct ListCursor: Sendable, Equatable {
 
 /// A job without its input and output tensors: what a list of jobs shows.
 public struct JobSummary: Sendable, Codable, Equatable {
+    /// The id.
     public let id: UUID
+    /// Its state.
     public let status: JobStatus
+    /// The model.
     public let modelID: String
+    /// The client's account.
     public let clientAccount: UUID
+    /// `dutch` or `sealed`.
     public let auction: String
+    /// Lowest price, in micro-credits.
     public let minPrice: Int64
+    /// Highest price, in micro-credits.
     public let maxPrice: Int64
     /// The price of the current or last lock.
     public let lockPrice: Int64?
@@ -71,12 +78,17 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public let proveMilliseconds: Int?
     /// Verification time, in milliseconds.
     public let verifyMilliseconds: Int?
+    /// Stake per lock, in micro-credits.
     public let lockStake: Int64
+    /// Held from the client, in micro-credits.
     public let escrow: Int64
     /// The model's work, in multiply-accumulates.
     public let workMacs: Int64?
+    /// When it was made.
     public let createdAt: Date
+    /// When it reached a final state.
     public let finishedAt: Date?
+    /// After this it expires.
     public let deadline: Date
 
     init(row: PostgresRow) throws {
@@ -108,11 +120,13 @@ public struct JobSummary: Sendable, Codable, Equatable {
 
 /// What the admin's job list can be narrowed to.
 public struct JobFilter: Sendable, Equatable {
+    /// Only jobs in this state.
     public var status: JobStatus?
     /// The client's account.
     public var client: UUID?
     /// The worker holding or last holding the lock.
     public var worker: UUID?
+    /// Only jobs of this model.
     public var model: String?
     /// `dutch` or `sealed`.
     public var auction: String?
@@ -128,6 +142,7 @@ public struct JobFilter: Sendable, Equatable {
 
 /// A page of job summaries, newest first.
 public struct JobSummaryPage: Sendable {
+    /// The jobs.
     public let jobs: [JobSummary]
     /// Where the next page starts; nil at the end.
     public let nextCursor: JobCursor?
@@ -135,7 +150,9 @@ public struct JobSummaryPage: Sendable {
 
 /// One bid or lock on a job.
 public struct BidRecord: Sendable, Codable, Equatable {
+    /// Its order among all bids.
     public let id: Int64
+    /// The worker.
     public let workerID: UUID
     /// The lock round it belongs to.
     public let attempt: Int
@@ -143,6 +160,7 @@ public struct BidRecord: Sendable, Codable, Equatable {
     public let kind: String
     /// Micro-credits.
     public let price: Int64
+    /// When it was made.
     public let createdAt: Date
     /// `won`, `lost`, `fulfilled`, `released` or `expired`, once decided.
     public let outcome: String?
@@ -150,6 +168,7 @@ public struct BidRecord: Sendable, Codable, Equatable {
 
 /// A job's whole life: its summary, every transition and every bid and lock.
 public struct JobTimeline: Sendable {
+    /// The job.
     public let job: JobSummary
     /// The transitions, oldest first.
     public let events: [JobEvent]
@@ -159,16 +178,25 @@ public struct JobTimeline: Sendable {
 
 /// One worker's record and its share of the jobs fulfilled in the last day.
 public struct WorkerShare: Sendable, Codable, Equatable {
+    /// The id.
     public let id: UUID
+    /// The worker account paid for its work.
     public let accountID: UUID
+    /// Its display name.
     public let name: String
+    /// Its last sign of life.
     public let lastHeartbeat: Date
     /// Suspended until then, if its circuit breaker tripped.
     public let suspendedUntil: Date?
+    /// Slashes since its last fulfilled job.
     public let slashesInARow: Int
+    /// Jobs fulfilled, ever.
     public let jobsFulfilled: Int64
+    /// Proofs rejected, ever.
     public let jobsRejected: Int64
+    /// Locks released, ever.
     public let jobsReleased: Int64
+    /// Locks slashed, ever.
     public let jobsSlashed: Int64
     /// Jobs it fulfilled in the last day.
     public let fulfilledLastDay: Int64
@@ -197,6 +225,7 @@ public struct WorkerShareReport: Sendable {
 public struct MarketHistory: Sendable {
     /// One slice of the window.
     public struct Bucket: Sendable, Equatable {
+        /// When the slice starts.
         public let start: Date
         /// Locks taken in it.
         public let locks: Int64
@@ -209,9 +238,13 @@ public struct MarketHistory: Sendable {
         /// Jobs fulfilled in it.
         public let fulfilled: Int64
     }
+    /// The window's start.
     public let since: Date
+    /// The window's end.
     public let until: Date
+    /// Each slice's length, in seconds.
     public let bucketSeconds: Double
+    /// The slices, oldest first.
     public let buckets: [Bucket]
     /// Locks in the whole window.
     public let locks: Int64

@@ -5,7 +5,10 @@
 
 (function () {
   const { svg, h } = PM;
-  const W = 640;
+  // Each chart is drawn as wide as the screen has room for (up to 880 units), so that its
+  // 12-unit text is about 12 pixels high on a phone as on a desktop.
+  let W = 640;
+  const measure = () => { W = Math.round(Math.min(880, Math.max(300, document.documentElement.clientWidth - 44))); };
 
   function frame(id, height, title) {
     return svg("svg", { id, class: "chart", viewBox: `0 0 ${W} ${height}`, role: "img", "aria-label": title,
@@ -21,6 +24,7 @@
 
   /// Lines over time: `series` = [{ name, cls, points: [{ t (ms), v }] }]; gaps where v is null.
   PM.lineChart = function (id, title, series, { since, until, format }) {
+    measure();
     const height = 260, left = 64, right = 16, top = 16, bottom = 34;
     const chart = frame(id, height, title);
     const values = series.flatMap((s) => s.points.map((p) => p.v)).filter((v) => v !== null && v !== undefined);
@@ -58,14 +62,18 @@
 
   /// Horizontal bars: `items` = [{ label, value, cls, note }]; a dashed line at `threshold`.
   PM.barChart = function (id, title, items, { max, format, threshold, thresholdLabel }) {
-    const row = 28, left = 150, right = 70, top = 8;
+    measure();
+    const row = 28, left = Math.min(170, Math.round(W * 0.3)), right = 64, top = 8;
     const height = top * 2 + Math.max(1, items.length) * row + (threshold !== undefined ? 18 : 0);
     const chart = frame(id, height, title);
     const scale = max || niceMax(Math.max(0, ...items.map((i) => i.value)));
     const x = (v) => left + (v / scale) * (W - left - right);
     items.forEach((item, i) => {
       const y0 = top + i * row;
-      chart.append(svg("text", { class: "label", x: left - 8, y: y0 + row / 2 + 4, "text-anchor": "end" }, item.label),
+      const room = Math.floor((left - 12) / 7);
+      const label = item.label.length > room ? item.label.slice(0, Math.max(1, room - 1)) + "…" : item.label;
+      chart.append(svg("text", { class: "label", x: left - 8, y: y0 + row / 2 + 4, "text-anchor": "end" }, label,
+                       svg("title", null, item.label)),
         svg("rect", { class: "track", x: left, y: y0 + 5, width: W - left - right, height: row - 10, rx: 3 }),
         svg("rect", { class: "bar " + (item.cls || ""), x: left, y: y0 + 5, width: Math.max(0, x(item.value) - left),
                       height: row - 10, rx: 3, "data-value": item.value }),
@@ -81,6 +89,7 @@
 
   /// Vertical bars over time, two per slot: `slots` = [{ t, a, b }] drawn as series `names`.
   PM.columnChart = function (id, title, slots, { names, classes }) {
+    measure();
     const height = 200, left = 40, right = 10, top = 12, bottom = 30;
     const chart = frame(id, height, title);
     const max = niceMax(Math.max(1, ...slots.flatMap((s) => [s.a, s.b])));
@@ -111,13 +120,14 @@
 
   /// A job's life on one time axis: each event a marker, labelled, in order.
   PM.timelineChart = function (id, events) {
+    measure();
     const left = 20, right = 20, lane = 26, top = 14;
     const height = top + events.length * lane + 28;
     const chart = frame(id, height, "The job's events over time");
     if (!events.length) return h("figure", { class: "figure" }, chart);
     const times = events.map((e) => new Date(e.at).getTime());
     const start = times[0], end = Math.max(start + 1, times[times.length - 1]);
-    const x = (t) => left + ((t - start) / (end - start)) * (W - left - right - 180);
+    const x = (t) => left + ((t - start) / (end - start)) * (W - left - right - Math.min(180, W * 0.45));
     chart.append(svg("line", { class: "axis-line", x1: left, x2: x(end), y1: height - 22, y2: height - 22 }),
       svg("text", { class: "axis", x: left, y: height - 6 }, "0 s"),
       svg("text", { class: "axis", x: x(end), y: height - 6, "text-anchor": "end" }, PM.duration(end - start)));
