@@ -64,6 +64,28 @@ import TestSupport
         try await f.expectLedgerIntact()
     }
 
+    @Test func aSuspendedWorker_IsShownSuspended_WithItsSlash() async throws {
+        var configuration = MarketConfiguration()
+        configuration.breakerSlashesInARowMax = 1
+        let f = try await APIFixture.make(configuration: configuration)
+        defer { Task { await f.stop() } }
+        _ = try await f.model()
+        let (_, client) = try await f.account("client", funds: 1_000_000)
+        let w = try await f.worker()
+        let job = try f.object(try await f.send(.post, "/v1/jobs", key: client, json: APIFixture.dutchJob))["id"] as? String ?? ""
+        #expect(try await f.send(.post, "/v1/jobs/\(job)/lock", key: w.key, json: ["worker_id": w.workerID]).status.code == 201)
+        f.clock.advance(seconds: 121)   // past the lock's 120 s: the sweeper slashes it, and one slash trips the breaker
+        _ = try await Sweeper(market: f.market).runOnce()
+        let line = (try f.object(try await f.send(.get, "/v1/admin/workers", key: f.adminKey))["workers"] as? [[String: Any]] ?? []).first ?? [:]
+        #expect(line["id"] as? String == w.workerID && line["jobs_slashed"] as? Int == 1 && line["jobs_fulfilled"] as? Int == 0)
+        let until = try #require(line["suspended_until"] as? String, "\(line)")
+        #expect(until > ISO8601DateFormatter().string(from: f.clock.now()), "suspended until a time still to come: \(until)")
+        let timeline = try f.object(try await f.send(.get, "/v1/admin/jobs/\(job)", key: f.adminKey))
+        #expect((timeline["events"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String } == ["created", "locked", "lock_expired"])
+        #expect((timeline["bids"] as? [[String: Any]] ?? []).first?["outcome"] as? String == "expired")
+        try await f.expectLedgerIntact()
+    }
+
     @Test func jobs_FilterAndTimeline_ShowWhatHappened() async throws {
         let f = try await APIFixture.make()
         defer { Task { await f.stop() } }

@@ -36,10 +36,14 @@
       chart.append(svg("line", { class: "grid", x1: left, x2: W - right, y1: y(v), y2: y(v) }),
         svg("text", { class: "axis", x: left - 6, y: y(v) + 4, "text-anchor": "end" }, PM.compact(v)));
     }
-    for (let i = 0; i <= 4; i++) {
-      const t = since + ((until - since) * i) / 4;
-      chart.append(svg("text", { class: "axis", x: x(t), y: height - 12, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle" },
-        new Date(t).toISOString().slice(5, 16).replace("T", " ")));
+    // Fewer, shorter time labels where the chart is narrow, so none overlaps the next.
+    const ticks = W < 520 ? 2 : 4;
+    const withDay = until - since > 86_400_000 || W >= 520;
+    for (let i = 0; i <= ticks; i++) {
+      const t = since + ((until - since) * i) / ticks;
+      const stamp = new Date(t).toISOString();
+      chart.append(svg("text", { class: "axis", x: x(t), y: height - 12, "text-anchor": i === 0 ? "start" : i === ticks ? "end" : "middle" },
+        withDay ? stamp.slice(5, 16).replace("T", " ") : stamp.slice(11, 16)));
     }
     for (const s of series) {
       let d = "";
