@@ -71,6 +71,8 @@ struct BrowserSession {
     func run(seconds: Double = 240) async throws -> Report {
         let chromium = try Self.chromium()
         try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
+        // A failure's screenshot is the driver's; one left by an earlier run would mislead.
+        try? FileManager.default.removeItem(at: Self.screenshots.appendingPathComponent("failure.png"))
         let plan = Self.screenshots.appendingPathComponent("plan.json")
         try JSONSerialization.data(withJSONObject: ["chromium": chromium, "steps": steps], options: [.prettyPrinted]).write(to: plan)
         let (status, output) = try await PythonTools.run(try PythonTools.python(), [Self.driver, plan.path], seconds: seconds)
