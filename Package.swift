@@ -47,10 +47,11 @@ let package = Package(
             "Postgres", "Inference", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The admin dashboard's pages (Dashboard/) are embedded by BundledAssets, not compiled here.
         .target(name: "API", dependencies: [
             "Market", "HTTPServer", "BundledAssets",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["Dashboard"]),
         .executableTarget(name: "ProofMarketCLI", dependencies: [
             "Postgres", "Market", "API", "HTTPServer", "ZKProof", "Inference", "BundledAssets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

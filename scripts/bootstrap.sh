@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # python3-venv: scripts/tools.sh builds the API tests' Python tools on Debian's python3.
-packages=(libpq-dev libssl-dev libgmp-dev postgresql pkg-config build-essential python3-venv)
+# chromium (with a font to draw text in): DashboardBrowserTests drive it headless.
+packages=(libpq-dev libssl-dev libgmp-dev postgresql pkg-config build-essential python3-venv chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,8 @@ import HTTPServer
 import Market
 
 extension MarketAPI {
-    /// Admin routes: accounts and keys, deposits, the ledger and its audit, statistics.
+    /// Admin routes: accounts and keys, deposits, the ledger and its audit, statistics; the
+    /// read-only views of the dashboard are in `AdminViews`.
     func addAdminRoutes(_ router: Router) {
         router.post("/v1/admin/accounts", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
             let p = try await principal(request)
@@ -62,17 +63,26 @@ extension MarketAPI {
                 guard let value = Int64(text), value >= 0 else { throw MarketError(.invalidRequest, "cursor is malformed") }
                 after = value
             }
-            let page = try await market.ledger(account: try optionalUUID("account"), job: try optionalUUID("job"), after: after,
-                                               limit: try limit(request, default: 100))
+            var kind: EntryKind?
+            if let text = request.query("kind") {
+                guard let value = EntryKind(rawValue: text) else {
+                    throw MarketError(.invalidRequest, "kind must be one of \(EntryKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                kind = value
+            }
+            let page = try await market.ledger(account: try optionalUUID("account"), job: try optionalUUID("job"), kind: kind,
+                                               after: after, limit: try limit(request, default: 100))
             struct Entry: Encodable {
                 let id: Int64; let at: Date; let debitAccount: UUID; let debitBucket: String; let creditAccount: UUID
                 let creditBucket: String; let amount: Int64; let kind: String; let jobId: UUID?; let jobAttempt: Int?; let reference: String?
+                let chainPosition: Int64?
             }
             struct Page: Encodable { let entries: [Entry]; let nextCursor: String? }
             return try .json(Page(entries: page.entries.map {
                 Entry(id: $0.id, at: $0.at, debitAccount: $0.debitAccount, debitBucket: $0.debitBucket.rawValue,
                       creditAccount: $0.creditAccount, creditBucket: $0.creditBucket.rawValue, amount: $0.amount,
-                      kind: $0.kind.rawValue, jobId: $0.jobID, jobAttempt: $0.jobAttempt, reference: $0.reference)
+                      kind: $0.kind.rawValue, jobId: $0.jobID, jobAttempt: $0.jobAttempt, reference: $0.reference,
+                      chainPosition: $0.chainPosition)
             }, nextCursor: page.nextCursor.map(String.init)))
         }
         router.get("/v1/admin/ledger/verify") { request, _ in

@@ -5,8 +5,8 @@ import Market
 
 /// The REST API (openapi/openapi.yaml is its contract) over a `Market`.
 ///
-/// Each resource has its own file (`Jobs`, `Workers`, `Admin`, `Models`, `Health`) that adds
-/// its routes; handlers authenticate, decode, call one `Market` operation and encode. Every
+/// Each resource has its own file (`Jobs`, `Workers`, `Admin`, `AdminViews`, `Models`, `Health`,
+/// and `Dashboard` for the admin pages) that adds its routes; handlers authenticate, decode, call one `Market` operation and encode. Every
 /// rule lives in `Market`; this layer only maps it to HTTP.
 public struct MarketAPI: Sendable {
     /// The market served.
@@ -61,6 +61,8 @@ public struct MarketAPI: Sendable {
         addWorkerRoutes(router)
         addQuoteRoutes(router)
         addAdminRoutes(router)
+        addAdminViewRoutes(router)
+        addDashboardRoutes(router)
         return router
     }
 

@@ -21,6 +21,9 @@ enum RouteAccess: Sendable, Equatable {
         "GET /metrics": .open,
         "GET /openapi.yaml": .open,
         "GET /v1/coordinator": .open,
+        // The dashboard's pages hold no data: everything they show comes from admin routes.
+        "GET /admin": .open,
+        "GET /admin/{file}": .open,
 
         "POST /v1/models": .roles([.client, .admin]),
         "GET /v1/models/{id}": .anyKey,
@@ -53,6 +56,11 @@ enum RouteAccess: Sendable, Equatable {
         "GET /v1/admin/ledger": .roles([.admin]),
         "GET /v1/admin/ledger/verify": .roles([.admin]),
         "GET /v1/admin/stats": .roles([.admin]),
+        "GET /v1/admin/accounts": .roles([.admin]),
+        "GET /v1/admin/jobs": .roles([.admin]),
+        "GET /v1/admin/jobs/{id}": .roles([.admin]),
+        "GET /v1/admin/workers": .roles([.admin]),
+        "GET /v1/admin/market/history": .roles([.admin]),
     ]
 
     /// The table's key for a route.

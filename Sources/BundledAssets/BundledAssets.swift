@@ -2,7 +2,7 @@ import Foundation
 
 /// The product's own files, compiled into the binary by the EmbedAssets build plugin, so a
 /// `proofmarket` copied alone to another folder or machine has its migrations, its REST
-/// contract and the demo's model and digits without any file beside it.
+/// contract, its admin dashboard and the demo's model and digits without any file beside it.
 ///
 /// The sources stay where a reader looks for them (`migrations/`, `openapi/openapi.yaml`,
 /// `models/`); the plugin re-embeds them on every build in which one changed.
@@ -22,6 +22,17 @@ public enum BundledAssets {
     public static var openAPIDocument: String {
         String(decoding: decoded["openapi/openapi.yaml"] ?? [], as: UTF8.self)
     }
+
+    /// Where the admin dashboard's files are, relative to the package root.
+    public static let dashboardFolder = "Sources/API/Dashboard"
+
+    /// The admin dashboard's file names (`index.html`, `app.js`, …), sorted.
+    public static var dashboardFiles: [String] {
+        encoded.map(\.path).filter { $0.hasPrefix(dashboardFolder + "/") }.map { String($0.dropFirst(dashboardFolder.count + 1)) }.sorted()
+    }
+
+    /// The bytes of the dashboard's file `name`, or nil if there is none.
+    public static func dashboardFile(_ name: String) -> [UInt8]? { decoded[dashboardFolder + "/" + name] }
 
     /// The demo's digits model, `models/digits-mlp-large.onnx` (64 → 256 → 256 → 10).
     public static var demoModel: [UInt8] { decoded["models/digits-mlp-large.onnx"] ?? [] }

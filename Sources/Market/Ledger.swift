@@ -55,6 +55,9 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
     public let jobAttempt: Int?
     /// A caller's reference (a deposit's idempotency key).
     public let reference: String?
+    /// Its place in the hash chain (`ledger_chain.position`, from 1), once the sealer has
+    /// chained it; nil while its transaction may still be running, and in an append's answer.
+    public let chainPosition: Int64?
 
     init(row: PostgresRow) throws {
         id = try row.decode("id")
@@ -68,6 +71,7 @@ public struct LedgerEntry: Sendable, Codable, Equatable {
         jobID = try row.decode("job_id")
         jobAttempt = try row.decode("job_attempt")
         reference = try row.decode("reference")
+        chainPosition = row.isNull("chain_position") ? nil : try row.decode("chain_position", as: Int64.self)
     }
 }
 
@@ -232,11 +236,14 @@ extension Market {
         }
     }
 
-    /// A page of ledger entries after `after` (an entry id), for one account or job if given.
-    public func ledger(account: UUID? = nil, job: UUID? = nil, after: Int64 = 0, limit: Int = 100) async throws -> LedgerPage {
+    /// A page of ledger entries after `after` (an entry id), for one account, job or kind of
+    /// entry if given, each with its chain position once sealed.
+    public func ledger(account: UUID? = nil, job: UUID? = nil, kind: EntryKind? = nil, after: Int64 = 0,
+                       limit: Int = 100) async throws -> LedgerPage {
         let limit = max(1, min(limit, configuration.pageItemsMax))
         let rows = try await pool.query(LedgerQueries.ledgerList.sql, [
             account.map { .uuid($0) } ?? .null, job.map { .uuid($0) } ?? .null, .int(after), .int(Int64(limit) + 1),
+            kind.map { .text($0.rawValue) } ?? .null,
         ]).rows
         let entries = try rows.prefix(limit).map(LedgerEntry.init(row:))
         return LedgerPage(entries: entries, nextCursor: rows.count > limit ? entries.last?.id : nil)

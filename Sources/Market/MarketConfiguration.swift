@@ -76,6 +76,11 @@ public struct MarketConfiguration: Sendable {
     /// recent fulfilled job nor an active worker's floor: the worker's default floor.
     public var quoteDefaultPricePerMegaMAC: Int64 = 1_000_000
 
+    /// One worker's share of the last day's fulfilled jobs above which the admin views warn, in
+    /// basis points (60 %): one prover holding most of the capacity is the market's best-known
+    /// failure mode (its outage, or its prices, become everyone's). `serve --worker-share-warning-percent`.
+    public var workerShareWarningBasisPoints: Int = 6_000
+
     /// The defaults.
     public init() {}
 

@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Proof submissions handled at once; the rest wait in order [env: PROOFMARKET_SETTLEMENTS_MAX] (default: cores + 1).")
     var settlementsMax: Int?
 
+    @Option(help: "Warn on the admin dashboard when one worker fulfilled more than this percentage of the last day's jobs, 1 to 100 [env: PROOFMARKET_WORKER_SHARE_WARNING_PERCENT] (default: 60).")
+    var workerShareWarningPercent: Int?
+
     @Flag(help: "Let webhooks reach loopback, private, link-local and other non-public addresses, for receivers on this machine or network [env: PROOFMARKET_WEBHOOK_ALLOW_PRIVATE=1] (default: public addresses only).")
     var webhookAllowPrivate = false
 
@@ -60,6 +63,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let slots = settlementsMax ?? env("PROOFMARKET_SETTLEMENTS_MAX").flatMap(Int.init) {
             guard (1...1_024).contains(slots) else { throw ValidationError("--settlements-max must be 1 to 1024") }
             settings.market.settlementsConcurrentMax = slots
+        }
+        if let percent = workerShareWarningPercent ?? env("PROOFMARKET_WORKER_SHARE_WARNING_PERCENT").flatMap(Int.init) {
+            guard (1...100).contains(percent) else { throw ValidationError("--worker-share-warning-percent must be 1 to 100") }
+            settings.market.workerShareWarningBasisPoints = percent * 100
         }
         if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { settings.api.modelBytesMax = bytes }
         if let seconds = waitSecondsMax ?? env("PROOFMARKET_WAIT_SECONDS_MAX").flatMap(Double.init) {

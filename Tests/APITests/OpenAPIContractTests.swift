@@ -38,7 +38,7 @@ import TestSupport
                 operations.append((method, p.replacingOccurrences(of: "{id}", with: UUID().uuidString)))
             }
         }
-        #expect(operations.count == 32, "documented operations")
+        #expect(operations.count == 37, "documented operations")
         for (method, path) in operations {
             let response = try await f.send(method, path)
             let problem = (try? f.object(response))?["code"] as? String

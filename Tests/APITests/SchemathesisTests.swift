@@ -81,6 +81,8 @@ import TestSupport
             ("getAccount", admin, ["path.id": quoted(clientID)]),
             ("issueKey", admin, ["path.id": quoted(clientID)]),
             ("deposit", admin, ["path.id": quoted(clientID)]),
+            // A fulfilled job's timeline, so its whole schema is checked (other ids are a documented 404).
+            ("getJobTimeline", admin, ["path.id": quoted(fulfilledID)]),
         ]
         var config = """
             color = false

@@ -25,13 +25,17 @@ enum LedgerQueries {
         """)
     /// Every transaction below this bound has ended.
     static let ledgerSealBound = NamedQuery("LedgerSealBound", "SELECT ledger_seal_bound()::text AS bound")
-    /// A page of entries after a cursor, optionally for one account or one job.
+    /// A page of entries after a cursor, optionally for one account, one job or one kind, each
+    /// with its position in the hash chain (NULL until sealed).
     static let ledgerList = NamedQuery("LedgerList", """
-        SELECT \(columns) FROM ledger_entries
-        WHERE ($1::uuid IS NULL OR debit_account = $1::uuid OR credit_account = $1::uuid)
-          AND ($2::uuid IS NULL OR job_id = $2::uuid)
-          AND id > $3
-        ORDER BY id
+        SELECT e.id, e.at, e.debit_account, e.debit_bucket, e.credit_account, e.credit_bucket, e.amount, e.kind,
+               e.job_id, e.job_attempt, e.reference, c.position AS chain_position
+        FROM ledger_entries e LEFT JOIN ledger_chain c ON c.entry_id = e.id
+        WHERE ($1::uuid IS NULL OR e.debit_account = $1::uuid OR e.credit_account = $1::uuid)
+          AND ($2::uuid IS NULL OR e.job_id = $2::uuid)
+          AND ($5::text IS NULL OR e.kind = $5::text)
+          AND e.id > $3
+        ORDER BY e.id
         LIMIT $4
         """)
     static let ledgerByReference = NamedQuery("LedgerByReference", """

@@ -20,7 +20,7 @@ public struct NamedQuery: Sendable, CustomStringConvertible {
         AccountQueries.all + APIKeyQueries.all + BalanceQueries.all + LedgerQueries.all
             + ModelQueries.all + WorkerQueries.all + JobQueries.all + BidQueries.all
             + JobEventQueries.all + IdempotencyQueries.all + StatsQueries.all + CoordinatorKeyQueries.all + WebhookQueries.all
-            + QuoteQueries.all
+            + QuoteQueries.all + AdminQueries.all
     }
 }
 

@@ -208,6 +208,53 @@ def test_the_sdk_as_a_worker_proves_with_the_locks_binding_context(client: Accou
     w.close()
 
 
+def test_the_admin_views_show_a_job_and_its_worker(client: Account, model: proofmarket.Model, admin: proofmarket.Client,
+                                                   samples: list[tuple[dict[str, Any], int]], make_account: Any, binary: str) -> None:
+    me: Account = make_account("worker", 1_000_000)
+    w = me.client
+    worker = w.workers.register("py-views-worker")
+    job = client.client.jobs.create(model.id, samples[5][0], **dutch_terms(ramp_up_s=0, min_price=40_000))
+    lock = w.market.lock(job.id, worker.id)
+    with pytest.raises(proofmarket.ProofRejected):
+        w.market.submit_proof(job.id, worker.id, b"\x01\x02\x03")
+    proof = prove(binary, w.models.download(model.id), lock.input.to_json(), lock.binding_context)
+    w.market.submit_proof(job.id, worker.id, proof, prove_ms=7)
+
+    timeline = admin.admin.jobs.timeline(job.id)
+    assert [e.kind for e in timeline.events] == ["created", "locked", "proof_rejected", "fulfilled"]
+    assert [(b.kind, b.worker_id, b.price, b.outcome) for b in timeline.bids] == [("lock", worker.id, lock.price, "fulfilled")]
+    assert timeline.job.status == "fulfilled" and timeline.job.prove_ms == 7 and timeline.job.lock_price == lock.price
+    assert timeline.job.work_macs == model.work_macs and timeline.job.lock_price_per_mega_mac is not None
+    mine = list(admin.admin.jobs.list(worker=worker.id, limit=1))
+    assert [j.id for j in mine] == [job.id]
+    assert all(j.status == "fulfilled" for j in admin.admin.jobs.list(status="fulfilled", limit=2))
+    with pytest.raises(proofmarket.NotFound):
+        admin.admin.jobs.timeline(str(uuid.uuid4()))
+
+    payments = list(admin.admin.ledger(job=job.id, kind="payment"))
+    assert len(payments) == 1 and payments[0].job_id == job.id
+    admin.admin.ledger.verify()   # seals every finished entry
+    assert all(e.chain_position is not None for e in admin.admin.ledger(job=job.id))
+
+    report = admin.admin.worker_shares()
+    assert report.share_warning_bps == 6000 and report.fulfilled_last_day >= 1
+    line = next(x for x in report.workers if x.id == worker.id)
+    assert line.fulfilled_last_day == 1 and line.jobs_rejected == 1
+    assert line.share_last_day_bps == 10_000 * 1 // report.fulfilled_last_day
+    assert line.above_share_warning == (line.fulfilled_last_day * 10_000 > report.share_warning_bps * report.fulfilled_last_day)
+
+    history = admin.admin.market_history(hours=1, buckets=4)
+    assert len(history.buckets) == 4 and history.locks >= 1 and history.p50 is not None
+    assert sum(b.locks for b in history.buckets) == history.locks
+    with pytest.raises(proofmarket.InvalidRequest):
+        admin.admin.market_history(hours=721)
+
+    accounts = {a.id: a for a in admin.admin.accounts.list(kind="worker", limit=2)}
+    assert me.id in accounts and all(a.kind == "worker" for a in accounts.values())
+    balance = admin.admin.accounts.get(me.id)
+    assert (accounts[me.id].available, accounts[me.id].held) == (balance.available, balance.held)
+
+
 def test_create_job_with_the_same_idempotency_key_posts_once(client: Account, model: proofmarket.Model,
                                                              samples: list[tuple[dict[str, Any], int]], admin: proofmarket.Client) -> None:
     before = admin.admin.accounts.get(client.id)

@@ -12,6 +12,8 @@ See clients/python/README.md.
 __version__ = "1.0.0"
 
 from ._operations import OPERATIONS, Operation
+from .admin_views import (AccountLine, AccountPage, BidRecord, JobSummary, JobSummaryPage, JobTimeline, MarketHistory,
+                          MarketHistoryBucket, WorkerShare, WorkerShareReport)
 from .client import DEFAULT_URL, Client
 from .errors import (CODE_FAMILIES, Conflict, Forbidden, InsufficientBalance, InvalidRequest, NotFound, ProofMarketError,
                      ProofRejected, ServerError, TransportError, TryAgain, Unauthenticated)
@@ -32,4 +34,6 @@ __all__ = [
     "Deposit", "Event", "FinalState", "Health", "Job", "JobPage", "JobReauction", "JobStatus", "LedgerEntry", "LedgerPage",
     "LedgerReport", "Lock", "Model", "OpenJob", "Output", "Quote", "QuoteCleared", "QuotePercentiles", "QuoteSuggestion",
     "ReauctionPolicy", "Receipt", "Settlement", "Stats", "StatsWorker", "Tensor", "Worker",
+    "AccountLine", "AccountPage", "BidRecord", "JobSummary", "JobSummaryPage", "JobTimeline", "MarketHistory",
+    "MarketHistoryBucket", "WorkerShare", "WorkerShareReport",
 ]

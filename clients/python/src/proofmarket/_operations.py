@@ -65,4 +65,9 @@ OPERATIONS: dict[str, Operation] = {
     "listLedger": Operation("GET", "/v1/admin/ledger", "admin.ledger", "safe"),
     "verifyLedger": Operation("GET", "/v1/admin/ledger/verify", "admin.ledger.verify", "safe"),
     "stats": Operation("GET", "/v1/admin/stats", "admin.stats", "safe"),
+    "listAccounts": Operation("GET", "/v1/admin/accounts", "admin.accounts.list", "safe"),
+    "listAdminJobs": Operation("GET", "/v1/admin/jobs", "admin.jobs.list", "safe"),
+    "getJobTimeline": Operation("GET", "/v1/admin/jobs/{id}", "admin.jobs.timeline", "safe"),
+    "listWorkerShares": Operation("GET", "/v1/admin/workers", "admin.worker_shares", "safe"),
+    "marketHistory": Operation("GET", "/v1/admin/market/history", "admin.market_history", "safe"),
 }

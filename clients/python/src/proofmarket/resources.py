@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._transport import sse_events
+from .admin_views import AccountLine, AccountPage, AdminJobs, MarketHistory, WorkerShareReport
 from .errors import ProofMarketError
 from .receipts import ReceiptBundle
 from .types import (FINAL_STATUSES, AccountBalance, Bid, CreatedAccount, CreatedKey, Deposit, Event, Job, JobPage,
@@ -268,6 +269,17 @@ class Accounts(_Resource):
         """``issueKey``: another key for the account (shown once)."""
         return CreatedKey.from_json(self._t.call("issueKey", path={"id": account_id}).json())
 
+    def list(self, *, kind: str | None = None, limit: int | None = None) -> Iterator[AccountLine]:
+        """``listAccounts``: every account (oldest first) with its balance, over as many pages as it takes."""
+        cursor: str | None = None
+        while True:
+            page = AccountPage.from_json(self._t.call("listAccounts", params={"kind": kind, "limit": limit,
+                                                                              "cursor": cursor}).json())
+            yield from page.accounts
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
 
 class Keys(_Resource):
     """``/v1/admin/keys``."""
@@ -280,12 +292,13 @@ class Keys(_Resource):
 class Ledger(_Resource):
     """``/v1/admin/ledger``: call it to iterate over entries; ``verify()`` audits it."""
 
-    def __call__(self, *, account: str | None = None, job: str | None = None, limit: int | None = None) -> Iterator[LedgerEntry]:
-        """``listLedger``: every entry (oldest first), optionally of one account or job, over as many pages as it takes."""
+    def __call__(self, *, account: str | None = None, job: str | None = None, kind: str | None = None,
+                 limit: int | None = None) -> Iterator[LedgerEntry]:
+        """``listLedger``: every entry (oldest first), optionally of one account, job or kind, over as many pages as it takes."""
         cursor: str | None = None
         while True:
-            page = LedgerPage.from_json(self._t.call("listLedger", params={"account": account, "job": job, "limit": limit,
-                                                                           "cursor": cursor}).json())
+            page = LedgerPage.from_json(self._t.call("listLedger", params={"account": account, "job": job, "kind": kind,
+                                                                           "limit": limit, "cursor": cursor}).json())
             yield from page.entries
             if page.next_cursor is None:
                 return
@@ -297,13 +310,22 @@ class Ledger(_Resource):
 
 
 class Admin(_Resource):
-    """Admin calls: ``accounts``, ``keys``, ``ledger``, ``stats()``."""
+    """Admin calls: ``accounts``, ``keys``, ``ledger``, ``jobs``, ``stats()``, ``worker_shares()``, ``market_history()``."""
 
     def __init__(self, client: Client) -> None:
         super().__init__(client)
         self.accounts = Accounts(client)
         self.keys = Keys(client)
         self.ledger = Ledger(client)
+        self.jobs = AdminJobs(client)
+
+    def worker_shares(self, *, limit: int | None = None) -> WorkerShareReport:
+        """``listWorkerShares``: each worker's record and share of the last day's fulfilled jobs, flagged above the threshold."""
+        return WorkerShareReport.from_json(self._t.call("listWorkerShares", params={"limit": limit}).json())
+
+    def market_history(self, *, hours: int | None = None, buckets: int | None = None) -> MarketHistory:
+        """``marketHistory``: the lock price per million multiply-accumulates and the jobs, slice by slice."""
+        return MarketHistory.from_json(self._t.call("marketHistory", params={"hours": hours, "buckets": buckets}).json())
 
     def stats(self) -> Stats:
         """``stats``: market statistics."""

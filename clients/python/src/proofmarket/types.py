@@ -436,6 +436,7 @@ class LedgerEntry(WireObject):
     job_id: str | None = None
     job_attempt: int | None = None
     reference: str | None = None
+    chain_position: int | None = None
     raw: Any = _raw()
 
 
