@@ -87,7 +87,7 @@ enum FixedPoint {
 
     // MARK: - Logarithm
 
-    /// `ln(m · 2^e)` in Q56, for `m ≥ 1` and `|e| ≤ 128`.
+    /// `ln(m · 2^e)` in Q56, for `m ≥ 1` and `|ln(m · 2^e)| < 62` (callers: `|ln| < 45`).
     ///
     /// 1. `p` = index of the top bit of `m`; `k = p + 1` if bit `p − 1` is set (the mantissa
     ///    is at least 1.5), else `k = p`. `μ = ⌊m · 2^(62−k)⌋` (Q62, in `[0.75, 1.5)`).
