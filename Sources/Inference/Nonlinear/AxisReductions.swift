@@ -119,13 +119,17 @@ public enum AxisReductions {
     }
 
     /// The normalisation of `LayerNormalization` (`centered`) or RMS normalisation (not
-    /// centered), before the scale and bias: `y_k = round(c_k · 2^fo / √V)`, clamped.
+    /// centered), before the scale and bias: `y_k = round(c_k · 2^(fo+t) / √V)`, clamped.
     ///
     /// With inputs clamped to `±2^32` and `n` the axis length: `c_k = n·v_k − Σ_j v_j`
-    /// (centered) or `n·v_k`; `var = ⌊(Σ_k c_k² + ⌊n/2⌋) / n⌋`; `ε' = round(ε · n² · 2^(2fi))`
-    /// from the epsilon integer (2^-40 units); `V = var + ε'`. Then `V = M · 4^e` with
-    /// `2^60 ≤ M < 2^62` (`M = ⌊V / 4^e⌋`), `R = ⌊2^93/√M⌋` exactly, and
-    /// `y_k = round(c_k · R / 2^(93 + e − fo))`. `V = 0` (all inputs equal, no epsilon) gives 0.
+    /// (centered) or `n·v_k`, so `c_k / (n · 2^fi)` is the exact centred value; `Q = Σ_k c_k²`,
+    /// `E = epsilon · n²` (epsilon in 2^-40 units). A guard shift
+    /// `t = min(20, max(0, min(⌊(124 − bits(Q))/2⌋, ⌊(164 − 2fi − bits(E))/2⌋)))` refines the
+    /// variance's grid while both terms fit 128 bits: `V = ⌊(Q·4^t + ⌊n/2⌋) / n⌋ +
+    /// round(E · 2^(2fi + 2t − 40))`, which is `(variance + ε) · (n · 2^fi)² · 4^t`. Then
+    /// `V = M · 4^e` with `2^60 ≤ M < 2^62` (`M = ⌊V / 4^e⌋`), `R = ⌊2^93/√M⌋` exactly, and
+    /// `y_k = round(c_k · R / 2^(93 + e − fo − t))`. `V = 0` (all inputs equal, no epsilon)
+    /// gives 0.
     public static func normalize(_ values: [Int64], _ shape: AxisShape, inputFractionBits fi: Int,
                                  outputFractionBits fo: Int, epsilon: Int64, centered: Bool,
                                  lo: Int64, hi: Int64) throws(InferenceError) -> [Int64] {
@@ -134,22 +138,24 @@ public enum AxisReductions {
             throw .invalidQuantization(detail: "normalisation epsilon \(epsilon) (2^-40 units) outside 0…2^48")
         }
         let n = Int64(shape.length)
-        // ε · n² · 2^(2fi) in the variance's units, from ε = epsilon · 2^-40.
-        let epsilonScaled = Wide.product(epsilon, n * n).roundShift(epsilonFractionBits - 2 * fi)
-        let epsilonTerm = UWide(high: UInt64(bitPattern: epsilonScaled.high), low: epsilonScaled.low)
+        let scaledEpsilon = UWide.product(UInt64(epsilon), UInt64(n * n))
         return mapRows(values, shape) { row in
             let x = row.map { IntegerSemantics.clamp($0, -normalizeInputMagnitudeMax, normalizeInputMagnitudeMax) }
             let s = centered ? x.reduce(0, +) : 0
             let c = x.map { n * $0 - s }
             let squares = c.reduce(UWide.zero) { $0 + UWide.product($1.magnitude, $1.magnitude) }
-            let variance = (squares + UWide(UInt64(n) / 2)).divided(by: UInt64(n)).quotient
-            let v = variance + epsilonTerm
+            let guardLimit = Swift.min((124 - squares.bitWidth) >> 1, (164 - 2 * fi - scaledEpsilon.bitWidth) >> 1)
+            let t = Swift.min(20, Swift.max(0, guardLimit))
+            let variance = (squares.shiftedLeft(2 * t) + UWide(UInt64(n) / 2)).divided(by: UInt64(n)).quotient
+            let e40 = Wide(high: Int64(bitPattern: scaledEpsilon.high), low: scaledEpsilon.low)
+                .roundShift(epsilonFractionBits - 2 * fi - 2 * t)
+            let v = variance + UWide(high: UInt64(bitPattern: e40.high), low: e40.low)
             if v == .zero { return c.map { _ in IntegerSemantics.clamp(0, lo, hi) } }
             // e = ⌊(bits(V) − 61) / 2⌋, so M = V / 4^e has 61 or 62 bits.
             let e = (v.bitWidth - 61) >> 1
             let m = e >= 0 ? v.shiftedRight(2 * e).low : v.shiftedLeft(-2 * e).low
             let r = FixedPoint.inverseSqrt93(m)
-            return c.map { Wide.product($0, unsigned: r).roundShift(93 + e - fo).clamped(lo, hi) }
+            return c.map { Wide.product($0, unsigned: r).roundShift(93 + e - fo - t).clamped(lo, hi) }
         }
     }
 
