@@ -8,7 +8,7 @@ extension ElementOperator {
     /// differ from a monotone real function by less than one unit, so one unit is added on
     /// each side. Gelu's minimum lies at an irrational point, so when the range reaches
     /// `[−1, −1/2]` its value is bounded by the constant `−0.17005` (the true minimum is
-    /// `−0.170040…` for the erf form and `−0.170042…` for the tanh form). The result always
+    /// `−0.169971…` for the erf form and `−0.170041…` for the tanh form). The result always
     /// lies inside `[lo, hi]`.
     public func outputRange(for input: ClosedRange<Int64>) -> ClosedRange<Int64> {
         let a = input.lowerBound

@@ -3,8 +3,9 @@
 /// The input `v` stands for `x = v · 2^-fi`; the output `y` for `y · 2^-fo`. The result is
 /// `clamp(F(v), lo, hi)` where `F` is the integer function of docs/PROTOCOL-nonlinear.md:
 /// the round half up of `f(x) · 2^fo` for the exact functions, and for the others a value
-/// within `1/2 + 2^-14` of `f(x) · 2^fo` (the per-function bounds are in that document).
-/// `apply` is total: any `Int64` gives a value in `[lo, hi]`, never a trap.
+/// within `1/2 + δ` of it, `δ` below `2^-14` units for ONNX's usual attributes and below one
+/// unit always (the per-function bounds are in that document). `apply` is total: any
+/// `Int64` gives a value in `[lo, hi]`, never a trap.
 public struct ElementOperator: Sendable, Hashable {
     /// The function.
     public let function: ElementFunction

@@ -16,7 +16,17 @@ public struct ElementTable: Sendable {
     /// Evaluates `element` at every input of `inputMin…inputMax`.
     public init(_ element: ElementOperator) {
         self.element = element
-        values = (Self.inputMin...Self.inputMax).map { element.apply($0) }
+        var table = [Int64](repeating: 0, count: 65536)
+        table.withUnsafeMutableBufferPointer { out in
+            var v = Self.inputMin
+            var i = 0
+            while i < 65536 {
+                out[i] = element.apply(v)
+                v += 1
+                i += 1
+            }
+        }
+        values = table
     }
 
     /// The output for `v`: a load when `v` is a 16-bit value, `element.apply(v)` otherwise.
