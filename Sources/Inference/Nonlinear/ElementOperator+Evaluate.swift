@@ -11,13 +11,8 @@ extension ElementOperator {
         let fi = inputFractionBits
         let fo = outputFractionBits
         switch function {
-        case .sigmoid: return Self.fromQ62(Self.sigmoidQ62(v, fi), fo)
-        case .tanh: return Self.fromQ62(Self.tanhQ62(v, fi), fo)
-        case .erf:
-            let e = FixedPoint.erfQ62(v.magnitude, fractionBits: fi)
-            return Self.fromQ62(v < 0 ? -e : e, fo)
-        case .gelu: return Self.gelu(v, fi, fo, tanhForm: false)
-        case .geluTanh: return Self.gelu(v, fi, fo, tanhForm: true)
+        case .sigmoid, .tanh, .erf, .gelu, .geluTanh, .softplus:
+            return finish(v, kernel: magnitudeKernel(v.magnitude))
         case .exp:
             if v >= Int64(44) << Int64(fi) { return Self.sat }       // e^44 > 2^63
             if v <= -(Int64(64) << Int64(fi)) { return 0 }         // e^−64 · 2^30 < 2^-62
@@ -25,7 +20,6 @@ extension ElementOperator {
         case .log:
             if v <= 0 { return -Self.sat }
             return IntegerSemantics.roundShift(FixedPoint.lnQ56(UInt64(v), exponent: -fi), 56 - fo)
-        case .softplus: return Self.softplus(v, fi, fo)
         case .elu(let alpha):
             if v >= 0 { return Self.rescale(v, fi, fo) }
             return Wide.product(alpha, Self.expMinusOneQ62(v, fi)).roundShift(24 + 62 - fo).saturated
@@ -77,64 +71,89 @@ extension ElementOperator {
         Int64(FixedPoint.expNonPositiveQ62(v, fractionBits: fi)) - Int64(FixedPoint.one62)
     }
 
-    /// `σ(x)` in Q62: `P = ⌊2^124 / (2^62 + U)⌋` with `U = e^−|x|` in Q62, and `2^62 − P`
-    /// for `x < 0`.
-    private static func sigmoidQ62(_ v: Int64, _ fi: Int) -> Int64 {
-        let u = v.magnitude >= UInt64(64) << UInt64(fi)
-            ? 0 : FixedPoint.expNonPositiveQ62(-Int64(v.magnitude), fractionBits: fi)
-        let p = Int64((FixedPoint.one62 + u).dividingFullWidth((high: 1 << 60, low: 0)).quotient)
-        return v >= 0 ? p : Int64(FixedPoint.one62) - p
+    // MARK: - Functions symmetric in |x|
+
+    /// Whether `F(v)` is `finish(v, kernel: magnitudeKernel(|v|))`: the expensive part
+    /// depends on `|v|` only, so a table computes it once for `v` and `−v`.
+    var hasMagnitudeKernel: Bool {
+        switch function {
+        case .sigmoid, .tanh, .erf, .gelu, .geluTanh, .softplus: true
+        default: false
+        }
     }
 
-    /// `tanh(x)` in Q62: `T = ⌊(2^62 − U) · 2^62 / (2^62 + U)⌋` with `U = e^(−2|x|)` in Q62;
-    /// `T = 2^62` when `|x| ≥ 32`; negated for `x < 0`.
-    private static func tanhQ62(_ v: Int64, _ fi: Int) -> Int64 {
-        let t = tanhMagnitudeQ62(v.magnitude, fi)
-        return v < 0 ? -t : t
+    /// The part that depends on `a = |v|` only (Q62 unless stated):
+    /// - Sigmoid: `P = ⌊2^124 / (2^62 + U)⌋`, `U = e^−a` in Q62 (0 once `a ≥ 64`): `σ(a)`;
+    /// - Tanh: `T = tanh(a)`; Erf: `E = erf(a)`;
+    /// - Gelu: `E = erf(a/√2)` with `a/√2` in Q58; Gelu (tanh): `T = tanh(w)` with
+    ///   `w = √(2/π)·a·(1 + 0.044715·a²)` in Q56; both 0 once `a ≥ 10`;
+    /// - Softplus: `ln(1 + e^−a)` in Q56 (0 once `a ≥ 64`).
+    func magnitudeKernel(_ a: UInt64) -> Int64 {
+        let fi = inputFractionBits
+        switch function {
+        case .sigmoid:
+            let u = a >= UInt64(64) << UInt64(fi) ? 0 : FixedPoint.expNonPositiveQ62(-Int64(a), fractionBits: fi)
+            return Int64((FixedPoint.one62 + u).dividingFullWidth((high: 1 << 60, low: 0)).quotient)
+        case .tanh:
+            return Self.tanhMagnitudeQ62(a, fi)
+        case .erf:
+            return FixedPoint.erfQ62(a, fractionBits: fi)
+        case .gelu:
+            if a >= UInt64(10) << UInt64(fi) { return 0 }
+            let z = FixedPoint.mul64(a << UInt64(58 - fi), NonlinearConstants.inverseSqrt2Q64)
+            return FixedPoint.erfQ62(z, fractionBits: 58)
+        case .geluTanh:
+            if a >= UInt64(10) << UInt64(fi) { return 0 }
+            // a in Q56 (< 10), a², 1 + 0.044715·a², a·(…), w = √(2/π)·a·(…), all Q56, all ≥ 0.
+            let x = a << UInt64(56 - fi)
+            let x2 = UWide.product(x, x).shiftedRight(56).low
+            let m = (UInt64(1) << 56) + FixedPoint.mul64(x2, NonlinearConstants.geluTanhCubicQ64)
+            let inner = UWide.product(x, m).shiftedRight(56).low
+            let w = FixedPoint.mul64(inner, NonlinearConstants.sqrt2OverPiQ64)
+            return Self.tanhMagnitudeQ62(w, 56)
+        case .softplus:
+            if a >= UInt64(64) << UInt64(fi) { return 0 }
+            let u = FixedPoint.expNonPositiveQ62(-Int64(a), fractionBits: fi)
+            return FixedPoint.lnQ56(FixedPoint.one62 + u, exponent: -62)
+        default:
+            return 0
+        }
     }
 
-    /// `tanh(a)` in Q62 for `a = A · 2^-f ≥ 0` (`f ≤ 56`).
+    /// `F(v)` from the kernel of `|v|`, for the functions of `hasMagnitudeKernel`.
+    func finish(_ v: Int64, kernel k: Int64) -> Int64 {
+        let fi = inputFractionBits
+        let fo = outputFractionBits
+        switch function {
+        case .sigmoid: return Self.fromQ62(v >= 0 ? k : Int64(FixedPoint.one62) - k, fo)
+        case .tanh, .erf: return Self.fromQ62(v < 0 ? -k : k, fo)
+        case .gelu, .geluTanh:
+            // x · Φ with Φ · 2^63 = 2^62 ± k; the identity (rounded) for x ≥ 10, 0 for x ≤ −10.
+            let ten = Int64(10) << Int64(fi)
+            if v >= ten { return Self.rescale(v, fi, fo) }
+            if v <= -ten { return 0 }
+            let phi63 = v >= 0 ? FixedPoint.one62 + UInt64(k) : FixedPoint.one62 - UInt64(k)
+            return Wide.product(v, unsigned: phi63).roundShift(63 + fi - fo).saturated
+        case .softplus:
+            // max(x, 0) + ln(1 + e^−|x|); x alone (rounded) for x ≥ 64, 0 for x ≤ −64.
+            let bound = Int64(64) << Int64(fi)
+            if v >= bound { return Self.rescale(v, fi, fo) }
+            if v <= -bound { return 0 }
+            let linear = v > 0 ? v << Int64(56 - fi) : 0
+            return IntegerSemantics.roundShift(linear + k, 56 - fo)
+        default:
+            return unclamped(v)
+        }
+    }
+
+    /// `tanh(a)` in Q62 for `a = A · 2^-f ≥ 0` (`f ≤ 56`): `2^62` once `a ≥ 32`, else
+    /// `⌊(2^62 − U) · 2^62 / (2^62 + U)⌋` with `U = e^(−2a)` in Q62.
     private static func tanhMagnitudeQ62(_ a: UInt64, _ f: Int) -> Int64 {
         if a >= UInt64(32) << UInt64(f) { return Int64(FixedPoint.one62) }
         let u = FixedPoint.expNonPositiveQ62(-2 * Int64(a), fractionBits: f)
         let num = FixedPoint.one62 - u
         let t = (FixedPoint.one62 + u).dividingFullWidth((high: num >> 2, low: num << 62)).quotient
         return Int64(t)
-    }
-
-    /// Gelu in both forms: `x · Φ` with `Φ·2^63 = 2^62 ± E`, where `E` is `erf(|x|/√2)` or
-    /// `tanh(|w|)` in Q62; the identity (rounded) for `x ≥ 10` and `0` for `x ≤ −10`.
-    private static func gelu(_ v: Int64, _ fi: Int, _ fo: Int, tanhForm: Bool) -> Int64 {
-        let ten = Int64(10) << Int64(fi)
-        if v >= ten { return rescale(v, fi, fo) }
-        if v <= -ten { return 0 }
-        let e: Int64
-        if tanhForm {
-            // x in Q56 (|x| < 10), x², 1 + 0.044715·x², x·(…), then w = √(2/π)·x·(…), all Q56.
-            let x = v << Int64(56 - fi)
-            let x2 = UInt64(Wide.product(x, x).shiftedRight(56).low)
-            let m = (UInt64(1) << 56) + FixedPoint.mul64(x2, NonlinearConstants.geluTanhCubicQ64)
-            let inner = Wide.product(x, Int64(m)).shiftedRight(56).low
-            let w = Wide.product(Int64(bitPattern: inner), unsigned: NonlinearConstants.sqrt2OverPiQ64).shiftedRight(64).low
-            e = tanhMagnitudeQ62(Int64(bitPattern: w).magnitude, 56)
-        } else {
-            // z = |x|/√2 in Q58.
-            let z = FixedPoint.mul64(v.magnitude << UInt64(58 - fi), NonlinearConstants.inverseSqrt2Q64)
-            e = FixedPoint.erfQ62(z, fractionBits: 58)
-        }
-        let phi63 = v >= 0 ? FixedPoint.one62 + UInt64(e) : FixedPoint.one62 - UInt64(e)
-        return Wide.product(v, unsigned: phi63).roundShift(63 + fi - fo).saturated
-    }
-
-    /// `ln(1 + e^x)`: `max(x, 0) + ln(1 + e^−|x|)`, with `ln(1 + U)` from `lnQ56(2^62 + U, −62)`.
-    private static func softplus(_ v: Int64, _ fi: Int, _ fo: Int) -> Int64 {
-        let bound = Int64(64) << Int64(fi)
-        if v >= bound { return rescale(v, fi, fo) }
-        if v <= -bound { return 0 }
-        let u = FixedPoint.expNonPositiveQ62(-Int64(v.magnitude), fractionBits: fi)
-        let l = FixedPoint.lnQ56(FixedPoint.one62 + u, exponent: -62)
-        let linear = v > 0 ? v << Int64(56 - fi) : 0
-        return IntegerSemantics.roundShift(linear + l, 56 - fo)
     }
 
     /// `x · (x + 3) / 6` rounded half up between `−3` and `3`; `0` below, `x` above.

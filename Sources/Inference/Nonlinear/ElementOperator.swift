@@ -47,7 +47,12 @@ public struct ElementOperator: Sendable, Hashable {
 
     /// The output for one input value. Safe on every `Int64`.
     public func apply(_ v: Int64) -> Int64 {
-        IntegerSemantics.clamp(unclamped(v), lo, hi)
+        clamped(unclamped(v))
+    }
+
+    /// `clamp(y, lo, hi)`.
+    func clamped(_ y: Int64) -> Int64 {
+        IntegerSemantics.clamp(y, lo, hi)
     }
 
     /// The outputs for a vector of inputs, element by element (direct evaluation; see

@@ -18,12 +18,23 @@ public struct ElementTable: Sendable {
         self.element = element
         var table = [Int64](repeating: 0, count: 65536)
         table.withUnsafeMutableBufferPointer { out in
-            var v = Self.inputMin
-            var i = 0
-            while i < 65536 {
-                out[i] = element.apply(v)
-                v += 1
-                i += 1
+            if element.hasMagnitudeKernel {
+                // apply(±a) = clamp(finish(±a, kernel(a))): the kernel once for both signs.
+                var a: Int64 = 0
+                while a <= 32768 {
+                    let k = element.magnitudeKernel(UInt64(a))
+                    if a <= 32767 { out[Int(a + 32768)] = element.clamped(element.finish(a, kernel: k)) }
+                    if a >= 1 { out[Int(32768 - a)] = element.clamped(element.finish(-a, kernel: k)) }
+                    a += 1
+                }
+            } else {
+                var v = Self.inputMin
+                var i = 0
+                while i < 65536 {
+                    out[i] = element.apply(v)
+                    v += 1
+                    i += 1
+                }
             }
         }
         values = table
