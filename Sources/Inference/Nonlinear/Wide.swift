@@ -11,18 +11,21 @@ struct Wide: Sendable, Equatable, Comparable {
     /// Bits 0…63.
     var low: UInt64
 
+    @inline(__always)
     init(high: Int64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
     /// The sign extension of `v`.
+    @inline(__always)
     init(_ v: Int64) {
         high = v >> 63
         low = UInt64(bitPattern: v)
     }
 
     /// The non-negative value `v`.
+    @inline(__always)
     init(unsigned v: UInt64) {
         high = 0
         low = v
@@ -31,12 +34,14 @@ struct Wide: Sendable, Equatable, Comparable {
     static let zero = Wide(0)
 
     /// `a · b`, exact.
+    @inline(__always)
     static func product(_ a: Int64, _ b: Int64) -> Wide {
         let p = a.multipliedFullWidth(by: b)
         return Wide(high: p.high, low: p.low)
     }
 
     /// `a · b` for an unsigned `b` (up to 2^64 − 1), exact while `|a| · b < 2^127`.
+    @inline(__always)
     static func product(_ a: Int64, unsigned b: UInt64) -> Wide {
         let p = a.magnitude.multipliedFullWidth(by: b)
         let m = Wide(high: Int64(bitPattern: p.high), low: p.low)
@@ -45,23 +50,28 @@ struct Wide: Sendable, Equatable, Comparable {
 
     var isNegative: Bool { high < 0 }
 
+    @inline(__always)
     var negated: Wide {
         let lo = ~low &+ 1
         return Wide(high: ~high &+ (lo == 0 ? 1 : 0), low: lo)
     }
 
+    @inline(__always)
     static func + (a: Wide, b: Wide) -> Wide {
         let (lo, carry) = a.low.addingReportingOverflow(b.low)
         return Wide(high: a.high &+ b.high &+ (carry ? 1 : 0), low: lo)
     }
 
+    @inline(__always)
     static func - (a: Wide, b: Wide) -> Wide { a + b.negated }
 
+    @inline(__always)
     static func < (a: Wide, b: Wide) -> Bool {
         a.high != b.high ? a.high < b.high : a.low < b.low
     }
 
     /// `⌊self / 2^s⌋` (arithmetic shift), for `0 ≤ s ≤ 127`.
+    @inline(__always)
     func shiftedRight(_ s: Int) -> Wide {
         if s <= 0 { return self }
         if s >= 64 {
@@ -72,6 +82,7 @@ struct Wide: Sendable, Equatable, Comparable {
     }
 
     /// `self · 2^s` for `0 ≤ s ≤ 127`; the caller keeps the result below 2^127 in magnitude.
+    @inline(__always)
     func shiftedLeft(_ s: Int) -> Wide {
         if s <= 0 { return self }
         if s >= 64 { return Wide(high: Int64(bitPattern: low << UInt64(min(s - 64, 63))), low: 0) }
@@ -80,6 +91,7 @@ struct Wide: Sendable, Equatable, Comparable {
     }
 
     /// Bit `i` (0…127) of the two's complement representation.
+    @inline(__always)
     func bit(_ i: Int) -> Bool {
         i < 64 ? (low >> UInt64(i)) & 1 == 1 : (UInt64(bitPattern: high) >> UInt64(min(i - 64, 63))) & 1 == 1
     }
@@ -88,6 +100,7 @@ struct Wide: Sendable, Equatable, Comparable {
     /// `(self >> s) + bit(s−1)` so the addend cannot overflow (the rule of
     /// `IntegerSemantics.roundShift`). For `s ≤ 0` it is the product `self · 2^(−s)`, which
     /// saturates at `±2^126` instead of wrapping.
+    @inline(__always)
     func roundShift(_ s: Int) -> Wide {
         if s <= 0 {
             let k = min(-s, 126)
@@ -103,6 +116,7 @@ struct Wide: Sendable, Equatable, Comparable {
     ///
     /// Every output range of the non-linear operators lies inside `±2^40`, so saturating
     /// intermediate results at `±2^62` never changes a clamped result.
+    @inline(__always)
     var saturated: Int64 {
         let bound = Int64(1) << 62
         if high > 0 || (high == 0 && low > UInt64(bound)) { return bound }
@@ -127,6 +141,7 @@ struct Wide: Sendable, Equatable, Comparable {
     }
 
     /// `min(max(self, lo), hi)` as `Int64`.
+    @inline(__always)
     func clamped(_ lo: Int64, _ hi: Int64) -> Int64 {
         if self < Wide(lo) { return lo }
         if Wide(hi) < self { return hi }
@@ -139,11 +154,13 @@ struct UWide: Sendable, Equatable, Comparable {
     var high: UInt64
     var low: UInt64
 
+    @inline(__always)
     init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
+    @inline(__always)
     init(_ v: UInt64) {
         high = 0
         low = v
@@ -152,33 +169,39 @@ struct UWide: Sendable, Equatable, Comparable {
     static let zero = UWide(0)
 
     /// `a · b`, exact.
+    @inline(__always)
     static func product(_ a: UInt64, _ b: UInt64) -> UWide {
         let p = a.multipliedFullWidth(by: b)
         return UWide(high: p.high, low: p.low)
     }
 
     /// Wrapping sum (callers stay below 2^127).
+    @inline(__always)
     static func + (a: UWide, b: UWide) -> UWide {
         let (lo, carry) = a.low.addingReportingOverflow(b.low)
         return UWide(high: a.high &+ b.high &+ (carry ? 1 : 0), low: lo)
     }
 
     /// Wrapping difference; callers subtract only a smaller value.
+    @inline(__always)
     static func - (a: UWide, b: UWide) -> UWide {
         let (lo, borrow) = a.low.subtractingReportingOverflow(b.low)
         return UWide(high: a.high &- b.high &- (borrow ? 1 : 0), low: lo)
     }
 
+    @inline(__always)
     static func < (a: UWide, b: UWide) -> Bool {
         a.high != b.high ? a.high < b.high : a.low < b.low
     }
 
     /// Number of significant bits (0 for zero).
+    @inline(__always)
     var bitWidth: Int {
         high != 0 ? 128 - high.leadingZeroBitCount : 64 - low.leadingZeroBitCount
     }
 
     /// `⌊self / 2^s⌋` for `s ≥ 0`.
+    @inline(__always)
     func shiftedRight(_ s: Int) -> UWide {
         if s <= 0 { return self }
         if s >= 128 { return .zero }
@@ -187,6 +210,7 @@ struct UWide: Sendable, Equatable, Comparable {
     }
 
     /// `self · 2^s` (bits past 127 are lost; callers stay below).
+    @inline(__always)
     func shiftedLeft(_ s: Int) -> UWide {
         if s <= 0 { return self }
         if s >= 128 { return .zero }
