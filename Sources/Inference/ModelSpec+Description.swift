@@ -37,6 +37,9 @@ extension ModelSpec {
         case .slice: return "Slice"
         case .pad: return "Pad"
         case .gather: return "Gather"
+        case .element(let e): return e.function.name
+        case .softmax(_, let log, _, _, _): return log ? "LogSoftmax" : "Softmax"
+        case .normalize(_, _, let centered, _, _, _): return centered ? "LayerNormalization" : "RMSNormalization"
         }
     }
 

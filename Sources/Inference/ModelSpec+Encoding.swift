@@ -128,6 +128,75 @@ extension ModelSpec {
             w.count(axis)
             w.shape(indexShape)
             for i in indices { w.count(i) }
+        case .element(let e):
+            w.uint8(13)
+            let (tag, attributes) = Self.functionCode(e.function)
+            w.uint8(tag)
+            for a in attributes { w.int64(a) }
+            w.uint8(UInt8(e.inputFractionBits))
+            w.uint8(UInt8(e.outputFractionBits))
+            w.int64(e.lo)
+            w.int64(e.hi)
+        case .softmax(let axis, let log, let fo, let lo, let hi):
+            w.uint8(14)
+            w.count(axis)
+            w.uint8(log ? 1 : 0)
+            w.uint8(UInt8(fo))
+            w.int64(lo)
+            w.int64(hi)
+        case .normalize(let axis, let epsilon, let centered, let fo, let lo, let hi):
+            w.uint8(15)
+            w.count(axis)
+            w.int64(epsilon)
+            w.uint8(centered ? 1 : 0)
+            w.uint8(UInt8(fo))
+            w.int64(lo)
+            w.int64(hi)
+        }
+    }
+
+    /// The tag and attributes of an element function in the encoding.
+    static func functionCode(_ f: ElementFunction) -> (UInt8, [Int64]) {
+        switch f {
+        case .sigmoid: (1, [])
+        case .tanh: (2, [])
+        case .erf: (3, [])
+        case .gelu: (4, [])
+        case .geluTanh: (5, [])
+        case .exp: (6, [])
+        case .log: (7, [])
+        case .softplus: (8, [])
+        case .elu(let a): (9, [a])
+        case .selu(let a, let g): (10, [a, g])
+        case .leakyRelu(let a): (11, [a])
+        case .hardSigmoid(let a, let b): (12, [a, b])
+        case .hardSwish: (13, [])
+        case .sqrt: (14, [])
+        case .reciprocal: (15, [])
+        case .square: (16, [])
+        }
+    }
+
+    /// The element function of an encoding tag, reading its attributes.
+    static func decodeFunction(_ r: inout ByteReader) throws(InferenceError) -> ElementFunction {
+        switch try r.uint8() {
+        case 1: return .sigmoid
+        case 2: return .tanh
+        case 3: return .erf
+        case 4: return .gelu
+        case 5: return .geluTanh
+        case 6: return .exp
+        case 7: return .log
+        case 8: return .softplus
+        case 9: return .elu(alpha: try r.int64())
+        case 10: return .selu(alpha: try r.int64(), gamma: try r.int64())
+        case 11: return .leakyRelu(alpha: try r.int64())
+        case 12: return .hardSigmoid(alpha: try r.int64(), beta: try r.int64())
+        case 13: return .hardSwish
+        case 14: return .sqrt
+        case 15: return .reciprocal
+        case 16: return .square
+        case let tag: throw .invalidEncoding(detail: "unknown element function \(tag)")
         }
     }
 
@@ -268,6 +337,26 @@ extension ModelSpec {
             var indices: [Int] = []
             for _ in 0..<count { indices.append(try r.count(max: InferenceLimits.tensorElementsMax)) }
             return .gather(axis: axis, indices: indices, indexShape: indexShape)
+        case 13:
+            let function = try decodeFunction(&r)
+            let fi = Int(try r.uint8()), fo = Int(try r.uint8())
+            return .element(try ElementOperator(function, inputFractionBits: fi, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64()))
+        case 14:
+            let axis = try r.count(max: InferenceLimits.rankMax)
+            let log = try r.uint8()
+            guard log <= 1 else { throw .invalidEncoding(detail: "softmax flag \(log)") }
+            let fo = Int(try r.uint8())
+            guard fo <= 30 else { throw .invalidEncoding(detail: "softmax scale \(fo)") }
+            return .softmax(axis: axis, log: log == 1, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64())
+        case 15:
+            let axis = try r.count(max: InferenceLimits.rankMax)
+            let epsilon = try r.int64()
+            guard epsilon >= 0, epsilon <= AxisReductions.epsilonMax else { throw .invalidEncoding(detail: "epsilon \(epsilon)") }
+            let centered = try r.uint8()
+            guard centered <= 1 else { throw .invalidEncoding(detail: "normalisation flag \(centered)") }
+            let fo = Int(try r.uint8())
+            guard fo <= 30 else { throw .invalidEncoding(detail: "normalisation scale \(fo)") }
+            return .normalize(axis: axis, epsilon: epsilon, centered: centered == 1, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64())
         case let tag:
             throw .invalidEncoding(detail: "unknown operator \(tag)")
         }

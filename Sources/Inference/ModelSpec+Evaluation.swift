@@ -114,6 +114,21 @@ extension ModelSpec {
                 out = TensorSemantics.pad(reads[0], shape: shapes[0].shape, begins: begins, ends: ends, value: value)
             case .gather(let axis, let indices, _):
                 out = TensorSemantics.gather(reads[0], shape: shapes[0].shape, axis: axis, indices: indices)
+            case .element(let e):
+                // The table is the same function computed once for every 16-bit input (and
+                // evaluates directly outside them); small tensors skip building it.
+                out = reads[0].count > 256 ? e.lookupTable.apply(reads[0]) : e.apply(reads[0])
+            case .softmax(let axis, let log, let fo, let lo, let hi):
+                let view = try node.op.axisShape(shapes[0].shape, axis: axis, trailing: false)
+                let fi = shapes[0].fractionBits
+                out = log
+                    ? try AxisReductions.logSoftmax(reads[0], view, inputFractionBits: fi, outputFractionBits: fo, lo: lo, hi: hi)
+                    : try AxisReductions.softmax(reads[0], view, inputFractionBits: fi, outputFractionBits: fo)
+                        .map { IntegerSemantics.clamp($0, lo, hi) }
+            case .normalize(let axis, let epsilon, let centered, let fo, let lo, let hi):
+                let view = try node.op.axisShape(shapes[0].shape, axis: axis, trailing: true)
+                out = try AxisReductions.normalize(reads[0], view, inputFractionBits: shapes[0].fractionBits, outputFractionBits: fo,
+                                                   epsilon: epsilon, centered: centered, lo: lo, hi: hi)
             }
             run.values.append(out)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Inference
 import ZKProof
@@ -335,5 +336,49 @@ import ZKProof
         } catch {
             #expect(error.code == "unsupported_attribute" && error.description.contains("fc") && error.description.contains("transA"))
         }
+    }
+
+    @Test func smoothActivationsSoftmaxAndLayerNorm_AgreeWithFloat_AndProve() throws {
+        let w = Self.weights(64, seed: 41)
+        let gamma = Self.weights(8, seed: 42).map { 1 + $0 / 2 }, beta = Self.weights(8, seed: 43, scale: 0.1)
+        let bytes = try B.graph([
+            B.node("MatMul", ["x", "W"], "h", name: "proj"),
+            B.node("LayerNormalization", ["h", "gamma", "beta"], "n", name: "norm", float: ["epsilon": 1e-5]),
+            B.node("Gelu", ["n"], "g", name: "gelu"),
+            B.node("Sigmoid", ["g"], "s", name: "gate"),
+            B.node("Mul", ["n", "s"], "m", name: "swish-like"),
+            B.node("Softmax", ["m"], "p", name: "softmax-over-tokens", int: ["axis": 1]),
+            B.node("Tanh", ["p"], "y", name: "tanh"),
+        ], initializers: [B.tensor("W", [8, 8], w), B.tensor("gamma", [8], gamma), B.tensor("beta", [8], beta)],
+           inputShape: [1, 4, 8], outputs: ["y"], batch: true, opset: 20)
+        let model = try ONNXImporter.importModel(bytes)
+        #expect(model.spec.operatorKinds.contains("LayerNormalization") && model.spec.operatorKinds.contains("Softmax"))
+        func erf(_ v: Double) -> Double { Foundation.erf(v) }
+        for seed in 0..<10 {
+            let x = Self.inputs(32, seed: UInt64(700 + seed))
+            var h = [Double](repeating: 0, count: 32)
+            for t in 0..<4 { for o in 0..<8 { h[t * 8 + o] = (0..<8).reduce(0.0) { $0 + x[t * 8 + $1] * Double(w[$1 * 8 + o]) } } }
+            var n = h
+            for t in 0..<4 {
+                let row = Array(h[(t * 8)..<(t * 8 + 8)])
+                let mean = row.reduce(0, +) / 8, variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 8
+                for o in 0..<8 { n[t * 8 + o] = (row[o] - mean) / (variance + 1e-5).squareRoot() * Double(gamma[o]) + Double(beta[o]) }
+            }
+            let m = n.map { v -> Double in
+                let g = v * (1 + erf(v / 2.0.squareRoot())) / 2
+                return v / (1 + Foundation.exp(-g))
+            }
+            var y = m
+            for o in 0..<8 {
+                let column = (0..<4).map { m[$0 * 8 + o] }
+                let top = column.max() ?? 0
+                let e = column.map { Foundation.exp($0 - top) }
+                let total = e.reduce(0, +)
+                for t in 0..<4 { y[t * 8 + o] = Foundation.tanh(e[t] / total) }
+            }
+            let got = model.dequantizeOutput(try model.run(try model.quantizeInput(floats: x, shape: [1, 4, 8])).output)
+            for (e, g) in zip(y, got) { #expect(abs(e - g) < 0.03, "seed \(seed): \(e) vs \(g)") }
+        }
+        try Self.proveAndVerify(model, try model.quantizeInput(floats: Self.inputs(96, seed: 77), shape: [3, 4, 8]))
     }
 }

@@ -35,6 +35,7 @@ import Testing
     /// smooth activations, normalisation, recurrent layers or committed constant tensors.
     static let importable: Set<String> = [
         "lenet5", "cnn_batchnorm", "residual", "global_avgpool", "depthwise", "conv1d_series", "concat_branches", "dynamic_batch",
+        "mlp_activations",
     ]
 
     /// Largest error allowed on a regressor's output, in output units (2^-8 scales, a handful of layers).

@@ -37,6 +37,15 @@ public enum GraphOperator: Sendable, Equatable, Hashable {
     /// Picks entries along `axis` at constant `indices` (output shape replaces that axis by
     /// `indexShape`).
     case gather(axis: Int, indices: [Int], indexShape: [Int])
+    /// A non-linear function element by element (scales and clamp inside the operator; see
+    /// docs/PROTOCOL-nonlinear.md).
+    case element(ElementOperator)
+    /// Softmax, or LogSoftmax when `log`, over `axis`, at `outputFractionBits`, clamped to `[lo, hi]`.
+    case softmax(axis: Int, log: Bool, outputFractionBits: Int, lo: Int64, hi: Int64)
+    /// `(x − mean) / √(variance + ε)` over the axes from `axis` on (`centered`; LayerNorm), or
+    /// `x / √(mean(x²) + ε)` (RMS normalisation), before any scale and shift; `epsilon` in
+    /// `2^-40` units.
+    case normalize(axis: Int, epsilon: Int64, centered: Bool, outputFractionBits: Int, lo: Int64, hi: Int64)
 }
 
 /// `a ∘ b` element by element with ONNX (numpy) broadcasting, then rescale to the output

@@ -43,6 +43,15 @@ public struct TensorInfo: Sendable, Equatable, Hashable {
 }
 
 extension GraphOperator {
+    /// The `outer × length × inner` view of `shape` around `axis` (with `trailing`, every axis
+    /// from `axis` on is the reduced one).
+    func axisShape(_ shape: [Int], axis: Int, trailing: Bool) throws(InferenceError) -> AxisShape {
+        let outer = shape[..<axis].reduce(1, *)
+        let length = trailing ? shape[axis...].reduce(1, *) : shape[axis]
+        let inner = trailing ? 1 : shape[(axis + 1)...].reduce(1, *)
+        return try AxisShape(outer: outer, length: length, inner: inner)
+    }
+
     /// The output tensor of this step from its inputs, validating every shape and parameter;
     /// errors name the node. `layers` are the spec's linear layers.
     func infer(_ inputs: [TensorInfo], layers: [LayerSpec], config: QuantizationConfig,
@@ -175,6 +184,20 @@ extension GraphOperator {
             let shape = s.indices.map { s[$0] + begins[$0] + ends[$0] }
             return try TensorInfo(shape: shape, fractionBits: inputs[0].fractionBits, lo: min(inputs[0].lo, value),
                                   hi: max(inputs[0].hi, value), name: name)
+        case .element(let e):
+            try count(1)
+            guard e.inputFractionBits == inputs[0].fractionBits else {
+                throw fail("\(e.function.name) expects its input at 2^-\(e.inputFractionBits), it is at 2^-\(inputs[0].fractionBits)")
+            }
+            let range = e.outputRange(for: inputs[0].range)
+            return try TensorInfo(shape: inputs[0].shape, fractionBits: e.outputFractionBits, lo: range.lowerBound,
+                                  hi: range.upperBound, name: name)
+        case .softmax(let axis, _, let fo, let lo, let hi), .normalize(let axis, _, _, let fo, let lo, let hi):
+            try count(1)
+            let s = inputs[0].shape
+            guard (0..<s.count).contains(axis) else { throw fail("axis \(axis) outside rank \(s.count)") }
+            _ = try axisShape(s, axis: axis, trailing: { if case .normalize = self { return true } else { return false } }())
+            return try TensorInfo(shape: s, fractionBits: fo, lo: lo, hi: hi, name: name)
         case .gather(let axis, let indices, let indexShape):
             try count(1)
             let s = inputs[0].shape

@@ -7,6 +7,8 @@ extension GraphBuilder {
         "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization",
         "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Pad", "Gather",
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Softmax", "Shape", "Neg",
+        "Sigmoid", "Tanh", "Erf", "Gelu", "Exp", "Log", "Softplus", "Elu", "Selu", "LeakyRelu", "HardSigmoid",
+        "HardSwish", "Sqrt", "Reciprocal", "Pow", "LogSoftmax", "LayerNormalization",
     ]
 
     /// Lowers one node whose inputs include a model tensor.
@@ -56,13 +58,19 @@ extension GraphBuilder {
         case "Pad": try pad(node, name, opset: opset)
         case "Gather": try gather(node, name)
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin": try reduce(node, name, opset: opset)
-        case "Softmax":
-            // A trailing Softmax is dropped: the output is the logits (argmax is unchanged).
+        case "Softmax", "LogSoftmax":
+            try requireOnly(["axis"], node, name)
             let x = try value(node, 0, name)
-            guard let out = node.output.first, isGraphOutput(out), readers[out, default: 0] == 1 else {
-                throw .unsupportedGraph(node: name, detail: "Softmax is supported only where its result is a model output (it is dropped and the logits are the output)")
+            // A trailing Softmax is dropped: the output is the logits (argmax is unchanged).
+            if op == "Softmax", let out = node.output.first, isGraphOutput(out), readers[out, default: 0] == 1 {
+                try alias(node, x)
+                return
             }
-            try alias(node, x)
+            try softmax(node, name, opset: opset)
+        case "Sigmoid", "Tanh", "Erf", "Gelu", "Exp", "Log", "Softplus", "Elu", "Selu", "LeakyRelu", "HardSigmoid",
+             "HardSwish", "Sqrt", "Reciprocal", "Pow":
+            try element(node, name)
+        case "LayerNormalization": try layerNorm(node, name)
         case "Shape":
             let x = try tensor(node, 0, name)
             let dims = try ConstantFolding.slicedShape(tensors[x].shape, node: node)
@@ -645,5 +653,121 @@ extension GraphBuilder {
         guard (0..<shape.count).contains(axis) else { throw .unsupportedAttribute(op: "Gather", node: name, detail: "axis out of range") }
         let indices = idx.values.map { v -> Int in let i = Int(v); return i < 0 ? i + shape[axis] : i }
         try output(node, try add(.gather(axis: axis, indices: indices, indexShape: idx.shape.isEmpty ? [] : idx.shape), inputs: [x], name: name))
+    }
+
+    // MARK: - Non-linear functions
+
+    /// An ONNX float attribute as the integer `ElementFunction` attributes take.
+    func attribute(_ node: Onnx_NodeProto, _ name: String, _ key: String, default value: Float) throws(InferenceError) -> Int64 {
+        let v = node.attribute(key).map(\.f) ?? value
+        guard let q = ElementFunction.quantizeAttribute(v) else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "\(key) = \(v) must be finite and below 128 in magnitude")
+        }
+        return q
+    }
+
+    /// Sigmoid, Tanh, Erf, Gelu, Exp, Log, Softplus, Elu, Selu, LeakyRelu, HardSigmoid,
+    /// HardSwish, Sqrt, Reciprocal, and Pow by the constant 2 or 0.5: an element step at the
+    /// activation scale, clamped to the activation range.
+    mutating func element(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        let op = node.opType
+        let function: ElementFunction
+        switch op {
+        case "Sigmoid": function = .sigmoid
+        case "Tanh": function = .tanh
+        case "Erf": function = .erf
+        case "Gelu":
+            try requireOnly(["approximate"], node, name)
+            switch node.string("approximate", default: "none") {
+            case "none": function = .gelu
+            case "tanh": function = .geluTanh
+            case let other: throw .unsupportedAttribute(op: op, node: name, detail: "approximate '\(other)' is not 'none' or 'tanh'")
+            }
+        case "Exp": function = .exp
+        case "Log": function = .log
+        case "Softplus": function = .softplus
+        case "Elu":
+            try requireOnly(["alpha"], node, name)
+            function = .elu(alpha: try attribute(node, name, "alpha", default: 1))
+        case "Selu":
+            try requireOnly(["alpha", "gamma"], node, name)
+            function = .selu(alpha: try attribute(node, name, "alpha", default: 1.67326319217681884765625),
+                             gamma: try attribute(node, name, "gamma", default: 1.05070102214813232421875))
+        case "LeakyRelu":
+            try requireOnly(["alpha"], node, name)
+            function = .leakyRelu(alpha: try attribute(node, name, "alpha", default: 0.01))
+        case "HardSigmoid":
+            try requireOnly(["alpha", "beta"], node, name)
+            function = .hardSigmoid(alpha: try attribute(node, name, "alpha", default: 0.2), beta: try attribute(node, name, "beta", default: 0.5))
+        case "HardSwish": function = .hardSwish
+        case "Sqrt": function = .sqrt
+        case "Reciprocal": function = .reciprocal
+        default:
+            guard let e = try constant(node, 1, name), e.count == 1 else {
+                throw .unsupportedGraph(node: name, detail: "Pow is supported with a constant scalar exponent 2, 1 or 0.5")
+            }
+            switch e.values[0] {
+            case 2: function = .square
+            case 0.5: function = .sqrt
+            case 1: try alias(node, try value(node, 0, name)); return
+            case let v: throw .unsupportedAttribute(op: op, node: name, detail: "exponent \(v): supported are 2, 1 and 0.5")
+            }
+        }
+        if !["Gelu", "Elu", "Selu", "LeakyRelu", "HardSigmoid"].contains(op) { try requireOnly([], node, name) }
+        let x = try tensor(node, 0, name)
+        let f = tensors[x].fractionBits
+        let e = try ElementOperator(function, inputFractionBits: f, outputFractionBits: config.activationFractionBits,
+                                    lo: activationRange.lo, hi: activationRange.hi)
+        try output(node, try add(.element(e), inputs: [x], name: name))
+    }
+
+    /// Softmax / LogSoftmax over one axis (opset ≥ 13; older opsets only over the last axis,
+    /// where their flattening rule means the same).
+    mutating func softmax(_ node: Onnx_NodeProto, _ name: String, opset: Int64) throws(InferenceError) {
+        let x = try tensor(node, 0, name)
+        let rank = tensors[x].shape.count
+        var axis = Int(node.int("axis", default: opset >= 13 ? -1 : 1))
+        if axis < 0 { axis += rank }
+        guard (0..<rank).contains(axis), opset >= 13 || axis == rank - 1 else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "axis \(axis) of rank \(rank) (before opset 13 only the last axis)")
+        }
+        let fo = config.activationFractionBits
+        let log = node.opType == "LogSoftmax"
+        let (lo, hi) = log ? activationRange : (0, Int64(1) << Int64(fo))
+        try output(node, try add(.softmax(axis: axis, log: log, outputFractionBits: fo, lo: lo, hi: min(hi, activationRange.hi)),
+                                 inputs: [x], name: name))
+    }
+
+    /// LayerNormalization over the last axis: the normalisation step, then the scale and
+    /// bias as a per-feature affine layer (committed).
+    mutating func layerNorm(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["axis", "epsilon", "stash_type"], node, name)
+        guard node.output.dropFirst().allSatisfy({ $0.isEmpty || readers[$0, default: 0] == 0 }) else {
+            throw .unsupportedAttribute(op: "LayerNormalization", node: name, detail: "the Mean and InvStdDev outputs are not supported")
+        }
+        let x = try tensor(node, 0, name)
+        let shape = tensors[x].shape
+        var axis = Int(node.int("axis", default: -1))
+        if axis < 0 { axis += shape.count }
+        guard axis == shape.count - 1 else {
+            throw .unsupportedAttribute(op: "LayerNormalization", node: name, detail: "axis \(axis): only the last axis is supported")
+        }
+        let eps = node.float("epsilon", default: 1e-5)
+        guard let epsilon = AxisReductions.quantizeEpsilon(Float(eps)) else {
+            throw .unsupportedAttribute(op: "LayerNormalization", node: name, detail: "epsilon \(eps) is out of range")
+        }
+        let normalized = try add(.normalize(axis: axis, epsilon: epsilon, centered: true, outputFractionBits: config.activationFractionBits,
+                                            lo: activationRange.lo, hi: activationRange.hi), inputs: [x], name: name)
+        let d = shape[axis]
+        let scale = try constant(node, 1, name)?.values ?? [Double](repeating: 1, count: d)
+        let bias = try constant(node, 2, name)?.values ?? [Double](repeating: 0, count: d)
+        guard scale.count == d, bias.count == d else {
+            throw .shapeMismatch(detail: "LayerNormalization '\(name)': scale and bias must have \(d) values")
+        }
+        if scale.allSatisfy({ $0 == 1 }) && bias.allSatisfy({ $0 == 0 }) {
+            try output(node, normalized)
+            return
+        }
+        try output(node, try channelAffine(normalized, scale: scale, shift: bias, lastAxis: true, name: "\(name) (scale, bias)"))
     }
 }
