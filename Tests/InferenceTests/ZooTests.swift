@@ -5,8 +5,9 @@ import Testing
 /// The model zoo (`Fixtures/zoo`, written once by scripts/fixtures/make_zoo.py with torch and
 /// onnxruntime): real exports of both torch exporters. Each file the importer takes must agree
 /// with onnxruntime on the committed inputs and prove; each it refuses must say which node
-/// and operator stopped it.
-@Suite struct ZooTests {
+/// and operator stopped it. Serialized: each case runs 64 inferences and a few proofs of a
+/// real network, and the other suites of the run share the same two cores.
+@Suite(.serialized) struct ZooTests {
     struct Manifest: Decodable {
         let fixtures: [Entry]
     }
