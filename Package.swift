@@ -39,10 +39,13 @@ let package = Package(
         // Field arithmetic is ~50× slower unoptimised; optimise it in debug builds too so the
         // proof tests (thousands of proofs) run in seconds.
         .target(name: "ZKProof", dependencies: ["COpenSSL", "CGMP"], swiftSettings: [.unsafeFlags(["-O"])]),
+        // The integer engine runs every inference the verifier checks (the whole graph, in
+        // the clear); optimised in debug builds too, like ZKProof, so the model tests and the
+        // test run's workers do not spend minutes in unoptimised loops.
         .target(name: "Inference", dependencies: [
             "ZKProof",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        ]),
+        ], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Market", dependencies: [
             "Postgres", "Inference", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),

@@ -52,9 +52,9 @@ import Testing
             let healthTook = ContinuousClock.now - asked
             // The coordinator waits at most `answerSecondsMax` (0.9 s) for the database; the rest
             // of the margin is for this test process, which proves and verifies for every other
-            // suite on the same two cores (3.7 s was seen in a full run). A /health that waited
+            // suite on the same two cores (3.7 s and once 12.6 s were seen in full runs). A /health that waited
             // for the frozen database would not answer until the lock holder lets go (40 s).
-            #expect(healthTook < .seconds(8), "/health took \(healthTook) while the database was frozen")
+            #expect(healthTook < .seconds(20), "/health took \(healthTook) while the database was frozen")
             #expect(health.status.code == 503, "\(health.bodyText)")
             #expect(try f.object(health)["database"] as? String == "unreachable", "\(health.bodyText)")
             return try await group.reduce(into: []) { $0.append($1) }

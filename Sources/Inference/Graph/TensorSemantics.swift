@@ -14,6 +14,17 @@ enum TensorSemantics {
         return s
     }
 
+    /// Advances a row-major multi-index over `shape` by one, the last axis fastest.
+    static func advance(_ index: inout [Int], in shape: [Int]) {
+        var axis = shape.count - 1
+        while axis >= 0 {
+            index[axis] += 1
+            if index[axis] < shape[axis] { return }
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+
     /// The ONNX (numpy) broadcast of two shapes, or nil when they do not broadcast.
     static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = max(a.count, b.count)
@@ -38,13 +49,7 @@ enum TensorSemantics {
             var source = 0
             for axis in outShape.indices where padded[axis] != 1 { source += index[axis] * inStrides[axis] }
             out[flat] = source
-            var axis = outShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            advance(&index, in: outShape)
         }
         return out
     }
@@ -97,13 +102,7 @@ enum TensorSemantics {
             var source = 0
             for axis in outShape.indices { source += index[axis] * inStrides[perm[axis]] }
             out[flat] = values[source]
-            var axis = outShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            advance(&index, in: outShape)
         }
         return out
     }
@@ -133,13 +132,7 @@ enum TensorSemantics {
             var source = 0
             for axis in counts.indices { source += (starts[axis] + index[axis] * steps[axis]) * inStrides[axis] }
             out[flat] = values[source]
-            var axis = counts.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < counts[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            advance(&index, in: counts)
         }
         return out
     }
@@ -154,13 +147,7 @@ enum TensorSemantics {
             var target = 0
             for axis in shape.indices { target += (index[axis] + begins[axis]) * outStrides[axis] }
             out[target] = values[flat]
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            advance(&index, in: shape)
         }
         return out
     }
@@ -239,13 +226,7 @@ enum TensorSemantics {
             case .max: acc[target] = max(acc[target], v)
             case .min: acc[target] = min(acc[target], v)
             }
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            advance(&index, in: shape)
         }
         if kind == .mean, reducedCount > 0 {
             for i in acc.indices { acc[i] = IntegerSemantics.divideRoundingHalfUp(acc[i], reducedCount) }
