@@ -55,7 +55,7 @@ extension ModelSpec {
             case .matMul(let act):
                 let j = run.products.count
                 let (a, b) = (shapes[0].shape, shapes[1].shape)
-                let (m, k, n) = (a[a.count - 2], a[a.count - 1], b[b.count - 1])
+                let (m, n) = (a[a.count - 2], b[b.count - 1])
                 let batchA = a.dropLast(2).reduce(1, *), batchB = b.dropLast(2).reduce(1, *)
                 let z = product(j, reads[0], reads[1])
                 guard z.count == max(batchA, batchB) * m * n else {
