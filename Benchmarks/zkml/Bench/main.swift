@@ -22,8 +22,16 @@ func medianMilliseconds(_ iterations: Int, _ body: () throws -> Void) rethrows -
     return times.sorted()[times.count / 2]
 }
 
-/// The inputs of the committed digits sample, as floats in [0, 1].
-func sampleInputs(_ path: String) throws -> [[Double]] {
+/// The inputs of a sample file: the digits sample (JSON, floats in [0, 1]) or a zoo inputs file
+/// (raw little-endian float32, `elements` values per input).
+func sampleInputs(_ path: String, elements: Int) throws -> [[Double]] {
+    if path.hasSuffix(".f32") {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let floats = stride(from: 0, to: bytes.count - 3, by: 4).map { i in
+            Double(Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24))
+        }
+        return stride(from: 0, to: floats.count - elements + 1, by: elements).map { Array(floats[$0..<($0 + elements)]) }
+    }
     struct Sample: Decodable { let pixelScale: Double; let pixels: [[Int]] }
     let sample = try JSONDecoder().decode(Sample.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     return sample.pixels.map { row in row.map { Double($0) * sample.pixelScale } }
@@ -31,7 +39,7 @@ func sampleInputs(_ path: String) throws -> [[Double]] {
 
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: zkml-bench MODEL.onnx SAMPLE.json|INPUTS.f32 [ITERATIONS [BATCH]]\n".utf8))
     exit(2)
 }
 let iterations = args.count > 3 ? Int(args[3]) ?? 50 : 50
@@ -41,7 +49,9 @@ let name = URL(fileURLWithPath: args[1]).deletingPathExtension().lastPathCompone
 var model: QuantizedModel?
 let importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
 guard let model else { exit(1) }
-let inputs = try sampleInputs(args[2]).prefix(iterations).map { try model.quantizeInput(floats: $0) }
+let inputs = try sampleInputs(args[2], elements: model.spec.inputElements).prefix(iterations)
+    .map { try model.quantizeInput(floats: $0, shape: model.spec.inputShape) }
+let batch = args.count > 4 ? Int(args[4]) ?? 0 : 0
 var k = 0
 let inferMs = try medianMilliseconds(inputs.count) {
     _ = try model.run(inputs[k % inputs.count])
@@ -68,11 +78,25 @@ let verifyMs = try medianMilliseconds(inputs.count) {
 }
 let proofBytes = proofs.map(\.count).max() ?? 0
 
+// One proof for `batch` inputs (a batchable model), verified: the per-batch figures.
+var batchColumns = ["-", "-", "-"]
+if batch > 1, model.spec.batchable {
+    let items = (0..<batch).flatMap { inputs[$0 % inputs.count] }
+    var batchProof: [UInt8] = []
+    let batchProveMs = try medianMilliseconds(5) {
+        batchProof = try InferenceProver.prove(model: model, commitment: commitment, input: items, context: context).proof
+    }
+    let batchVerifyMs = try medianMilliseconds(5) {
+        _ = try InferenceVerifier.verify(commitment: commitment, input: items, proof: batchProof, context: context)
+    }
+    batchColumns = [String(format: "%.3f", batchProveMs), String(format: "%.3f", batchVerifyMs), "\(batchProof.count)"]
+}
+
 var usage = rusage()
 getrusage(RUSAGE_SELF.rawValue, &usage)
 let peakMiB = Double(usage.ru_maxrss) / 1024
 
 func f(_ v: Double) -> String { String(format: "%.3f", v) }
-print([name, "\(parameters)", f(importMs), f(commitMs), f(inferMs), f(proveMs), f(verifyMs), "\(proofBytes)",
-       "\(commitment.encoded.count)", String(format: "%.1f", peakMiB), String(format: "%.1fx", proveMs / inferMs)]
+print(([name, "\(parameters)", f(importMs), f(commitMs), f(inferMs), f(proveMs), f(verifyMs), "\(proofBytes)",
+       "\(commitment.encoded.count)", String(format: "%.1f", peakMiB), String(format: "%.1fx", proveMs / inferMs)] + batchColumns)
     .joined(separator: "\t"))
