@@ -70,19 +70,7 @@ enum ONNXBuilder {
     /// A serialised model with one float input `x` and one output.
     static func model(_ nodes: [Onnx_NodeProto], initializers: [Onnx_TensorProto], inputShape: [Int],
                       output: String, opset: Int64 = 13) throws -> [UInt8] {
-        var model = Onnx_ModelProto()
-        model.irVersion = 8
-        var op = Onnx_OperatorSetIdProto()
-        op.version = opset
-        model.opsetImport = [op]
-        var graph = Onnx_GraphProto()
-        graph.name = "test"
-        graph.node = nodes
-        graph.initializer = initializers
-        graph.input = [valueInfo("x", inputShape)]
-        graph.output = [valueInfo(output, [1])]
-        model.graph = graph
-        return try model.serializedBytes()
+        try graph(nodes, initializers: initializers, inputShape: inputShape, outputs: [output], opset: opset)
     }
 
     private static func valueInfo(_ name: String, _ shape: [Int]) -> Onnx_ValueInfoProto {
