@@ -179,4 +179,19 @@ import Testing
         #expect(importError(try chain(limit - 1)) == nil)
         #expect(importError(try chain(limit))?.code == "unsupported_graph")
     }
+
+    @Test func constantPow_FoldsOnlyExactExponents() throws {
+        // W = c^2 is folded with IEEE multiplications; c^0.3 would need a libm call and is refused.
+        func model(_ exponent: Float) throws -> [UInt8] {
+            try ONNXBuilder.model([ONNXBuilder.node("Pow", ["c", "e"], "W", name: "pow"),
+                                   ONNXBuilder.node("Gemm", ["x", "W"], "y", name: "fc", int: ["transB": 1])],
+                                  initializers: [ONNXBuilder.tensor("c", [2, 2], [0.5, -1.5, 2, 0.25]),
+                                                 ONNXBuilder.tensor("e", [], [exponent])],
+                                  inputShape: [1, 2], output: "y")
+        }
+        let squared = try ONNXImporter.importModel(try model(2))
+        #expect(squared.layers[0].weights == [64, 576, 1024, 16])   // [0.25, 2.25, 4, 0.0625] at 2^8
+        #expect(importError(try model(0.3))?.code == "unsupported_attribute")
+        #expect(importError(try model(0.3))?.description.contains("pow") == true)
+    }
 }

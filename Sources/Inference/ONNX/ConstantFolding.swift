@@ -40,6 +40,12 @@ enum ConstantFolding {
                 let ia = TensorSemantics.broadcastIndices(from: acc.shape, to: shape)
                 let ib = TensorSemantics.broadcastIndices(from: b.shape, to: shape)
                 let integer = acc.type.isInteger && b.type.isInteger
+                // Pow folds only where IEEE arithmetic is exact on every machine (each step
+                // correctly rounded): integer exponents by repeated multiplication, 0.5 as a
+                // square root. The results become weights, so the model digest depends on them.
+                if node.opType == "Pow", let bad = b.values.first(where: { !Self.foldablePowExponent($0) }) {
+                    throw fail("a constant exponent \(bad) is folded only when it is an integer of magnitude ≤ 64 or 0.5")
+                }
                 let values: [Double] = (0..<ia.count).map { e in
                     let x = acc.values[ia[e]], y = b.values[ib[e]]
                     switch node.opType {
@@ -47,7 +53,7 @@ enum ConstantFolding {
                     case "Sub": return x - y
                     case "Mul": return x * y
                     case "Div": return integer ? (y == 0 ? 0 : (x / y).rounded(.towardZero)) : x / y
-                    case "Pow": return Foundation.pow(x, y)
+                    case "Pow": return Self.power(x, y)
                     case "Min": return Swift.min(x, y)
                     case "Max": return Swift.max(x, y)
                     default: return x == y ? 1 : 0
@@ -176,6 +182,24 @@ enum ConstantFolding {
         default:
             throw .unsupportedOperator(op: node.opType, node: name)
         }
+    }
+
+    /// Whether `power` computes `x^y` with IEEE operations only.
+    static func foldablePowExponent(_ y: Double) -> Bool {
+        y == 0.5 || (y == y.rounded() && abs(y) <= 64)
+    }
+
+    /// `x^y` for a `foldablePowExponent` `y`: square-and-multiply in IEEE doubles (the same
+    /// result on every machine), a reciprocal for negative exponents, `squareRoot` for 0.5.
+    static func power(_ x: Double, _ y: Double) -> Double {
+        if y == 0.5 { return x.squareRoot() }
+        var n = Int(abs(y)), base = x, result = 1.0
+        while n > 0 {
+            if n & 1 == 1 { result *= base }
+            base *= base
+            n >>= 1
+        }
+        return y < 0 ? 1 / result : result
     }
 
     /// The `Constant` node's value.
