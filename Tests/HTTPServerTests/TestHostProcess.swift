@@ -52,16 +52,22 @@ final class TestHostProcess: @unchecked Sendable {
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
     /// The `listening PORT cap CAP hogged N` line's numbers, once printed.
-    func waitForListening(seconds: Double = 30) async throws -> (port: Int, cap: Int) {
+    /// A loaded machine (the whole suite on two cores) has been seen to take about 30 s to start
+    /// the host, so the wait is long; the output is read once more after the deadline.
+    func waitForListening(seconds: Double = 120) async throws -> (port: Int, cap: Int) {
+        func listening() -> (port: Int, cap: Int)? {
+            guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) else { return nil }
+            let words = line.split(separator: " ")
+            guard words.count >= 4, let port = Int(words[1]), let cap = Int(words[3]) else { return nil }
+            return (port, cap)
+        }
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("listening ") }) {
-                let words = line.split(separator: " ")
-                if words.count >= 4, let port = Int(words[1]), let cap = Int(words[3]) { return (port, cap) }
-            }
+            if let found = listening() { return found }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw SocketError.system("host did not start: \(output)", 0)
+        if let found = listening() { return found }
+        throw SocketError.system("host did not start within \(Int(seconds)) s: \(output)", 0)
     }
 
     /// The process's CPU time so far (user and system), in seconds, from /proc.
