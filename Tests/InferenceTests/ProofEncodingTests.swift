@@ -68,8 +68,9 @@ import ZKProof
         #expect(output == [-3])
         // Version 2, two layers, no products.
         var expected: [UInt8] = Array("PMIP".utf8) + [0, 2, 0, 2, 0, 0]
-        expected += [0, 0, 0, 2] + Self.i64(100) + Self.i64(36664)
-        expected += [0, 0, 0, 1] + Self.i64(-708)
+        // z₀ packed: zigzag 200 and 73 328 in 17 bits; z₁: zigzag 1415 in 11 bits.
+        expected += [0, 0, 0, 2, 17, 0, 100, 71, 156, 0]
+        expected += [0, 0, 0, 1, 11, 176, 224]
         #expect(Array(proof.prefix(expected.count)) == expected)
         // Then t₀ (4 scalars), β₀ (2), t₁ (2), β₁ (1): 9 scalars.
         #expect(proof.count == expected.count + 9 * 32)
@@ -79,12 +80,8 @@ import ZKProof
                                              context: BindingContext(jobID: "j", workerID: "w", nonce: "n")) == [-3])
     }
 
-    /// SHA-256 of the tiny model's proof; update only with a protocol version bump.
-    static let proofDigest = "345c8999295dea49a33ba7e7438641830c38860a74e1ef5734039c8d625a5245"
-
-    static func i64(_ x: Int64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: x) >> UInt64(56 - 8 * $0)) }
-    }
+    /// SHA-256 of the tiny model's proof (format 2, packed Z); update only with a format or protocol change.
+    static let proofDigest = "70fef495fb0ad90134af81ad37b98e97b35f5ad23a488121a6c75419560d854e"
 
     @Test func commitmentWithInvalidPoint_IsRejected() throws {
         let c = try ProofFixtures.committed("mlp_small").commitment

@@ -253,8 +253,9 @@ import ZKProof
     @Test func nonCanonicalFieldElement_IsRejected() throws {
         let c = try ProvenCase("mlp_small")
         let p = try c.decoded()
-        // The first scalar of the proof follows the header and every Z.
-        let offset = InferenceProof.headerByteCount + p.preActivations.reduce(0) { $0 + 4 + 8 * $1.count }
+        // The scalars close the proof: the first of them lies 32 bytes per scalar before its end.
+        let scalars = zip(p.weightCombinations, p.biasCombinations).reduce(0) { $0 + $1.0.count + $1.1.count }
+        let offset = c.proof.count - 32 * scalars
         let value = p.weightCombinations[0][0]
         // value + n, when it still fits 32 bytes, encodes the same residue non-canonically.
         var bytes = c.proof

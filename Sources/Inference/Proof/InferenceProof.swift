@@ -6,11 +6,13 @@ import ZKProof
 /// Format (big-endian; all counts but the checked ones come from the commitment):
 ///
 ///     magic "PMIP" | version u16 = 2 | layer count u16 | product count u16 (both must equal the model's)
-///     for each layer k:    u32 count (must equal m_k·B·P_k) | Z_k as i64
-///     for each product j:  u32 count (must equal B·T_j·m_j·n_j) | Z_j as i64
+///     for each layer k:    u32 count (must equal m_k·B·P_k) | Z_k packed
+///     for each product j:  u32 count (must equal B·T_j·m_j·n_j) | Z_j packed
 ///     for each layer k:    t_k  (weight row combination) as canonical scalars × w_k
 ///                          β_k  (bias row combination)   as canonical scalars × w'_k
 ///
+/// where "packed" is `ProofWriter.packedInt64Array`: a width byte, then each value's zigzag form
+/// in that many bits (the width is the least that holds every value; padding bits are zero).
 /// Nothing else: the output is recomputed from `Z` by the verifier, and there are no points.
 /// Decoding refuses bad magic, other versions, counts other than the model's, truncation,
 /// non-canonical scalars and trailing bytes, each with a typed `ProofFormatError`.
@@ -36,8 +38,8 @@ struct InferenceProof: Equatable, Sendable {
         w.u16(InferenceProtocol.version)
         w.u16(UInt16(truncatingIfNeeded: preActivations.count))
         w.u16(UInt16(truncatingIfNeeded: products.count))
-        for z in preActivations { w.int64Array(z) }
-        for z in products { w.int64Array(z) }
+        for z in preActivations { w.packedInt64Array(z) }
+        for z in products { w.packedInt64Array(z) }
         for (t, beta) in zip(weightCombinations, biasCombinations) {
             w.scalars(t)
             w.scalars(beta)
@@ -64,13 +66,13 @@ struct InferenceProof: Equatable, Sendable {
         var z: [[Int64]] = []
         for (k, shape) in layout.layers.enumerated() {
             try r.expectCount("layer \(k) pre-activations", shape.rows * shape.positions * items)
-            z.append(try r.int64s(shape.rows * shape.positions * items))
+            z.append(try r.packedInt64s(shape.rows * shape.positions * items))
         }
         var products: [[Int64]] = []
         for j in 0..<productCount {
             let n = spec.tensors[spec.productNodes[j] + 1].elements * items
             try r.expectCount("product \(j)", n)
-            products.append(try r.int64s(n))
+            products.append(try r.packedInt64s(n))
         }
         var t: [[Scalar]] = []
         var beta: [[Scalar]] = []

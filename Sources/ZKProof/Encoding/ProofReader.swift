@@ -48,6 +48,51 @@ public struct ProofReader: Sendable {
         return out
     }
 
+    /// What `ProofWriter.packedInt64Array` wrote, after its count (read with `expectCount`):
+    /// `count` known from the statement. Refuses a width over 64, a width larger than the
+    /// values need and padding bits that are not zero, so each list has one encoding.
+    public mutating func packedInt64s(_ count: Int) throws(ProofFormatError) -> [Int64] {
+        let widthAt = offset
+        let width = Int(try u8())
+        guard width <= 64 else { throw .invalidValue(field: "packed width", offset: widthAt) }
+        guard count >= 0 else { throw .truncated(offset: offset, needed: Int.max, remaining: remaining) }
+        let (bits, overflow) = count.multipliedReportingOverflow(by: width)
+        guard !overflow else { throw .truncated(offset: offset, needed: Int.max, remaining: remaining) }
+        let byteCount = bits / 8 + (bits % 8 == 0 ? 0 : 1)
+        try need(byteCount, width: 1)
+        var out = [Int64]()
+        out.reserveCapacity(count)
+        var widest: UInt64 = 0
+        var at = offset, bitInByte = 0
+        for _ in 0..<count {
+            var z: UInt64 = 0, left = width
+            while left > 0 {
+                // At most 8 bits at a time, so the masks below never shift by the full width.
+                let available = 8 - bitInByte
+                let take = min(left, available)
+                let byte = UInt64(bytes[at])
+                let chunk = (byte >> UInt64(available - take)) & ((1 << UInt64(take)) - 1)
+                z = (z << UInt64(take)) | chunk
+                bitInByte += take
+                left -= take
+                if bitInByte == 8 { at += 1; bitInByte = 0 }
+            }
+            widest |= z
+            // Inverse zigzag: even values are x ≥ 0, odd ones −(z+1)/2.
+            out.append(Int64(bitPattern: (z >> 1) ^ (0 &- (z & 1))))
+        }
+        if bitInByte > 0 {
+            let padding = UInt64(bytes[at]) & ((1 << UInt64(8 - bitInByte)) - 1)
+            guard padding == 0 else { throw .invalidValue(field: "packed padding", offset: at) }
+            at += 1
+        }
+        guard UInt64.bitWidth - widest.leadingZeroBitCount == width else {
+            throw .invalidValue(field: "packed width", offset: widthAt)
+        }
+        offset = at
+        return out
+    }
+
     /// Exactly `count` raw bytes.
     public mutating func raw(_ count: Int) throws(ProofFormatError) -> [UInt8] {
         try need(count, width: 1)

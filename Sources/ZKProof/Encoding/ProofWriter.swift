@@ -26,6 +26,38 @@ public struct ProofWriter: Sendable {
         bytes.reserveCapacity(bytes.count + 8 * xs.count)
         for x in xs { int64(x) }
     }
+    /// A list of signed integers packed to the width its largest value needs: u32 count, one
+    /// byte `w`, then each value's zigzag form (`2x` for `x ≥ 0`, `−2x − 1` below) in `w` bits,
+    /// most significant bit first, back to back, the last byte padded with zero bits. `w` is the
+    /// bit length of the largest zigzag value (0 when every value is 0), so the bytes are unique.
+    public mutating func packedInt64Array(_ xs: [Int64]) {
+        u32(UInt32(truncatingIfNeeded: xs.count))
+        var widest: UInt64 = 0
+        for x in xs { widest |= Self.zigzag(x) }
+        let width = UInt64.bitWidth - widest.leadingZeroBitCount
+        u8(UInt8(width))
+        guard width > 0 else { return }
+        bytes.reserveCapacity(bytes.count + (xs.count * width + 7) / 8)
+        var buffer: UInt64 = 0, held = 0
+        for x in xs {
+            let z = Self.zigzag(x)
+            // Emit the value's bits from the top, a byte at a time, through `buffer`.
+            var left = width
+            while left > 0 {
+                let take = min(left, 8 - held)
+                let chunk = (z >> UInt64(left - take)) & ((1 << UInt64(take)) - 1)
+                buffer = (buffer << UInt64(take)) | chunk
+                held += take
+                left -= take
+                if held == 8 { bytes.append(UInt8(truncatingIfNeeded: buffer)); buffer = 0; held = 0 }
+            }
+        }
+        if held > 0 { bytes.append(UInt8(truncatingIfNeeded: buffer << UInt64(8 - held))) }
+    }
+
+    /// `x`'s zigzag form: small magnitudes of either sign become small unsigned values.
+    static func zigzag(_ x: Int64) -> UInt64 { (UInt64(bitPattern: x) << 1) ^ UInt64(bitPattern: x >> 63) }
+
     /// Raw bytes, no length.
     public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
     /// A byte string: u32 length then the bytes.
