@@ -30,6 +30,8 @@ extension ModelSpec {
             case .mean: return "ReduceMean"
             case .max: return "ReduceMax"
             case .min: return "ReduceMin"
+            case .argMax, .argMaxLast: return "ArgMax"
+            case .argMin, .argMinLast: return "ArgMin"
             }
         case .transpose: return "Transpose"
         case .reshape: return "Reshape"

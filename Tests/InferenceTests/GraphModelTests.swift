@@ -381,4 +381,45 @@ import ZKProof
         }
         try Self.proveAndVerify(model, try model.quantizeInput(floats: Self.inputs(96, seed: 77), shape: [3, 4, 8]))
     }
+
+    /// A classifier's two outputs: the logits (proven) and ArgMax of them (an integer output the
+    /// verifier recomputes), per item of a batch; ArgMin with `select_last_index` takes the last tie.
+    @Test func argMaxOutput_IsRecomputedFromTheProvenLogits() throws {
+        let w = Self.weights(24, seed: 91)
+        let bytes = try B.graph([
+            B.node("Gemm", ["x", "W"], "logits", name: "fc", int: ["transB": 1]),
+            B.node("ArgMax", ["logits"], "label", name: "pick", int: ["axis": 1, "keepdims": 0]),
+            B.node("ArgMin", ["logits"], "low", name: "least", int: ["axis": -1, "keepdims": 1, "select_last_index": 1]),
+        ], initializers: [B.tensor("W", [4, 6], w)], inputShape: [1, 6], outputs: ["logits", "label", "low"], batch: true)
+        let model = try ONNXImporter.importModel(bytes)
+        #expect(model.spec.operatorKinds.contains("ArgMax") && model.spec.operatorKinds.contains("ArgMin"))
+        #expect(model.spec.batchable)
+        let items = 5
+        let x = Self.inputs(6 * items, seed: 92)
+        let input = try model.quantizeInput(floats: x, shape: [items, 6])
+        let (_, output, proof) = try Self.proveAndVerify(model, input)
+        // Per item: 4 logits, one label, one lowest index.
+        #expect(output.count == items * 6)
+        for i in 0..<items {
+            let item = Array(output[(i * 6)..<(i * 6 + 6)])
+            let logits = Array(item[0..<4])
+            let reference = Self.fc(Array(x[(i * 6)..<(i * 6 + 6)]), w, 4)
+            #expect(item[4] == Int64(reference.indices.max { reference[$0] < reference[$1] } ?? -1))
+            let lowest = logits.min() ?? 0
+            #expect(item[5] == Int64(logits.lastIndex(of: lowest) ?? -1))
+        }
+        // The label is not the prover's to choose: the same proof does not verify another label.
+        let commitment = try ModelCommitment(committing: model)
+        var decoded = try InferenceProof(decoding: proof, layout: commitment.layout, spec: model.spec, items: items)
+        decoded.preActivations[0][0] += 1
+        #expect(throws: (any Error).self) {
+            _ = try InferenceVerifier.verify(commitment: commitment, input: input, proof: decoded.encoded(), context: Self.context)
+        }
+        // Ties: ArgMin(select_last_index) is the last of equal values, ArgMax the first.
+        let tie = TensorSemantics.argExtreme([3, 1, 1, 3], shape: [1, 4], axis: 1, kind: .argMinLast)
+        #expect(tie == [2])
+        #expect(TensorSemantics.argExtreme([3, 1, 1, 3], shape: [1, 4], axis: 1, kind: .argMax) == [0])
+        #expect(TensorSemantics.argExtreme([3, 1, 3, 2], shape: [2, 2], axis: 0, kind: .argMaxLast) == [1, 1])
+        #expect(TensorSemantics.argExtreme([3, 1, 3, 2], shape: [2, 2], axis: 0, kind: .argMax) == [0, 1])
+    }
 }

@@ -160,6 +160,18 @@ public struct ReduceSpec: Sendable, Equatable, Hashable {
         case max = 3
         /// The smallest value.
         case min = 4
+        /// The index along the one reduced axis of the first largest value (an integer at
+        /// scale 2^0; ONNX ArgMax).
+        case argMax = 5
+        /// The index of the first smallest value (ArgMin).
+        case argMin = 6
+        /// The index of the last largest value (ArgMax with `select_last_index`).
+        case argMaxLast = 7
+        /// The index of the last smallest value (ArgMin with `select_last_index`).
+        case argMinLast = 8
+
+        /// Whether the result is an index rather than a value of the input.
+        public var isIndex: Bool { rawValue >= 5 }
     }
 
     /// The reduction.

@@ -135,6 +135,13 @@ extension GraphOperator {
                 if r.axes.contains(i) { if r.keepDimensions { out.append(1) } } else { out.append(d) }
             }
             if out.isEmpty { out = [1] }
+            if r.kind.isIndex {
+                // An index along one axis: an integer in 0..<length at scale 2^0.
+                guard r.axes.count == 1 else { throw fail("an index reduction takes one axis, got \(r.axes)") }
+                let length = Int64(s[r.axes[0]])
+                guard r.lo == 0, r.hi == length - 1 else { throw fail("index range [\(r.lo), \(r.hi)] must be [0, \(length - 1)]") }
+                return try TensorInfo(shape: out, fractionBits: 0, lo: 0, hi: length - 1, name: name)
+            }
             let (lo, hi) = r.kind == .sum ? (r.lo, r.hi) : (max(r.lo, inputs[0].lo), min(r.hi, inputs[0].hi))
             guard lo <= hi else { throw fail("reduce clamp [\(r.lo), \(r.hi)] misses the input range") }
             return try TensorInfo(shape: out, fractionBits: inputs[0].fractionBits, lo: lo, hi: hi, name: name)

@@ -215,6 +215,7 @@ enum TensorSemantics {
         let keptStrides = strides(keptShape)
         let outCount = keptShape.reduce(1, *)
         let reducedCount = Int64(axes.reduce(1) { $0 * shape[$1] })
+        if kind.isIndex { return argExtreme(values, shape: shape, axis: axes[0], kind: kind) }
         var acc = [Int64](repeating: kind == .max ? .min : (kind == .min ? .max : 0), count: outCount)
         var index = [Int](repeating: 0, count: shape.count)
         for flat in 0..<values.count {
@@ -225,6 +226,7 @@ enum TensorSemantics {
             case .sum, .mean: acc[target] &+= v
             case .max: acc[target] = max(acc[target], v)
             case .min: acc[target] = min(acc[target], v)
+            case .argMax, .argMin, .argMaxLast, .argMinLast: break
             }
             advance(&index, in: shape)
         }
@@ -232,6 +234,26 @@ enum TensorSemantics {
             for i in acc.indices { acc[i] = IntegerSemantics.divideRoundingHalfUp(acc[i], reducedCount) }
         }
         return acc.map { IntegerSemantics.clamp($0, lo, hi) }
+    }
+
+    /// The index along `axis` of the first (or last) largest (or smallest) value, for every
+    /// position of the other axes, in row-major order of those.
+    static func argExtreme(_ values: [Int64], shape: [Int], axis: Int, kind: ReduceSpec.Kind) -> [Int64] {
+        let outer = shape[..<axis].reduce(1, *), length = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        let wantMax = kind == .argMax || kind == .argMaxLast, last = kind == .argMaxLast || kind == .argMinLast
+        var out = [Int64](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var best = 0, bestValue = values[o * length * inner + i]
+                for j in 1..<max(length, 1) {
+                    let v = values[(o * length + j) * inner + i]
+                    let better = wantMax ? (last ? v >= bestValue : v > bestValue) : (last ? v <= bestValue : v < bestValue)
+                    if better { best = j; bestValue = v }
+                }
+                out[o * inner + i] = Int64(best)
+            }
+        }
+        return out
     }
 
     /// `A · B` batched over leading dimensions: `A` is `batchA × m × k`, `B` is `batchB × k × n`

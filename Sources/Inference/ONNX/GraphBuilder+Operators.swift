@@ -58,6 +58,7 @@ extension GraphBuilder {
         case "Pad": try pad(node, name, opset: opset)
         case "Gather": try gather(node, name)
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin": try reduce(node, name, opset: opset)
+        case "ArgMax", "ArgMin": try argExtreme(node, name)
         case "Softmax", "LogSoftmax":
             try requireOnly(["axis"], node, name)
             let x = try value(node, 0, name)
@@ -540,6 +541,24 @@ extension GraphBuilder {
         }
         let r = ReduceSpec(kind: kind, axes: normal, keepDimensions: node.int("keepdims", default: 1) != 0,
                            lo: activationRange.lo, hi: activationRange.hi)
+        try output(node, try add(.reduce(r), inputs: [x], name: name))
+    }
+
+    /// ArgMax, ArgMin: the index along `axis` (first or, with `select_last_index`, last),
+    /// an integer tensor the verifier recomputes from the proven one it reads.
+    mutating func argExtreme(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["axis", "keepdims", "select_last_index"], node, name)
+        let x = try tensor(node, 0, name)
+        let shape = tensors[x].shape
+        let axis = Int(node.int("axis", default: 0))
+        guard (-shape.count..<shape.count).contains(axis) else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "axis \(axis) outside the rank \(shape.count) of \(shape)")
+        }
+        let a = axis < 0 ? axis + shape.count : axis
+        let last = node.int("select_last_index", default: 0) != 0
+        let kind: ReduceSpec.Kind = node.opType == "ArgMax" ? (last ? .argMaxLast : .argMax) : (last ? .argMinLast : .argMin)
+        let r = ReduceSpec(kind: kind, axes: [a], keepDimensions: node.int("keepdims", default: 1) != 0,
+                           lo: 0, hi: Int64(shape[a] - 1))
         try output(node, try add(.reduce(r), inputs: [x], name: name))
     }
 
