@@ -38,10 +38,11 @@ import ZKProof
         let spec = model.spec.encoded()
         #expect(Array(c.encoded[38..<42]) == [0, 0, 0, UInt8(spec.count)])
         #expect(Array(c.encoded[42..<(42 + spec.count)]) == spec)
-        // Layout c = 2 (10 verifier points; c = 3 would need 13). Layer 0: W 2×3 padded to
-        // 2×4 = two rows of 4, b one row of 2; layer 1: W 1×2 one row of 2, b one row of 1.
+        // Layout c = 1, the smallest with the fewest verifier points (10; c = 0 needs 11, as b₀
+        // then takes two rows of 1). Layer 0: W 2×3 padded to 2×4 = two rows of 4 (a matrix row
+        // is never split), b one row of 2; layer 1: W 1×2 one row of 2, b one row of 1.
         var offset = 42 + spec.count
-        #expect(c.encoded[offset] == 2)
+        #expect(c.encoded[offset] == 1)
         offset += 1
         for rows in [2, 1, 1, 1] {
             #expect(Array(c.encoded[offset..<(offset + 4)]) == [0, 0, 0, UInt8(rows)])
@@ -53,7 +54,7 @@ import ZKProof
         let expected = try #require(CurvePoint.multiScalarMultiply(g + [Generators.shared.h],
                                                                    [Scalar(Int64(64)), Scalar(Int64(32)), Scalar(Int64(-16)), .zero, .one]))
         #expect(c.weightRows[0][1].isEqual(to: expected))
-        #expect(c.layout.columnVariables == 2)
+        #expect(c.layout.columnVariables == 1)
         #expect(SHA256Digest.hash(c.encoded).count == 32)
     }
 
@@ -81,7 +82,7 @@ import ZKProof
     }
 
     /// SHA-256 of the tiny model's proof (format 2, packed Z); update only with a format or protocol change.
-    static let proofDigest = "70fef495fb0ad90134af81ad37b98e97b35f5ad23a488121a6c75419560d854e"
+    static let proofDigest = "8848461e53495bc7165717d74a84420e6f8d374127045cc471249345d0c4d69b"
 
     @Test func commitmentWithInvalidPoint_IsRejected() throws {
         let c = try ProofFixtures.committed("mlp_small").commitment
@@ -140,8 +141,8 @@ import ZKProof
         let c = try ProofFixtures.committed("mlp_small").commitment
         let at = 6 + 32 + 4 + c.spec.encoded().count
         var bytes = c.encoded
-        bytes[at] = 1 // narrower than the widest layer
-        #expect(throws: ModelCommitment.Error.invalidLayout(columnVariables: 1)) { _ = try ModelCommitment(decoding: bytes) }
+        bytes[at] = 13 // wider than any layout may be
+        #expect(throws: ModelCommitment.Error.invalidLayout(columnVariables: 13)) { _ = try ModelCommitment(decoding: bytes) }
         bytes[at] = UInt8(c.encoded[at] + 1) // admissible but other row counts than the bytes hold
         #expect(throws: ModelCommitment.Error.self) { _ = try ModelCommitment(decoding: bytes) }
     }

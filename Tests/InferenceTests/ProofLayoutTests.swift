@@ -41,7 +41,26 @@ import ZKProof
 
     @Test func innerDimensionAtTheGeneratorLimit_HasALayout() throws {
         let model = try Self.denseModel(rows: 1, inner: 1 << CommitmentLayout.columnVariablesMax)
-        #expect(CommitmentLayout.choose(for: model.spec)?.columnVariables == CommitmentLayout.columnVariablesMax)
+        let layout = try #require(CommitmentLayout.choose(for: model.spec))
+        #expect(layout.layers[0].weights.width == 1 << CommitmentLayout.columnVariablesMax)
+        #expect(layout.verifierPointCount == 1 + 1 + (1 << CommitmentLayout.columnVariablesMax) + 1)
+    }
+
+    /// One wide layer no longer widens the others: a 2048-wide dense layer after a narrow one
+    /// leaves the narrow one's row combination at its own width.
+    @Test func wideLayer_DoesNotWidenTheOthers() throws {
+        let activation = try Activation(shift: 8, lo: -32768, hi: 32767)
+        let model = try QuantizedModel(config: .default, inputShape: [1, 16], layers: [
+            .init(prepare: [], kind: .dense, rows: 2048, activation: activation,
+                  weights: (0..<(2048 * 16)).map { Int64($0 % 3) - 1 }, bias: [Int64](repeating: 0, count: 2048)),
+            .init(prepare: [], kind: .dense, rows: 2, activation: activation,
+                  weights: (0..<(2 * 2048)).map { Int64($0 % 5) - 2 }, bias: [0, 0]),
+        ])
+        let narrowest = try #require(CommitmentLayout(spec: model.spec, columnVariables: 0))
+        #expect(narrowest.layers.map(\.weights.width) == [16, 2048])
+        let chosen = try #require(CommitmentLayout.choose(for: model.spec))
+        #expect(chosen.layers[0].weights.width <= 1 << chosen.columnVariables || chosen.layers[0].weights.width == 16)
+        #expect(chosen.layers[1].weights.width == 2048)
     }
 
     @Test func innerDimensionPastTheGeneratorLimit_IsRefused() throws {

@@ -15,7 +15,10 @@ import ZKProof
             let verified = try InferenceVerifier.verify(commitment: c.commitment, input: input, proof: proof, context: context)
             #expect(verified == output)
             try InferenceVerifier.verify(commitment: c.commitment, input: input, expectedOutput: output, proof: proof, context: context)
-            #expect(proof.count == c.commitment.layout.proofByteCount)
+            #expect(proof.count <= c.commitment.layout.proofByteBound)
+            // Canonical: decoding and encoding again gives the same bytes.
+            let decoded = try InferenceProof(decoding: proof, layout: c.commitment.layout, spec: c.model.spec, items: 1)
+            #expect(decoded.encoded() == proof)
         }
     }
 
@@ -27,8 +30,8 @@ import ZKProof
 
     @Test func largeMLPProofFitsTheSizeTarget() throws {
         let c = try ProofFixtures.committed("mlp_large")
-        #expect(c.commitment.layout.proofByteCount <= ProofLimits.proofBytesTarget)
-        #expect(c.commitment.layout.proofByteCount <= 64 * 1024)
+        #expect(c.commitment.layout.proofByteBound <= ProofLimits.proofBytesTarget)
+        #expect(c.commitment.layout.proofByteBound <= 64 * 1024)
     }
 
     @Test func extremeInputsProve() throws {

@@ -7,8 +7,9 @@ import ZKProof
 ///
 /// - **Weights.** `W_k` with its columns zero-padded to `n̂` is the flat table
 ///   `T[i·n̂ + j] = W_ij`, a multilinear table in `ℓ_m + log₂ n̂` variables, row variables first
-///   (the convention of `Multilinear`). It is committed in rows of `2^min(c, ℓ_m + log₂ n̂)`
-///   entries, so each committed row holds `2^e` consecutive matrix rows. The first
+///   (the convention of `Multilinear`). It is committed in rows of
+///   `2^min(max(c, log₂ n̂), ℓ_m + log₂ n̂)` entries (whole matrix rows, at least one), so
+///   each committed row holds `2^e` consecutive matrix rows. The first
 ///   `rowVariables` coordinates of the layer's row point select the committed row; the
 ///   remaining `e` coordinates select among the matrix rows packed in it.
 /// - **Bias.** `b_k` is a table in `ℓ_m` variables, committed in rows of
@@ -62,10 +63,13 @@ struct CommitmentLayout: Sendable, Equatable {
         var layers: [Layer] = []
         for layer in spec.layers {
             let innerVariables = Multilinear.variableCount(layer.inner)
-            guard innerVariables <= c else { return nil }
+            guard innerVariables <= Self.columnVariablesMax else { return nil }
             let rowPointVariables = Multilinear.variableCount(layer.rows)
             let innerPadded = 1 << innerVariables
-            let weightColumns = min(c, rowPointVariables + innerVariables)
+            // Whole matrix rows, packed up to `2^c` wide: a layer wider than `2^c` keeps its own
+            // width, so one wide layer does not widen the others' rows (a proof reveals a row
+            // combination as wide as a committed row).
+            let weightColumns = min(max(innerVariables, c), rowPointVariables + innerVariables)
             let biasColumns = min(c, (rowPointVariables + 1) / 2)
             layers.append(Layer(
                 rows: layer.rows, inner: layer.inner, positions: layer.positions,
@@ -88,10 +92,12 @@ struct CommitmentLayout: Sendable, Equatable {
         return layers.reduce(0) { $0 + $1.weights.rowCount + $1.bias.rowCount } + widest + 1
     }
 
-    /// Bytes of a proof under this layout (see `InferenceProof` for the format).
-    var proofByteCount: Int {
+    /// The most bytes a one-item proof under this layout takes, product steps aside (see
+    /// `InferenceProof` for the format): every `Z` list at the full 64-bit width. Packed, an
+    /// honest proof's `Z` takes about a third of that.
+    var proofByteBound: Int {
         InferenceProof.headerByteCount + layers.reduce(0) {
-            $0 + 4 + 8 * $1.rows * $1.positions + Scalar.encodedByteCount * ($1.weights.width + $1.bias.width)
+            $0 + 4 + 1 + 8 * $1.rows * $1.positions + Scalar.encodedByteCount * ($1.weights.width + $1.bias.width)
         }
     }
 
@@ -101,9 +107,9 @@ struct CommitmentLayout: Sendable, Equatable {
         var best: CommitmentLayout?
         for c in 0...columnVariablesMax {
             guard let layout = CommitmentLayout(spec: spec, columnVariables: c) else { continue }
-            // The narrowest admissible layout is kept as a fallback even if it is over target.
+            // The narrowest layout (the shortest proofs) is kept as a fallback even if it is over target.
             guard let current = best else { best = layout; continue }
-            if layout.proofByteCount <= proofBytesTarget, layout.verifierPointCount < current.verifierPointCount {
+            if layout.proofByteBound <= proofBytesTarget, layout.verifierPointCount < current.verifierPointCount {
                 best = layout
             }
         }
