@@ -100,7 +100,8 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         let nodes = layers.enumerated().map { k, layer in
             GraphNode(op: .linear(layer: k, shape: [1] + layer.outputShape), inputs: [k], name: "layer \(k)")
         }
-        try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: [layers.count], batchable: false)
+        // A chain of layers over one item keeps items apart: B runs are B inferences.
+        try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: [layers.count], batchable: true)
     }
 
     /// Shape of the model input, batch dimension first.

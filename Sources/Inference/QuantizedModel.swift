@@ -62,7 +62,7 @@ public struct QuantizedModel: Sendable, Equatable {
             shape = out
         }
         try self.init(config: config, input: input, nodes: nodes, parameters: parameters,
-                      outputs: [parameters.count], batchable: false)
+                      outputs: [parameters.count], batchable: true)
     }
 
     /// Builds a graph model: `nodes` in topological order (linear nodes refer to

@@ -169,10 +169,19 @@ import ZKProof
         #expect(throws: ProofVerificationError.self) {
             _ = try InferenceVerifier.verify(commitment: commitment, input: Array(input.prefix(64)), proof: proof, context: Self.context)
         }
-        // A model without a batch dimension takes one input.
+        // A chain of layers keeps items apart, so it batches too.
         let chain = try Fixtures.model("mlp_small")
-        #expect(throws: InferenceError.self) { try chain.spec.validateInput([Int64](repeating: 0, count: 128)) }
-        #expect(throws: InferenceError.self) { _ = try chain.quantizeInput(floats: [Double](repeating: 0, count: 128), shape: [2, 64]) }
+        #expect(chain.spec.batchable)
+        let two = try chain.quantizeInput(floats: [Double](repeating: 0.25, count: 128), shape: [2, 64])
+        try Self.proveAndVerify(chain, two)
+        // A model whose steps mix items (rows of one item become axis 0) takes one input.
+        let mixing = try ONNXImporter.importModel(try B.graph([
+            B.node("Reshape", ["x", "s"], "rows", name: "rows"),
+            B.node("Gemm", ["rows", "W"], "y", name: "fc", int: ["transB": 1]),
+        ], initializers: [B.int64s("s", [2, 4]), B.tensor("W", [3, 4], Self.weights(12, seed: 8))], inputShape: [1, 8], outputs: ["y"]))
+        #expect(!mixing.spec.batchable)
+        #expect(throws: InferenceError.self) { try mixing.spec.validateInput([Int64](repeating: 0, count: 16)) }
+        #expect(throws: InferenceError.self) { _ = try mixing.quantizeInput(floats: [Double](repeating: 0, count: 16), shape: [2, 8]) }
     }
 
     @Test func torchShapeSubgraph_IsFolded_AndGroupedDilatedConvolutionAgreesWithFloat() throws {

@@ -82,7 +82,7 @@ import ZKProof
     }
 
     /// SHA-256 of the tiny model's proof (format 2, packed Z); update only with a format or protocol change.
-    static let proofDigest = "8848461e53495bc7165717d74a84420e6f8d374127045cc471249345d0c4d69b"
+    static let proofDigest = "1ae8f48bebd17fee2e4db512d379a9a8ba61fb83e1eab04b61874ea630ab40a5"
 
     @Test func commitmentWithInvalidPoint_IsRejected() throws {
         let c = try ProofFixtures.committed("mlp_small").commitment

@@ -59,7 +59,7 @@ public enum ONNXImporter {
             throw .unsupportedGraph(node: graph.name, detail: "the graph must have exactly one input that is not an initializer, it has \(inputs.count) (\(inputs.map(\.name)))")
         }
         guard !graph.output.isEmpty else { throw .unsupportedGraph(node: graph.name, detail: "the graph has no output") }
-        let (inputShape, batchable) = try Self.inputShape(input)
+        let inputShape = try Self.inputShape(input).shape
         var readers: [String: Int] = [:]
         for node in graph.node { for i in node.input where !i.isEmpty { readers[i, default: 0] += 1 } }
         for o in graph.output { readers[o.name, default: 0] += 1 }
@@ -110,7 +110,7 @@ public enum ONNXImporter {
         }
         let parameters = try Self.quantize(builder.layers, config: config)
         return try QuantizedModel(config: config, input: inputInfo, nodes: builder.nodes, parameters: parameters,
-                                  outputs: outputs, batchable: batchable && Self.keepsItemsApart(builder))
+                                  outputs: outputs, batchable: Self.keepsItemsApart(builder))
     }
 
     /// The declared input shape with the batch dimension read as 1, and whether it is a batch
