@@ -113,15 +113,17 @@ public enum InferenceVerifier {
             let z = proof.preActivations[k]
             let x = InferenceProtocol.sideBySide(runs.map { $0.columns[k] }, rows: shape.inner, positions: shape.positions)
             let p = shape.positions * items
+            // eq(q, ·) is combined with every row of Z and of X: prepared once for integer rows.
+            let eqQPrepared = Multilinear.preparedForIntegers(eqQ)
             // Z̃(r, q) = Σ_i eq(r, i) Σ_p Z[i, p] eq(q, p).
             var expected = Scalar.zero
             for i in 0..<shape.rows {
-                expected += eqR[i] * Multilinear.innerProduct(Array(z[(i * p)..<((i + 1) * p)]), eqQ)
+                expected += eqR[i] * Multilinear.innerProduct(z[(i * p)..<((i + 1) * p)], prepared: eqQPrepared)
             }
             // Σ_j v[j] · X̃(j, q) + b̃(r) · Σ_(p<B·P) eq(q, p).
             var actual = Scalar.zero
             for j in 0..<shape.inner {
-                actual += v[j] * Multilinear.innerProduct(Array(x[(j * p)..<((j + 1) * p)]), eqQ)
+                actual += v[j] * Multilinear.innerProduct(x[(j * p)..<((j + 1) * p)], prepared: eqQPrepared)
             }
             actual += bias * eqQ.prefix(p).reduce(Scalar.zero, +)
             guard expected == actual else { throw .linearCheckFailed(layer: k, expected: expected, actual: actual) }
