@@ -97,7 +97,7 @@ import Testing
     }
 
     /// `x [1, T, I] → GRU (layout 1; outputs Y, Y_h)`.
-    static func gruModel(linearBeforeReset: Bool, extra: [Onnx_AttributeProto] = []) throws -> (bytes: [UInt8], w: [Float], r: [Float], b: [Float], h0: [Float]) {
+    static func gruModel(linearBeforeReset: Bool, steps: Int = steps, extra: [Onnx_AttributeProto] = []) throws -> (bytes: [UInt8], w: [Float], r: [Float], b: [Float], h0: [Float]) {
         let g = 3 * hidden
         let w = values(g * features, seed: 11), r = values(g * hidden, seed: 12), b = values(2 * g, seed: 13, scale: 0.4)
         let h0 = values(hidden, seed: 14, scale: 0.5)
@@ -232,5 +232,23 @@ import Testing
         #expect(full.spec == (try ONNXImporter.importModel(try Self.lstmModel().bytes)).spec)
         let error = try #require(Self.refusal(try Self.lstmModel(sequenceLengths: [Self.steps - 1]).bytes), "a shorter length was accepted")
         #expect(error.code == "unsupported_attribute" && error.description.contains("sequence_lens"), "\(error)")
+    }
+
+    @Test func unrolledLayerCount_AtTheLimitImports_PastItIsRefused() throws {
+        // A GRU with linear_before_reset has two layers besides one per step.
+        let limit = InferenceLimits.layerCountMax
+        let m = try Self.gruModel(linearBeforeReset: true, steps: limit - 2)
+        let model = try ONNXImporter.importModel(m.bytes)
+        #expect(model.spec.layers.count == limit)
+        // Y of so many steps is joined in rounds of concatenation; it must still be every step in order.
+        var g = SeededGenerator(seed: 5)
+        let x = (0..<(limit - 2)).map { _ in (0..<Self.features).map { _ in Double(g.next() >> 11) / Double(1 << 53) * 2 - 1 } }
+        let y = try model.run(try model.quantizeInput(floats: x.flatMap { $0 }, shape: model.spec.inputShape)).output
+        let expected = Self.gruReference(x: x, w: m.w, r: m.r, b: m.b, h0: m.h0, linearBeforeReset: true)
+        let worst = zip(model.dequantizeOutput(y), expected).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(y.count == expected.count && worst <= Self.errorMax, "largest error \(worst)")
+        #expect(Array(y.suffix(2 * Self.hidden).prefix(Self.hidden)) == Array(y.suffix(Self.hidden)))
+        let error = try #require(Self.refusal(try Self.gruModel(linearBeforeReset: true, steps: limit - 1).bytes), "past the limit was accepted")
+        #expect(error.code == "unsupported_graph" && error.description.contains("'gru'") && error.description.contains("\(limit + 1) linear layers"), "\(error)")
     }
 }

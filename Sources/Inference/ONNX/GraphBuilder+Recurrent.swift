@@ -63,6 +63,12 @@ extension GraphBuilder {
         let p = try recurrentParameters(node, name)
         let x = try tensor(node, 0, name)
         let h = p.hidden, g = p.cell.gates
+        // Refused up front, naming the node, rather than at the layer the unrolling runs out at.
+        let perStep: Int = if case .gru(linearBeforeReset: false) = p.cell { 2 } else { 1 }
+        let needed = layers.count + 1 + (g == 4 ? 2 : 1) + perStep * p.steps
+        guard needed <= InferenceLimits.layerCountMax else {
+            throw .unsupportedGraph(node: name, detail: "\(node.opType) over \(p.steps) steps unrolls to \(needed) linear layers in all, the limit is \(InferenceLimits.layerCountMax)")
+        }
         var inputBias = p.inputBias
         var recurrenceBias = [Double](repeating: 0, count: g * h)
         switch p.cell {
@@ -157,10 +163,19 @@ extension GraphBuilder {
                                        name: String) throws(InferenceError) {
         let out = node.output
         func read(_ i: Int) -> Bool { i < out.count && !out[i].isEmpty && readers[out[i], default: 0] > 0 }
-        if read(0) {
-            let joined = outputs.count == 1 ? outputs[0] : try add(.concat(axis: p.sequenceAxis), inputs: outputs, name: "\(name) Y")
+        if read(0), !outputs.isEmpty {
+            // A step reads at most 64 tensors (`ModelSpec`), so long sequences are joined in rounds.
+            var parts = outputs
+            while parts.count > 1 {
+                var joined: [Int] = []
+                for start in stride(from: 0, to: parts.count, by: 64) {
+                    let group = Array(parts[start..<min(start + 64, parts.count)])
+                    joined.append(group.count == 1 ? group[0] : try add(.concat(axis: p.sequenceAxis), inputs: group, name: "\(name) Y"))
+                }
+                parts = joined
+            }
             let shape = p.sequenceAxis == 0 ? [p.steps, 1, 1, p.hidden] : [1, p.steps, 1, p.hidden]
-            values[out[0]] = .tensor(try add(.reshape(shape: shape), inputs: [joined], name: "\(name) Y"))
+            values[out[0]] = .tensor(try add(.reshape(shape: shape), inputs: parts, name: "\(name) Y"))
         }
         if read(1), let last = outputs.last { values[out[1]] = .tensor(last) }
         if read(2), let cell { values[out[2]] = .tensor(cell) }
