@@ -9,6 +9,7 @@ extension GraphBuilder {
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Softmax", "Shape", "Neg",
         "Sigmoid", "Tanh", "Erf", "Gelu", "Exp", "Log", "Softplus", "Elu", "Selu", "LeakyRelu", "HardSigmoid",
         "HardSwish", "Sqrt", "Reciprocal", "Pow", "LogSoftmax", "LayerNormalization",
+        "LSTM", "GRU",
     ]
 
     /// Lowers one node whose inputs include a model tensor.
@@ -72,6 +73,7 @@ extension GraphBuilder {
              "HardSwish", "Sqrt", "Reciprocal", "Pow":
             try element(node, name)
         case "LayerNormalization": try layerNorm(node, name)
+        case "LSTM", "GRU": try recurrent(node, name)
         case "Shape":
             let x = try tensor(node, 0, name)
             let dims = try ConstantFolding.slicedShape(tensors[x].shape, node: node)
