@@ -158,28 +158,30 @@ enum InferenceProtocol {
     static func productCheck(_ d: ProductDimensions, point: ProductPoint, operands: [([Int64], [Int64])],
                              z: [Int64]) -> (claimed: Scalar, computed: Scalar) {
         let eqT = Multilinear.eqTable(point.batch), eqR = Multilinear.eqTable(point.row), eqS = Multilinear.eqTable(point.column)
+        // Integer rows meet eq tables through prepared tables (see `Scalar.integerCombination`).
+        let eqRPrepared = Multilinear.preparedForIntegers(eqR), eqSPrepared = Multilinear.preparedForIntegers(eqS)
         var claimed = Scalar.zero
         let total = operands.count * d.batch
-        for t in 0..<total {
+        for t in 0..<total where (t + 1) * d.m * d.n <= z.count {
             var sum = Scalar.zero
             for i in 0..<d.m {
-                var row = Scalar.zero
-                for c in 0..<d.n { row += eqS[c] * Scalar(z[(t * d.m + i) * d.n + c]) }
-                sum += eqR[i] * row
+                let start = (t * d.m + i) * d.n
+                sum += eqR[i] * Multilinear.innerProduct(z[start..<(start + d.n)], prepared: eqSPrepared)
             }
             claimed += eqT[t] * sum
         }
         var computed = Scalar.zero
+        var column = [Int64](repeating: 0, count: d.m)
         for (item, (a, b)) in operands.enumerated() {
             for u in 0..<d.batch {
                 let t = item * d.batch + u
                 let aBase = (d.batchA == 1 ? 0 : u) * d.m * d.k, bBase = (d.batchB == 1 ? 0 : u) * d.k * d.n
+                guard aBase + d.m * d.k <= a.count, bBase + d.k * d.n <= b.count else { continue }
                 var sum = Scalar.zero
                 for j in 0..<d.k {
-                    var left = Scalar.zero
-                    for i in 0..<d.m { left += eqR[i] * Scalar(a[aBase + i * d.k + j]) }
-                    var right = Scalar.zero
-                    for c in 0..<d.n { right += eqS[c] * Scalar(b[bBase + j * d.n + c]) }
+                    for i in 0..<d.m { column[i] = a[aBase + i * d.k + j] }
+                    let left = Multilinear.innerProduct(column[...], prepared: eqRPrepared)
+                    let right = Multilinear.innerProduct(b[(bBase + j * d.n)..<(bBase + (j + 1) * d.n)], prepared: eqSPrepared)
                     sum += left * right
                 }
                 computed += eqT[t] * sum
