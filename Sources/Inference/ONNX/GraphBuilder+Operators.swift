@@ -21,6 +21,14 @@ extension GraphBuilder {
             if op == "Dropout", node.output.count > 1, !node.output[1].isEmpty, readers[node.output[1], default: 0] > 0 {
                 throw .unsupportedAttribute(op: op, node: name, detail: "the mask output is not supported (inference only)")
             }
+            // In training mode (a constant true third input, opset ≥ 12) Dropout zeroes a random
+            // part of its input and scales the rest; only a ratio of 0 leaves it the identity.
+            if op == "Dropout", let mode = try constant(node, 2, name), mode.values.contains(where: { $0 != 0 }) {
+                let ratio = try constant(node, 1, name)?.values.first ?? 0.5
+                guard ratio == 0 else {
+                    throw .unsupportedAttribute(op: op, node: name, detail: "training_mode true with ratio \(ratio) is not supported (inference only: training_mode false, or ratio 0)")
+                }
+            }
             try alias(node, try value(node, 0, name))
         case "Cast":
             let to = node.int("to", default: 1)
