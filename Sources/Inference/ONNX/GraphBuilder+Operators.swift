@@ -347,6 +347,10 @@ extension GraphBuilder {
             return try dense(x, weights: w, rows: channels, bias: shift, name: name)
         }
         guard shape.count >= 3, shape[1] == channels else { throw .shapeMismatch(detail: "node '\(name)': \(channels) channels for \(shape)") }
+        // A 1×1 convolution reads one item [1, C, …]; a leading axis above 1 is not a batch here.
+        guard shape[0] == 1 else {
+            throw .shapeMismatch(detail: "node '\(name)': a per-channel step needs [1, C, …] (or channels on the last axis), got \(shape)")
+        }
         let (h, wd) = shape.count == 4 ? (shape[2], shape[3]) : (shape[2...].reduce(1, *), 1)
         let g = try ConvolutionGeometry(inputChannels: channels, inputHeight: h, inputWidth: wd, kernelHeight: 1, kernelWidth: 1,
                                         strideHeight: 1, strideWidth: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0)
