@@ -96,6 +96,32 @@ struct ConformanceBound {
         return zip(b, reference).map { $0 + $1 }
     }
 
+    /// Operators whose output is an index (an integer tensor) rather than a value.
+    static let indexOperators: Set<String> = ["ArgMax", "ArgMin"]
+
+    /// ArgMax, ArgMin: for each output position, the input value its index selects along the
+    /// axis (nil when an index is outside the axis or the geometry does not fit). The engine
+    /// picks the extreme of the rounded inputs, so the value it selects is within `2ε` of the
+    /// true extreme: `x_m − x_j ≤ (x̂_m + ε) − (x̂_j − ε) ≤ 2ε`; where the extreme is apart from
+    /// the others by more than `2ε` it is the expected index itself. Equal inputs round
+    /// equally, so between exactly equal values the tie rule (first, or with
+    /// `select_last_index` last) must pick the expected index.
+    func indexedValues(_ indices: [Double]) -> [Double]? {
+        guard let x = operand(0), !x.shape.isEmpty else { return nil }
+        var axis = Int(node.int("axis", default: 0))
+        if axis < 0 { axis += x.shape.count }
+        guard (0..<x.shape.count).contains(axis) else { return nil }
+        let n = x.shape[axis], inner = x.shape[(axis + 1)...].reduce(1, *)
+        guard indices.count * n == x.values.count else { return nil }
+        var out: [Double] = []
+        for (e, index) in indices.enumerated() {
+            guard index.isFinite, index == index.rounded(), index >= 0, index < Double(n) else { return nil }
+            let outer = e / inner, i = e % inner
+            out.append(x.values[(outer * n + Int(index)) * inner + i])
+        }
+        return out
+    }
+
     /// Relative precision of an expected value of type `dtype`.
     static func referencePrecision(_ dtype: String) -> Double {
         switch dtype {

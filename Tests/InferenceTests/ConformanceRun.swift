@@ -103,7 +103,8 @@ struct ConformanceRun: Sendable {
         guard model.spec.outputs.count == expected.count else {
             return result(.failed("the model has \(model.spec.outputs.count) outputs, the case \(expected.count)"))
         }
-        if let t = expected.first(where: { !$0.isFloating }) {
+        let indexOutput = ConformanceBound.indexOperators.contains(c.opType)
+        if !indexOutput, let t = expected.first(where: { !$0.isFloating }) {
             return result(.failed("imported, but output '\(t.name)' is \(t.dtype)"))
         }
         // Inputs: a value the activation range cannot hold would be clamped (or, not finite, refused).
@@ -128,6 +129,22 @@ struct ConformanceRun: Sendable {
             let info = model.spec.tensors[model.spec.outputs[i]]
             guard info.shape == t.shape else {
                 return result(.failed("output '\(t.name)': shape \(info.shape), expected \(t.shape)"))
+            }
+            if indexOutput {
+                // Compared by the input values the indices select (ConformanceBound.indexedValues).
+                let indices = Array(got[offset..<(offset + t.elements)])
+                guard let mine = bound.indexedValues(indices), let theirs = bound.indexedValues(t.reals) else {
+                    return result(.failed("output '\(t.name)': indices \(indices) do not fit the input"))
+                }
+                for e in mine.indices where indices[e] != t.reals[e] {
+                    let gap = abs(mine[e] - theirs[e])
+                    guard gap > 0, gap <= 2 * bound.eps else {
+                        return result(.failed("output '\(t.name)'[\(e)]: index \(indices[e]) selects \(mine[e]), the expected \(t.reals[e]) selects \(theirs[e]) (a tie, or more than 2ε apart)"))
+                    }
+                    worst = max(worst, gap / (2 * bound.eps))
+                }
+                offset += t.elements
+                continue
             }
             let want = t.reals
             // The activation range, not the tensor's derived one: an expected value outside a
