@@ -9,7 +9,7 @@ extension GraphBuilder {
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Softmax", "Shape", "Neg",
         "Sigmoid", "Tanh", "Erf", "Gelu", "Exp", "Log", "Softplus", "Elu", "Selu", "LeakyRelu", "HardSigmoid",
         "HardSwish", "Sqrt", "Reciprocal", "Pow", "LogSoftmax", "LayerNormalization",
-        "LSTM", "GRU",
+        "LSTM", "GRU", "ArgMax", "ArgMin",
     ]
 
     /// Lowers one node whose inputs include a model tensor.
