@@ -155,7 +155,7 @@ struct ConformanceRun: Sendable {
                 return result(.refused(.outputOutOfRange, detail: "expected \(bad) outside [\(bottom), \(top)]"))
             }
             guard let b = bound.bounds(output: i, expected: want, shape: t.shape, dtype: t.dtype) else {
-                return result(.failed("no documented bound for \(c.opType)"))
+                return result(.failed("no documented bound for \(c.opType): add one to ConformanceBound and to docs/PROTOCOL.md (Conformance)"))
             }
             if let e = b.firstIndex(where: { !$0.isFinite }) {
                 return result(.refused(.illConditioned, detail: "output \(t.name)[\(e)]: expected \(want[e])"))
