@@ -9,7 +9,7 @@ extension GraphBuilder {
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Softmax", "Shape", "Neg",
         "Sigmoid", "Tanh", "Erf", "Gelu", "Exp", "Log", "Softplus", "Elu", "Selu", "LeakyRelu", "HardSigmoid",
         "HardSwish", "Sqrt", "Reciprocal", "Pow", "LogSoftmax", "LayerNormalization",
-        "LSTM", "GRU",
+        "LSTM", "GRU", "ArgMax", "ArgMin",
     ]
 
     /// Lowers one node whose inputs include a model tensor.
@@ -20,6 +20,14 @@ extension GraphBuilder {
             try requireOnly(op == "Dropout" ? ["ratio", "seed", "training_mode"] : [], node, name)
             if op == "Dropout", node.output.count > 1, !node.output[1].isEmpty, readers[node.output[1], default: 0] > 0 {
                 throw .unsupportedAttribute(op: op, node: name, detail: "the mask output is not supported (inference only)")
+            }
+            // In training mode (a constant true third input, opset ≥ 12) Dropout zeroes a random
+            // part of its input and scales the rest; only a ratio of 0 leaves it the identity.
+            if op == "Dropout", let mode = try constant(node, 2, name), mode.values.contains(where: { $0 != 0 }) {
+                let ratio = try constant(node, 1, name)?.values.first ?? 0.5
+                guard ratio == 0 else {
+                    throw .unsupportedAttribute(op: op, node: name, detail: "training_mode true with ratio \(ratio) is not supported (inference only: training_mode false, or ratio 0)")
+                }
             }
             try alias(node, try value(node, 0, name))
         case "Cast":
@@ -339,6 +347,10 @@ extension GraphBuilder {
             return try dense(x, weights: w, rows: channels, bias: shift, name: name)
         }
         guard shape.count >= 3, shape[1] == channels else { throw .shapeMismatch(detail: "node '\(name)': \(channels) channels for \(shape)") }
+        // A 1×1 convolution reads one item [1, C, …]; a leading axis above 1 is not a batch here.
+        guard shape[0] == 1 else {
+            throw .shapeMismatch(detail: "node '\(name)': a per-channel step needs [1, C, …] (or channels on the last axis), got \(shape)")
+        }
         let (h, wd) = shape.count == 4 ? (shape[2], shape[3]) : (shape[2...].reduce(1, *), 1)
         let g = try ConvolutionGeometry(inputChannels: channels, inputHeight: h, inputWidth: wd, kernelHeight: 1, kernelWidth: 1,
                                         strideHeight: 1, strideWidth: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0)
