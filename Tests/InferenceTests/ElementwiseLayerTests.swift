@@ -230,6 +230,28 @@ import ZKProof
         return out
     }
 
+    @Test func twoThousandSingleByteMutations_AreRejected_WithTypedErrors() throws {
+        let model = try Self.affineModel(position: Self.position)
+        let commitment = try ModelCommitment(committing: model)
+        let x = try model.quantizeInput(floats: Self.input(13))
+        let (_, proof) = try InferenceProver.prove(model: model, commitment: commitment, input: x, context: Self.context)
+        var rng = SeededGenerator(seed: 0xE1E)
+        var byCode: [String: Int] = [:]
+        for trial in 0..<2000 {
+            var bytes = proof
+            let position = Int.random(in: 0..<bytes.count, using: &rng)
+            bytes[position] ^= UInt8.random(in: 1...255, using: &rng)
+            guard let error = Self.rejection(commitment, x, bytes) else {
+                Issue.record("mutation \(trial) at byte \(position) was accepted")
+                continue
+            }
+            byCode[error.code, default: 0] += 1
+        }
+        // The sum-check's messages sit at the end of the proof: its checks fire too.
+        #expect(byCode["elementwise_check_failed", default: 0] > 0, "\(byCode)")
+        #expect(byCode.count >= 2, "\(byCode)")
+    }
+
     @Test func batchNormThatCannotFold_IsOneElementwiseLayer() throws {
         // Conv → Relu → BatchNorm: the ReLU sits between, so the BatchNorm cannot fold.
         let c = 4
