@@ -19,13 +19,13 @@ import ZKProof
 ///    per product step a point `(τ, ρ, σ)` over its batch, rows and columns.
 /// 4. The prover sends `t_k = eq(r_k,hi)ᵀ·T_k` and `β_k = eq(r_k,hi')ᵀ·B_k`; absorbed (for
 ///    an element-wise layer only `β_k`).
-/// 5. Linear check per layer: `Z̃_k(r_k, q_k) = Σ_j v_k[j] · X̃_k(j, q_k) + b̃_k(r_k) · Σ_p eq(q_k, p)`;
-///    product check per product step:
-///    `Z̃(τ, ρ, σ) = Σ_t eq(τ, t) Σ_j Ã_t(ρ, j) · B̃_t(j, σ)`, in time linear in `|A| + |B| + |Z|`.
-///    Element-wise layers: one batched sum-check (`SumCheck`) of the claims
+/// 5. Element-wise layers: one batched sum-check (`SumCheck`) of the claims
 ///    `⟨w_k, u_k⟩ = Z̃_k(r_k, q_k) − b̃_k(r_k)·Σ_p eq(q_k, p)` (`elementwiseClaim`), then each
 ///    `t_k = eq(s_k,hi)ᵀ·T_k` at its sum-check point `s_k`, absorbed.
-/// 6. Challenges `ρ` (two per layer) and one batched Hyrax check of every `t_k` and `β_k`.
+/// 6. Linear check per other layer: `Z̃_k(r_k, q_k) = Σ_j v_k[j] · X̃_k(j, q_k) + b̃_k(r_k) · Σ_p eq(q_k, p)`;
+///    product check per product step:
+///    `Z̃(τ, ρ, σ) = Σ_t eq(τ, t) Σ_j Ã_t(ρ, j) · B̃_t(j, σ)`, in time linear in `|A| + |B| + |Z|`.
+/// 7. Challenges `ρ` (two per layer) and one batched Hyrax check of every `t_k` and `β_k`.
 ///
 /// Soundness (details in docs/PROTOCOL.md): integers are below `2^62` and the field order is
 /// about `2^256`, so field equalities of `Z` are integer equalities. A false `Z` makes a
@@ -139,7 +139,7 @@ enum InferenceProtocol {
         }
     }
 
-    /// Step 6: `ρ`, weight claim then bias claim for each layer.
+    /// Step 7: `ρ`, weight claim then bias claim for each layer.
     static func drawBatchCoefficients(_ t: inout Transcript, layerCount: Int) -> [Scalar] {
         t.challenges(TranscriptLabel.challengeBatchCoefficient, count: 2 * layerCount)
     }
