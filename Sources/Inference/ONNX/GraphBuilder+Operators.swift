@@ -415,8 +415,8 @@ extension GraphBuilder {
     }
 
     /// Add, Sub, Mul, Div, Max, Min: of two model tensors (broadcasting), of a tensor and a
-    /// scalar constant, or of a tensor and a per-channel / per-feature constant (a bias folded
-    /// into the linear layer before, or a diagonal linear step).
+    /// scalar constant, or of a tensor and a constant tensor (a bias folded
+    /// into the linear layer before, or an element-wise layer).
     mutating func binary(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
         try requireOnly([], node, name)
         guard node.input.count == 2 else { throw .unsupportedGraph(node: name, detail: "\(node.opType) takes two inputs") }
