@@ -35,13 +35,15 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
     public let inputElements: Int
     /// Non-linear steps applied to the incoming activation, in order.
     public let prepare: [ActivationStep]
-    /// Dense or convolution.
+    /// Dense, convolution, per-token, element-wise or embedding.
     public let kind: Kind
     /// Rows of `W`: output features, or output channels of a convolution.
     public let rows: Int
-    /// Columns of `W`, rows of `X`: input features, or `C·kh·kw`.
+    /// Columns of `W`, rows of `X`: input features, or `C·kh·kw`; 1 for an element-wise layer
+    /// (whose `X` has `rows` rows), the vocabulary for an embedding.
     public let inner: Int
-    /// Columns of `X` and `Z`: 1 for dense, output pixels for a convolution.
+    /// Columns of `X` and `Z`: 1 for dense, output pixels for a convolution, tokens, or how often
+    /// an element-wise layer's parameters repeat.
     public let positions: Int
     /// Rescale and clamp applied to `Z`.
     public let activation: Activation
@@ -139,7 +141,8 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
         return f
     }
 
-    /// The matrix `X` (`inner × positions`, row-major) from the incoming activation.
+    /// The matrix `X` (`inner × positions`, or `rows × positions` for an element-wise layer,
+    /// row-major) from the incoming activation.
     ///
     /// Throws `shapeMismatch` on a wrong length, so it is safe on untrusted trace data.
     public func columns(_ incoming: [Int64]) throws(InferenceError) -> [Int64] {
