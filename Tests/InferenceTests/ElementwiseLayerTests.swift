@@ -252,6 +252,26 @@ import ZKProof
         #expect(byCode.count >= 2, "\(byCode)")
     }
 
+    @Test func perChannelParameters_AreCommittedAsAVector_NotADiagonal() throws {
+        // 64 channels over [1, 64, 4, 4]: 64 weights in 8 rows of 8, not a 64 × 64 matrix.
+        let c = 64
+        let bytes = try B.graph([B.node("Mul", ["x", "S"], "y", name: "scale")],
+                                initializers: [B.tensor("S", [c, 1, 1], (0..<c).map { Float($0 % 7) / 4 - 0.75 })],
+                                inputShape: [1, c, 4, 4], outputs: ["y"])
+        let model = try ONNXImporter.importModel(bytes)
+        #expect(model.layers.map(\.weights.count) == [c])
+        let commitment = try ModelCommitment(committing: model)
+        let layer = commitment.layout.layers[0]
+        #expect(layer.elementwise && layer.weights.entries == c && layer.weights.width == 8 && layer.weights.rowCount == 8)
+        #expect(commitment.weightRows[0].count == 8)
+        #expect(commitment.layout.sumCheckShape?.variableCount == 6)
+        let x = try model.quantizeInput(floats: Self.input(14, count: c * 16))
+        let (output, proof) = try InferenceProver.prove(model: model, commitment: commitment, input: x, context: Self.context)
+        #expect(try InferenceVerifier.verify(commitment: commitment, input: x, proof: proof, context: Self.context) == output)
+        // Z (1,024 values, packed or not) + t and β (8 scalars each) + the sum-check (6 rounds, one evaluation).
+        #expect(proof.count <= InferenceProof.headerByteCount + 4 + 8 * c * 16 + 32 * (8 + 8) + 32 * (3 * 6 + 1))
+    }
+
     @Test func batchNormThatCannotFold_IsOneElementwiseLayer() throws {
         // Conv → Relu → BatchNorm: the ReLU sits between, so the BatchNorm cannot fold.
         let c = 4
