@@ -31,6 +31,8 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
     case inputShapeMismatch(expected: [Int], actual: [Int])
     /// An input value is not finite or lies outside the model's input range.
     case inputOutOfRange(index: Int, value: String)
+    /// An input value of a token-id model is not a whole number in `0..<count`.
+    case inputIDOutOfRange(index: Int, value: String, count: Int64)
     /// A trace value differs from what the integer semantics give (names layer, step, index).
     case traceMismatch(layer: Int, step: String, index: Int)
     /// A canonical model description could not be decoded (truncated, extended, inconsistent).
@@ -53,6 +55,7 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
         case .accumulatorBoundTooLarge: "accumulator_bound_too_large"
         case .inputShapeMismatch: "input_shape_mismatch"
         case .inputOutOfRange: "input_out_of_range"
+        case .inputIDOutOfRange: "input_id_out_of_range"
         case .traceMismatch: "trace_mismatch"
         case .invalidEncoding: "invalid_model_encoding"
         }
@@ -89,6 +92,8 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
             "\(code): input shape \(actual), the model expects \(expected)"
         case .inputOutOfRange(let index, let value):
             "\(code): input[\(index)] = \(value) is outside the model's input range"
+        case .inputIDOutOfRange(let index, let value, let count):
+            "\(code): input[\(index)] = \(value) is not a token id: the model takes whole numbers 0…\(count - 1)"
         case .traceMismatch(let layer, let step, let index):
             "\(code): layer \(layer), \(step), index \(index) does not follow the integer semantics"
         case .invalidEncoding(let detail):

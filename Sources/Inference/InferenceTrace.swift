@@ -33,7 +33,8 @@ public struct InferenceTrace: Sendable, Equatable {
 
 /// What one linear layer read and produced.
 public struct LayerTrace: Sendable, Equatable {
-    /// The matrix `X` the layer multiplied: `inner × positions`, row-major (im2col for Conv).
+    /// The matrix `X` the layer multiplied: `inner × positions`, row-major (im2col for Conv;
+    /// `rows × positions` for an element-wise layer).
     public let columns: [Int64]
     /// `Z = W · X + b`: `rows × positions`, row-major.
     public let preActivation: [Int64]

@@ -19,19 +19,31 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
         /// `[count, inner]` activation, e.g. the tokens of a sequence): `X` is the activation
         /// transposed (`inner × count`), and the output is `Z` transposed back (`count × rows`).
         case tokens(count: Int)
+        /// An element-wise affine step `Z[c, p] = w[c]·X[c, p] + b[c]`: `X` is the activation
+        /// rearranged as `C × P` (`ElementwiseGeometry`), `W` is a vector of `C` values (`rows`
+        /// is `C`, `inner` is 1), and the output is `Z` rearranged back to the activation's shape.
+        case elementwise(ElementwiseGeometry)
+        /// An embedding lookup: the incoming activation holds `count` token ids in
+        /// `0..<vocabulary`, and `X` is their one-hot matrix (`vocabulary × count`, the value
+        /// `2^fractionBits` at `[id_t, t]`, 0 elsewhere), so `Z = W·X` holds column `id_t` of `W`
+        /// (`rows × vocabulary`, the table transposed) for each token; the output is `Z`
+        /// transposed back (`count × rows`), as for a per-token layer.
+        case oneHot(vocabulary: Int, count: Int, fractionBits: Int)
     }
 
     /// Elements of the incoming activation, before `prepare`.
     public let inputElements: Int
     /// Non-linear steps applied to the incoming activation, in order.
     public let prepare: [ActivationStep]
-    /// Dense or convolution.
+    /// Dense, convolution, per-token, element-wise or embedding.
     public let kind: Kind
     /// Rows of `W`: output features, or output channels of a convolution.
     public let rows: Int
-    /// Columns of `W`, rows of `X`: input features, or `C·kh·kw`.
+    /// Columns of `W`, rows of `X`: input features, or `C·kh·kw`; 1 for an element-wise layer
+    /// (whose `X` has `rows` rows), the vocabulary for an embedding.
     public let inner: Int
-    /// Columns of `X` and `Z`: 1 for dense, output pixels for a convolution.
+    /// Columns of `X` and `Z`: 1 for dense, output pixels for a convolution, tokens, or how often
+    /// an element-wise layer's parameters repeat.
     public let positions: Int
     /// Rescale and clamp applied to `Z`.
     public let activation: Activation
@@ -71,6 +83,19 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
             }
             inner = elements / count
             positions = count
+        case .elementwise(let g):
+            guard g.elements == elements, rows == g.channels else {
+                throw .shapeMismatch(detail: "element-wise layer of \(g.channels) parameters over \(g.shape) gets \(elements) elements and \(rows) rows")
+            }
+            inner = 1
+            positions = g.positions
+        case .oneHot(let vocabulary, let count, let f):
+            guard count == elements, vocabulary >= 1, vocabulary <= InferenceLimits.tensorElementsMax, (0...30).contains(f),
+                  vocabulary * count <= InferenceLimits.tensorElementsMax else {
+                throw .shapeMismatch(detail: "embedding of \(count) ids over \(vocabulary) rows (scale 2^-\(f)) gets \(elements) elements")
+            }
+            inner = vocabulary
+            positions = count
         }
         guard rows >= 1, rows <= InferenceLimits.tensorElementsMax,
               rows * inner <= InferenceLimits.tensorElementsMax,
@@ -98,11 +123,26 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
         switch kind {
         case .dense: [rows]
         case .convolution(let g): [rows, g.outputHeight, g.outputWidth]
-        case .tokens(let count): [count, rows]
+        case .tokens(let count), .oneHot(_, let count, _): [count, rows]
+        case .elementwise(let g): g.shape.count > 1 ? Array(g.shape.dropFirst()) : g.shape
         }
     }
 
-    /// The matrix `X` (`inner × positions`, row-major) from the incoming activation.
+    /// Elements of `X`: `inner · positions`, or `rows · positions` for an element-wise layer.
+    public var columnElements: Int {
+        if case .elementwise = kind { return rows * positions }
+        return inner * positions
+    }
+
+    /// The scale of `X` given the scale of the incoming activation: the same, except for an
+    /// embedding, whose one-hot columns are at `2^-fractionBits`.
+    public func columnFractionBits(incoming f: Int) -> Int {
+        if case .oneHot(_, _, let own) = kind { return own }
+        return f
+    }
+
+    /// The matrix `X` (`inner × positions`, or `rows × positions` for an element-wise layer,
+    /// row-major) from the incoming activation.
     ///
     /// Throws `shapeMismatch` on a wrong length, so it is safe on untrusted trace data.
     public func columns(_ incoming: [Int64]) throws(InferenceError) -> [Int64] {
@@ -115,6 +155,12 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
         case .dense: return a
         case .convolution(let g): return IntegerSemantics.im2col(a, g)
         case .tokens(let count): return IntegerSemantics.transpose(a, rows: count, columns: a.count / count)
+        case .elementwise(let g): return g.columns(a)
+        case .oneHot(let vocabulary, let count, let f):
+            // Ids outside the vocabulary (which no admissible input has) select no row.
+            var x = [Int64](repeating: 0, count: vocabulary * count)
+            for (t, id) in a.enumerated() where id >= 0 && id < Int64(vocabulary) { x[Int(id) * count + t] = Int64(1) << Int64(f) }
+            return x
         }
     }
 
@@ -122,8 +168,12 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
     /// element by element, laid out as the output tensor (transposed back for a per-token layer).
     public func activate(_ z: [Int64]) -> [Int64] {
         let a = activation.apply(z)
-        if case .tokens(let count) = kind, a.count == rows * count {
-            return IntegerSemantics.transpose(a, rows: rows, columns: count)
+        switch kind {
+        case .tokens(let count), .oneHot(_, let count, _):
+            if a.count == rows * count { return IntegerSemantics.transpose(a, rows: rows, columns: count) }
+        case .elementwise(let g):
+            if a.count == g.elements { return g.activation(a) }
+        case .dense, .convolution: break
         }
         return a
     }
@@ -134,7 +184,12 @@ public struct LayerSpec: Sendable, Equatable, Hashable {
     public func columnRange(incoming: ClosedRange<Int64>) -> ClosedRange<Int64> {
         var range = incoming
         for step in prepare { range = step.outputRange(range) }
-        if case .convolution = kind { range = min(range.lowerBound, 0)...max(range.upperBound, 0) }
+        switch kind {
+        // Zero padding, and for an element-wise layer the bias alone as a partial sum.
+        case .convolution, .elementwise: range = min(range.lowerBound, 0)...max(range.upperBound, 0)
+        case .oneHot(_, _, let f): range = 0...(Int64(1) << Int64(f))
+        case .dense, .tokens: break
+        }
         return range
     }
 }

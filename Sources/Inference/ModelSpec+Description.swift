@@ -11,6 +11,8 @@ extension ModelSpec {
             switch layers[k].kind {
             case .dense, .tokens: return "Gemm"
             case .convolution: return "Conv"
+            case .elementwise: return "Affine"
+            case .oneHot: return "Embedding"
             }
         case .matMul: return "MatMul"
         case .rescale: return "Clip"
@@ -59,6 +61,8 @@ extension ModelSpec {
                 case .dense: kind = "dense"
                 case .tokens(let n): kind = "dense ×\(n) tokens"
                 case .convolution(let g): kind = "conv \(g.kernelHeight)x\(g.kernelWidth)/\(g.strideHeight)"
+                case .elementwise(let g): kind = "element-wise over \(g.shape) by \(g.parameterShape)"
+                case .oneHot(let v, let n, _): kind = "embedding of \(n) ids, \(v) rows"
                 }
                 line += "; layer \(k): \(kind) \(layer.rows)×\(layer.inner)×\(layer.positions), clamp [\(layer.activation.lo), \(layer.activation.hi)], |z| < 2^\(layer.accumulatorBits)"
             case .matMul(let act):

@@ -1,7 +1,8 @@
 /// The canonical byte form of a `ModelSpec`, which a model commitment carries.
 ///
 /// Layout (big-endian): magic `PMQS`, version u16 = 2, the config (three u8), the input
-/// tensor (rank u8, dims u32, fraction bits u8, lo i64, hi i64), batchable u8, the node count
+/// tensor (rank u8, dims u32, fraction bits u8, lo i64, hi i64), flags u8 (bit 0 batchable,
+/// bit 1 integer token-id input), the node count
 /// u16, the output count u8 and output tensor ids u32; then per node: the input count u8 and
 /// ids u32, the operator tag u8 and its fields (see `encodeOperator`). A linear node carries
 /// its layer inline (prepare steps, kind, rows, activation, accumulator bits) and its output
@@ -26,7 +27,8 @@ extension ModelSpec {
         w.uint8(UInt8(input.fractionBits))
         w.int64(input.lo)
         w.int64(input.hi)
-        w.uint8(batchable ? 1 : 0)
+        // Flags: bit 0 batchable, bit 1 the input is integer token ids.
+        w.uint8((batchable ? 1 : 0) | (integerInput ? 2 : 0))
         w.uint16(UInt16(nodes.count))
         w.uint8(UInt8(outputs.count))
         for o in outputs { w.count(o) }
@@ -67,6 +69,15 @@ extension ModelSpec {
             case .tokens(let count):
                 w.uint8(3)
                 w.count(count)
+            case .elementwise(let g):
+                w.uint8(4)
+                w.shape(g.shape)
+                for d in g.parameterShape { w.count(d) }
+            case .oneHot(let vocabulary, let count, let f):
+                w.uint8(5)
+                w.count(vocabulary)
+                w.count(count)
+                w.uint8(UInt8(f))
             }
             w.count(layer.rows)
             w.activation(layer.activation)
@@ -213,8 +224,8 @@ extension ModelSpec {
                                             activationBits: Int(try r.uint8()))
         let inputShape = try r.shape()
         let input = try TensorInfo(shape: inputShape, fractionBits: Int(try r.uint8()), lo: try r.int64(), hi: try r.int64(), name: "input")
-        let batchable = try r.uint8()
-        guard batchable <= 1 else { throw .invalidEncoding(detail: "batchable flag \(batchable)") }
+        let flags = try r.uint8()
+        guard flags <= 3 else { throw .invalidEncoding(detail: "input flags \(flags)") }
         let nodeCount = Int(try r.uint16())
         guard nodeCount >= 1, nodeCount <= InferenceLimits.graphNodeCountMax else {
             throw .invalidEncoding(detail: "\(nodeCount) nodes")
@@ -237,7 +248,8 @@ extension ModelSpec {
             nodes.append(node)
         }
         guard r.isAtEnd else { throw .invalidEncoding(detail: "trailing bytes after the last node") }
-        try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: outputs, batchable: batchable == 1)
+        try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: outputs,
+                      batchable: flags & 1 != 0, integerInput: flags & 2 != 0)
     }
 
     private static func decodeOperator(_ r: inout ByteReader, inputs: [Int], tensors: [TensorInfo],
@@ -278,6 +290,17 @@ extension ModelSpec {
                     dilationHeight: v[11], dilationWidth: v[12]))
             case 3:
                 kind = .tokens(count: try r.count(max: InferenceLimits.tensorElementsMax))
+            case 4:
+                let shape = try r.shape()
+                var parameterShape: [Int] = []
+                for _ in shape { parameterShape.append(try r.count(max: InferenceLimits.tensorElementsMax)) }
+                kind = .elementwise(try ElementwiseGeometry(shape: shape, parameterShape: parameterShape))
+            case 5:
+                let vocabulary = try r.count(max: InferenceLimits.tensorElementsMax)
+                let count = try r.count(max: InferenceLimits.tensorElementsMax)
+                let f = Int(try r.uint8())
+                guard f <= 30 else { throw .invalidEncoding(detail: "embedding scale \(f)") }
+                kind = .oneHot(vocabulary: vocabulary, count: count, fractionBits: f)
             case let tag:
                 throw .invalidEncoding(detail: "unknown layer kind \(tag)")
             }

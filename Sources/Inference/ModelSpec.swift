@@ -23,6 +23,10 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
     /// Whether the input's first dimension is a batch dimension (the ONNX input declares it
     /// symbolic): then an input may hold several items (`B · inputElements` values).
     public let batchable: Bool
+    /// Whether the input is integer token ids (an ONNX int64/int32 input read by embedding
+    /// lookups): the input then has scale 1 and its range is the ids the tables accept, and
+    /// `quantizeInput` takes whole numbers only, refusing any outside that range.
+    public let integerInput: Bool
     /// Every tensor: the input, then each node's output (derived, validated).
     public let tensors: [TensorInfo]
     /// Indices into `nodes` of the `matMul` steps, in order (derived).
@@ -35,7 +39,7 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
     /// (`GraphOperator.infer`), each linear layer is used by exactly one node and in order,
     /// the outputs exist, and every product's bound fits `accumulatorBitsMax`.
     public init(config: QuantizationConfig, input: TensorInfo, layers: [LayerSpec], nodes: [GraphNode],
-                outputs: [Int], batchable: Bool) throws(InferenceError) {
+                outputs: [Int], batchable: Bool, integerInput: Bool = false) throws(InferenceError) {
         guard !nodes.isEmpty, nodes.count <= InferenceLimits.graphNodeCountMax else {
             throw .unsupportedGraph(node: "graph", detail: "\(nodes.count) steps; a model has 1…\(InferenceLimits.graphNodeCountMax)")
         }
@@ -86,6 +90,7 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         self.nodes = nodes
         self.outputs = outputs
         self.batchable = batchable
+        self.integerInput = integerInput
         self.tensors = tensors
         self.productNodes = productNodes
         self.productBits = productBits
@@ -160,6 +165,17 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         out.reserveCapacity(floats.count)
         var clamped = 0
         let bound = Double(inputRange.upperBound) + 1
+        if integerInput {
+            // Token ids: whole numbers inside the tables' rows, nothing rounded or clamped.
+            for (i, x) in floats.enumerated() {
+                guard x.isFinite, x.rounded(.towardZero) == x, x >= Double(inputRange.lowerBound),
+                      x <= Double(inputRange.upperBound) else {
+                    throw .inputIDOutOfRange(index: i, value: "\(x)", count: inputRange.upperBound + 1)
+                }
+                out.append(Int64(x))
+            }
+            return (out, 0)
+        }
         for (i, x) in floats.enumerated() {
             guard x.isFinite else { throw .inputOutOfRange(index: i, value: "\(x)") }
             // Clamp in floating point first so huge values quantise instead of failing.
@@ -179,6 +195,7 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
             throw .inputShapeMismatch(expected: inputShape, actual: [x.count])
         }
         for (i, v) in x.enumerated() where !inputRange.contains(v) {
+            if integerInput { throw .inputIDOutOfRange(index: i, value: "\(v)", count: inputRange.upperBound + 1) }
             throw .inputOutOfRange(index: i, value: "\(v)")
         }
     }

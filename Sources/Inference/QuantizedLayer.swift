@@ -24,10 +24,17 @@ public struct QuantizedLayer: Sendable, Equatable, Hashable {
     ///
     /// Callers pass columns built by `spec.columns`, whose values lie in the range the bound
     /// was derived for, so no partial sum leaves `±2^accumulatorBits` and `Int64` cannot overflow.
+    /// For an element-wise layer `X` is `rows × positions` and `Z[c, p] = w[c]·X[c, p] + b[c]`.
     public func preActivation(columns x: [Int64]) -> [Int64] {
         let rows = spec.rows, inner = spec.inner, positions = spec.positions
-        precondition(x.count == inner * positions, "columns length")
+        precondition(x.count == spec.columnElements, "columns length")
         var z = [Int64](repeating: 0, count: rows * positions)
+        if case .elementwise = spec.kind {
+            for c in 0..<rows {
+                for p in 0..<positions { z[c * positions + p] = bias[c] &+ weights[c] &* x[c * positions + p] }
+            }
+            return z
+        }
         weights.withUnsafeBufferPointer { w in
             x.withUnsafeBufferPointer { x in
                 z.withUnsafeMutableBufferPointer { z in

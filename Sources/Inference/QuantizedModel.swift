@@ -56,7 +56,8 @@ public struct QuantizedModel: Sendable, Equatable {
             switch p.kind {
             case .dense: out = [1, p.rows]
             case .convolution(let g): out = [1, p.rows, g.outputHeight, g.outputWidth]
-            case .tokens(let count): out = [1, count, p.rows]
+            case .tokens(let count), .oneHot(_, let count, _): out = [1, count, p.rows]
+            case .elementwise(let g): out = g.shape
             }
             nodes.append(GraphNode(op: .linear(layer: k, shape: out), inputs: [k], name: "layer \(k)"))
             shape = out
@@ -69,7 +70,7 @@ public struct QuantizedModel: Sendable, Equatable {
     /// `parameters` by index, in order), deriving each layer's accumulator bound from its
     /// weights and the range of the tensor it reads.
     public init(config: QuantizationConfig, input: TensorInfo, nodes: [GraphNode], parameters: [LayerParameters],
-                outputs: [Int], batchable: Bool) throws(InferenceError) {
+                outputs: [Int], batchable: Bool, integerInput: Bool = false) throws(InferenceError) {
         guard parameters.count <= InferenceLimits.layerCountMax else {
             throw .tooManyLayers(count: parameters.count, limit: InferenceLimits.layerCountMax)
         }
@@ -95,7 +96,7 @@ public struct QuantizedModel: Sendable, Equatable {
         }
         // The ranges of a spec do not depend on the bounds: derive each bound from them.
         let draft = try ModelSpec(config: config, input: input, layers: provisional, nodes: nodes,
-                                  outputs: outputs, batchable: batchable)
+                                  outputs: outputs, batchable: batchable, integerInput: integerInput)
         var built: [QuantizedLayer] = []
         for (k, p) in parameters.enumerated() {
             let shape = provisional[k]
@@ -112,7 +113,7 @@ public struct QuantizedModel: Sendable, Equatable {
             built.append(try QuantizedLayer(spec: spec, weights: p.weights, bias: p.bias))
         }
         self.spec = try ModelSpec(config: config, input: input, layers: built.map(\.spec), nodes: nodes,
-                                  outputs: outputs, batchable: batchable)
+                                  outputs: outputs, batchable: batchable, integerInput: integerInput)
         self.layers = built
         self.digest = SHA256Digest.hash(Self.canonicalEncoding(spec: spec, layers: built))
     }

@@ -95,6 +95,7 @@ extension Market {
             throw MarketError(.modelNotReady, "model \(model.id) is \(model.status.rawValue)\(model.failure.map { ": \($0)" } ?? "")")
         }
         try request.input.validate(against: inputShape)
+        try InferenceInputCheck.validateTokenIDs(request.input, commitment: model.commitment)
         if let url = request.webhookURL { try Webhooks.validate(url, privateAddressesAllowed: configuration.webhookPrivateAddressesAllowed) }
         let fee = MarketConfiguration.share(terms.escrowedMaxPrice, basisPoints: configuration.feeBasisPoints)
         let escrow = terms.escrowedMaxPrice + fee

@@ -37,6 +37,9 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidRequest = "invalid_request"
         /// The input tensor does not have the model's input shape.
         case inputShapeMismatch = "input_shape_mismatch"
+        /// A model that takes token ids got a value that is not one of its ids (a fraction, a
+        /// negative number, or an id past its embedding tables).
+        case inputIDOutOfRange = "input_id_out_of_range"
         /// The model exists but is still processing or failed.
         case modelNotReady = "model_not_ready"
         /// A webhook URL whose host is an address webhooks may not reach (loopback, private,

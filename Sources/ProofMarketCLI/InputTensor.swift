@@ -2,7 +2,8 @@ import Foundation
 import Inference
 
 /// The JSON input of `prove`, `verify`, `infer` and `client jobs submit`:
-/// `{"shape": [...], "values": [...]}` in floats, the same spelling as the API's tensors.
+/// `{"shape": [...], "values": [...]}` in floats (whole numbers for a model that takes token
+/// ids), the same spelling as the API's tensors.
 ///
 /// The floats are quantised with the model's input scale (`ModelSpec.quantizeInput`), so the
 /// same file gives the same integer input to the prover and to the verifier. Files written

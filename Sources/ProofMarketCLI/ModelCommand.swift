@@ -47,7 +47,10 @@ struct ModelInspectCommand: ParsableCommand {
         let m = try FileInput.model(model)
         let c = m.spec.config
         print("digest \(m.digestHex)")
-        print("input \(m.spec.inputShape) at 2^-\(c.activationFractionBits), weights at 2^-\(c.weightFractionBits), activations \(c.activationBits)-bit")
+        let input = m.spec.integerInput
+            ? "input \(m.spec.inputShape) token ids 0…\(m.spec.inputRange.upperBound)"
+            : "input \(m.spec.inputShape) at 2^-\(c.activationFractionBits)"
+        print("\(input), weights at 2^-\(c.weightFractionBits), activations \(c.activationBits)-bit")
         if m.spec.batchable { print("batch: the first input dimension is a batch dimension (up to \(InferenceLimits.batchItemsMax) inputs per proof)") }
         for line in m.spec.describeSteps() { print(line) }
         print("outputs \(m.spec.outputs.map { "t\($0)" }.joined(separator: ", ")) \(m.spec.outputShapes)")

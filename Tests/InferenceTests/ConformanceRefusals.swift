@@ -61,7 +61,8 @@ enum ConformanceRefusal: String, CaseIterable, Sendable {
     /// Phrases of the refusal's message that identify the reason.
     var phrases: [String] {
         switch self {
-        case .nonFloatTensor: ["must be a float tensor", "may only be cast to a float type", "is not a number type"]
+        case .nonFloatTensor: ["must be a float tensor", "may only be cast to a float type", "is not a number type",
+                               "holds token ids", "an integer input holds token ids"]
         case .opsetTooNew: ["operator set version must be in"]
         case .unsupportedAttribute:
             ["transA=1 is not supported", "only positive steps", "must contain 0", "only mode 'constant'",

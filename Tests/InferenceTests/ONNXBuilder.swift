@@ -43,10 +43,10 @@ enum ONNXBuilder {
         return t
     }
 
-    /// A serialised model with one float input `x` (its first dimension symbolic when
-    /// `batch` is set) and the given outputs.
+    /// A serialised model with one input `x` (float, or the ONNX element type `inputType`; its
+    /// first dimension symbolic when `batch` is set) and the given outputs.
     static func graph(_ nodes: [Onnx_NodeProto], initializers: [Onnx_TensorProto], inputShape: [Int],
-                      outputs: [String], batch: Bool = false, opset: Int64 = 17) throws -> [UInt8] {
+                      outputs: [String], batch: Bool = false, opset: Int64 = 17, inputType: Int32 = 1) throws -> [UInt8] {
         var model = Onnx_ModelProto()
         model.irVersion = 8
         var op = Onnx_OperatorSetIdProto()
@@ -56,7 +56,7 @@ enum ONNXBuilder {
         graph.name = "test"
         graph.node = nodes
         graph.initializer = initializers
-        var input = valueInfo("x", inputShape)
+        var input = valueInfo("x", inputShape, type: inputType)
         if batch, case .tensorType(var t)? = input.type.value {
             t.shape.dim[0].dimParam = "batch"
             input.type.value = .tensorType(t)
@@ -73,11 +73,11 @@ enum ONNXBuilder {
         try graph(nodes, initializers: initializers, inputShape: inputShape, outputs: [output], opset: opset)
     }
 
-    private static func valueInfo(_ name: String, _ shape: [Int]) -> Onnx_ValueInfoProto {
+    private static func valueInfo(_ name: String, _ shape: [Int], type: Int32 = 1) -> Onnx_ValueInfoProto {
         var info = Onnx_ValueInfoProto()
         info.name = name
         var tensor = Onnx_TypeProto.Tensor()
-        tensor.elemType = 1
+        tensor.elemType = type
         var s = Onnx_TensorShapeProto()
         s.dim = shape.map { d in var dim = Onnx_TensorShapeProto.Dimension(); dim.dimValue = Int64(d); return dim }
         tensor.shape = s

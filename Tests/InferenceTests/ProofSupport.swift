@@ -89,7 +89,8 @@ extension ProvenCase {
         InferenceProtocol.absorbTrace(&t, proof.preActivations, products: proof.products)
         let points = InferenceProtocol.drawPoints(&t, layout: commitment.layout, items: 1)
         _ = InferenceProtocol.drawProductPoints(&t, spec: commitment.spec, items: 1)
-        InferenceProtocol.absorbCombinations(&t, weights: proof.weightCombinations, bias: proof.biasCombinations)
+        InferenceProtocol.absorbCombinations(&t, layout: commitment.layout, weights: proof.weightCombinations,
+                                             bias: proof.biasCombinations)
         return (points, InferenceProtocol.drawBatchCoefficients(&t, layerCount: commitment.spec.layers.count))
     }
 

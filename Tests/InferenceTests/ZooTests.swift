@@ -33,10 +33,10 @@ import Testing
     }
 
     /// The architectures the importer takes today (both exporters of each). The others need
-    /// smooth activations, normalisation or committed constant tensors.
+    /// smooth activations, normalisation, recurrent layers or committed constant tensors: all do now.
     static let importable: Set<String> = [
         "lenet5", "cnn_batchnorm", "residual", "global_avgpool", "depthwise", "conv1d_series", "concat_branches", "dynamic_batch",
-        "mlp_activations", "lstm", "gru",
+        "mlp_activations", "lstm", "gru", "transformer_encoder",
     ]
 
     /// Largest error allowed on a regressor's output, in output units (2^-8 scales, a handful of layers).

@@ -68,7 +68,8 @@ extension GraphOperator {
             guard layer.inputElements == inputs[0].elements else {
                 throw fail("the layer reads \(layer.inputElements) elements, the input has \(inputs[0].elements)")
             }
-            let out = try TensorInfo(shape: shape, fractionBits: inputs[0].fractionBits + config.weightFractionBits - layer.activation.shift,
+            let columnScale = layer.columnFractionBits(incoming: inputs[0].fractionBits)
+            let out = try TensorInfo(shape: shape, fractionBits: columnScale + config.weightFractionBits - layer.activation.shift,
                                      lo: layer.activation.lo, hi: layer.activation.hi, name: name)
             guard out.elements == layer.outputElements else { throw fail("output shape \(shape) does not hold \(layer.outputElements) values") }
             return out

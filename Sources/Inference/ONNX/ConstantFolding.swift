@@ -9,7 +9,7 @@ enum ConstantFolding {
     static let operators: Set<String> = [
         "Add", "Sub", "Mul", "Div", "Neg", "Sqrt", "Pow", "Reciprocal", "Abs", "Floor", "Ceil", "Cast", "Identity",
         "Reshape", "Unsqueeze", "Squeeze", "Concat", "Gather", "Slice", "Transpose", "Equal", "Where", "Range",
-        "Shape", "Size", "Min", "Max", "ReduceProd", "Expand", "ConstantOfShape", "Flatten", "Not",
+        "Shape", "Size", "Min", "Max", "ReduceProd", "Expand", "ConstantOfShape", "Flatten", "Not", "Mod",
     ]
 
     /// The node's outputs from constant inputs; `inputs[i]` is nil for an absent optional input.
@@ -30,7 +30,7 @@ enum ConstantFolding {
         case "Identity":
             let a = try input(0)
             return try make(a.shape, a.values, a.type)
-        case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Equal":
+        case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "Equal", "Mod":
             var acc = try input(0)
             for i in 1..<max(2, inputs.count) {
                 let b = try input(i)
@@ -46,6 +46,14 @@ enum ConstantFolding {
                 if node.opType == "Pow", let bad = b.values.first(where: { !Self.foldablePowExponent($0) }) {
                     throw fail("a constant exponent \(bad) is folded only when it is an integer of magnitude ≤ 64 or 0.5")
                 }
+                // Mod folds whole numbers only (shape arithmetic), in exact integer arithmetic.
+                if node.opType == "Mod" {
+                    let whole = { (v: Double) in v.rounded(.towardZero) == v && v.magnitude < 0x1p53 }
+                    guard acc.values.allSatisfy(whole), b.values.allSatisfy(whole), !b.values.contains(0) else {
+                        throw fail("Mod is folded for whole numbers with a non-zero divisor only")
+                    }
+                }
+                let cRemainder = node.int("fmod", default: 0) != 0
                 let values: [Double] = (0..<ia.count).map { e in
                     let x = acc.values[ia[e]], y = b.values[ib[e]]
                     switch node.opType {
@@ -56,6 +64,12 @@ enum ConstantFolding {
                     case "Pow": return Self.power(x, y)
                     case "Min": return Swift.min(x, y)
                     case "Max": return Swift.max(x, y)
+                    case "Mod":
+                        // fmod = 1: the sign of the dividend (C); fmod = 0: the sign of the divisor.
+                        let (p, q) = (Int64(x), Int64(y))
+                        var r = p % q
+                        if !cRemainder, r != 0, (r < 0) != (q < 0) { r += q }
+                        return Double(r)
                     default: return x == y ? 1 : 0
                     }
                 }
@@ -139,7 +153,8 @@ enum ConstantFolding {
             return try make(shape, values, a.type)
         case "Slice":
             let a = try input(0)
-            let window = try ShapeRules.sliceWindow(a.shape, node: node, inputs: inputs, opset: opset, name: name)
+            // Shape arithmetic may slice nothing (the dimensions after the last, say).
+            let window = try ShapeRules.sliceWindow(a.shape, node: node, inputs: inputs, opset: opset, name: name, allowEmpty: true)
             let idx = TensorSemantics.slice(a.values.indices.map { Int64($0) }, shape: a.shape, starts: window.starts,
                                             counts: window.counts, steps: window.steps)
             return try make(window.counts, idx.map { a.values[Int($0)] }, a.type)
@@ -301,9 +316,9 @@ enum ShapeRules {
     }
 
     /// `Slice`'s window from its inputs (opset ≥ 10) or attributes, with ONNX's clamping of
-    /// starts and ends; negative steps are refused.
+    /// starts and ends; negative steps are refused, and so are empty windows unless `allowEmpty`.
     static func sliceWindow(_ shape: [Int], node: Onnx_NodeProto, inputs: [ONNXTensor?], opset: Int64,
-                            name: String) throws(InferenceError) -> (starts: [Int], counts: [Int], steps: [Int]) {
+                            name: String, allowEmpty: Bool = false) throws(InferenceError) -> (starts: [Int], counts: [Int], steps: [Int]) {
         func fail(_ detail: String) -> InferenceError { .unsupportedAttribute(op: "Slice", node: name, detail: detail) }
         let rank = shape.count
         var starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
@@ -332,7 +347,7 @@ enum ShapeRules {
             s = min(max(s, 0), n)
             e = min(max(e, 0), n)
             let count = e > s ? (e - s + step - 1) / step : 0
-            guard count >= 1 else { throw fail("the slice on axis \(axis) is empty") }
+            guard count >= 1 || allowEmpty else { throw fail("the slice on axis \(axis) is empty") }
             outStarts[axis] = s
             counts[axis] = count
             outSteps[axis] = min(step, n)

@@ -335,26 +335,28 @@ extension GraphBuilder {
     }
 
     /// A per-channel affine step `y[c] = scale[c]·x[c] + shift[c]` on channel axis 1 of
-    /// `[1, C, …]` (or the last axis of `[1, …, d]` when `lastAxis`), as a linear layer with a
-    /// diagonal weight, so that its parameters are committed like any other.
+    /// `[1, C, …]` (or the last axis of `[1, …, d]` when `lastAxis`), as an element-wise layer,
+    /// so that its parameters are committed like any other.
     mutating func channelAffine(_ x: Int, scale: [Double], shift: [Double], lastAxis: Bool, name: String) throws(InferenceError) -> Int {
         let shape = tensors[x].shape
         let channels = scale.count
-        var w = [Double](repeating: 0, count: channels * channels)
-        for i in 0..<channels { w[i * channels + i] = scale[i] }
+        var parameterShape = [Int](repeating: 1, count: shape.count)
         if lastAxis || shape.count == 2 {
             guard shape.last == channels else { throw .shapeMismatch(detail: "node '\(name)': \(channels) parameters for \(shape)") }
-            return try dense(x, weights: w, rows: channels, bias: shift, name: name)
+            parameterShape[shape.count - 1] = channels
+        } else {
+            guard shape.count >= 3, shape[1] == channels else { throw .shapeMismatch(detail: "node '\(name)': \(channels) channels for \(shape)") }
+            parameterShape[1] = channels
         }
-        guard shape.count >= 3, shape[1] == channels else { throw .shapeMismatch(detail: "node '\(name)': \(channels) channels for \(shape)") }
-        // A 1×1 convolution reads one item [1, C, …]; a leading axis above 1 is not a batch here.
-        guard shape[0] == 1 else {
-            throw .shapeMismatch(detail: "node '\(name)': a per-channel step needs [1, C, …] (or channels on the last axis), got \(shape)")
-        }
-        let (h, wd) = shape.count == 4 ? (shape[2], shape[3]) : (shape[2...].reduce(1, *), 1)
-        let g = try ConvolutionGeometry(inputChannels: channels, inputHeight: h, inputWidth: wd, kernelHeight: 1, kernelWidth: 1,
-                                        strideHeight: 1, strideWidth: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0)
-        return try linear(x, kind: .convolution(g), rows: channels, inner: channels, weights: w, bias: shift, shape: shape, name: name)
+        return try affine(x, parameterShape: parameterShape, scale: scale, shift: shift, name: name)
+    }
+
+    /// An element-wise affine layer `y = scale ⊙ x + shift` with parameters of `parameterShape`
+    /// (same rank as `x`, each dimension 1 or `x`'s), row-major.
+    mutating func affine(_ x: Int, parameterShape: [Int], scale: [Double], shift: [Double], name: String) throws(InferenceError) -> Int {
+        let g = try ElementwiseGeometry(shape: tensors[x].shape, parameterShape: parameterShape)
+        return try linear(x, kind: .elementwise(g), rows: g.channels, inner: 1, weights: scale, bias: shift,
+                          shape: tensors[x].shape, name: name)
     }
 
     /// BatchNormalization (inference): folded into the linear layer before it when that
@@ -424,8 +426,8 @@ extension GraphBuilder {
     }
 
     /// Add, Sub, Mul, Div, Max, Min: of two model tensors (broadcasting), of a tensor and a
-    /// scalar constant, or of a tensor and a per-channel / per-feature constant (a bias folded
-    /// into the linear layer before, or a diagonal linear step).
+    /// scalar constant, or of a tensor and a constant tensor (a bias folded
+    /// into the linear layer before, or an element-wise layer).
     mutating func binary(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
         try requireOnly([], node, name)
         guard node.input.count == 2 else { throw .unsupportedGraph(node: name, detail: "\(node.opType) takes two inputs") }
@@ -476,14 +478,12 @@ extension GraphBuilder {
             try output(node, try add(.binary(op), inputs: [x], name: name))
             return
         }
-        // Per-channel (axis 1 of [1, C, …]) or per-feature (last axis) constants.
+        // Any other constant that broadcasts onto x: an element-wise affine layer (committed),
+        // with one parameter per constant element.
         let padded = [Int](repeating: 1, count: shape.count - c.shape.count) + c.shape
-        let nonUnit = padded.indices.filter { padded[$0] != 1 }
-        guard nonUnit.count == 1, let axis = nonUnit.first, axis == 1 || axis == shape.count - 1,
-              [.add, .sub, .mul, .div].contains(kind) else {
-            throw .unsupportedGraph(node: name, detail: "\(node.opType) with a constant of shape \(c.shape) on \(shape): supported are scalars and per-channel or per-feature constants with Add, Sub, Mul, Div")
+        guard [.add, .sub, .mul, .div].contains(kind) else {
+            throw .unsupportedGraph(node: name, detail: "\(node.opType) with a constant of shape \(c.shape) on \(shape): supported are scalars, and constant tensors with Add, Sub, Mul, Div")
         }
-        let lastAxis = axis == shape.count - 1 && !(axis == 1 && shape.count > 2)
         let n = c.count
         var scale = [Double](repeating: 1, count: n), shift = [Double](repeating: 0, count: n)
         switch (kind, constantFirst) {
@@ -495,17 +495,22 @@ extension GraphBuilder {
             guard c.values.allSatisfy({ $0 != 0 }) else { throw .unsupportedAttribute(op: "Div", node: name, detail: "division by a constant 0") }
             scale = c.values.map { 1 / $0 }
         default:
-            throw .unsupportedGraph(node: name, detail: "a constant tensor divided by a model tensor is not supported")
+            throw .unsupportedGraph(node: name, detail: "a constant tensor divided by a model tensor is not supported; x / c is")
         }
-        // A bias right after a linear layer is folded into it.
-        if kind == .add || (kind == .sub && !constantFirst), let k = foldableLinear(x, name: node.input[constantFirst ? 1 : 0]),
-           layers[k].acceptsBias, layers[k].rows == n,
-           lastAxis == { if case .convolution = layers[k].kind { return false } else { return true } }() {
-            for o in 0..<n { layers[k].bias[o] += shift[o] }
-            try output(node, x)
-            return
+        // A per-channel (axis 1 of [1, C, …]) or per-feature (last axis) bias right after a
+        // linear layer is folded into it.
+        let nonUnit = padded.indices.filter { padded[$0] != 1 }
+        if nonUnit.count == 1, let axis = nonUnit.first, axis == 1 || axis == shape.count - 1 {
+            let lastAxis = axis == shape.count - 1 && !(axis == 1 && shape.count > 2)
+            if kind == .add || (kind == .sub && !constantFirst), let k = foldableLinear(x, name: node.input[constantFirst ? 1 : 0]),
+               layers[k].acceptsBias, layers[k].rows == n,
+               lastAxis == { if case .convolution = layers[k].kind { return false } else { return true } }() {
+                for o in 0..<n { layers[k].bias[o] += shift[o] }
+                try output(node, x)
+                return
+            }
         }
-        try output(node, try channelAffine(x, scale: scale, shift: shift, lastAxis: lastAxis, name: name))
+        try output(node, try affine(x, parameterShape: padded, scale: scale, shift: shift, name: name))
     }
 
     // MARK: - Pooling, reductions
@@ -676,8 +681,12 @@ extension GraphBuilder {
     /// Gather of a model tensor at constant indices.
     mutating func gather(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
         try requireOnly(["axis"], node, name)
+        if case .constant(let table) = try value(node, 0, name) {
+            try embedding(node, name, table: table)
+            return
+        }
         guard case .tensor(let x) = try value(node, 0, name) else {
-            throw .unsupportedGraph(node: name, detail: "Gather of a constant table by a model tensor (an embedding lookup) needs an integer model input, which is not supported yet")
+            throw .unsupportedGraph(node: name, detail: "internal: constant operands are folded")
         }
         guard let idx = try constant(node, 1, name) else { throw .unsupportedGraph(node: name, detail: "Gather needs indices") }
         let shape = tensors[x].shape
@@ -686,6 +695,31 @@ extension GraphBuilder {
         guard (0..<shape.count).contains(axis) else { throw .unsupportedAttribute(op: "Gather", node: name, detail: "axis out of range") }
         let indices = idx.values.map { v -> Int in let i = Int(v); return i < 0 ? i + shape[axis] : i }
         try output(node, try add(.gather(axis: axis, indices: indices, indexShape: idx.shape.isEmpty ? [] : idx.shape), inputs: [x], name: name))
+    }
+
+    /// Gather of rows of a constant table `[V, …]` (axis 0) by the integer model input: an
+    /// embedding layer over the ids' one-hot columns, whose table is committed. The ids must be
+    /// the model input itself; its admissible range becomes `0…V−1`.
+    mutating func embedding(_ node: Onnx_NodeProto, _ name: String, table: ONNXTensor) throws(InferenceError) {
+        let ids = try tensor(node, 1, name)
+        var axis = Int(node.int("axis", default: 0))
+        if axis < 0 { axis += table.shape.count }
+        guard axis == 0, table.shape.count >= 1 else {
+            throw .unsupportedAttribute(op: "Gather", node: name, detail: "an embedding lookup gathers rows (axis 0) of its table, got axis \(axis)")
+        }
+        guard ids == 0, integerInput else {
+            throw .unsupportedGraph(node: name, detail: "Gather of a constant table needs its indices to be the model's integer (int64 or int32) input")
+        }
+        let vocabulary = table.shape[0], rows = table.shape.dropFirst().reduce(1, *)
+        let count = tensors[ids].elements
+        var w = [Double](repeating: 0, count: rows * vocabulary)
+        for v in 0..<vocabulary { for d in 0..<rows { w[d * vocabulary + v] = table.values[v * rows + d] } }
+        let input = tensors[0]
+        tensors[0] = try TensorInfo(shape: input.shape, fractionBits: 0, lo: 0, hi: min(input.hi, Int64(vocabulary - 1)), name: "input")
+        let shape = input.shape + Array(table.shape.dropFirst())
+        try output(node, try linear(ids, kind: .oneHot(vocabulary: vocabulary, count: count, fractionBits: config.activationFractionBits),
+                                    rows: rows, inner: vocabulary, weights: w, bias: [Double](repeating: 0, count: rows),
+                                    shape: shape, name: name))
     }
 
     // MARK: - Non-linear functions

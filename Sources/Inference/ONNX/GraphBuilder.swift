@@ -23,6 +23,8 @@ struct GraphBuilder {
     var layers: [FloatLayer] = []
     /// How many ONNX node inputs and graph outputs read each name.
     let readers: [String: Int]
+    /// Whether the model input is integer token ids (read only by embedding lookups).
+    var integerInput = false
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {

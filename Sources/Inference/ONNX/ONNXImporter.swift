@@ -59,14 +59,18 @@ public enum ONNXImporter {
             throw .unsupportedGraph(node: graph.name, detail: "the graph must have exactly one input that is not an initializer, it has \(inputs.count) (\(inputs.map(\.name)))")
         }
         guard !graph.output.isEmpty else { throw .unsupportedGraph(node: graph.name, detail: "the graph has no output") }
-        let inputShape = try Self.inputShape(input).shape
+        let (inputShape, _, integerInput) = try Self.inputShape(input)
         var readers: [String: Int] = [:]
         for node in graph.node { for i in node.input where !i.isEmpty { readers[i, default: 0] += 1 } }
         for o in graph.output { readers[o.name, default: 0] += 1 }
         let outputNames = Set(graph.output.map(\.name))
-        let inputInfo = try TensorInfo(shape: inputShape, fractionBits: config.activationFractionBits,
-                                       lo: config.activationMin, hi: config.activationMax, name: input.name)
+        // Token ids start with every id an embedding table could have; each lookup narrows the range.
+        let inputInfo = integerInput
+            ? try TensorInfo(shape: inputShape, fractionBits: 0, lo: 0, hi: Int64(InferenceLimits.tensorElementsMax), name: input.name)
+            : try TensorInfo(shape: inputShape, fractionBits: config.activationFractionBits,
+                             lo: config.activationMin, hi: config.activationMax, name: input.name)
         var builder = GraphBuilder(config: config, input: inputInfo, inputName: input.name, initializers: [:], readers: readers)
+        builder.integerInput = integerInput
 
         for (i, node) in graph.node.enumerated() {
             let name = node.displayName(index: i)
@@ -108,17 +112,36 @@ public enum ONNXImporter {
             }
             outputs.append(id)
         }
+        if integerInput { try Self.checkTokenInput(builder, name: input.name) }
         let parameters = try Self.quantize(builder.layers, config: config)
-        return try QuantizedModel(config: config, input: inputInfo, nodes: builder.nodes, parameters: parameters,
-                                  outputs: outputs, batchable: Self.keepsItemsApart(builder))
+        return try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
+                                  outputs: outputs, batchable: Self.keepsItemsApart(builder),
+                                  integerInput: integerInput)
+    }
+
+    /// An integer input must be token ids read only by embedding lookups (`Gather` of a
+    /// constant table), so that no step treats the ids as numbers.
+    static func checkTokenInput(_ b: GraphBuilder, name: String) throws(InferenceError) {
+        var lookups = 0
+        for node in b.nodes where node.inputs.contains(0) {
+            guard case .linear(let k, _) = node.op, case .oneHot = b.layers[k].kind else {
+                throw .unsupportedGraph(node: node.name, detail: "the integer input '\(name)' holds token ids and may only be read by Gather of a constant table (an embedding lookup)")
+            }
+            lookups += 1
+        }
+        guard lookups > 0 else {
+            throw .unsupportedGraph(node: name, detail: "the integer input is read by no embedding lookup (Gather of a constant table); a model input must be float, or int64/int32 token ids")
+        }
     }
 
     /// The declared input shape with the batch dimension read as 1, and whether it is a batch
     /// dimension (symbolic, unnamed or absent in the declaration).
-    static func inputShape(_ input: Onnx_ValueInfoProto) throws(InferenceError) -> (shape: [Int], batchable: Bool) {
+    /// An int64 or int32 input is read as token ids (`integer`).
+    static func inputShape(_ input: Onnx_ValueInfoProto) throws(InferenceError) -> (shape: [Int], batchable: Bool, integer: Bool) {
+        let integerTypes = [ONNXTensor.DataType.int64.rawValue, ONNXTensor.DataType.int32.rawValue]
         guard case .tensorType(let tensor)? = input.type.value,
-              tensor.elemType == ONNXTensor.DataType.float.rawValue, tensor.hasShape else {
-            throw .unsupportedGraph(node: input.name, detail: "the input must be a float tensor with a declared shape")
+              tensor.elemType == ONNXTensor.DataType.float.rawValue || integerTypes.contains(tensor.elemType), tensor.hasShape else {
+            throw .unsupportedGraph(node: input.name, detail: "the input must be a float tensor (or int64/int32 token ids) with a declared shape")
         }
         var shape: [Int] = []
         var batchable = false
@@ -133,10 +156,12 @@ public enum ONNXImporter {
                 throw .unsupportedGraph(node: input.name, detail: "input dimension \(i) must be a positive constant (only the first, the batch, may be symbolic)")
             }
         }
+        let integer = integerTypes.contains(tensor.elemType)
         guard !shape.isEmpty, shape.count <= InferenceLimits.rankMax, shape[0] == 1 else {
-            throw .unsupportedGraph(node: input.name, detail: "the input must have batch size 1 or a symbolic batch dimension, got \(shape)")
+            let what = integer ? "an integer input holds token ids for an embedding lookup and" : "the input"
+            throw .unsupportedGraph(node: input.name, detail: "\(what) must have batch size 1 or a symbolic batch dimension, got \(shape)")
         }
-        return (shape, batchable)
+        return (shape, batchable, integer)
     }
 
     /// Whether every step treats axis 0 as the batch: every tensor keeps it at length 1 and no

@@ -15,6 +15,10 @@ import ZKProof
 /// - **Bias.** `b_k` is a table in `ℓ_m` variables, committed in rows of
 ///   `2^min(c, ⌈ℓ_m/2⌉)` entries (a square-ish layout: a proof then reveals `√m`-sized
 ///   combinations of it, not the whole vector).
+/// - **Element-wise layers** (`Z[c, p] = w[c]·X[c, p] + b[c]`): the weight vector `w` (`m = C`
+///   entries) is cut like a bias, in rows of `2^min(c, ⌈ℓ_m/2⌉)` entries. It is opened at the
+///   point of the proof's sum-check (`sumCheckShape`: one table per element-wise layer, in
+///   layer order, one claim each), not at the layer's row point.
 ///
 /// Everything here follows from the public `ModelSpec` and `c`; a verifier derives all counts
 /// from it and never from a proof.
@@ -47,30 +51,46 @@ struct CommitmentLayout: Sendable, Equatable {
         let weights: Table
         /// The bias table.
         let bias: Table
+        /// An element-wise layer: its weight table is a vector opened at the sum-check point.
+        let elementwise: Bool
+
+        /// The weight vector of an element-wise layer as a sum-check table layout.
+        var weightOpening: TableOpening.Layout? {
+            try? TableOpening.Layout(entries: rows, columnVariables: weights.columnVariables)
+        }
     }
 
     /// `c = log₂ w`.
     let columnVariables: Int
     /// One entry per layer of the spec, in order.
     let layers: [Layer]
+    /// The element-wise layers, in order: the tables of the proof's sum-check.
+    let elementwiseLayers: [Int]
+    /// The sum-check over the element-wise layers' weight vectors (nil when there are none).
+    let sumCheckShape: SumCheck.Shape?
 
     /// The largest `c` a layout may use (the generator count is `2^c`).
     static let columnVariablesMax = 12
 
-    /// The layout for a spec and a column count; nil when some layer is wider than `2^c`.
+    /// The layout for a spec and a column count; nil when `c` or some layer's inner dimension
+    /// exceeds `2^columnVariablesMax`.
     init?(spec: ModelSpec, columnVariables c: Int) {
         guard c >= 0, c <= Self.columnVariablesMax else { return nil }
         var layers: [Layer] = []
-        for layer in spec.layers {
+        var elementwiseLayers: [Int] = []
+        for (k, layer) in spec.layers.enumerated() {
             let innerVariables = Multilinear.variableCount(layer.inner)
             guard innerVariables <= Self.columnVariablesMax else { return nil }
             let rowPointVariables = Multilinear.variableCount(layer.rows)
             let innerPadded = 1 << innerVariables
+            let biasColumns = min(c, (rowPointVariables + 1) / 2)
+            let elementwise: Bool = { if case .elementwise = layer.kind { return true } else { return false } }()
+            if elementwise { elementwiseLayers.append(k) }
             // Whole matrix rows, packed up to `2^c` wide: a layer wider than `2^c` keeps its own
             // width, so one wide layer does not widen the others' rows (a proof reveals a row
-            // combination as wide as a committed row).
-            let weightColumns = min(max(innerVariables, c), rowPointVariables + innerVariables)
-            let biasColumns = min(c, (rowPointVariables + 1) / 2)
+            // combination as wide as a committed row). An element-wise layer's weights are a
+            // vector, cut like a bias.
+            let weightColumns = elementwise ? biasColumns : min(max(innerVariables, c), rowPointVariables + innerVariables)
             layers.append(Layer(
                 rows: layer.rows, inner: layer.inner, positions: layer.positions,
                 rowPointVariables: rowPointVariables,
@@ -79,10 +99,20 @@ struct CommitmentLayout: Sendable, Equatable {
                 weights: Table(entries: layer.rows * innerPadded,
                                rowVariables: rowPointVariables + innerVariables - weightColumns,
                                columnVariables: weightColumns),
-                bias: Table(entries: layer.rows, rowVariables: rowPointVariables - biasColumns, columnVariables: biasColumns)))
+                bias: Table(entries: layer.rows, rowVariables: rowPointVariables - biasColumns, columnVariables: biasColumns),
+                elementwise: elementwise))
+        }
+        if elementwiseLayers.isEmpty {
+            sumCheckShape = nil
+        } else {
+            // Over the sum-check's limits (2^26 padded entries in all) the model has no layout.
+            guard let shape = try? SumCheck.Shape(tableEntries: elementwiseLayers.map { layers[$0].rows },
+                                                  claimCounts: elementwiseLayers.map { _ in 1 }) else { return nil }
+            sumCheckShape = shape
         }
         self.columnVariables = c
         self.layers = layers
+        self.elementwiseLayers = elementwiseLayers
     }
 
     /// Points in the verifier's one multi-scalar multiplication: every committed row, the
@@ -98,7 +128,7 @@ struct CommitmentLayout: Sendable, Equatable {
     var proofByteBound: Int {
         InferenceProof.headerByteCount + layers.reduce(0) {
             $0 + 4 + 1 + 8 * $1.rows * $1.positions + Scalar.encodedByteCount * ($1.weights.width + $1.bias.width)
-        }
+        } + (sumCheckShape?.proofByteCount ?? 0)
     }
 
     /// Picks `c`: the fewest verifier points whose proofs stay within `proofBytesTarget`

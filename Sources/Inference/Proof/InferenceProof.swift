@@ -10,6 +10,7 @@ import ZKProof
 ///     for each product j:  u32 count (must equal B·T_j·m_j·n_j) | Z_j packed
 ///     for each layer k:    t_k  (weight row combination) as canonical scalars × w_k
 ///                          β_k  (bias row combination)   as canonical scalars × w'_k
+///     if the model has element-wise layers: the sum-check (`SumCheckProof`, 3n + K scalars)
 ///
 /// where "packed" is `ProofWriter.packedInt64Array`: a width byte, then each value's zigzag form
 /// in that many bits (the width is the least that holds every value; padding bits are zero).
@@ -30,6 +31,8 @@ struct InferenceProof: Equatable, Sendable {
     var weightCombinations: [[Scalar]]
     /// `β_k = eq(r_k,hi')ᵀ · B_k` for each layer's bias table.
     var biasCombinations: [[Scalar]]
+    /// The sum-check over the element-wise layers' weight vectors (nil when there are none).
+    var sumCheck: SumCheckProof?
 
     /// The canonical bytes.
     func encoded() -> [UInt8] {
@@ -44,6 +47,7 @@ struct InferenceProof: Equatable, Sendable {
             w.scalars(t)
             w.scalars(beta)
         }
+        sumCheck?.write(to: &w)
         return w.bytes
     }
 
@@ -80,14 +84,18 @@ struct InferenceProof: Equatable, Sendable {
             t.append(try r.scalars(shape.weights.width))
             beta.append(try r.scalars(shape.bias.width))
         }
+        var sumCheck: SumCheckProof?
+        if let shape = layout.sumCheckShape { sumCheck = try SumCheckProof(reading: &r, shape: shape) }
         try r.finish()
-        self.init(preActivations: z, products: products, weightCombinations: t, biasCombinations: beta)
+        self.init(preActivations: z, products: products, weightCombinations: t, biasCombinations: beta, sumCheck: sumCheck)
     }
 
-    init(preActivations: [[Int64]], products: [[Int64]], weightCombinations: [[Scalar]], biasCombinations: [[Scalar]]) {
+    init(preActivations: [[Int64]], products: [[Int64]], weightCombinations: [[Scalar]], biasCombinations: [[Scalar]],
+         sumCheck: SumCheckProof? = nil) {
         self.preActivations = preActivations
         self.products = products
         self.weightCombinations = weightCombinations
         self.biasCombinations = biasCombinations
+        self.sumCheck = sumCheck
     }
 }

@@ -17,11 +17,15 @@ import ZKProof
 ///    non-linear step, every `X_k` and `y`; it checks `|Z| < 2^B` first.
 /// 3. Challenges per layer: a row point `r_k ∈ F^ℓ_m` and a position point `q_k ∈ F^ℓ_(B·P)`;
 ///    per product step a point `(τ, ρ, σ)` over its batch, rows and columns.
-/// 4. The prover sends `t_k = eq(r_k,hi)ᵀ·T_k` and `β_k = eq(r_k,hi')ᵀ·B_k`; absorbed.
-/// 5. Linear check per layer: `Z̃_k(r_k, q_k) = Σ_j v_k[j] · X̃_k(j, q_k) + b̃_k(r_k) · Σ_p eq(q_k, p)`;
+/// 4. The prover sends `t_k = eq(r_k,hi)ᵀ·T_k` and `β_k = eq(r_k,hi')ᵀ·B_k`; absorbed (for
+///    an element-wise layer only `β_k`).
+/// 5. Element-wise layers: one batched sum-check (`SumCheck`) of the claims
+///    `⟨w_k, u_k⟩ = Z̃_k(r_k, q_k) − b̃_k(r_k)·Σ_p eq(q_k, p)` (`elementwiseClaim`), then each
+///    `t_k = eq(s_k,hi)ᵀ·T_k` at its sum-check point `s_k`, absorbed.
+/// 6. Linear check per other layer: `Z̃_k(r_k, q_k) = Σ_j v_k[j] · X̃_k(j, q_k) + b̃_k(r_k) · Σ_p eq(q_k, p)`;
 ///    product check per product step:
 ///    `Z̃(τ, ρ, σ) = Σ_t eq(τ, t) Σ_j Ã_t(ρ, j) · B̃_t(j, σ)`, in time linear in `|A| + |B| + |Z|`.
-/// 6. Challenges `ρ` (two per layer) and one batched Hyrax check of every `t_k` and `β_k`.
+/// 7. Challenges `ρ` (two per layer) and one batched Hyrax check of every `t_k` and `β_k`.
 ///
 /// Soundness (details in docs/PROTOCOL.md): integers are below `2^62` and the field order is
 /// about `2^256`, so field equalities of `Z` are integer equalities. A false `Z` makes a
@@ -93,15 +97,49 @@ enum InferenceProtocol {
         }
     }
 
-    /// Step 4 (absorbing side).
-    static func absorbCombinations(_ t: inout Transcript, weights: [[Scalar]], bias: [[Scalar]]) {
-        for (tk, bk) in zip(weights, bias) {
-            t.absorb(TranscriptLabel.messageWeightCombination, scalars: tk)
+    /// Step 4 (absorbing side): per layer `t_k` then `β_k`; an element-wise layer's `β_k` only
+    /// (its `t_k` is opened at the sum-check point and absorbed after the sum-check, step 5).
+    static func absorbCombinations(_ t: inout Transcript, layout: CommitmentLayout, weights: [[Scalar]], bias: [[Scalar]]) {
+        for (k, (tk, bk)) in zip(weights, bias).enumerated() {
+            if !(layout.layers[safe: k]?.elementwise ?? false) {
+                t.absorb(TranscriptLabel.messageWeightCombination, scalars: tk)
+            }
             t.absorb(TranscriptLabel.messageBiasCombination, scalars: bk)
         }
     }
 
-    /// Step 6: `ρ`, weight claim then bias claim for each layer.
+    /// Step 5, the claim of one element-wise layer `Z[c, p] = w[c]·X[c, p] + b[c]` (`Z` and
+    /// `X` both `C × B·P`, items side by side): `⟨w, u⟩ = v` with
+    /// `u[c] = eq(r, c)·Σ_p eq(q, p)·X[c, p]` and `v = Z̃(r, q) − b̃(r)·Σ_(p<B·P) eq(q, p)`,
+    /// both from clear integers, the layer's point and the opened `b̃(r)`. Linear in `|Z| + |X|`.
+    static func elementwiseClaim(z: [Int64], x: [Int64], point: LayerPoint, bias: Scalar,
+                                 rows: Int, positions p: Int) -> (weights: [Scalar], value: Scalar) {
+        let eqR = Multilinear.eqTable(point.row), eqQ = Multilinear.eqTable(point.position)
+        var u = [Scalar](repeating: .zero, count: rows)
+        var claimed = Scalar.zero
+        guard z.count == rows * p, x.count == rows * p, eqR.count >= rows, eqQ.count >= p else { return (u, .one) }
+        for c in 0..<rows {
+            var xc = Scalar.zero, zc = Scalar.zero
+            for j in 0..<p {
+                xc += eqQ[j] * Scalar(x[c * p + j])
+                zc += eqQ[j] * Scalar(z[c * p + j])
+            }
+            u[c] = eqR[c] * xc
+            claimed += eqR[c] * zc
+        }
+        let ones = eqQ.prefix(p).reduce(Scalar.zero, +)
+        return (u, claimed - bias * ones)
+    }
+
+    /// Step 5, after the sum-check: each element-wise layer's weight combination at its table's
+    /// sum-check point, in layer order.
+    static func absorbTableCombinations(_ t: inout Transcript, layout: CommitmentLayout, weights: [[Scalar]]) {
+        for k in layout.elementwiseLayers where k < weights.count {
+            TableOpening.absorbCombination(&t, weights[k])
+        }
+    }
+
+    /// Step 7: `ρ`, weight claim then bias claim for each layer.
     static func drawBatchCoefficients(_ t: inout Transcript, layerCount: Int) -> [Scalar] {
         t.challenges(TranscriptLabel.challengeBatchCoefficient, count: 2 * layerCount)
     }

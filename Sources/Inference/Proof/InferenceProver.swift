@@ -41,22 +41,74 @@ public enum InferenceProver {
                            preActivations: [[Int64]], products: [[Int64]] = [], output: [Int64],
                            context: BindingContext) -> InferenceProof {
         let items = max(1, input.count / max(1, model.spec.inputElements))
+        let layout = commitment.layout
         var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
         InferenceProtocol.absorbTrace(&t, preActivations, products: products)
-        let points = InferenceProtocol.drawPoints(&t, layout: commitment.layout, items: items)
+        let points = InferenceProtocol.drawPoints(&t, layout: layout, items: items)
         _ = InferenceProtocol.drawProductPoints(&t, spec: model.spec, items: items)
         var weightCombinations: [[Scalar]] = []
         var biasCombinations: [[Scalar]] = []
         for (k, layer) in model.layers.enumerated() {
-            let shape = commitment.layout.layers[k]
+            let shape = layout.layers[k]
             let r = points[k].row
-            weightCombinations.append(Hyrax.rowCombination(
+            // An element-wise layer's weights are opened after the sum-check, at its point.
+            weightCombinations.append(shape.elementwise ? [] : Hyrax.rowCombination(
                 ModelCommitment.paddedWeights(layer, shape), columnCount: shape.weights.width,
                 weights: InferenceProtocol.rowWeights(r, shape.weights)))
             biasCombinations.append(Hyrax.rowCombination(
                 layer.bias, columnCount: shape.bias.width, weights: InferenceProtocol.rowWeights(r, shape.bias)))
         }
+        InferenceProtocol.absorbCombinations(&t, layout: layout, weights: weightCombinations, bias: biasCombinations)
+        var sumCheck: SumCheckProof?
+        if layout.sumCheckShape != nil {
+            sumCheck = proveElementwise(model: model, layout: layout, input: input, items: items, points: points,
+                                        preActivations: preActivations, products: products,
+                                        biasCombinations: biasCombinations, weightCombinations: &weightCombinations,
+                                        transcript: &t)
+        }
         return InferenceProof(preActivations: preActivations, products: products,
-                              weightCombinations: weightCombinations, biasCombinations: biasCombinations)
+                              weightCombinations: weightCombinations, biasCombinations: biasCombinations, sumCheck: sumCheck)
+    }
+
+    /// Step 5 for the element-wise layers: the claims from the (claimed) trace, one batched
+    /// sum-check over the weight vectors, and each vector's row combination at its point.
+    private static func proveElementwise(model: QuantizedModel, layout: CommitmentLayout, input: [Int64], items: Int,
+                                         points: [InferenceProtocol.LayerPoint], preActivations: [[Int64]],
+                                         products: [[Int64]], biasCombinations: [[Scalar]],
+                                         weightCombinations: inout [[Scalar]], transcript t: inout Transcript) -> SumCheckProof? {
+        // The columns follow from the claimed trace exactly as the verifier recomputes them.
+        let spec = model.spec, n = spec.inputElements
+        var columns: [[[Int64]]] = []
+        for b in 0..<items {
+            let item = Array(input[(b * n)..<min(input.count, (b + 1) * n)])
+            let zs = layout.layers.indices.map { k in
+                InferenceProtocol.block(preActivations[k], item: b, items: items, rows: layout.layers[k].rows,
+                                        positions: layout.layers[k].positions)
+            }
+            let ps = spec.productNodes.indices.map { j in
+                let size = spec.tensors[spec.productNodes[j] + 1].elements
+                return Array(products[j][(b * size)..<min(products[j].count, (b + 1) * size)])
+            }
+            guard let run = try? spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in ps[j] }) else { return nil }
+            columns.append(run.columns)
+        }
+        var tables: [SumCheckProver.Table] = []
+        for k in layout.elementwiseLayers {
+            let shape = layout.layers[k]
+            let x = InferenceProtocol.sideBySide(columns.map { $0[k] }, rows: shape.rows, positions: shape.positions)
+            let bias = InferenceProtocol.biasEvaluation(biasCombinations[k], point: points[k].row, shape: shape)
+            let claim = InferenceProtocol.elementwiseClaim(z: preActivations[k], x: x, point: points[k], bias: bias,
+                                                           rows: shape.rows, positions: shape.positions * items)
+            tables.append(SumCheckProver.Table(entries: model.layers[k].weights.map { Scalar($0) }, weights: [claim.weights]))
+        }
+        guard let output = try? SumCheckProver.prove(tables, transcript: &t) else { return nil }
+        for (i, k) in layout.elementwiseLayers.enumerated() {
+            guard let opening = layout.layers[k].weightOpening,
+                  let combination = try? TableOpening.combination(model.layers[k].weights, layout: opening,
+                                                                  point: output.claims[i].point) else { return nil }
+            weightCombinations[k] = combination
+        }
+        InferenceProtocol.absorbTableCombinations(&t, layout: layout, weights: weightCombinations)
+        return output.proof
     }
 }

@@ -100,11 +100,14 @@ public enum InferenceVerifier {
         InferenceProtocol.absorbTrace(&t, proof.preActivations, products: proof.products)
         let points = InferenceProtocol.drawPoints(&t, layout: layout, items: items)
         let productPoints = InferenceProtocol.drawProductPoints(&t, spec: spec, items: items)
-        InferenceProtocol.absorbCombinations(&t, weights: proof.weightCombinations, bias: proof.biasCombinations)
+        InferenceProtocol.absorbCombinations(&t, layout: layout, weights: proof.weightCombinations, bias: proof.biasCombinations)
+        let openings = try verifyElementwise(commitment: commitment, proof: proof, runs: runs, items: items, points: points,
+                                             transcript: &t)
         let rho = InferenceProtocol.drawBatchCoefficients(&t, layerCount: layers.count)
 
-        // Linear checks, layer by layer, over all items' positions at once.
-        for (k, shape) in layout.layers.enumerated() {
+        // Linear checks, layer by layer, over all items' positions at once (element-wise
+        // layers were checked by the sum-check).
+        for (k, shape) in layout.layers.enumerated() where !shape.elementwise {
             let r = points[k].row
             let eqQ = Multilinear.eqTable(points[k].position)
             let eqR = Multilinear.eqTable(r)
@@ -140,13 +143,58 @@ public enum InferenceVerifier {
         var claims: [Hyrax.Claim] = []
         for (k, shape) in layout.layers.enumerated() {
             let r = points[k].row
-            claims.append(Hyrax.Claim(rows: commitment.weightRows[k], rowWeights: InferenceProtocol.rowWeights(r, shape.weights),
-                                      combination: proof.weightCombinations[k]))
+            if let opening = openings[k] {
+                claims.append(opening)
+            } else {
+                claims.append(Hyrax.Claim(rows: commitment.weightRows[k], rowWeights: InferenceProtocol.rowWeights(r, shape.weights),
+                                          combination: proof.weightCombinations[k]))
+            }
             claims.append(Hyrax.Claim(rows: commitment.biasRows[k], rowWeights: InferenceProtocol.rowWeights(r, shape.bias),
                                       combination: proof.biasCombinations[k]))
         }
         guard Hyrax.verifyBatch(claims, coefficients: rho) else { throw .commitmentOpeningFailed }
         return output
+    }
+}
+
+extension InferenceVerifier {
+    /// Step 5 for the element-wise layers: computes each claim `⟨w_k, u_k⟩ = v_k` from the
+    /// clear trace, verifies the one batched sum-check, checks that each `t_k` folds to the
+    /// claimed `w̃_k(s_k)`, and absorbs the `t_k`. Returns, per layer, the commitment claim
+    /// of its weight vector (nil for the other layers), for the batched opening.
+    static func verifyElementwise(commitment: ModelCommitment, proof: InferenceProof, runs: [GraphRun], items: Int,
+                                  points: [InferenceProtocol.LayerPoint],
+                                  transcript t: inout Transcript) throws(ProofVerificationError) -> [Hyrax.Claim?] {
+        let layout = commitment.layout
+        var openings = [Hyrax.Claim?](repeating: nil, count: layout.layers.count)
+        guard let shape = layout.sumCheckShape else { return openings }
+        guard let sumCheck = proof.sumCheck else {
+            throw .malformedProof(.countMismatch(field: "sum-check", expected: 1, actual: 0, offset: 0))
+        }
+        var claims: [[SumCheckVerifier.Claim]] = []
+        for k in layout.elementwiseLayers {
+            let layer = layout.layers[k]
+            let x = InferenceProtocol.sideBySide(runs.map { $0.columns[k] }, rows: layer.rows, positions: layer.positions)
+            let bias = InferenceProtocol.biasEvaluation(proof.biasCombinations[k], point: points[k].row, shape: layer)
+            let claim = InferenceProtocol.elementwiseClaim(z: proof.preActivations[k], x: x, point: points[k], bias: bias,
+                                                           rows: layer.rows, positions: layer.positions * items)
+            claims.append([SumCheckVerifier.Claim(weights: claim.weights, value: claim.value)])
+        }
+        let verified: SumCheckVerifier.Verified
+        do {
+            verified = try SumCheckVerifier.verify(shape: shape, claims: claims, proof: sumCheck, transcript: &t)
+        } catch { throw .elementwiseCheckFailed(error) }
+        for (i, k) in layout.elementwiseLayers.enumerated() {
+            guard let opening = layout.layers[k].weightOpening, i < verified.claims.count else {
+                throw .elementwiseCheckFailed(.invalidLayout(entries: layout.layers[k].rows, columnVariables: layout.layers[k].weights.columnVariables))
+            }
+            do {
+                openings[k] = try TableOpening.claim(rows: commitment.weightRows[k], layout: opening, evaluation: verified.claims[i],
+                                                     combination: proof.weightCombinations[k])
+            } catch { throw .elementwiseCheckFailed(error) }
+        }
+        InferenceProtocol.absorbTableCombinations(&t, layout: layout, weights: proof.weightCombinations)
+        return openings
     }
 }
 

@@ -139,6 +139,26 @@ public struct ModelCommitment: Sendable {
         }
     }
 
+    /// The model description inside commitment bytes, without decoding (or validating) the
+    /// row commitments: cheap enough to check a job's input against its model.
+    public static func spec(inCommitment bytes: [UInt8]) throws(Error) -> ModelSpec {
+        var r = ProofReader(bytes)
+        do {
+            guard try r.raw(4) == Self.encodingMagic else { throw ProofFormatError.badMagic(offset: 0) }
+            let version = try r.u16()
+            guard version == Self.encodingVersion else { throw ProofFormatError.unsupportedVersion(version) }
+            _ = try r.raw(SHA256Digest.byteCount)
+            let specBytes = try r.byteString("model spec bytes", max: ProofLimits.modelSpecBytesMax)
+            do { return try ModelSpec(decoding: specBytes) } catch { throw Error.invalidModelSpec(error) }
+        } catch let error as Error {
+            throw error
+        } catch let error as ProofFormatError {
+            throw .malformed(error)
+        } catch {
+            throw .malformed(.invalidValue(field: "commitment", offset: r.offset))
+        }
+    }
+
     /// Hex of `modelDigest`, the model id the CLI prints.
     public var modelID: String {
         modelDigest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()

@@ -16,6 +16,10 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
     case outputMismatch(index: Int)
     /// `Z̃(r, q) ≠ ⟨W̃(r, ·), X̃(·, q)⟩ + b̃(r)·Σ eq(q)` for a layer: the trace is not the product.
     case linearCheckFailed(layer: Int, expected: Scalar, actual: Scalar)
+    /// The sum-check of the element-wise layers failed (a round, the final check, or the fold
+    /// of a weight combination to its claimed evaluation): some `Z` of such a layer is not
+    /// `w ⊙ X + b`.
+    case elementwiseCheckFailed(SumCheckError)
     /// The batched opening of the weight and bias commitments failed: some `t_k` or `β_k` is
     /// not the row combination of the committed weights.
     case commitmentOpeningFailed
@@ -30,6 +34,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
         case .traceRejected: "trace_rejected"
         case .outputMismatch: "output_mismatch"
         case .linearCheckFailed: "linear_check_failed"
+        case .elementwiseCheckFailed: "elementwise_check_failed"
         case .commitmentOpeningFailed: "commitment_opening_failed"
         }
     }
@@ -47,6 +52,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
             : "output \(index) differs from the expected output"
         case .linearCheckFailed(let layer, let expected, let actual):
             "layer \(layer): linear check failed (Z̃(r,q) = \(expected), W̃·X̃ + b̃ = \(actual))"
+        case .elementwiseCheckFailed(let e): "element-wise layers: check failed: \(e)"
         case .commitmentOpeningFailed: "the weight commitment opening failed"
         }
     }

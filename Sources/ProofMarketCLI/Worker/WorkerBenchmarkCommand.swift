@@ -109,8 +109,11 @@ struct WorkerBenchmarkCommand: ParsableCommand {
         let model = try ONNXImporter.importModel(onnx)
         let commitment = try ModelCommitment.commit(model)
         let count = model.spec.inputShape.reduce(1, *)
-        // A fixed pattern in [0, 1): the proof's cost does not depend on the values.
-        let input = try model.quantizeInput(floats: (0..<count).map { Double($0 % 17) / 17 }, shape: model.spec.inputShape)
+        // A fixed pattern in [0, 1) (token ids 0, 1, 2, … for a model that takes ids): the
+        // proof's cost does not depend on the values.
+        let ids = model.spec.inputRange.upperBound + 1
+        let pattern = (0..<count).map { model.spec.integerInput ? Double(Int64($0) % ids) : Double($0 % 17) / 17 }
+        let input = try model.quantizeInput(floats: pattern, shape: model.spec.inputShape)
         var cpu: [Double] = []
         var wall: [Double] = []
         for index in 0..<times {

@@ -114,6 +114,7 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "invalid_request": InvalidRequest,
     "invalid_terms": InvalidRequest,
     "input_shape_mismatch": InvalidRequest,
+    "input_id_out_of_range": InvalidRequest,
     "webhook_url_disallowed": InvalidRequest,
     "bid_out_of_range": InvalidRequest,
     "idempotency_key_reused": Conflict,
