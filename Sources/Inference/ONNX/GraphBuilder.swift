@@ -23,6 +23,9 @@ struct GraphBuilder {
     var layers: [FloatLayer] = []
     /// How many ONNX node inputs and graph outputs read each name.
     let readers: [String: Int]
+    /// The scales chosen for the linear layers' outputs (see `Calibration`); without one,
+    /// every linear output is at the activation scale.
+    var plan: ScalePlan?
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {
@@ -45,7 +48,8 @@ struct GraphBuilder {
         if case .linear(let k, let shape) = op {
             // Layers are built at the end; their output follows from the shape and clamp here.
             let layer = layers[k]
-            info = try TensorInfo(shape: shape, fractionBits: config.activationFractionBits, lo: layer.lo, hi: layer.hi, name: name)
+            let f = plan.map { $0.outputFractionBits(layer: k) } ?? config.activationFractionBits
+            info = try TensorInfo(shape: shape, fractionBits: f, lo: layer.lo, hi: layer.hi, name: name)
         } else {
             info = try op.infer(inputs.map { tensors[$0] }, layers: [], config: config, node: name)
         }
