@@ -37,6 +37,10 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidRequest = "invalid_request"
         /// The input tensor does not have the model's input shape.
         case inputShapeMismatch = "input_shape_mismatch"
+        /// The job refuses clamped inputs and its quantised input would clamp; `reason` is the count.
+        case inputClamped = "input_clamped"
+        /// Quantisation options that cannot be used (widths, fraction bits, calibration size).
+        case invalidQuantization = "invalid_quantization"
         /// The model exists but is still processing or failed.
         case modelNotReady = "model_not_ready"
         /// A webhook URL whose host is an address webhooks may not reach (loopback, private,

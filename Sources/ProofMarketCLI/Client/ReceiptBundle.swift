@@ -98,10 +98,17 @@ struct ReceiptBundle: Codable {
     /// the quantisation the model was registered with (the one in its commitment) commits to
     /// exactly the signed commitment.
     private static func checkModelFile(_ onnx: [UInt8], modelID: String, commitment: ModelCommitment) throws {
+        // A model registered with quantisation options has an id that also digests them; its
+        // file is then bound by the commitment alone (the signature ties that to the id).
+        let plan = ScalePlan(spec: commitment.spec)
+        let defaultScales = commitment.spec.config == .default
+            && ([plan.inputFractionBits] + plan.layerFractionBits).allSatisfy { $0 == QuantizationConfig.default.activationFractionBits }
         let digest = InferenceModelImporter().digest(of: onnx)
-        guard digest == modelID else { throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(modelID)") }
+        guard digest == modelID || !defaultScales else {
+            throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(modelID)")
+        }
         let recomputed: ModelCommitment
-        do { recomputed = try ModelCommitment.commit(try ONNXImporter.importModel(onnx, config: commitment.spec.config)) } catch {
+        do { recomputed = try ModelCommitment.commit(try ONNXImporter.importModel(onnx, matching: commitment.spec)) } catch {
             throw Failure.modelFileMismatch("it does not import: \(error)")
         }
         guard recomputed.encoded == commitment.encoded else {

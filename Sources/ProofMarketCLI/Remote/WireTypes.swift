@@ -15,6 +15,8 @@ struct WireOutput: Codable, Sendable {
     var values: [Double]
     var quantised: [Int64]
     var argmax: Int?
+    var clampedInput: Int?
+    var clampedInModel: Int?
 }
 
 /// A registered model.
@@ -161,6 +163,7 @@ struct WireLock: Codable, Sendable {
     var nonce: String
     var modelId: String
     var input: WireTensor
+    var clampPolicy: String?
 }
 
 /// What a verified proof paid.
