@@ -138,8 +138,7 @@ extension ONNXImporter {
         try options.validate()
         let proto = try parse(bytes)
         let a = options.activationBits, wf = QuantisationOptions.weightFractionBits
-        guard case .auto = options.fractionBits else {
-            let f: Int = if case .fixed(let n) = options.fractionBits { n } else { 0 }
+        if case .fixed(let f) = options.fractionBits {
             return try importModel(proto, config: QuantizationConfig(activationFractionBits: f, weightFractionBits: wf, activationBits: a))
         }
         let h = QuantisationOptions.headroomBits
@@ -164,7 +163,9 @@ extension ONNXImporter {
         while plan.layerFractionBits.count < model.layers.count {
             let k = plan.layerFractionBits.count
             guard let node = model.spec.nodes.firstIndex(where: { if case .linear(k, _) = $0.op { true } else { false } }),
-                  let source = model.spec.nodes[node].inputs.first else { break }
+                  let source = model.spec.nodes[node].inputs.first else {
+                throw .invalidQuantization(detail: "linear layer \(k) has no step in the graph")
+            }
             let accumulator = model.spec.tensors[source].fractionBits + wf
             var f = Calibration.outputFractionBits(accumulator: accumulator, peakBits: model.spec.layers[k].accumulatorBits,
                                                    activationBits: a, headroomBits: 0)

@@ -115,6 +115,8 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "invalid_terms": InvalidRequest,
     "input_shape_mismatch": InvalidRequest,
     "webhook_url_disallowed": InvalidRequest,
+    "input_clamped": InvalidRequest,
+    "invalid_quantization": InvalidRequest,
     "bid_out_of_range": InvalidRequest,
     "idempotency_key_reused": Conflict,
     # Unknown things.
