@@ -121,6 +121,41 @@ import Testing
         #expect(try InferenceVerifier.verifyCountingClamps(commitment: c, input: x, proof: proof, context: context).saturated == saturated)
     }
 
+    @Test func opsCover_Calibrated_StillMatchesOnnxruntime_WithItsClipAtTheLayersScale() throws {
+        // A convolution with Clip(0, 1.5) folded in, average pooling and a Gemm: the Clip bound
+        // is quantised at the scale chosen for the convolution's output.
+        let reference = try #require(Fixtures.sample.models["ops_cover"])
+        let options = QuantisationOptions(fractionBits: .auto, calibration: Self.calibration(times: 1))
+        let m = try ONNXImporter.importModel(Fixtures.bytes("ops_cover"), options: options)
+        let f = m.spec.tensors[2].fractionBits
+        #expect(m.spec.layers[0].activation.hi == Int64(1.5 * Double(1 << f)))
+        var worst = 0.0, clamped = 0
+        for (i, x) in Self.inputs(times: 1).enumerated() {
+            let trace = try m.run(try m.quantizeInput(floats: x, shape: reference.inputShape))
+            clamped += trace.saturated
+            for (a, b) in zip(m.dequantizeOutput(trace.output), reference.outputs[i]) { worst = max(worst, abs(a - b)) }
+        }
+        print("ops_cover calibrated: scales \(ScalePlan(spec: m.spec)), worst absolute error \(worst), \(clamped) clamped")
+        #expect(worst < 0.05)
+        #expect(clamped == 0)
+    }
+
+    @Test func convolutionModel_Times300_CalibratedDoesNotClamp_FixedDoes() throws {
+        let bytes = try Fixtures.bytes("cnn_max")
+        let shape = try #require(Fixtures.sample.models["cnn_max"]).inputShape
+        let calibrated = try ONNXImporter.importModel(bytes, options: QuantisationOptions(fractionBits: .auto, calibration: Self.calibration(times: 300)))
+        let fixed = try ONNXImporter.importModel(bytes)
+        var (calibratedClamps, fixedClamps) = (0, 0)
+        for x in Self.inputs(times: 300).prefix(100) {
+            let (q, c) = try calibrated.spec.quantizeInputCountingClamps(floats: x, shape: shape)
+            calibratedClamps += c + (try calibrated.run(q).saturated)
+            let (p, d) = try fixed.spec.quantizeInputCountingClamps(floats: x, shape: shape)
+            fixedClamps += d + (try fixed.run(p).saturated)
+        }
+        #expect(fixedClamps > 0)
+        #expect(calibratedClamps == 0)
+    }
+
     @Test func options_AreBounded_WithClearErrors() throws {
         let bytes = try Fixtures.bytes("mlp_small")
         func code(_ options: QuantisationOptions) -> String? {

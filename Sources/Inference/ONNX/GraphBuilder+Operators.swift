@@ -639,7 +639,7 @@ extension GraphBuilder {
         guard (begins + ends).allSatisfy({ $0 >= 0 }) else {
             throw .unsupportedAttribute(op: "Pad", node: name, detail: "negative pads (cropping) are not supported")
         }
-        let q = try quantizeActivation(value, node, name, "value")
+        let q = try quantizeActivation(value, node, name, "value", fractionBits: tensors[x].fractionBits)
         try output(node, try add(.pad(begins: begins, ends: ends, value: q), inputs: [x], name: name))
     }
 
