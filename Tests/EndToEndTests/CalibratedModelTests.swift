@@ -52,6 +52,22 @@ import Testing
         let clamped = try await run.waitForJob(plain, ["fulfilled", "expired", "cancelled"])
         #expect(clamped.status == "fulfilled")
         #expect((clamped.output?.clampedInput ?? 0) > 0, "\(String(describing: clamped.output))")
+        // Its receipt carries the counts, which the offline check recomputes from the proof.
+        let plainReceipt = FileManager.default.temporaryDirectory.appendingPathComponent("pm-receipt-\(plain).json").path
+        #expect(try await run.cli(["client", "jobs", "receipt", plain, "--out", plainReceipt], key: cast.client.key).status == 0)
+        let genuine = try await run.cli(["client", "receipt", "verify", plainReceipt], key: cast.client.key)
+        #expect(genuine.status == 0 && genuine.output.contains("VALID"), "\(genuine.output)")
+        var bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: plainReceipt))) as? [String: Any])
+        var signed = try #require(bundle["receipt"] as? [String: Any])
+        var output = try #require(signed["output"] as? [String: Any])
+        #expect(output["clamped_input"] as? Int == clamped.output?.clampedInput)
+        output["clamped_input"] = 0
+        signed["output"] = output
+        bundle["receipt"] = signed
+        let hidden = plainReceipt + ".hidden.json"
+        try JSONSerialization.data(withJSONObject: bundle).write(to: URL(fileURLWithPath: hidden))
+        let refusedReceipt = try await run.cli(["client", "receipt", "verify", hidden], key: cast.client.key)
+        #expect(refusedReceipt.status == 1 && refusedReceipt.output.contains("clamp_count_mismatch"), "\(refusedReceipt.output)")
         let refused = try await run.cli(["client", "jobs", "submit", "--model", cast.model, "--input", input, "--max-price", "100000",
                                          "--lock-stake", "5000", "--refuse-clamped"], key: cast.client.key)
         #expect(refused.status != 0 && refused.output.contains("input_clamped"), "\(refused.output)")
