@@ -11,8 +11,8 @@ enum APIError {
         case .unauthenticated, .keyRevoked: return .unauthorized
         case .forbidden: return .forbidden
         case .unknownAccount, .unknownJob, .unknownModel, .unknownWorker: return .notFound
-        case .invalidTerms, .invalidRequest, .inputShapeMismatch, .inputIDOutOfRange, .bidOutOfRange, .webhookURLDisallowed:
-            return .unprocessableContent
+        case .invalidTerms, .invalidRequest, .inputShapeMismatch, .inputIDOutOfRange, .bidOutOfRange, .webhookURLDisallowed,
+             .inputClamped, .invalidQuantization: return .unprocessableContent
         case .insufficientBalance: return .paymentRequired
         case .proofRejected: return .unprocessableContent
         case .proofTooLarge, .modelTooLarge: return .contentTooLarge

@@ -142,7 +142,9 @@ extension MarketAPI {
 struct LockView: Encodable, Sendable {
     var jobId: UUID; var workerId: UUID; var attempt: Int; var price: Int64; var stake: Int64
     var expiresAt: Date; var nonce: String; var bindingContext: String; var modelId: String; var input: TensorBody
+    var clampPolicy: String
     init(_ g: LockGrant) {
+        clampPolicy = g.clampPolicy.rawValue
         jobId = g.jobID; workerId = g.workerID; attempt = g.attempt; price = g.price; stake = g.stake
         expiresAt = g.expiresAt; nonce = g.nonce; modelId = g.modelID; input = TensorBody(g.input)
         bindingContext = InferenceProofVerifier.context(jobID: g.jobID, workerID: g.workerID, nonce: g.nonce).description

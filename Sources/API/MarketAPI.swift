@@ -153,4 +153,9 @@ public protocol ModelImporter: Sendable {
     func digest(of onnx: [UInt8]) -> String
     /// Validates, quantises and commits; throws with a reason people can read if the model is unusable.
     func importModel(_ onnx: [UInt8]) throws -> ModelFacts
+    /// The content digest of a model uploaded with quantisation options (checks them first:
+    /// `invalid_quantization`).
+    func digest(of onnx: [UInt8], quantisation: ModelQuantisation) throws -> String
+    /// `importModel` with the uploader's quantisation options.
+    func importModel(_ onnx: [UInt8], quantisation: ModelQuantisation) throws -> ModelFacts
 }

@@ -15,6 +15,56 @@ struct ModelView: Encodable, Sendable {
     }
 }
 
+/// `POST /v1/models` as JSON: the file in base64 and the quantisation options.
+struct UploadModelBody: Codable, Sendable, ValidatedBody {
+    var onnx: String
+    var quantisation: QuantisationBody?
+    func validate() {}
+}
+
+/// The quantisation options on the wire; `fraction_bits` is a number or `"auto"`.
+struct QuantisationBody: Codable, Sendable {
+    var activationBits: Int?
+    var fractionBits: FractionBits?
+    var calibration: [[Double]]?
+
+    /// A number of bits, or `"auto"`.
+    enum FractionBits: Codable, Sendable {
+        case bits(Int)
+        case auto
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let text = try? c.decode(String.self) {
+                guard text == "auto" else {
+                    throw DecodingError.dataCorruptedError(in: c, debugDescription: "fraction_bits must be a number of bits or \"auto\"")
+                }
+                self = .auto
+            } else {
+                self = .bits(try c.decode(Int.self))
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .bits(let n): try c.encode(n)
+            case .auto: try c.encode("auto")
+            }
+        }
+    }
+
+    var model: ModelQuantisation {
+        var q = ModelQuantisation(activationBits: activationBits, calibration: calibration ?? [])
+        switch fractionBits {
+        case .bits(let n)?: q.fractionBits = n
+        case .auto?: q.automatic = true
+        case nil: break
+        }
+        return q
+    }
+}
+
 extension MarketAPI {
     /// The longest model name `POST /v1/models?name=` accepts.
     static let modelNameCharactersMax = 200
@@ -33,6 +83,17 @@ extension MarketAPI {
             guard request.body.count <= limits.modelBodyBytesMax else {
                 throw MarketError(.modelTooLarge, "the model file has \(request.body.count) bytes; at most \(limits.modelBodyBytesMax) are accepted")
             }
+            // A JSON body carries the file (base64) with quantisation options; any other body is the file.
+            var onnx = request.body
+            var quantisation = ModelQuantisation()
+            if let type = request.headers["content-type"], type.lowercased().hasPrefix("application/json") {
+                let upload = try body(request, as: UploadModelBody.self)
+                guard let bytes = Data(base64Encoded: upload.onnx), !bytes.isEmpty else {
+                    throw MarketError(.invalidRequest, "field `onnx` must be the ONNX file in base64")
+                }
+                onnx = [UInt8](bytes)
+                quantisation = upload.quantisation?.model ?? ModelQuantisation()
+            }
             let name = request.query("name") ?? "model"
             try FieldRules.text(name, "query parameter `name`")
             // Counted in Unicode scalars, as the contract's `maxLength` counts.
@@ -41,9 +102,10 @@ extension MarketAPI {
             }
             // Content addressing: an existing model is returned as it is (a failed or cut-off one
             // is imported again); the import runs in the background on the market's import threads.
-            let (model, created) = try await market.uploadModel(id: importer.digest(of: request.body), owner: p.accountID,
-                                                                name: name, onnx: request.body,
-                                                                importer: { try importer.importModel($0) })
+            let chosen = quantisation
+            let (model, created) = try await market.uploadModel(id: importer.digest(of: onnx, quantisation: chosen), owner: p.accountID,
+                                                                name: name, onnx: onnx,
+                                                                importer: { try importer.importModel($0, quantisation: chosen) })
             return try .json(ModelView(model), status: created ? .accepted : .ok)
         }
         router.get("/v1/models/{id}/onnx") { request, _ in

@@ -27,11 +27,15 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
     var lockStake: Int64
     var webhookUrl: String?
     var reauction: ReauctionBody?
+    var clampPolicy: String?
 
     /// The text fields are stored or looked up as sent; the terms are the market's to check.
     func validate() throws {
         try FieldRules.text(modelId, "field `model_id`")
         if let webhookUrl { try FieldRules.text(webhookUrl, "field `webhook_url`") }
+        if let clampPolicy, ClampPolicy(rawValue: clampPolicy) == nil {
+            throw MarketError(.invalidRequest, "clamp_policy must be one of \(ClampPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func request() throws -> JobRequest {
@@ -48,7 +52,7 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
         return JobRequest(modelID: modelId, input: input.tensor,
                           terms: JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake,
                                           reauction: reauction.map { ReauctionPolicy(maxRounds: $0.maxRounds, priceStepBasisPoints: $0.priceStepBps) }),
-                          webhookURL: webhookUrl)
+                          webhookURL: webhookUrl, clampPolicy: clampPolicy.flatMap(ClampPolicy.init(rawValue:)))
     }
 }
 
@@ -113,6 +117,7 @@ struct JobView: Codable, Sendable {
     var escrowedMaxPrice: Int64
     var reauction: ReauctionView?
     var roundEndsAt: Date?
+    var clampPolicy: String
 
     /// A job's policy with the rounds it started so far.
     struct ReauctionView: Codable, Sendable { var maxRounds: Int; var priceStepBps: Int; var round: Int }
@@ -132,6 +137,7 @@ struct JobView: Codable, Sendable {
         escrowedMaxPrice = j.escrowedMaxPrice
         reauction = j.reauction.map { ReauctionView(maxRounds: $0.maxRounds, priceStepBps: $0.priceStepBasisPoints, round: j.reauctionRound) }
         roundEndsAt = j.status == .open && j.reauction != nil ? j.roundEnd : nil
+        clampPolicy = j.clampPolicy.rawValue
     }
 }
 
@@ -141,7 +147,12 @@ struct OutputView: Codable, Sendable {
     var values: [Double]
     var quantised: [Int64]
     var argmax: Int?
-    init(_ o: VerifiedOutput) { shape = o.shape; values = o.values; quantised = o.quantised; argmax = o.argmax }
+    var clampedInput: Int?
+    var clampedInModel: Int?
+    init(_ o: VerifiedOutput) {
+        shape = o.shape; values = o.values; quantised = o.quantised; argmax = o.argmax
+        clampedInput = o.clampedInput; clampedInModel = o.clampedInModel
+    }
 }
 
 /// Bodies naming the worker node acting.

@@ -64,12 +64,22 @@ extension ModelSpec {
                 case .elementwise(let g): kind = "element-wise over \(g.shape) by \(g.parameterShape)"
                 case .oneHot(let v, let n, _): kind = "embedding of \(n) ids, \(v) rows"
                 }
-                line += "; layer \(k): \(kind) \(layer.rows)×\(layer.inner)×\(layer.positions), clamp [\(layer.activation.lo), \(layer.activation.hi)], |z| < 2^\(layer.accumulatorBits)"
+                line += "; layer \(k): \(kind) \(layer.rows)×\(layer.inner)×\(layer.positions), shift \(layer.activation.shift), clamp [\(layer.activation.lo), \(layer.activation.hi)], |z| < 2^\(layer.accumulatorBits)"
             case .matMul(let act):
                 if let j = productNodes.firstIndex(of: i) { line += "; product, shift \(act.shift), |z| < 2^\(productBits[j])" }
             default: break
             }
             return line
+        }
+    }
+
+    /// One line per tensor: its scale and the range of its integers, and the real range that
+    /// means (`t0` is the input; `t(i+1)` is step `i`'s output).
+    public func describeTensors() -> [String] {
+        tensors.enumerated().map { i, t in
+            let lo = IntegerSemantics.dequantize(t.lo, fractionBits: t.fractionBits)
+            let hi = IntegerSemantics.dequantize(t.hi, fractionBits: t.fractionBits)
+            return "tensor t\(i)\(i == 0 ? " (input)" : "") \(t.shape) scale 2^-\(t.fractionBits), range [\(t.lo), \(t.hi)] = real [\(lo), \(hi)]"
         }
     }
 }

@@ -1,14 +1,16 @@
 /// Fixed-point parameters, all powers of two, chosen when a model is registered.
 ///
-/// Activations (and the model input and output) are integers at scale `2^activationFractionBits`;
-/// weights at `2^weightFractionBits`; biases at `2^(activationFractionBits + weightFractionBits)`,
-/// the scale of the accumulator. After each linear layer the accumulator is rescaled by
-/// `2^-weightFractionBits`, which brings it back to the activation scale, and clamped to the
-/// signed `activationBits`-bit range.
+/// Activations (and the model input and output) are integers at scale `2^activationFractionBits`
+/// unless the scales were chosen per tensor (`Calibration`: the input's and each linear layer's
+/// output's); weights at `2^weightFractionBits`; biases at `2^(f_in + weightFractionBits)`, the
+/// scale of the accumulator of a layer reading a tensor at `f_in`. After each linear layer the
+/// accumulator is rescaled to its output's scale (by `2^-weightFractionBits` when every tensor
+/// is at the activation scale) and clamped to the signed `activationBits`-bit range.
 public struct QuantizationConfig: Sendable, Equatable, Hashable {
     /// Fraction bits of activations, input and output.
     public let activationFractionBits: Int
-    /// Fraction bits of weights; also the rescale shift after each linear layer.
+    /// Fraction bits of weights; also the rescale shift of a linear layer whose input and
+    /// output are at the activation scale.
     public let weightFractionBits: Int
     /// Total signed width of an activation: values lie in `[−2^(bits−1), 2^(bits−1) − 1]`.
     public let activationBits: Int

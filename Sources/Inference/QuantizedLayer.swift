@@ -7,7 +7,8 @@ public struct QuantizedLayer: Sendable, Equatable, Hashable {
     /// For a convolution with kernel `[M, C, kh, kw]` this is the kernel flattened per output
     /// channel, matching the row order of `IntegerSemantics.im2col`.
     public let weights: [Int64]
-    /// `b`, one per row, at scale `2^(activationFractionBits + weightFractionBits)`.
+    /// `b`, one per row, at the accumulator's scale `2^(f_in + weightFractionBits)`, `f_in` the
+    /// fraction bits of the tensor the layer reads.
     public let bias: [Int64]
 
     /// Pairs a spec with its weights; the lengths must be `rows · inner` and `rows`.

@@ -28,17 +28,18 @@ public final class InferenceProofVerifier: ProofVerifier {
         } catch {
             return .rejected(reason: "commitment_invalid", message: "the model's stored commitment does not decode: \(error)")
         }
-        let input: [Int64]
+        let input: [Int64], clampedInput: Int
         do {
-            input = try commitment.spec.quantizeInput(floats: r.input.values, shape: r.input.shape)
+            (input, clampedInput) = try commitment.spec.quantizeInputCountingClamps(floats: r.input.values, shape: r.input.shape)
         } catch {
             return .rejected(reason: "input_invalid", message: "the job's input does not fit the model: \(error.code)")
         }
         let context = Self.context(jobID: r.jobID, workerID: r.workerID, nonce: r.nonce)
         do {
-            let output = try InferenceVerifier.verify(commitment: commitment, input: input, proof: r.proof, context: context)
-            return .valid(VerifiedOutput(shape: [1, output.count], quantised: output,
-                                         values: commitment.spec.dequantizeOutput(output)))
+            let (output, saturated) = try InferenceVerifier.verifyCountingClamps(commitment: commitment, input: input,
+                                                                                proof: r.proof, context: context)
+            return .valid(VerifiedOutput(shape: [1, output.count], quantised: output, values: commitment.spec.dequantizeOutput(output),
+                                         clampedInput: clampedInput, clampedInModel: saturated))
         } catch {
             return .rejected(reason: error.code, message: "the proof does not verify: \(error)")
         }
@@ -53,9 +54,64 @@ public final class InferenceProofVerifier: ProofVerifier {
     }
 }
 
-/// Turns ONNX bytes into what the market stores: import, quantise (the default
-/// configuration), commit. The model's id is the SHA-256 of the ONNX bytes, known before the
-/// (possibly slow) import, so an upload can be answered at once and de-duplicated.
+/// The quantisation an uploader asks for (`POST /v1/models`): every part optional.
+public struct ModelQuantisation: Sendable, Equatable {
+    /// Total signed width of an activation (default 16).
+    public var activationBits: Int?
+    /// Fraction bits of the activations, or nil for `auto` (the default: 8 without
+    /// calibration inputs, `auto` with them).
+    public var fractionBits: Int?
+    /// Whether `fraction_bits` was given as `"auto"`.
+    public var automatic: Bool
+    /// Calibration inputs, each one item of the model's input.
+    public var calibration: [[Double]]
+
+    /// Collects the parts.
+    public init(activationBits: Int? = nil, fractionBits: Int? = nil, automatic: Bool = false, calibration: [[Double]] = []) {
+        self.activationBits = activationBits
+        self.fractionBits = fractionBits
+        self.automatic = automatic
+        self.calibration = calibration
+    }
+
+    /// The inference layer's options, checked (`invalid_quantization` with what is accepted).
+    public func options() throws -> QuantisationOptions {
+        let fraction: QuantisationOptions.FractionBits
+        if automatic || (fractionBits == nil && !calibration.isEmpty) { fraction = .auto } else { fraction = .fixed(fractionBits ?? 8) }
+        let options = QuantisationOptions(activationBits: activationBits ?? 16, fractionBits: fraction, calibration: calibration)
+        do { try options.validate() } catch { throw MarketError(.invalidQuantization, error.description) }
+        return options
+    }
+}
+
+/// Counts the input values a model's input scale would clamp, for jobs that refuse them.
+enum InputClamps {
+    /// Model descriptions decoded from commitments, by model id.
+    private static let specs = BoundedCache<String, ModelSpec>(capacity: 64)
+
+    /// How many of `input`'s values quantise outside the model's input range, and that range
+    /// in real numbers (for the message).
+    static func count(_ input: Tensor, commitment: [UInt8], modelID: String) throws -> (clamped: Int, range: String) {
+        let spec: ModelSpec
+        if let hit = specs[modelID] {
+            spec = hit
+        } else {
+            spec = try ModelCommitment(decoding: commitment).spec
+            specs.keep(spec, for: modelID)
+        }
+        let clamped = try spec.quantizeInputCountingClamps(floats: input.values, shape: input.shape).clamped
+        let f = spec.inputFractionBits
+        let lo = IntegerSemantics.dequantize(spec.inputRange.lowerBound, fractionBits: f)
+        let hi = IntegerSemantics.dequantize(spec.inputRange.upperBound, fractionBits: f)
+        return (clamped, "[\(lo), \(hi)] (scale 2^-\(f))")
+    }
+}
+
+/// Turns ONNX bytes into what the market stores: import, quantise (with the options the
+/// uploader gave, the default configuration otherwise), commit. The model's id is the SHA-256
+/// of the ONNX bytes (followed, for options other than the default, by their canonical text),
+/// known before the (possibly slow) import, so an upload can be answered at once and
+/// de-duplicated.
 public struct InferenceModelImporter: Sendable {
     /// Creates an importer.
     public init() {}
@@ -63,19 +119,63 @@ public struct InferenceModelImporter: Sendable {
     /// The content address: hex SHA-256 of the ONNX bytes.
     public func digest(of onnx: [UInt8]) -> String { Crypto.hex(Crypto.sha256(onnx)) }
 
+    /// The content address of the bytes registered with `options`: for the default options
+    /// the ONNX bytes' digest, else the SHA-256 of the bytes followed by
+    /// `canonicalText(options)`, so the same file with other scales is another model.
+    public func digest(of onnx: [UInt8], options: QuantisationOptions) -> String {
+        options.isDefault ? digest(of: onnx) : Crypto.hex(Crypto.sha256(onnx + Array(Self.canonicalText(options).utf8)))
+    }
+
+    /// The options as one line of text: `\nquantisation activation_bits=A fraction_bits=F|auto calibration=v,v;v,v`
+    /// (each value in Swift's shortest round-trip spelling).
+    public static func canonicalText(_ options: QuantisationOptions) -> String {
+        let f: String = if case .fixed(let n) = options.fractionBits { "\(n)" } else { "auto" }
+        let calibration = options.calibration.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: ";")
+        return "\nquantisation activation_bits=\(options.activationBits) fraction_bits=\(f) calibration=\(calibration)"
+    }
+
+    /// The content address of a model uploaded with `quantisation` (checked first).
+    public func digest(of onnx: [UInt8], quantisation: ModelQuantisation) throws -> String {
+        digest(of: onnx, options: try quantisation.options())
+    }
+
+    /// Validates, quantises and commits with the options `quantisation` gives.
+    public func importModel(_ onnx: [UInt8], quantisation: ModelQuantisation) throws -> ModelFacts {
+        try importModel(onnx, options: try quantisation.options())
+    }
+
+    /// Validates, quantises and commits with the default options.
+    public func importModel(_ onnx: [UInt8]) throws -> ModelFacts { try importModel(onnx, options: .default) }
+
     /// Validates, quantises and commits; throws the inference layer's error for a model it cannot use.
-    public func importModel(_ onnx: [UInt8]) throws -> ModelFacts {
-        let model = try ONNXImporter.importModel(onnx)
+    public func importModel(_ onnx: [UInt8], options: QuantisationOptions) throws -> ModelFacts {
+        let model = try ONNXImporter.importModel(onnx, options: options)
         let commitment = try ModelCommitment.commit(model)
         let spec = model.spec
         let operators = spec.operatorKinds
         let macs = spec.multiplyAccumulates
-        let config = spec.config
-        let quantisation = #"{"activation_bits":\#(config.activationBits),"activation_fraction_bits":\#(config.activationFractionBits),"weight_fraction_bits":\#(config.weightFractionBits)}"#
         return ModelFacts(inputShape: spec.inputShape, outputShape: [1, spec.outputElements], operators: operators,
-                          quantisationJSON: quantisation, commitment: commitment.encoded, workMacs: macs)
+                          quantisationJSON: Self.quantisationJSON(spec, options: options), commitment: commitment.encoded, workMacs: macs)
     }
 
-    /// The quantised model itself, for a worker that proves with it.
+    /// The stored quantisation: the configuration, whether the scales were fixed or chosen
+    /// (and on how many calibration inputs), the input's scale and each linear layer's output scale.
+    static func quantisationJSON(_ spec: ModelSpec, options: QuantisationOptions) -> String {
+        let config = spec.config
+        let plan = ScalePlan(spec: spec)
+        let mode = options.fractionBits == .auto ? "auto" : "fixed"
+        return #"{"activation_bits":\#(config.activationBits),"activation_fraction_bits":\#(config.activationFractionBits),"#
+            + #""weight_fraction_bits":\#(config.weightFractionBits),"fraction_bits_mode":"\#(mode)","#
+            + #""calibration_inputs":\#(options.calibration.count),"input_fraction_bits":\#(plan.inputFractionBits),"#
+            + #""layer_fraction_bits":[\#(plan.layerFractionBits.map(String.init).joined(separator: ","))]}"#
+    }
+
+    /// The quantised model itself with the default options.
     public func quantizedModel(_ onnx: [UInt8]) throws -> QuantizedModel { try ONNXImporter.importModel(onnx) }
+
+    /// The quantised model itself, for a worker that proves with it: imported with the scales
+    /// of its registered description (`commitment`), so it is the committed model.
+    public func quantizedModel(_ onnx: [UInt8], commitment: [UInt8]) throws -> QuantizedModel {
+        try ONNXImporter.importModel(onnx, matching: try ModelCommitment(decoding: commitment).spec)
+    }
 }

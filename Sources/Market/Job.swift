@@ -33,16 +33,36 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
     public let quantised: [Int64]
     /// The same, dequantised to floats.
     public let values: [Double]
+    /// Input values that lay outside the model's input range and were clamped to it (nil
+    /// for outputs recorded before clamps were counted).
+    public let clampedInput: Int?
+    /// Values the proven run clamped to the activation range inside the model: rescaled
+    /// values of linear layers and products that left it.
+    public let clampedInModel: Int?
 
     /// Bundles an output.
-    public init(shape: [Int], quantised: [Int64], values: [Double]) {
+    public init(shape: [Int], quantised: [Int64], values: [Double], clampedInput: Int? = nil, clampedInModel: Int? = nil) {
         self.shape = shape
         self.quantised = quantised
         self.values = values
+        self.clampedInput = clampedInput
+        self.clampedInModel = clampedInModel
     }
+
+    /// Every clamped value, input and model together (0 when not counted).
+    public var clampedTotal: Int { (clampedInput ?? 0) + (clampedInModel ?? 0) }
 
     /// The index of the largest value (the first among equals); nil if empty.
     public var argmax: Int? { quantised.indices.max { (quantised[$0], -$0) < (quantised[$1], -$1) } }
+}
+
+/// What a job does with an input the model's scales cannot hold.
+public enum ClampPolicy: String, Sendable, Codable, CaseIterable {
+    /// Clamp the values to the range and report how many were clamped with the output.
+    case allow
+    /// Refuse the job (`input_clamped`) when its quantised input clamps, and reject a proof
+    /// of a run that clamped inside the model (reason `clamped_values`).
+    case refuse
 }
 
 /// A job, as stored.
@@ -111,6 +131,8 @@ public struct Job: Sendable, Codable, Equatable {
     public let finishedAt: Date?
     /// Where each transition is POSTed, if the client asked.
     public let webhookURL: String?
+    /// What the job does with values the model's scales cannot hold.
+    public let clampPolicy: ClampPolicy
     /// The secret webhook deliveries are signed with: only in the answer to the job's creation.
     public internal(set) var webhookSecret: String?
 
@@ -152,6 +174,7 @@ public struct Job: Sendable, Codable, Equatable {
         updatedAt = try row.decode("updated_at")
         finishedAt = try row.decode("finished_at")
         webhookURL = try row.decode("webhook_url")
+        clampPolicy = try ClampPolicy(rawValue: row.decode("clamp_policy")).orThrow("unknown clamp policy")
         webhookSecret = nil
     }
 

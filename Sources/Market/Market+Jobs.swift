@@ -11,13 +11,16 @@ public struct JobRequest: Sendable, Codable, Equatable {
     public var terms: JobTerms
     /// Where to POST each transition (signed with HMAC-SHA-256), if anywhere.
     public var webhookURL: String?
+    /// What to do with values the model's scales cannot hold (nil: `allow`).
+    public var clampPolicy: ClampPolicy?
 
     /// Bundles a request.
-    public init(modelID: String, input: Tensor, terms: JobTerms, webhookURL: String? = nil) {
+    public init(modelID: String, input: Tensor, terms: JobTerms, webhookURL: String? = nil, clampPolicy: ClampPolicy? = nil) {
         self.modelID = modelID
         self.input = input
         self.terms = terms
         self.webhookURL = webhookURL
+        self.clampPolicy = clampPolicy
     }
 }
 
@@ -96,6 +99,13 @@ extension Market {
         }
         try request.input.validate(against: inputShape)
         try InferenceInputCheck.validateTokenIDs(request.input, commitment: model.commitment)
+        let clampPolicy = request.clampPolicy ?? .allow
+        if clampPolicy == .refuse {
+            let (clamped, range) = try InputClamps.count(request.input, commitment: model.commitment ?? [], modelID: model.id)
+            guard clamped == 0 else {
+                throw MarketError(.inputClamped, "\(clamped) of the input's \(request.input.values.count) values lie outside the model's input range \(range) and would be clamped; the job asks to refuse clamped inputs (clamp_policy refuse)", reason: "\(clamped)")
+            }
+        }
         if let url = request.webhookURL { try Webhooks.validate(url, privateAddressesAllowed: configuration.webhookPrivateAddressesAllowed) }
         let fee = MarketConfiguration.share(terms.escrowedMaxPrice, basisPoints: configuration.feeBasisPoints)
         let escrow = terms.escrowedMaxPrice + fee
@@ -110,7 +120,7 @@ extension Market {
                 .int(Int64(request.terms.lockTimeoutSeconds)), .int(request.terms.lockStake),
                 .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
                 .int(terms.escrowedMaxPrice), policy.map { .int(Int64($0.maxRounds)) } ?? .null,
-                policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null,
+                policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null, .text(clampPolicy.rawValue),
             ]).first.orThrow("job insert returned no row"))
             if let url = request.webhookURL {
                 let secret = try await self.attachWebhook(job.id, url: url, on: c)
@@ -118,6 +128,7 @@ extension Market {
                 job.webhookSecret = secret
             }
             var detail = ["escrow": "\(escrow)", "auction": terms.auction]
+            if clampPolicy != .allow { detail["clamp_policy"] = clampPolicy.rawValue }
             if let policy {
                 detail["reauction_max_rounds"] = "\(policy.maxRounds)"
                 detail["reauction_price_step_bps"] = "\(policy.priceStepBasisPoints)"

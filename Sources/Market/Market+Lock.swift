@@ -21,6 +21,9 @@ public struct LockGrant: Sendable, Codable, Equatable {
     public let modelID: String
     /// The input to run it on.
     public let input: Tensor
+    /// What the job does with values the model's scales cannot hold (a worker whose run
+    /// clamps a `refuse` job releases it rather than prove).
+    public let clampPolicy: ClampPolicy
 }
 
 extension Market {
@@ -49,7 +52,7 @@ extension Market {
                let nonce = job.nonce {
                 guard now < expiresAt else { throw MarketError(.lockExpired, "the lock on job \(jobID) has expired") }
                 return LockGrant(jobID: job.id, workerID: worker.id, attempt: job.attempt, price: price, stake: job.lockStake,
-                                 expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input)
+                                 expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy)
             }
             guard job.status == .open else { throw MarketError(.jobNotOpen, "job \(jobID) is \(job.status.rawValue)") }
             guard job.auction == "dutch" else {
@@ -108,7 +111,7 @@ extension Market {
                              amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)
         try await Ledger.write([bid, event], [stake], on: c, commit: commit)
         return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
-                         expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input)
+                         expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy)
     }
 
     /// The lock holder gives the lock up before it expires. A release costs

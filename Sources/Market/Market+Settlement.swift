@@ -101,7 +101,11 @@ extension Market {
                                           commitment: model.commitment ?? [], input: job.input, proof: proof)
         let verifier = self.verifier
         let started = ContinuousClock.now
-        let outcome = try await verificationPool.run { verifier.verify(request) }
+        var outcome = try await verificationPool.run { verifier.verify(request) }
+        if case .valid(let output) = outcome, job.clampPolicy == .refuse, output.clampedTotal > 0 {
+            outcome = .rejected(reason: "clamped_values",
+                                message: "the proven run clamped \(output.clampedInput ?? 0) input value(s) and \(output.clampedInModel ?? 0) inside the model; the job refuses clamped values (clamp_policy refuse)")
+        }
         let verifyMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
 
         let now = clock.now()

@@ -40,6 +40,10 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A model that takes token ids got a value that is not one of its ids (a fraction, a
         /// negative number, or an id past its embedding tables).
         case inputIDOutOfRange = "input_id_out_of_range"
+        /// The job refuses clamped inputs and its quantised input would clamp; `reason` is the count.
+        case inputClamped = "input_clamped"
+        /// Quantisation options that cannot be used (widths, fraction bits, calibration size).
+        case invalidQuantization = "invalid_quantization"
         /// The model exists but is still processing or failed.
         case modelNotReady = "model_not_ready"
         /// A webhook URL whose host is an address webhooks may not reach (loopback, private,

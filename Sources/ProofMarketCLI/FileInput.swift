@@ -17,6 +17,11 @@ enum FileInput {
     static func model(_ path: String) throws -> QuantizedModel {
         try ONNXImporter.importModel(read(path, limit: InferenceLimits.modelBytesMax))
     }
+
+    /// An ONNX model read from disk and imported with the scales `flags` name.
+    static func model(_ path: String, _ flags: QuantisationFlags) throws -> QuantizedModel {
+        try ONNXImporter.importModel(read(path, limit: InferenceLimits.modelBytesMax), options: flags.options())
+    }
 }
 
 extension FileInput {

@@ -26,8 +26,10 @@ struct ModelCommitCommand: ParsableCommand {
     @Option(help: "Where to write the commitment.")
     var out: String
 
+    @OptionGroup var quantisation: QuantisationFlags
+
     func run() throws {
-        let commitment = try ModelCommitment(committing: FileInput.model(model))
+        let commitment = try ModelCommitment(committing: FileInput.model(model, quantisation))
         try FileOutput.write(commitment.encoded, to: out)
         print(commitment.modelID)
     }
@@ -43,16 +45,19 @@ struct ModelInspectCommand: ParsableCommand {
     @Argument(help: "Path to the ONNX model.")
     var model: String
 
+    @OptionGroup var quantisation: QuantisationFlags
+
     func run() throws {
-        let m = try FileInput.model(model)
+        let m = try FileInput.model(model, quantisation)
         let c = m.spec.config
         print("digest \(m.digestHex)")
         let input = m.spec.integerInput
             ? "input \(m.spec.inputShape) token ids 0…\(m.spec.inputRange.upperBound)"
-            : "input \(m.spec.inputShape) at 2^-\(c.activationFractionBits)"
+            : "input \(m.spec.inputShape) at 2^-\(m.spec.inputFractionBits)"
         print("\(input), weights at 2^-\(c.weightFractionBits), activations \(c.activationBits)-bit")
         if m.spec.batchable { print("batch: the first input dimension is a batch dimension (up to \(InferenceLimits.batchItemsMax) inputs per proof)") }
         for line in m.spec.describeSteps() { print(line) }
+        for line in m.spec.describeTensors() { print(line) }
         print("outputs \(m.spec.outputs.map { "t\($0)" }.joined(separator: ", ")) \(m.spec.outputShapes)")
     }
 }

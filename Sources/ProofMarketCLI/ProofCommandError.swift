@@ -10,6 +10,8 @@ enum ProofCommandError: Error, CustomStringConvertible {
     case badInput(path: String, detail: String)
     /// `--context` is not `JOB:WORKER:NONCE`.
     case badContext(String)
+    /// `--refuse-clamped` and the run clamped values (in the input, inside the model).
+    case clamped(input: Int, inModel: Int)
 
     /// Stable code, printed first.
     var code: String {
@@ -19,6 +21,7 @@ enum ProofCommandError: Error, CustomStringConvertible {
         case .tooLarge: "file_too_large"
         case .badInput: "input_malformed"
         case .badContext: "context_malformed"
+        case .clamped: "clamped_values"
         }
     }
 
@@ -29,6 +32,8 @@ enum ProofCommandError: Error, CustomStringConvertible {
         case .tooLarge(let path, let bytes, let limit): "\(code): \(path) is \(bytes) bytes, the limit is \(limit)"
         case .badInput(let path, let detail): "\(code): \(path): \(detail)"
         case .badContext(let text): "\(code): context '\(text)' must be JOB:WORKER:NONCE"
+        case .clamped(let input, let inModel):
+            "\(code): \(input + inModel) value(s) would be clamped to the model's range (\(input) in the input, \(inModel) inside the model), and --refuse-clamped refuses them; choose scales that hold them (--fraction-bits auto --calibration FILE)"
         }
     }
 }

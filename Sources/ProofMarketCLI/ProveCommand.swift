@@ -23,15 +23,25 @@ struct ProveCommand: ParsableCommand {
     @Option(help: "Where to write the proof.")
     var out: String
 
-    @Option(help: "A commitment file from `model commit`, to skip re-committing the model.")
+    @Option(help: "A commitment file from `model commit`, to skip re-committing the model (its scales are used).")
     var commitment: String?
+
+    @OptionGroup var quantisation: QuantisationFlags
+
+    @Flag(help: "Refuse (exit 1, code clamped_values) an input that the model's scales would clamp, in the input or inside the model.")
+    var refuseClamped = false
 
     func run() throws {
         let context = try ContextArgument.parse(self.context)
-        let m = try FileInput.model(model)
-        let c = try commitment.map { try FileInput.commitment($0) } ?? ModelCommitment(committing: m)
-        let x = try InputTensor.load(input).quantized(for: m.spec)
-        let (y, proof) = try InferenceProver.prove(model: m, commitment: c, input: x, context: context)
+        let committed = try commitment.map { try FileInput.commitment($0) }
+        // A commitment fixes the scales; otherwise the flags choose them.
+        let m = try committed.map { try ONNXImporter.importModel(FileInput.read(model, limit: InferenceLimits.modelBytesMax), matching: $0.spec) }
+            ?? FileInput.model(model, quantisation)
+        let c = try committed ?? ModelCommitment(committing: m)
+        let tensor = try InputTensor.load(input)
+        let (x, clamped) = try m.spec.quantizeInputCountingClamps(floats: tensor.values, shape: tensor.shape)
+        let (y, proof, saturated) = try InferenceProver.proveCountingClamps(model: m, commitment: c, input: x, context: context)
+        try ClampReport.check(input: clamped, inModel: saturated, refuse: refuseClamped)
         try FileOutput.write(proof, to: out)
         print(OutputFormat.line(m.spec, y))
         print("proof \(proof.count) bytes → \(out) (model \(c.modelID))")

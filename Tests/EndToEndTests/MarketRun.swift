@@ -152,7 +152,7 @@ final class MarketRun: @unchecked Sendable {
 
     /// A job as the admin sees it.
     struct JobState: Decodable { let status: String; let lockedBy: UUID?; let attempt: Int; let output: Output? }
-    struct Output: Decodable { let argmax: Int? }
+    struct Output: Decodable { let argmax: Int?; let clampedInput: Int?; let clampedInModel: Int? }
 
     /// Waits (with long-polls) until the job is in one of `statuses`.
     func waitForJob(_ id: String, _ statuses: Set<String>, seconds: Double = 90) async throws -> JobState {

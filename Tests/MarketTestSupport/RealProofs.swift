@@ -44,8 +44,9 @@ public enum RealProofs {
 
     /// The output the model computes on `input`, as the verifier reports it.
     public static func output(for input: Tensor) -> VerifiedOutput {
-        let x = try! loaded.model.quantizeInput(floats: input.values, shape: input.shape)
-        let y = try! loaded.model.run(x).output
-        return VerifiedOutput(shape: [1, y.count], quantised: y, values: loaded.model.dequantizeOutput(y))
+        let (x, clamped) = try! loaded.model.spec.quantizeInputCountingClamps(floats: input.values, shape: input.shape)
+        let run = try! loaded.model.run(x)
+        return VerifiedOutput(shape: [1, run.output.count], quantised: run.output, values: loaded.model.dequantizeOutput(run.output),
+                              clampedInput: clamped, clampedInModel: run.saturated)
     }
 }

@@ -146,9 +146,10 @@ extension GraphBuilder {
         }
     }
 
-    /// Quantises a real value at the activation scale (for clamps, pads).
-    func quantizeActivation(_ v: Double, _ node: Onnx_NodeProto, _ name: String, _ what: String) throws(InferenceError) -> Int64 {
-        guard let q = IntegerSemantics.quantize(v, fractionBits: config.activationFractionBits) else {
+    /// Quantises a real value at the activation scale, or at `fractionBits` (for clamps, pads).
+    func quantizeActivation(_ v: Double, _ node: Onnx_NodeProto, _ name: String, _ what: String,
+                            fractionBits: Int? = nil) throws(InferenceError) -> Int64 {
+        guard let q = IntegerSemantics.quantize(v, fractionBits: fractionBits ?? config.activationFractionBits) else {
             throw .unsupportedAttribute(op: node.opType, node: name, detail: "\(what) \(v) is not a usable number")
         }
         return IntegerSemantics.clamp(q, config.activationMin, config.activationMax)
@@ -417,8 +418,10 @@ extension GraphBuilder {
                 bounds[i] = t.values[0]
             }
         }
-        let lo = try bounds[0].map { v throws(InferenceError) in try quantizeActivation(v, node, name, "min") } ?? activationRange.lo
-        let hi = try bounds[1].map { v throws(InferenceError) in try quantizeActivation(v, node, name, "max") } ?? activationRange.hi
+        // The bounds are at the scale of the tensor they clamp.
+        let f = tensors[try tensor(node, 0, name)].fractionBits
+        let lo = try bounds[0].map { v throws(InferenceError) in try quantizeActivation(v, node, name, "min", fractionBits: f) } ?? activationRange.lo
+        let hi = try bounds[1].map { v throws(InferenceError) in try quantizeActivation(v, node, name, "max", fractionBits: f) } ?? activationRange.hi
         guard lo <= 0, hi >= 0 else {
             throw .unsupportedAttribute(op: "Clip", node: name, detail: "the range [\(bounds[0] ?? -.infinity), \(bounds[1] ?? .infinity)] must contain 0")
         }
@@ -674,7 +677,7 @@ extension GraphBuilder {
         guard (begins + ends).allSatisfy({ $0 >= 0 }) else {
             throw .unsupportedAttribute(op: "Pad", node: name, detail: "negative pads (cropping) are not supported")
         }
-        let q = try quantizeActivation(value, node, name, "value")
+        let q = try quantizeActivation(value, node, name, "value", fractionBits: tensors[x].fractionBits)
         try output(node, try add(.pad(begins: begins, ends: ends, value: q), inputs: [x], name: name))
     }
 

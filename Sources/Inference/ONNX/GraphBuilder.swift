@@ -25,6 +25,9 @@ struct GraphBuilder {
     let readers: [String: Int]
     /// Whether the model input is integer token ids (read only by embedding lookups).
     var integerInput = false
+    /// The scales chosen for the linear layers' outputs (see `Calibration`); without one,
+    /// every linear output is at the activation scale.
+    var plan: ScalePlan?
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {
@@ -47,7 +50,8 @@ struct GraphBuilder {
         if case .linear(let k, let shape) = op {
             // Layers are built at the end; their output follows from the shape and clamp here.
             let layer = layers[k]
-            info = try TensorInfo(shape: shape, fractionBits: config.activationFractionBits, lo: layer.lo, hi: layer.hi, name: name)
+            let f = plan.map { $0.outputFractionBits(layer: k) } ?? config.activationFractionBits
+            info = try TensorInfo(shape: shape, fractionBits: f, lo: layer.lo, hi: layer.hi, name: name)
         } else {
             info = try op.infer(inputs.map { tensors[$0] }, layers: [], config: config, node: name)
         }

@@ -20,21 +20,26 @@ public enum ONNXImporter {
 
     /// Parses, checks and quantises an ONNX model.
     public static func importModel(_ bytes: [UInt8], config: QuantizationConfig = .default) throws(InferenceError) -> QuantizedModel {
+        return try importModel(try parse(bytes), config: config)
+    }
+
+    /// Decodes the protobuf, refusing an empty or oversized file.
+    static func parse(_ bytes: [UInt8]) throws(InferenceError) -> Onnx_ModelProto {
         guard bytes.count <= InferenceLimits.modelBytesMax else {
             throw .modelTooLarge(bytes: bytes.count, limit: InferenceLimits.modelBytesMax)
         }
         guard !bytes.isEmpty else { throw .malformedModel(detail: "empty file") }
-        let proto: Onnx_ModelProto
         do {
-            proto = try Onnx_ModelProto(serializedBytes: bytes)
+            return try Onnx_ModelProto(serializedBytes: bytes)
         } catch {
             throw .malformedModel(detail: "protobuf decoding failed (\(error))")
         }
-        return try importModel(proto, config: config)
     }
 
-    /// Checks and quantises an already decoded model.
-    static func importModel(_ proto: Onnx_ModelProto, config: QuantizationConfig) throws(InferenceError) -> QuantizedModel {
+    /// Checks and quantises an already decoded model; with a `plan`, the input and the linear
+    /// layers' outputs take the scales it names (see `Calibration`).
+    static func importModel(_ proto: Onnx_ModelProto, config: QuantizationConfig,
+                            plan: ScalePlan? = nil) throws(InferenceError) -> QuantizedModel {
         // Random bytes often decode as a protobuf with only unknown fields; these checks are
         // what turns such input into a clear error.
         guard proto.hasGraph, !proto.graph.node.isEmpty else { throw .malformedModel(detail: "no graph or no nodes") }
@@ -67,10 +72,11 @@ public enum ONNXImporter {
         // Token ids start with every id an embedding table could have; each lookup narrows the range.
         let inputInfo = integerInput
             ? try TensorInfo(shape: inputShape, fractionBits: 0, lo: 0, hi: Int64(InferenceLimits.tensorElementsMax), name: input.name)
-            : try TensorInfo(shape: inputShape, fractionBits: config.activationFractionBits,
+            : try TensorInfo(shape: inputShape, fractionBits: plan?.inputFractionBits ?? config.activationFractionBits,
                              lo: config.activationMin, hi: config.activationMax, name: input.name)
         var builder = GraphBuilder(config: config, input: inputInfo, inputName: input.name, initializers: [:], readers: readers)
         builder.integerInput = integerInput
+        builder.plan = plan
 
         for (i, node) in graph.node.enumerated() {
             let name = node.displayName(index: i)
@@ -113,7 +119,7 @@ public enum ONNXImporter {
             outputs.append(id)
         }
         if integerInput { try Self.checkTokenInput(builder, name: input.name) }
-        let parameters = try Self.quantize(builder.layers, config: config)
+        let parameters = try Self.quantize(builder.layers, config: config, scales: Self.layerScales(builder))
         return try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
                                   outputs: outputs, batchable: Self.keepsItemsApart(builder),
                                   integerInput: integerInput)
@@ -183,11 +189,24 @@ public enum ONNXImporter {
         return true
     }
 
+    /// Each linear layer's input and output fraction bits, from the tensors the builder made.
+    static func layerScales(_ b: GraphBuilder) -> [(input: Int, output: Int)] {
+        b.nodes.enumerated().compactMap { i, node in
+            guard case .linear = node.op, let x = node.inputs.first else { return nil }
+            return (b.tensors[x].fractionBits, b.tensors[i + 1].fractionBits)
+        }
+    }
+
     /// Real weights and biases to integers: `W` at `2^weightFractionBits`, `b` at the
-    /// accumulator scale `2^(activationFractionBits + weightFractionBits)`, round half up.
-    static func quantize(_ layers: [FloatLayer], config: QuantizationConfig) throws(InferenceError) -> [QuantizedModel.LayerParameters] {
+    /// accumulator scale `2^(f_in + weightFractionBits)` of the layer's input scale `f_in`,
+    /// round half up; the rescale shift `f_in + weightFractionBits − f_out` brings the
+    /// accumulator to the output scale `f_out` (with every tensor at the activation scale,
+    /// the shift is `weightFractionBits`).
+    static func quantize(_ layers: [FloatLayer], config: QuantizationConfig,
+                         scales: [(input: Int, output: Int)]) throws(InferenceError) -> [QuantizedModel.LayerParameters] {
         var out: [QuantizedModel.LayerParameters] = []
         for (k, layer) in layers.enumerated() {
+            let (fin, fout) = k < scales.count ? scales[k] : (config.activationFractionBits, config.activationFractionBits)
             var w = [Int64]()
             w.reserveCapacity(layer.weights.count)
             for v in layer.weights {
@@ -198,12 +217,16 @@ public enum ONNXImporter {
             }
             var b = [Int64]()
             for v in layer.bias {
-                guard let q = IntegerSemantics.quantize(v, fractionBits: config.activationFractionBits + config.weightFractionBits) else {
+                guard let q = IntegerSemantics.quantize(v, fractionBits: fin + config.weightFractionBits) else {
                     throw .weightOutOfRange(layer: k, value: v)
                 }
                 b.append(q)
             }
-            let activation = try Activation(shift: config.weightFractionBits, lo: layer.lo, hi: layer.hi)
+            let shift = fin + config.weightFractionBits - fout
+            guard shift >= 0 else {
+                throw .invalidQuantization(detail: "node '\(layer.node)': output scale 2^-\(fout) is finer than its accumulator's 2^-\(fin + config.weightFractionBits)")
+            }
+            let activation = try Activation(shift: shift, lo: layer.lo, hi: layer.hi)
             out.append(.init(prepare: [], kind: layer.kind, rows: layer.rows, activation: activation, weights: w, bias: b))
         }
         return out

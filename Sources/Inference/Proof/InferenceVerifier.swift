@@ -23,6 +23,22 @@ public enum InferenceVerifier {
         return try verify(commitment: commitment, input: input, proof: decoded, context: context)
     }
 
+    /// `verify`, also returning how many values the proven run clamped to the activation range
+    /// (its rescales that left the range; the clear trace makes them public).
+    public static func verifyCountingClamps(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
+                                            context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: Int) {
+        guard proof.count <= ProofLimits.proofBytesMax else {
+            throw .proofTooLarge(bytes: proof.count, limit: ProofLimits.proofBytesMax)
+        }
+        do { try commitment.spec.validateInput(input) } catch { throw .invalidInput(error) }
+        let items = commitment.spec.batchSize(values: input.count) ?? 1
+        let decoded: InferenceProof
+        do {
+            decoded = try InferenceProof(decoding: proof, layout: commitment.layout, spec: commitment.spec, items: items)
+        } catch { throw .malformedProof(error) }
+        return try verifyCounting(commitment: commitment, input: input, proof: decoded, context: context)
+    }
+
     /// Verifies and also requires the proven output to equal `expectedOutput`.
     public static func verify(commitment: ModelCommitment, input: [Int64], expectedOutput: [Int64],
                               proof: [UInt8], context: BindingContext) throws(ProofVerificationError) {
@@ -34,6 +50,12 @@ public enum InferenceVerifier {
     /// The checks after decoding (the decoder already matched every length to the layout).
     static func verify(commitment: ModelCommitment, input: [Int64], proof: InferenceProof,
                        context: BindingContext) throws(ProofVerificationError) -> [Int64] {
+        try verifyCounting(commitment: commitment, input: input, proof: proof, context: context).output
+    }
+
+    /// The checks after decoding, returning the output and the run's clamp count.
+    static func verifyCounting(commitment: ModelCommitment, input: [Int64], proof: InferenceProof,
+                               context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: Int) {
         let layout = commitment.layout
         let spec = commitment.spec
         let layers = spec.layers
@@ -153,7 +175,7 @@ public enum InferenceVerifier {
                                       combination: proof.biasCombinations[k]))
         }
         guard Hyrax.verifyBatch(claims, coefficients: rho) else { throw .commitmentOpeningFailed }
-        return output
+        return (output, runs.reduce(0) { $0 + $1.saturated })
     }
 }
 

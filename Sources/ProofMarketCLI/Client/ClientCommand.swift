@@ -20,13 +20,25 @@ struct ClientCommand: AsyncParsableCommand {
             @OptionGroup var remote: RemoteOptions
             @Argument(help: "The .onnx file.") var file: String
             @Option(help: "A name for the model (default: the file name).") var name: String?
+            @OptionGroup var quantisation: QuantisationFlags
 
             func run() async throws {
                 let client = try remote.client()
                 let bytes = try FileInput.read(file, limit: 256 << 20)
                 let modelName = name ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
                 let query = modelName.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "model"
-                var model: WireModel = try await client.upload("/v1/models?name=\(query)", bytes: bytes, contentType: "application/octet-stream")
+                let options = try quantisation.options()
+                var model: WireModel
+                if options.isDefault {
+                    model = try await client.upload("/v1/models?name=\(query)", bytes: bytes, contentType: "application/octet-stream")
+                } else {
+                    // The scales are chosen by the coordinator's import, from the same options.
+                    let fraction: WireModelUpload.FractionBits = if case .fixed(let n) = options.fractionBits { .bits(n) } else { .auto }
+                    let body = WireModelUpload(onnx: Data(bytes).base64EncodedString(), quantisation: .init(
+                        activationBits: options.activationBits, fractionBits: fraction, calibration: options.calibration))
+                    model = try await client.upload("/v1/models?name=\(query)", bytes: Array(try JSONCoding.encoder.encode(body)),
+                                                    contentType: "application/json")
+                }
                 while model.status == "processing" {
                     try await Task.sleep(nanoseconds: 200_000_000)
                     model = try await client.call(.get, "/v1/models/\(model.id)")
@@ -64,6 +76,8 @@ struct ClientCommand: AsyncParsableCommand {
             @Option(help: "Re-auction a round that ends without a lock up to this many times (default: no re-auction).") var reauctionRounds: Int?
             @Option(help: "Each re-auction round raises the ceiling by these basis points (default: 1000).") var reauctionStepBps: Int?
             @Flag(help: "Wait for the result, with a live status line.") var wait = false
+            @Flag(help: "Refuse values the model's scales would clamp (clamp_policy refuse): the job is refused at submission (input_clamped) if its input clamps, and no proof of a run that clamped is accepted.")
+            var refuseClamped = false
 
             func validate() throws {
                 guard ["dutch", "sealed"].contains(auction) else { throw ValidationError("--auction must be dutch or sealed") }
@@ -98,7 +112,8 @@ struct ClientCommand: AsyncParsableCommand {
                     modelId: model, input: WireTensor(shape: tensor.shape, values: tensor.values), auction: auction,
                     minPrice: minPrice, maxPrice: maxPrice, rampUpS: auction == "dutch" ? ramp : nil,
                     bidWindowS: auction == "sealed" ? window : nil, lockTimeoutS: lockTimeoutS,
-                    deadlineS: deadlineS, lockStake: lockStake, reauction: reauction), idempotencyKey: UUID().uuidString)
+                    deadlineS: deadlineS, lockStake: lockStake, reauction: reauction,
+                    clampPolicy: refuseClamped ? "refuse" : nil), idempotencyKey: UUID().uuidString)
                 guard wait else { print(job.id.uuidString.lowercased()); return }
                 let final = try await JobFollower(client: client).follow(job.id, live: true)
                 JobPrinter.print(final)

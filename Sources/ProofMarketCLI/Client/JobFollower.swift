@@ -45,6 +45,11 @@ enum JobPrinter {
         if let output = job.output {
             Swift.print("output     \(output.values.map { String(format: "%.3f", $0) }.joined(separator: " "))")
             if let argmax = output.argmax { Swift.print("argmax     \(argmax)") }
+            let (input, inModel) = (output.clampedInput ?? 0, output.clampedInModel ?? 0)
+            if input + inModel > 0 {
+                Swift.print("clamped    \(input) input value(s), \(inModel) inside the model")
+                FileHandle.standardError.write(Data("warning: \(input + inModel) value(s) were clamped to the model's range; the output may be wrong\n".utf8))
+            }
         }
         if let p = job.proveMs, let v = job.verifyMs { Swift.print("timings    prove \(p) ms, verify \(v) ms") }
         for event in job.events ?? [] {

@@ -21,6 +21,7 @@ struct ReceiptBundle: Codable {
         case unsupportedVersion(Int), untrustedKey(signedBy: String, pinned: String), badSignature
         case inputDigestMismatch, proofDigestMismatch, commitmentUnreadable(String)
         case modelMismatch(String), modelFileMismatch(String), proofInvalid(String), outputMismatch, missingNonce
+        case clampCountMismatch(claimed: String, proven: String)
 
         var description: String {
             switch self {
@@ -37,6 +38,8 @@ struct ReceiptBundle: Codable {
             case .proofInvalid(let why): return "the proof does not verify: \(why) (proof_invalid)"
             case .outputMismatch: return "the proof's output differs from the receipt's (output_mismatch)"
             case .missingNonce: return "the receipt does not carry its lock nonce (nonce_missing)"
+            case .clampCountMismatch(let claimed, let proven):
+                return "the receipt's clamp counts (\(claimed)) are not the proven run's (\(proven)) (clamp_count_mismatch)"
             }
         }
     }
@@ -78,16 +81,24 @@ struct ReceiptBundle: Codable {
         guard let proof = Data(base64Encoded: r.proof).map(Array.init) else { throw Failure.proofDigestMismatch }
         guard Receipt.proofDigest(proof) == r.proofDigest else { throw Failure.proofDigestMismatch }
         guard let nonce = r.nonce else { throw Failure.missingNonce }
-        let quantised: [Int64]
-        do { quantised = try decoded.spec.quantizeInput(floats: input.values, shape: input.shape) } catch {
+        let quantised: [Int64], clampedInput: Int
+        do { (quantised, clampedInput) = try decoded.spec.quantizeInputCountingClamps(floats: input.values, shape: input.shape) } catch {
             throw Failure.proofInvalid("input: \(error)")
         }
         let context = InferenceProofVerifier.context(jobID: r.jobId, workerID: r.workerId, nonce: nonce)
-        let verified: [Int64]
-        do { verified = try InferenceVerifier.verify(commitment: decoded, input: quantised, proof: proof, context: context) } catch {
+        let verified: [Int64], clampedInModel: Int
+        do {
+            (verified, clampedInModel) = try InferenceVerifier.verifyCountingClamps(commitment: decoded, input: quantised, proof: proof, context: context)
+        } catch {
             throw Failure.proofInvalid("\(error)")
         }
         guard verified == r.output.quantised else { throw Failure.outputMismatch }
+        // The clamp counts are not signed either: they are the proven run's, and a receipt naming others is refused.
+        let claimed = (r.output.clampedInput ?? clampedInput, r.output.clampedInModel ?? clampedInModel)
+        guard claimed == (clampedInput, clampedInModel) else {
+            throw Failure.clampCountMismatch(claimed: "\(claimed.0) input, \(claimed.1) in the model",
+                                             proven: "\(clampedInput) input, \(clampedInModel) in the model")
+        }
         // The argmax is not signed: it is the verified output's, and a receipt naming another is refused.
         let argmax = VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
         guard r.argmax == nil || r.argmax == argmax else { throw Failure.outputMismatch }
@@ -98,10 +109,17 @@ struct ReceiptBundle: Codable {
     /// the quantisation the model was registered with (the one in its commitment) commits to
     /// exactly the signed commitment.
     private static func checkModelFile(_ onnx: [UInt8], modelID: String, commitment: ModelCommitment) throws {
+        // A model registered with quantisation options has an id that also digests them; its
+        // file is then bound by the commitment alone (the signature ties that to the id).
+        let plan = ScalePlan(spec: commitment.spec)
+        let defaultScales = commitment.spec.config == .default
+            && ([plan.inputFractionBits] + plan.layerFractionBits).allSatisfy { $0 == QuantizationConfig.default.activationFractionBits }
         let digest = InferenceModelImporter().digest(of: onnx)
-        guard digest == modelID else { throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(modelID)") }
+        guard digest == modelID || !defaultScales else {
+            throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(modelID)")
+        }
         let recomputed: ModelCommitment
-        do { recomputed = try ModelCommitment.commit(try ONNXImporter.importModel(onnx, config: commitment.spec.config)) } catch {
+        do { recomputed = try ModelCommitment.commit(try ONNXImporter.importModel(onnx, matching: commitment.spec)) } catch {
             throw Failure.modelFileMismatch("it does not import: \(error)")
         }
         guard recomputed.encoded == commitment.encoded else {

@@ -15,6 +15,8 @@ struct WireOutput: Codable, Sendable {
     var values: [Double]
     var quantised: [Int64]
     var argmax: Int?
+    var clampedInput: Int?
+    var clampedInModel: Int?
 }
 
 /// A registered model.
@@ -43,6 +45,36 @@ struct WireCreateJob: Codable, Sendable {
     var deadlineS: Int
     var lockStake: Int64
     var reauction: WireReauction?
+    var clampPolicy: String?
+}
+
+/// `POST /v1/models` with quantisation options.
+struct WireModelUpload: Codable, Sendable {
+    var onnx: String
+    var quantisation: Quantisation
+
+    struct Quantisation: Codable, Sendable {
+        var activationBits: Int
+        var fractionBits: FractionBits
+        var calibration: [[Double]]
+    }
+
+    /// A number of bits or `"auto"`.
+    enum FractionBits: Codable, Sendable {
+        case bits(Int)
+        case auto
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            self = (try? c.decode(String.self)) == "auto" ? .auto : .bits(try c.decode(Int.self))
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .bits(let n): try c.encode(n)
+            case .auto: try c.encode("auto")
+            }
+        }
+    }
 }
 
 /// One event of a job's timeline.
@@ -161,6 +193,7 @@ struct WireLock: Codable, Sendable {
     var nonce: String
     var modelId: String
     var input: WireTensor
+    var clampPolicy: String?
 }
 
 /// What a verified proof paid.

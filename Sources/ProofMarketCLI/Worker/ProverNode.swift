@@ -229,6 +229,12 @@ actor ProverNode {
             var input = try cached.model.quantizeInput(floats: lock.input.values, shape: lock.input.shape)
             if settings.forgeProofs, !input.isEmpty { input[0] = input[0] == 0 ? 1 : 0 }
             let started = Date()
+            if lock.clampPolicy == "refuse" {
+                // The job refuses clamped values: a run that clamps would be rejected, so it is not proven.
+                let clamped = try cached.model.spec.quantizeInputCountingClamps(floats: lock.input.values, shape: lock.input.shape).clamped
+                    + (try cached.model.runBatch(input).reduce(0) { $0 + $1.saturated })
+                guard clamped == 0 else { throw ClampRefusal(count: clamped) }
+            }
             let (_, proof) = try InferenceProver.prove(model: cached.model, commitment: cached.commitment, input: input, context: context)
             let proveSeconds = Date().timeIntervalSince(started)
             let proveMs = Int(proveSeconds * 1000)
@@ -265,7 +271,9 @@ actor ProverNode {
         let bytes = try await withRetry("download model") {
             try await self.client.send(.get, "/v1/models/\(id)/onnx", timeoutSeconds: 120).body
         }
-        let model = try ONNXImporter.importModel(bytes)
+        // The registered scales are in the model's commitment; without one, the default import.
+        let registered = try info.commitment.flatMap(Receipt.bytes(hex:)).map { try ModelCommitment(decoding: $0) }
+        let model = try registered.map { try ONNXImporter.importModel(bytes, matching: $0.spec) } ?? ONNXImporter.importModel(bytes)
         let commitment = try ModelCommitment.commit(model)
         let cached = CachedModel(model: model, commitment: commitment, workMACs: info.workMacs ?? 0)
         models[id] = cached
@@ -285,6 +293,12 @@ actor ProverNode {
             }
         }
     }
+}
+
+/// A run of a `clamp_policy: refuse` job that clamped: the worker releases the lock.
+struct ClampRefusal: Error, CustomStringConvertible {
+    let count: Int
+    var description: String { "clamped_values: the run clamps \(count) value(s) and the job refuses clamped values" }
 }
 
 extension UUID {

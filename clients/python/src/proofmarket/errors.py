@@ -116,6 +116,8 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "input_shape_mismatch": InvalidRequest,
     "input_id_out_of_range": InvalidRequest,
     "webhook_url_disallowed": InvalidRequest,
+    "input_clamped": InvalidRequest,
+    "invalid_quantization": InvalidRequest,
     "bid_out_of_range": InvalidRequest,
     "idempotency_key_reused": Conflict,
     # Unknown things.

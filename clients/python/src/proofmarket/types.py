@@ -142,6 +142,10 @@ class Output(WireObject):
     values: tuple[float, ...]
     quantised: tuple[int, ...]
     argmax: int | None = None
+    #: Input values outside the model's input range, clamped when quantised.
+    clamped_input: int | None = None
+    #: Values the proven run clamped to the activation range inside the model.
+    clamped_in_model: int | None = None
     raw: Any = _raw()
 
 
@@ -250,6 +254,8 @@ class Job(WireObject):
     finished_at: _dt.datetime | None = None
     events: tuple[Event, ...] | None = None
     webhook_url: str | None = None
+    #: ``allow`` or ``refuse``: what the job does with values the model's scales cannot hold.
+    clamp_policy: str | None = None
     webhook_secret: str | None = None
     reauction: JobReauction | None = None
     round_ends_at: _dt.datetime | None = None
