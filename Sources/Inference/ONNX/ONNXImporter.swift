@@ -192,7 +192,9 @@ public enum ONNXImporter {
     /// Each linear layer's input and output fraction bits, from the tensors the builder made.
     static func layerScales(_ b: GraphBuilder) -> [(input: Int, output: Int)] {
         b.nodes.enumerated().compactMap { i, node in
-            guard case .linear = node.op, let x = node.inputs.first else { return nil }
+            guard case .linear(let k, _) = node.op, let x = node.inputs.first else { return nil }
+            // An embedding's columns are one-hot at their own scale, whatever the ids' (2^0) is.
+            if k < b.layers.count, case .oneHot(_, _, let f) = b.layers[k].kind { return (f, b.tensors[i + 1].fractionBits) }
             return (b.tensors[x].fractionBits, b.tensors[i + 1].fractionBits)
         }
     }
