@@ -136,7 +136,6 @@ public enum InferenceVerifier {
             let v = InferenceProtocol.foldWeights(proof.weightCombinations[k], point: r, shape: shape)
             let bias = InferenceProtocol.biasEvaluation(proof.biasCombinations[k], point: r, shape: shape)
             let z = proof.preActivations[k]
-            let x = InferenceProtocol.sideBySide(runs.map { $0.columns[k] }, rows: shape.inner, positions: shape.positions)
             let p = shape.positions * items
             // eq(q, ·) is combined with every row of Z and of X: prepared once for integer rows.
             let eqQPrepared = Multilinear.preparedForIntegers(eqQ)
@@ -146,9 +145,16 @@ public enum InferenceVerifier {
                 expected += eqR[i] * Multilinear.innerProduct(z[(i * p)..<((i + 1) * p)], prepared: eqQPrepared)
             }
             // Σ_j v[j] · X̃(j, q) + b̃(r) · Σ_(p<B·P) eq(q, p).
+            // Item b's X_b holds columns b·P ..< (b+1)·P of the side-by-side X: read in place.
             var actual = Scalar.zero
+            let positions = shape.positions
             for j in 0..<shape.inner {
-                actual += v[j] * Multilinear.innerProduct(x[(j * p)..<((j + 1) * p)], prepared: eqQPrepared)
+                var row = Scalar.zero
+                for (b, run) in runs.enumerated() where run.columns[k].count == shape.inner * positions {
+                    row += Multilinear.innerProduct(run.columns[k][(j * positions)..<((j + 1) * positions)],
+                                                    prepared: eqQPrepared[(b * positions)..<((b + 1) * positions)])
+                }
+                actual += v[j] * row
             }
             actual += bias * eqQ.prefix(p).reduce(Scalar.zero, +)
             guard expected == actual else { throw .linearCheckFailed(layer: k, expected: expected, actual: actual) }

@@ -81,6 +81,12 @@ extension Multilinear {
         a.withUnsafeBufferPointer { a in prepared.withUnsafeBufferPointer { Scalar.integerCombination(a, $0) } }
     }
 
+    /// The same over a part of a prepared table (one item's positions of a batch, say).
+    @inlinable
+    public static func innerProduct(_ a: ArraySlice<Int64>, prepared: ArraySlice<Scalar>) -> Scalar {
+        a.withUnsafeBufferPointer { a in prepared.withUnsafeBufferPointer { Scalar.integerCombination(a, $0) } }
+    }
+
     /// `b` prepared for `innerProduct(_:prepared:)`: each entry times `R`, one multiplication each.
     @inlinable
     public static func preparedForIntegers(_ b: [Scalar]) -> [Scalar] { b.map { $0.scaledForPlainMultiply() } }
