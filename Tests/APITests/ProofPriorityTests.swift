@@ -56,8 +56,17 @@ import Testing
                              json: ["worker_id": workerID, "proof": Data(proof).base64EncodedString()])
         }
         // Meanwhile the lock's time runs out and the sweeper passes. A proof that is still
-        // waiting in the coordinator's own queue must not lose the lock for it.
-        try await Task.sleep(nanoseconds: 500_000_000)
+        // waiting in the coordinator's own queue must not lose the lock for it. The clock moves
+        // once the coordinator has recorded the arrival (on a loaded machine the request itself
+        // can take seconds to be read; a proof that had not arrived is not this test's case).
+        let jobUUID = try #require(UUID(uuidString: jobID))
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let row = try await f.db.pool.query("SELECT proof_received_at IS NOT NULL AS seen, status FROM jobs WHERE id = $1",
+                                                [.uuid(jobUUID)]).first
+            if try row?.decode("seen", as: Bool.self) == true || (try row?.decode("status", as: String.self)) != "locked" { break }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
         f.clock.advance(seconds: 14)
         let sweep = try await Sweeper(market: f.market).runOnce()
         let answer = try await submitted.value
