@@ -130,13 +130,17 @@ public struct ModelCommitment: Sendable {
             }
             try r.finish()
             self.init(digest: digest, spec: spec, layout: layout, weightRows: weightRows, biasRows: biasRows)
-        } catch let error as Error {
-            throw error
-        } catch let error as ProofFormatError {
-            throw .malformed(error)
         } catch {
-            throw .malformed(.invalidValue(field: "commitment", offset: r.offset))
+            throw Self.decodingError(error, offset: r.offset)
         }
+    }
+
+    /// What a decoding failure is, as this type's error: its own errors as they are, format
+    /// errors as `malformed`, anything else as an invalid value at `offset`.
+    static func decodingError(_ error: any Swift.Error, offset: Int) -> Error {
+        if let error = error as? Error { return error }
+        if let error = error as? ProofFormatError { return .malformed(error) }
+        return .malformed(.invalidValue(field: "commitment", offset: offset))
     }
 
     /// The model description inside commitment bytes, without decoding (or validating) the
@@ -150,12 +154,8 @@ public struct ModelCommitment: Sendable {
             _ = try r.raw(SHA256Digest.byteCount)
             let specBytes = try r.byteString("model spec bytes", max: ProofLimits.modelSpecBytesMax)
             do { return try ModelSpec(decoding: specBytes) } catch { throw Error.invalidModelSpec(error) }
-        } catch let error as Error {
-            throw error
-        } catch let error as ProofFormatError {
-            throw .malformed(error)
         } catch {
-            throw .malformed(.invalidValue(field: "commitment", offset: r.offset))
+            throw Self.decodingError(error, offset: r.offset)
         }
     }
 
