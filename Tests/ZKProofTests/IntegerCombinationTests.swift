@@ -42,3 +42,18 @@ import Testing
         #expect(Multilinear.innerProduct([Int64]()[...], prepared: prepared) == .zero)
     }
 }
+
+extension IntegerCombinationTests {
+    @Test func preparedEqTable_IsTheEqTablePrepared_AndItsSumComesBack() {
+        var rng = SystemRandomNumberGenerator()
+        for variables in 0...6 {
+            let point = (0..<variables).map { _ in Self.randomScalar(&rng) }
+            let plain = Multilinear.eqTable(point)
+            let prepared = Multilinear.preparedEqTable(point)
+            #expect(prepared == Multilinear.preparedForIntegers(plain))
+            #expect(Multilinear.unprepared(prepared.reduce(Scalar.zero, +)) == plain.reduce(Scalar.zero, +))
+            let row: [Int64] = (0..<plain.count).map { _ in Int64.random(in: -70000...70000, using: &rng) }
+            #expect(Multilinear.innerProduct(row[...], prepared: prepared) == Self.naive(row, plain))
+        }
+    }
+}

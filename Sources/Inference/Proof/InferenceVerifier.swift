@@ -7,20 +7,14 @@ import ZKProof
 /// product checks — and the one multi-scalar multiplication last. Nothing here traps on any
 /// proof bytes: failures are `ProofVerificationError`s.
 public enum InferenceVerifier {
+    /// Multiply-accumulates of a linear check below which it runs on one thread.
+    static let parallelWorkMin = 1 << 16
+
     /// Verifies `proof` for `input` (one item, or `B` items concatenated) under `context`;
     /// returns the proven quantised output (the items' outputs concatenated).
     public static func verify(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
                               context: BindingContext) throws(ProofVerificationError) -> [Int64] {
-        guard proof.count <= ProofLimits.proofBytesMax else {
-            throw .proofTooLarge(bytes: proof.count, limit: ProofLimits.proofBytesMax)
-        }
-        do { try commitment.spec.validateInput(input) } catch { throw .invalidInput(error) }
-        let items = commitment.spec.batchSize(values: input.count) ?? 1
-        let decoded: InferenceProof
-        do {
-            decoded = try InferenceProof(decoding: proof, layout: commitment.layout, spec: commitment.spec, items: items)
-        } catch { throw .malformedProof(error) }
-        return try verify(commitment: commitment, input: input, proof: decoded, context: context)
+        try verifyCountingClamps(commitment: commitment, input: input, proof: proof, context: context).output
     }
 
     /// `verify`, also returning how many values the proven run clamped to the activation range
@@ -97,10 +91,10 @@ public enum InferenceVerifier {
                 throw .preActivationOutOfBound(layer: layers.count + j, index: i, bits: bits)
             }
         }
-        // The clear trace, item by item, through the engine's own graph evaluation.
+        // The clear trace, item by item (the items on two threads), through the engine's own
+        // graph evaluation.
         let n = spec.inputElements
-        var runs: [GraphRun] = []
-        for b in 0..<items {
+        let evaluated = Parallel.map(items) { b -> Result<GraphRun, InferenceError> in
             let item = Array(input[(b * n)..<((b + 1) * n)])
             let zs = layout.layers.indices.map { k in
                 InferenceProtocol.block(proof.preActivations[k], item: b, items: items, rows: layout.layers[k].rows,
@@ -110,12 +104,21 @@ public enum InferenceVerifier {
                 let size = spec.tensors[spec.productNodes[j] + 1].elements
                 return Array(proof.products[j][(b * size)..<((b + 1) * size)])
             }
-            do {
-                runs.append(try spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in products[j] }))
+            do throws(InferenceError) {
+                return .success(try spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in products[j] }))
             } catch {
-                throw .traceRejected(layer: -1, reason: error)
+                return .failure(error)
             }
         }
+        var runs: [GraphRun] = []
+        runs.reserveCapacity(items)
+        for result in evaluated {
+            switch result {
+            case .success(let run): runs.append(run)
+            case .failure(let error): throw .traceRejected(layer: -1, reason: error)
+            }
+        }
+        guard runs.count == items else { throw .traceRejected(layer: -1, reason: .shapeMismatch(detail: "batch of \(items) evaluated as \(runs.count)")) }
         let output = runs.flatMap(\.output)
 
         var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
@@ -131,32 +134,41 @@ public enum InferenceVerifier {
         // layers were checked by the sum-check).
         for (k, shape) in layout.layers.enumerated() where !shape.elementwise {
             let r = points[k].row
-            let eqQ = Multilinear.eqTable(points[k].position)
             let eqR = Multilinear.eqTable(r)
             let v = InferenceProtocol.foldWeights(proof.weightCombinations[k], point: r, shape: shape)
             let bias = InferenceProtocol.biasEvaluation(proof.biasCombinations[k], point: r, shape: shape)
             let z = proof.preActivations[k]
             let p = shape.positions * items
-            // eq(q, ·) is combined with every row of Z and of X: prepared once for integer rows.
-            let eqQPrepared = Multilinear.preparedForIntegers(eqQ)
-            // Z̃(r, q) = Σ_i eq(r, i) Σ_p Z[i, p] eq(q, p).
-            var expected = Scalar.zero
-            for i in 0..<shape.rows {
-                expected += eqR[i] * Multilinear.innerProduct(z[(i * p)..<((i + 1) * p)], prepared: eqQPrepared)
-            }
-            // Σ_j v[j] · X̃(j, q) + b̃(r) · Σ_(p<B·P) eq(q, p).
-            // Item b's X_b holds columns b·P ..< (b+1)·P of the side-by-side X: read in place.
-            var actual = Scalar.zero
+            // eq(q, ·) is combined with every row of Z and of X: built prepared for integer rows.
+            let eqQPrepared = Multilinear.preparedEqTable(points[k].position)
             let positions = shape.positions
-            for j in 0..<shape.inner {
-                var row = Scalar.zero
-                for (b, run) in runs.enumerated() where run.columns[k].count == shape.inner * positions {
-                    row += Multilinear.innerProduct(run.columns[k][(j * positions)..<((j + 1) * positions)],
-                                                    prepared: eqQPrepared[(b * positions)..<((b + 1) * positions)])
+            let rows = shape.rows, inner = shape.inner
+            let columns = runs.map { $0.columns[k] }
+            // Each thread takes every other row of Z and of X; the two sums are added after.
+            let parts = Parallel.map(rows * inner * p > Self.parallelWorkMin ? Parallel.workers : 1) { w -> (Scalar, Scalar) in
+                let stride = rows * inner * p > Self.parallelWorkMin ? Parallel.workers : 1
+                // Z̃(r, q) = Σ_i eq(r, i) Σ_p Z[i, p] eq(q, p).
+                var expected = Scalar.zero
+                for i in Swift.stride(from: w, to: rows, by: stride) {
+                    expected += eqR[i] * Multilinear.innerProduct(z[(i * p)..<((i + 1) * p)], prepared: eqQPrepared)
                 }
-                actual += v[j] * row
+                // Σ_j v[j] · X̃(j, q); item b's X_b holds columns b·P ..< (b+1)·P of the
+                // side-by-side X, read in place.
+                var actual = Scalar.zero
+                for j in Swift.stride(from: w, to: inner, by: stride) {
+                    var row = Scalar.zero
+                    for (b, x) in columns.enumerated() where x.count == inner * positions {
+                        row += Multilinear.innerProduct(x[(j * positions)..<((j + 1) * positions)],
+                                                        prepared: eqQPrepared[(b * positions)..<((b + 1) * positions)])
+                    }
+                    actual += v[j] * row
+                }
+                return (expected, actual)
             }
-            actual += bias * eqQ.prefix(p).reduce(Scalar.zero, +)
+            let expected = parts.reduce(Scalar.zero) { $0 + $1.0 }
+            // … + b̃(r) · Σ_(p<B·P) eq(q, p).
+            var actual = parts.reduce(Scalar.zero) { $0 + $1.1 }
+            actual += bias * Multilinear.unprepared(eqQPrepared.prefix(p).reduce(Scalar.zero, +))
             guard expected == actual else { throw .linearCheckFailed(layer: k, expected: expected, actual: actual) }
         }
         // Product checks: Z = A·B at a random point, linear in the operands.

@@ -90,4 +90,15 @@ extension Multilinear {
     /// `b` prepared for `innerProduct(_:prepared:)`: each entry times `R`, one multiplication each.
     @inlinable
     public static func preparedForIntegers(_ b: [Scalar]) -> [Scalar] { b.map { $0.scaledForPlainMultiply() } }
+
+    /// `eqTable(point)` prepared for `innerProduct(_:prepared:)`, built prepared (no
+    /// multiplication beyond the table's own).
+    @inlinable
+    public static func preparedEqTable(_ point: [Scalar]) -> [Scalar] { eqTable(point, scaledBy: Scalar.montgomeryRadix) }
+
+    /// A sum of prepared entries brought back to the plain scale: `Σ b_i` from `Σ b_i·R`.
+    @inlinable
+    public static func unprepared(_ sum: Scalar) -> Scalar {
+        Scalar.montgomeryMultiply(sum.l0, sum.l1, sum.l2, sum.l3, 1, 0, 0, 0)
+    }
 }

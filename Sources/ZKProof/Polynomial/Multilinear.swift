@@ -18,9 +18,13 @@ public enum Multilinear {
     }
 
     /// `[eq(point, i) for i in 0..<2^ℓ]`, with `ℓ = point.count`; `2^ℓ` multiplications.
-    public static func eqTable(_ point: [Scalar]) -> [Scalar] {
+    public static func eqTable(_ point: [Scalar]) -> [Scalar] { eqTable(point, scaledBy: .one) }
+
+    /// `[c · eq(point, i)]`: with `c = R` (`preparedForIntegers`'s factor) the table comes out
+    /// prepared for integer rows at no extra cost.
+    public static func eqTable(_ point: [Scalar], scaledBy c: Scalar) -> [Scalar] {
         var table = [Scalar](repeating: .zero, count: 1 << point.count)
-        table[0] = .one
+        table[0] = c
         var size = 1
         // Each round doubles the table; the variable processed first ends up as the most
         // significant index bit, matching the order above.
