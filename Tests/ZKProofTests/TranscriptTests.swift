@@ -52,6 +52,14 @@ import Testing
         var b = Transcript(protocolLabel: TranscriptLabel.testProtocol)
         b.absorb(TranscriptLabel.testMessage, w.bytes)
         #expect(a.state == b.state)
+        for values: [Int64] in [[], [Int64.min, Int64.max, 0, -1], (0..<1000).map { Int64($0) * 7_919 - 3_000_000 }] {
+            var wv = ProofWriter()
+            for v in values { wv.int64(v) }
+            var x = Transcript(protocolLabel: TranscriptLabel.testProtocol), y = x
+            x.absorb(TranscriptLabel.testMessage, integers: values)
+            y.absorb(TranscriptLabel.testMessage, wv.bytes)
+            #expect(x.state == y.state, "\(values.count) integers")
+        }
         var s = ProofWriter()
         s.scalars([Scalar.one, Scalar(Int64(-5))])
         var c = Transcript(protocolLabel: TranscriptLabel.testProtocol)

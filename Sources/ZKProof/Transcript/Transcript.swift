@@ -46,13 +46,26 @@ public struct Transcript: Sendable {
     }
 
     /// Absorbs signed integers (8-byte big-endian two's complement, concatenated).
+    ///
+    /// The same bytes as `absorb(label, bytes)` of the big-endian encodings, written straight
+    /// into the hashed message (a trace holds tens of thousands of integers per item).
     public mutating func absorb(_ label: String, integers: [Int64]) {
         var m = [UInt8]()
-        m.reserveCapacity(8 * integers.count)
-        for x in integers {
-            for shift in stride(from: 56, through: 0, by: -8) { m.append(UInt8(truncatingIfNeeded: x >> Int64(shift))) }
+        let labelBytes = Array(label.utf8)
+        m.reserveCapacity(1 + 32 + 8 + labelBytes.count + 8 + 8 * integers.count)
+        m.append(0x01)
+        m.append(contentsOf: state)
+        Transcript.frame(labelBytes, into: &m)
+        let n = UInt64(8 * integers.count)
+        for shift in stride(from: 56, through: 0, by: -8) { m.append(UInt8(truncatingIfNeeded: n >> UInt64(shift))) }
+        let start = m.count
+        m.append(contentsOf: repeatElement(0, count: 8 * integers.count))
+        m.withUnsafeMutableBytes { raw in
+            integers.withUnsafeBufferPointer { xs in
+                for (i, x) in xs.enumerated() { raw.storeBytes(of: UInt64(bitPattern: x).bigEndian, toByteOffset: start + 8 * i, as: UInt64.self) }
+            }
         }
-        absorb(label, m)
+        state = SHA256Digest.hash(m)
     }
 
     /// Draws one challenge in the field.
