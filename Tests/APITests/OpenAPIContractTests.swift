@@ -53,6 +53,38 @@ import TestSupport
         }
     }
 
+    /// The links a generated client or a stateful tester follows are in the document, each to
+    /// an operation that exists, and the document is served as text (`text/yaml`).
+    @Test func links_LeadToOperations_AndTheDocumentIsServedAsText() async throws {
+        let (status, text) = try await PythonTools.run(try PythonTools.python(), ["-c", """
+            import json, sys
+            from openapi_spec_validator.readers import read_from_filename
+            d, _ = read_from_filename(sys.argv[1])
+            ids = {op['operationId'] for p in d['paths'].values() for m, op in p.items() if isinstance(op, dict) and 'operationId' in op}
+            out = {}
+            for path, item in d['paths'].items():
+                for method, op in item.items():
+                    if not isinstance(op, dict): continue
+                    for code, response in op.get('responses', {}).items():
+                        for name, link in (response.get('links') or {}).items():
+                            out[op['operationId'] + ' ' + name] = link['operationId'] in ids
+            print(json.dumps(out))
+            """, Self.documentPath], seconds: 120)
+        #expect(status == 0, "\(text)")
+        let links = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Bool], "\(text)")
+        for expected in ["createJob GetJob", "createJob StreamJobEvents", "createJob GetReceipt", "registerWorker GetWorker"] {
+            #expect(links[expected] == true, "link \(expected): \(links)")
+        }
+        #expect(links.values.allSatisfy { $0 }, "every link names an operation of the document: \(links)")
+
+        let f = try await APIFixture.make()
+        defer { Task { await f.stop() } }
+        let served = try await f.send(.get, "/openapi.yaml")
+        #expect(served.status.code == 200)
+        #expect(served.headers["content-type"] == "text/yaml; charset=utf-8")
+        #expect(served.bodyText == (try String(contentsOfFile: Self.documentPath, encoding: .utf8)))
+    }
+
     /// The bounds the document states, as the pinned YAML reader reads them: `schema.field.keyword` → value.
     static func documentedBounds() async throws -> [String: Int64] {
         let (status, text) = try await PythonTools.run(try PythonTools.python(), ["-c", """
