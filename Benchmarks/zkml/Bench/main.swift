@@ -47,7 +47,14 @@ let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[1])))
 let name = URL(fileURLWithPath: args[1]).deletingPathExtension().lastPathComponent
 
 var model: QuantizedModel?
-let importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
+let importMs: Double
+do {
+    importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
+} catch {
+    // A refused model is a row of the table, not a crash.
+    FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))
+    exit(1)
+}
 guard let model else { exit(1) }
 let inputs = try sampleInputs(args[2], elements: model.spec.inputElements).prefix(iterations)
     .map { try model.quantizeInput(floats: $0, shape: model.spec.inputShape) }
