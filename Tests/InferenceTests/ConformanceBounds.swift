@@ -68,6 +68,19 @@ struct ConformanceBound {
         case "Add", "Sub", "Mul", "Div":
             guard let pair = binary(expected.count, shape) else { return nil }
             b = pair
+        case "PRelu":
+            // x for x ≥ 0 (its rounding), else slope·x as a product of two rounded values (the
+            // slope at the weight scale), rounded once more.
+            guard let slope = operand(1), let outShape = TensorSemantics.broadcastShape(x.shape, slope.shape),
+                  outShape.reduce(1, *) == expected.count else { return nil }
+            let ix = TensorSemantics.broadcastIndices(from: x.shape, to: outShape)
+            let isl = TensorSemantics.broadcastIndices(from: slope.shape, to: outShape)
+            // Even one slope is a committed weight, rounded at the weight scale.
+            let dx = rounding(x), ds = slope.runtime ? eps : weightEps
+            b = (0..<expected.count).map { e in
+                let v = abs(x.values[ix[e]]), s = abs(slope.values[isl[e]])
+                return max(1, s) * dx + v * ds + dx * ds + eps
+            }
         case "ReduceSum":
             // The exact sum of n rounded values.
             let n = Double(x.values.count / max(1, expected.count))

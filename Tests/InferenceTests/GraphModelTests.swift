@@ -432,3 +432,54 @@ import ZKProof
         #expect(TensorSemantics.argExtreme([3, 1, 3, 2], shape: [2, 2], axis: 0, kind: .argMax) == [0, 1])
     }
 }
+
+extension GraphModelTests {
+    /// PRelu with one slope per channel after a convolution, and with a single slope: the
+    /// slopes are committed (an element-wise layer), the result agrees with float and proves.
+    @Test func prelu_PerChannelAndScalar_AgreesWithFloat_AndProves() throws {
+        let kernel = Self.weights(3 * 1 * 9, seed: 61)
+        let slopes: [Float] = [0.25, -0.5, 0.1]
+        for (slopeShape, slopeValues) in [([3, 1, 1], slopes), ([1], [Float(0.2)])] {
+            let bytes = try B.graph([
+                B.node("Conv", ["x", "K"], "c", name: "conv", ints: ["pads": [1, 1, 1, 1]]),
+                B.node("PRelu", ["c", "slope"], "y", name: "act"),
+            ], initializers: [B.tensor("K", [3, 1, 3, 3], kernel), B.tensor("slope", slopeShape, slopeValues)],
+               inputShape: [1, 1, 5, 5], outputs: ["y"], batch: true)
+            let model = try ONNXImporter.importModel(bytes)
+            #expect(model.spec.operatorKinds.contains("Conv"))
+            // The slopes are parameters of a committed layer, not constants of the description.
+            #expect(model.layers.count == 2 && model.layers[1].weights.count == slopeValues.count)
+            for seed in 0..<6 {
+                let x = Self.inputs(25, seed: UInt64(610 + seed))
+                var expected = [Double](repeating: 0, count: 75)
+                for o in 0..<3 {
+                    for i in 0..<5 {
+                        for j in 0..<5 {
+                            var acc = 0.0
+                            for di in 0..<3 {
+                                for dj in 0..<3 {
+                                    let (yy, xx) = (i + di - 1, j + dj - 1)
+                                    guard (0..<5).contains(yy), (0..<5).contains(xx) else { continue }
+                                    acc += Double(kernel[o * 9 + di * 3 + dj]) * x[yy * 5 + xx]
+                                }
+                            }
+                            let s = Double(slopeValues.count == 1 ? slopeValues[0] : slopeValues[o])
+                            expected[(o * 5 + i) * 5 + j] = acc >= 0 ? acc : s * acc
+                        }
+                    }
+                }
+                let got = model.dequantizeOutput(try model.run(try model.quantizeInput(floats: x, shape: [1, 1, 5, 5])).output)
+                for (e, g) in zip(expected, got) { #expect(abs(e - g) < 0.03, "slope \(slopeShape), seed \(seed): \(e) vs \(g)") }
+            }
+            let input = try model.quantizeInput(floats: Self.inputs(50, seed: 620), shape: [2, 1, 5, 5])
+            #expect(model.spec.batchable)
+            let (commitment, _, _) = try Self.proveAndVerify(model, input)
+            // A prover that changes one slope product (and goes on honestly from it) is caught.
+            let one = Array(input.prefix(25))
+            let forgedProof = try Self.forged(model, commitment, one, layer: 1) { z in z[3] += 1 }
+            #expect(throws: ProofVerificationError.self) {
+                _ = try InferenceVerifier.verify(commitment: commitment, input: one, proof: forgedProof, context: Self.context)
+            }
+        }
+    }
+}

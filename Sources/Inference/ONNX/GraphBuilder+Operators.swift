@@ -9,7 +9,7 @@ extension GraphBuilder {
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "Softmax", "Shape", "Neg",
         "Sigmoid", "Tanh", "Erf", "Gelu", "Exp", "Log", "Softplus", "Elu", "Selu", "LeakyRelu", "HardSigmoid",
         "HardSwish", "Sqrt", "Reciprocal", "Pow", "LogSoftmax", "LayerNormalization",
-        "LSTM", "GRU", "ArgMax", "ArgMin",
+        "LSTM", "GRU", "ArgMax", "ArgMin", "PRelu",
     ]
 
     /// Lowers one node whose inputs include a model tensor.
@@ -40,6 +40,7 @@ extension GraphBuilder {
         case "MatMul": try matMul(node, name)
         case "Conv": try conv(node, name)
         case "Add", "Sub", "Mul", "Div", "Max", "Min": try binary(node, name)
+        case "PRelu": try prelu(node, name)
         case "Neg":
             let x = try tensor(node, 0, name)
             try output(node, try add(.binary(BinaryOperation(kind: .sub, constant: .init(value: 0, fractionBits: 0, first: true),
@@ -456,6 +457,31 @@ extension GraphBuilder {
         default:
             throw .unsupportedGraph(node: name, detail: "internal: constant operands are folded")
         }
+    }
+
+    /// PRelu: `x` where `x ≥ 0`, `slope · x` below, for a constant `slope` that broadcasts onto
+    /// `x` (one value, one per channel, or any shape that does not grow `x`). Three steps: the
+    /// positive part and the negative part (clamps), the negative part times the slope as an
+    /// element-wise layer (so the slopes are committed like every parameter), and their sum.
+    mutating func prelu(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly([], node, name)
+        guard node.input.count == 2 else { throw .unsupportedGraph(node: name, detail: "PRelu takes two inputs, X and slope") }
+        let x = try tensor(node, 0, name)
+        guard let slope = try constant(node, 1, name) else {
+            throw .unsupportedGraph(node: name, detail: "PRelu needs a constant slope (an initializer)")
+        }
+        let shape = tensors[x].shape
+        guard slope.shape.count <= shape.count, let out = TensorSemantics.broadcastShape(shape, slope.shape), out == shape else {
+            throw .shapeMismatch(detail: "PRelu '\(name)': slope of shape \(slope.shape) does not broadcast onto \(shape) without growing it")
+        }
+        let (lo, hi) = activationRange
+        let positive = try add(.rescale(shift: 0, lo: 0, hi: hi), inputs: [x], name: "\(name) (x ≥ 0)")
+        let negative = try add(.rescale(shift: 0, lo: lo, hi: 0), inputs: [x], name: "\(name) (x < 0)")
+        let padded = [Int](repeating: 1, count: shape.count - slope.shape.count) + slope.shape
+        let scaled = try affine(negative, parameterShape: padded, scale: slope.values,
+                                shift: [Double](repeating: 0, count: slope.count), name: "\(name) slope")
+        let sum = BinaryOperation(kind: .add, constant: nil, outputFractionBits: tensors[x].fractionBits, lo: lo, hi: hi)
+        try output(node, try add(.binary(sum), inputs: [positive, scaled], name: name))
     }
 
     /// `x ∘ c` for a constant `c`.
