@@ -169,9 +169,13 @@ import TestSupport
             b.read("phone-\(page.shot)", overflow)
             b.screenshot("phone-\(page.shot)")
         }
+        // Subtitles wrap between words: no word of a page's lede is cut on the phone.
+        b.read("ledeBreak", "getComputedStyle(document.querySelector('.lede') || document.body).wordBreak")
+        b.read("hasLede", "document.querySelector('.lede') !== null")
         b.click("#sign-out")
         b.wait("!document.getElementById('sign-in').hidden")
         b.read("afterSignOut", "sessionStorage.getItem('proofmarket.adminKey')")
+        b.read("signOutStyle", "document.getElementById('sign-in-error').className")
         b.screenshot("phone-sign-in")
 
         let report = try await b.run()
@@ -182,6 +186,9 @@ import TestSupport
         #expect((r["unknownKey"] as? String ?? "").contains("not valid"))
         #expect((r["clientKey"] as? String ?? "").contains("not an admin key"))
         #expect(r["storedBefore"] as? Int == 0, "a refused key is not stored")
+        #expect(r["signOutStyle"] as? String == "notice", "signing out is a notice, not an error")
+        #expect(r["hasLede"] as? Bool == true)
+        #expect(r["ledeBreak"] as? String != "break-all")
         let storage = r["storage"] as? [String: Any] ?? [:]
         #expect(storage["session"] as? String == run.adminKey && storage["local"] as? Int == 0 && storage["cookie"] as? String == "")
         #expect(r["afterSignOut"] is NSNull || r["afterSignOut"] == nil, "signing out forgets the key")

@@ -11,13 +11,16 @@
   const nav = document.getElementById("nav");
   const signOut = document.getElementById("sign-out");
 
-  function showSignIn(message) {
+  // `message` is a refusal (shown as an error) unless `kind` is "notice" (signing out).
+  function showSignIn(message, kind) {
     signIn.hidden = false;
     view.hidden = true;
     nav.hidden = true;
     signOut.hidden = true;
     signInError.hidden = !message;
     signInError.textContent = message || "";
+    signInError.className = kind === "notice" ? "notice" : "error";
+    signInError.setAttribute("role", kind === "notice" ? "status" : "alert");
     document.body.dataset.signedIn = "false";
     keyInput.focus();
   }
@@ -87,7 +90,7 @@
 
   signOut.addEventListener("click", () => {
     PM.forgetKey();
-    showSignIn("Signed out.");
+    showSignIn("Signed out.", "notice");
   });
 
   window.addEventListener("hashchange", () => PM.render());
