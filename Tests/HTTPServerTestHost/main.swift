@@ -1,9 +1,10 @@
 // A bare HTTPServer in its own process, for tests that must change process-wide state (the
 // descriptor limit) or measure the server's CPU time apart from the test runner's.
 //
-//   HTTPServerTestHost [--descriptors N] [--reserve N] [--hog N]
+//   HTTPServerTestHost [--descriptors N] [--soft-descriptors N] [--reserve N] [--hog N]
 //
-// --descriptors sets the soft and hard RLIMIT_NOFILE before the server starts; --reserve is
+// --descriptors sets the soft and hard RLIMIT_NOFILE before the server starts, and
+// --soft-descriptors then lowers the soft one alone (the server raises it again); --reserve is
 // `descriptorsReservedCount`; --hog opens that many descriptors after the start, standing in
 // for a database pool and files that eat into the reserve. Prints one line,
 // `listening PORT cap CAP hogged N`, then serves `/health` until SIGTERM.
@@ -15,7 +16,7 @@ var options: [String: Int] = [:]
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let name = arguments.next() {
     guard name.hasPrefix("--"), let value = arguments.next().flatMap({ Int($0) }) else {
-        print("usage: HTTPServerTestHost [--descriptors N] [--reserve N] [--hog N]")
+        print("usage: HTTPServerTestHost [--descriptors N] [--soft-descriptors N] [--reserve N] [--hog N]")
         exit(2)
     }
     options[String(name.dropFirst(2))] = value
@@ -23,6 +24,13 @@ while let name = arguments.next() {
 
 if let descriptors = options["descriptors"] {
     var limit = rlimit(rlim_cur: rlim_t(descriptors), rlim_max: rlim_t(descriptors))
+    guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { print("setrlimit failed: errno \(errno)"); exit(1) }
+}
+
+if let soft = options["soft-descriptors"] {
+    var limit = rlimit()
+    _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = rlim_t(soft)
     guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { print("setrlimit failed: errno \(errno)"); exit(1) }
 }
 

@@ -11,6 +11,23 @@ import Testing
         #expect(HTTPServerCore.connectionCap(configured: 10_000, descriptorLimit: 100, reserved: 128) == 1)
     }
 
+    /// A soft descriptor limit below the hard one is raised to it at start, and the connection
+    /// cap is sized from the raised limit (400 − 8), not from the soft one (64 − 8).
+    @Test func softLimitBelowTheHardOne_IsRaised_AndSizesTheCap() async throws {
+        let host = try TestHostProcess(["--descriptors", "400", "--soft-descriptors", "64", "--reserve", "8"])
+        defer { host.stop() }
+        let (port, cap) = try await host.waitForListening()
+        #expect(cap == 392)
+        let limits = try String(contentsOfFile: "/proc/\(host.pid)/limits", encoding: .utf8)
+        let openFiles = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }.map {
+            $0.split(separator: " ").compactMap { Int($0) }
+        }
+        #expect(openFiles == [400, 400], "soft and hard after start: \(openFiles ?? [])")
+        let client = try RawSocket(port: port, timeoutSeconds: 20)
+        try await client.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(try await client.readResponse().status == 200)
+    }
+
     @Test func floodPastTheDescriptorLimit_DoesNotSpin_AndServingGoesOn() async throws {
         // 64 descriptors, 8 reserved (a cap of 56), then 30 taken by "files": accept runs out of
         // descriptors (EMFILE) well before the cap, which is the case that used to spin.
