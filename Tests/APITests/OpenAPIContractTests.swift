@@ -1,6 +1,7 @@
 import API
 import Foundation
 import HTTPServer
+import Market
 import Testing
 import TestSupport
 
@@ -108,6 +109,18 @@ import TestSupport
         #expect(status == 0, "\(text)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
         return object.compactMapValues { ($0 as? NSNumber)?.int64Value }
+    }
+
+    /// The byte limits the document states are the ones the code defines once: the model upload
+    /// is the importer's limit, the proof the verifier's, and the proof field's base64 length
+    /// follows from it.
+    @Test func documentedByteLimits_AreTheCodesConstants() async throws {
+        let text = try String(contentsOfFile: Self.documentPath, encoding: .utf8)
+        #expect(text.contains("at most \(Market.modelBytesMax) bytes, the importer's own limit"))
+        #expect(text.contains("A proof larger than \(Market.proofBytesMax) bytes is a 413"))
+        #expect(text.contains("1 to \(Market.proofBytesMax) bytes, the verifier's limit"))
+        let bounds = try await Self.documentedBounds()
+        #expect(bounds["ProofRequest.proof.maxLength"] == Int64(4 * ((Market.proofBytesMax + 2) / 3)), "\(bounds)")
     }
 
     /// Each documented bound is the server's: a body at it is accepted, one just past it refused.
