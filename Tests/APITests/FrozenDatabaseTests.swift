@@ -52,9 +52,10 @@ import Testing
             let healthTook = ContinuousClock.now - asked
             // The coordinator waits at most `answerSecondsMax` (0.9 s) for the database; the rest
             // of the margin is for this test process, which proves and verifies for every other
-            // suite on the same two cores (3.7 s and once 12.6 s were seen in full runs). A /health that waited
-            // for the frozen database would not answer until the lock holder lets go (40 s).
-            #expect(healthTook < .seconds(20), "/health took \(healthTook) while the database was frozen")
+            // suite on the same two cores (3.7 s, 12.6 s and once 24.4 s were seen in full runs). A
+            // /health that waited for the frozen database would not answer until the lock holder
+            // lets go (40 s).
+            #expect(healthTook < .seconds(32), "/health took \(healthTook) while the database was frozen")
             #expect(health.status.code == 503, "\(health.bodyText)")
             #expect(try f.object(health)["database"] as? String == "unreachable", "\(health.bodyText)")
             return try await group.reduce(into: []) { $0.append($1) }
@@ -62,7 +63,7 @@ import Testing
         for (response, took) in answers {
             try f.expectProblem(response, 503, "database_unavailable")
             #expect(response.headers["retry-after"] != nil)
-            #expect(took < .seconds(20), "answered after \(took)")
+            #expect(took < .seconds(32), "answered after \(took)")
         }
 
         // Unfreeze: the same requests succeed again, and /health says so.

@@ -81,7 +81,11 @@ import TestSupport
     }
 
     @Test func concurrentDepositsWithOneKey_MoveMoneyOnce() async throws {
-        let f = try await MarketFixture.make()
+        // Twelve deposits on a pool of eight: on a loaded full run a connection has been seen
+        // to take over 10 s to come free; the test is about money moving once, not about speed.
+        var limits = ConnectionPool.Limits()
+        limits.acquireTimeoutSeconds = 120
+        let f = try await MarketFixture.make(limits: limits)
         let client = try await f.client(funds: 0)
         let results = try await withThrowingTaskGroup(of: Deposit.self) { group in
             for _ in 0..<12 {
