@@ -239,6 +239,8 @@ extension Market {
     }
 
     /// The statement `record` runs, for a caller that sends it with others (`Ledger.write`).
+    /// Inside `Market.transaction` the notification is collected, to be sent after the commit;
+    /// elsewhere the statement sends it itself, at its transaction's commit.
     func recording(_ job: UUID, _ kind: String, status: JobStatus, detail: [String: String] = [:],
                    at now: Date) throws -> PostgresStatement {
         let encoder = JSONEncoder()
@@ -248,9 +250,16 @@ extension Market {
                        "at": "\(now.timeIntervalSince1970)"]
         for (key, value) in detail { payload["detail_" + key] = value }
         let body = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        let notification = "\(job.uuidString.lowercased()) \(status.rawValue)"
+        let channel: PostgresValue
+        if let pending = PendingNotifications.current {
+            pending.append(notification)
+            channel = .null
+        } else {
+            channel = .text(MarketNotifications.channel)
+        }
         return PostgresStatement(JobEventQueries.jobEventRecord.sql, [
-            .uuid(job), .timestamp(now), .text(kind), .jsonb(json), .text(MarketNotifications.channel),
-            .text("\(job.uuidString.lowercased()) \(status.rawValue)"), .jsonb(body),
+            .uuid(job), .timestamp(now), .text(kind), .jsonb(json), channel, .text(notification), .jsonb(body),
         ])
     }
 }

@@ -29,6 +29,8 @@ public final class Market: Sendable {
     let readyModels = BoundedCache<String, Model>(capacity: Market.readyModelsCachedMax)
     /// The platform's own accounts.
     public let platform: PlatformAccounts
+    /// Sends transitions' notifications once they have committed (see `Notifier`).
+    let notifier: Notifier
     let logger: Logger
 
     /// The ids of the platform's accounts (created by migration 0002).
@@ -66,6 +68,7 @@ public final class Market: Sendable {
         self.verifier = verifier
         self.platform = platform
         self.logger = logger
+        self.notifier = Notifier(pool: pool, logger: logger)
         self.verificationPool = VerificationPool(threads: configuration.verificationThreads,
                                                  queueMax: configuration.verificationQueueMax)
         self.modelImports = ModelImports(configuration: configuration)
@@ -79,11 +82,20 @@ public final class Market: Sendable {
     }
 
     /// Runs `body` in one read-committed transaction; an overdraft refused by the balance CHECK
-    /// becomes `insufficient_balance`, naming what was being paid for.
+    /// becomes `insufficient_balance`, naming what was being paid for. The notifications of the
+    /// transitions it records are sent once it has committed (see `Notifier`).
     func transaction<T: Sendable>(paying what: String = "this",
                                   _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let pending = PendingNotifications()
         do {
-            return try await pool.transaction(.readCommitted, body)
+            let value = try await PendingNotifications.$current.withValue(pending) {
+                try await pool.transaction(.readCommitted) { c in
+                    pending.reset()
+                    return try await body(c)
+                }
+            }
+            notifier.send(pending.take())
+            return value
         } catch let error as PostgresError where error.isOverdraft {
             throw MarketError(.insufficientBalance, "the available balance does not cover \(what)")
         }

@@ -97,6 +97,10 @@ let verifyMs = verifyTimes[verifyTimes.count / 2]
     func statement(_ name: String, _ arguments: [String], gset: Bool = false) throws -> String {
         guard var sql = queries[name] else { throw PostgresError(.decoding, "no named query \(name)") }
         for (index, argument) in arguments.enumerated().reversed() { sql = sql.replacingOccurrences(of: "$\(index + 1)", with: argument) }
+        // A statement that gained parameters must not reach pgbench with one left unfilled.
+        if sql.range(of: #"\$[0-9]"#, options: .regularExpression) != nil {
+            throw PostgresError(.decoding, "named query \(name) has more parameters than the \(arguments.count) given")
+        }
         return sql.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
             + (gset ? "\n\\gset" : ";")
     }
@@ -124,7 +128,9 @@ let verifyMs = verifyTimes[verifyTimes.count / 2]
     let workerAccount = ":worker_account"
     let fees = market.platform.fees.uuidString.lowercased()
     let fee = MarketConfiguration.share(1_000, basisPoints: marketConfiguration.feeBasisPoints)
-    let record = try statement("JobEventRecord", [":id", now, "'created'", "'{}'", "'proofmarket_jobs'", "'bench'", "'{}'"])
+    // The market sends its notifications after the commit, many per statement (see `Notifier`),
+    // so the transitions' own statements carry no channel.
+    let record = try statement("JobEventRecord", [":id", now, "'created'", "'{}'", "NULL", "'bench'", "'{}'"])
     return [
         "-- One market cycle's SQL, written by market-bench from the market's named queries.",
         "SELECT id AS worker, account_id AS worker_account FROM workers ORDER BY created_at, id OFFSET CAST(:client_id AS integer) % \(workers.count) LIMIT 1",
@@ -134,7 +140,8 @@ let verifyMs = verifyTimes[verifyTimes.count / 2]
         auth,
         "BEGIN;",
         try statement("JobInsert", ["'\(client)'", model, "'\(input)'", "'dutch'", "1000", "1000", now, "0", "0", "60", "100",
-                                    "\(marketConfiguration.feeBasisPoints)", "\(1_000 + fee)", "now() + interval '1 hour'", now], gset: true),
+                                    "\(marketConfiguration.feeBasisPoints)", "\(1_000 + fee)", "now() + interval '1 hour'", now,
+                                    "1000", "NULL", "NULL", "'allow'"], gset: true),
         record,
         try ledger([(client, "available", client, "held", 1_000 + fee, "escrow_hold", 0)]),
         "COMMIT;",
@@ -149,9 +156,10 @@ let verifyMs = verifyTimes[verifyTimes.count / 2]
         try ledger([(workerAccount, "available", workerAccount, "held", 100, "stake_hold", 1)]),
         "COMMIT;",
         // POST /v1/jobs/{id}/proof
-        auth, try statement("WorkerByID", [worker]), try statement("JobByID", [":id"]),
+        auth, try statement("JobMarkProofReceived", [":id", worker, now, workerAccount]),
+        try statement("WorkerByID", [worker]), try statement("JobByID", [":id"]),
         "BEGIN;",
-        try statement("JobFulfillIfLocked", [":id", worker, "1", now, "'{}'", "'\\x00'::bytea", "NULL", "1"]),
+        try statement("JobFulfillIfLocked", [":id", worker, "1", now, "'{}'", "'\\x00'::bytea", "NULL", "1", now]),
         try statement("BidSetLockOutcome", [":id", "1", "'fulfilled'"]),
         try statement("WorkerRecordFulfilled", [worker]),
         record,

@@ -191,10 +191,12 @@ enum JobEventQueries {
     static let jobEventsByJob = NamedQuery("JobEventsByJob", """
         SELECT id, at, kind, detail FROM job_events WHERE job_id = $1 ORDER BY id
         """)
-    /// A transition in one round trip: the event row; the `NOTIFY` that wakes long-polls in
-    /// every replica (delivered at commit, so never for a rolled-back transition); and the
-    /// webhook delivery, if the job has a webhook. $1 job, $2 time, $3 kind, $4 detail,
-    /// $5 channel, $6 notification payload, $7 webhook payload.
+    /// A transition in one round trip: the event row; the webhook delivery, if the job has a
+    /// webhook; and, if a channel is given, the `NOTIFY` that wakes long-polls in every replica
+    /// (delivered at commit, so never for a rolled-back transition). The market passes no
+    /// channel and sends the notification after the commit instead (see `Notifier`).
+    /// $1 job, $2 time, $3 kind, $4 detail, $5 channel or NULL, $6 notification payload,
+    /// $7 webhook payload.
     static let jobEventRecord = NamedQuery("JobEventRecord", """
         WITH event AS (
             INSERT INTO job_events (job_id, at, kind, detail) VALUES ($1, $2, $3, $4)
@@ -202,7 +204,11 @@ enum JobEventQueries {
             INSERT INTO webhook_deliveries (job_id, url, payload, next_attempt_at)
             SELECT id, webhook_url, $7::jsonb, $2 FROM jobs WHERE id = $1 AND webhook_url IS NOT NULL
         )
-        SELECT pg_notify($5, $6)
+        SELECT pg_notify($5, $6) WHERE $5::text IS NOT NULL
         """)
-    static let all = [jobEventsByJob, jobEventRecord]
+    /// Committed transitions' notifications, many at once ($1 channel, $2 payloads).
+    static let jobNotifyAll = NamedQuery("JobNotifyAll", """
+        SELECT count(pg_notify($1, payload)) AS sent FROM unnest($2::text[]) AS payload
+        """)
+    static let all = [jobEventsByJob, jobEventRecord, jobNotifyAll]
 }
