@@ -141,3 +141,54 @@ extension Sequence {
         return values
     }
 }
+
+/// Transitions announce themselves after their commit, many notifications per statement
+/// (`Notifier`): each committed one must still be announced, and a rolled-back one must not.
+@Suite struct BatchedNotificationTests {
+    @Test func manyTransitionsAtOnce_AreEachAnnounced() async throws {
+        let f = try await MarketFixture.make()
+        let listener = try await PostgresListener(configuration: f.db.configuration, channels: [MarketNotifications.channel])
+        defer { listener.stop() }
+        let client = try await f.client(funds: 1_000_000)
+        var jobs: [Job] = []
+        var workers: [(principal: Principal, worker: Worker)] = []
+        for _ in 0..<12 {
+            jobs.append(try await f.job(client, MarketFixture.dutch(stake: 100)))
+            workers.append(try await f.worker(funds: 1_000))   // one lock each (a worker's locks are limited)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (job, (wp, w)) in zip(jobs, workers) { group.addTask { _ = try await f.market.lock(job.id, by: wp, worker: w.id) } }
+            try await group.waitForAll()
+        }
+        // Every creation and every lock is announced once its transaction has committed.
+        var expected = Set(jobs.flatMap { ["\($0.id.uuidString.lowercased()) open", "\($0.id.uuidString.lowercased()) locked"] })
+        // A lost notification ends the wait at the bound (the stream ends) and fails below.
+        let bound = Task { try? await Task.sleep(nanoseconds: 60_000_000_000); listener.stop() }
+        defer { bound.cancel() }
+        for await notification in listener {
+            expected.remove(notification.payload)
+            if expected.isEmpty { break }
+        }
+        #expect(expected.isEmpty)
+    }
+
+    @Test func aRolledBackTransition_AnnouncesNothing() async throws {
+        let f = try await MarketFixture.make()
+        let watcher = try await JobWatcher(configuration: f.db.configuration)
+        defer { watcher.stop() }
+        let client = try await f.client(funds: 100_000)
+        let (wp, w) = try await f.worker(funds: 0)   // cannot pay the stake: the lock rolls back
+        _ = try await f.model()
+        // The job's creation is announced (after its commit) before anything else is watched.
+        let opened = Task { try await f.market.waitForOpenJobs(timeoutSeconds: 60, by: wp, watcher: watcher) }
+        while watcher.waiting == 0 { await Task.yield() }
+        let job = try await f.job(client, MarketFixture.dutch(stake: 5_000))
+        #expect(try await opened.value.map(\.id) == [job.id])
+        #expect(watcher.wakeupsByNotification == 1)
+        let waiting = Task { try await f.market.waitForChange(job.id, from: .open, timeoutSeconds: 2, by: client, watcher: watcher) }
+        while watcher.waiting == 0 { await Task.yield() }
+        #expect(await f.code { try await f.market.lock(job.id, by: wp, worker: w.id) } == .insufficientBalance)
+        #expect(try await waiting.value.status == .open)
+        #expect(watcher.wakeupsByNotification == 1, "the failed lock woke nobody")
+    }
+}
