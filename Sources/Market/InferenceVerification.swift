@@ -22,26 +22,69 @@ public final class InferenceProofVerifier: ProofVerifier {
 
     /// Checks one proof.
     public func verify(_ r: VerificationRequest) -> VerificationOutcome {
+        switch prepare(r) {
+        case .finished(let outcome): return outcome
+        case .prepared(let p):
+            return p.proof.opening.verify() ? p.outcome : Self.rejection(.commitmentOpeningFailed)
+        }
+    }
+
+    /// Checks several proofs: each one's every check but the final multi-scalar
+    /// multiplication, then one multiplication for all of them with fresh random weights
+    /// (`InferenceVerifier.verifyTogether`, which halves the set to find a failing proof).
+    /// Each outcome is the one `verify` gives that request alone.
+    public func verify(together requests: [VerificationRequest]) -> [VerificationOutcome] {
+        var outcomes = [VerificationOutcome?](repeating: nil, count: requests.count)
+        var waiting: [(index: Int, prepared: Prepared)] = []
+        for (i, r) in requests.enumerated() {
+            switch prepare(r) {
+            case .finished(let outcome): outcomes[i] = outcome
+            case .prepared(let p): waiting.append((i, p))
+            }
+        }
+        let verdicts = InferenceVerifier.verifyTogether(waiting.map(\.prepared.proof))
+        for ((i, p), error) in zip(waiting, verdicts.errors) {
+            outcomes[i] = error.map(Self.rejection) ?? p.outcome
+        }
+        return outcomes.map { $0 ?? Self.rejection(.commitmentOpeningFailed) }
+    }
+
+    /// A proof through every check but its opening, with the outcome it has if that holds.
+    private struct Prepared {
+        let proof: PreparedProof
+        let outcome: VerificationOutcome
+    }
+
+    private enum Preparation {
+        case finished(VerificationOutcome)
+        case prepared(Prepared)
+    }
+
+    private static func rejection(_ error: ProofVerificationError) -> VerificationOutcome {
+        .rejected(reason: error.code, message: "the proof does not verify: \(error)")
+    }
+
+    private func prepare(_ r: VerificationRequest) -> Preparation {
         let commitment: ModelCommitment
         do {
             commitment = try decoded(r.commitment)
         } catch {
-            return .rejected(reason: "commitment_invalid", message: "the model's stored commitment does not decode: \(error)")
+            return .finished(.rejected(reason: "commitment_invalid", message: "the model's stored commitment does not decode: \(error)"))
         }
         let input: [Int64], clampedInput: Int
         do {
             (input, clampedInput) = try commitment.spec.quantizeInputCountingClamps(floats: r.input.values, shape: r.input.shape)
         } catch {
-            return .rejected(reason: "input_invalid", message: "the job's input does not fit the model: \(error.code)")
+            return .finished(.rejected(reason: "input_invalid", message: "the job's input does not fit the model: \(error.code)"))
         }
         let context = Self.context(jobID: r.jobID, workerID: r.workerID, nonce: r.nonce)
         do {
-            let (output, saturated) = try InferenceVerifier.verifyCountingClamps(commitment: commitment, input: input,
-                                                                                proof: r.proof, context: context)
-            return .valid(VerifiedOutput(shape: [1, output.count], quantised: output, values: commitment.spec.dequantizeOutput(output),
-                                         clampedInput: clampedInput, clampedInModel: saturated))
+            let p = try InferenceVerifier.prepare(commitment: commitment, input: input, proof: r.proof, context: context)
+            let output = VerifiedOutput(shape: [1, p.output.count], quantised: p.output, values: commitment.spec.dequantizeOutput(p.output),
+                                        clampedInput: clampedInput, clampedInModel: p.saturated)
+            return .prepared(Prepared(proof: p, outcome: .valid(output)))
         } catch {
-            return .rejected(reason: error.code, message: "the proof does not verify: \(error)")
+            return .finished(Self.rejection(error))
         }
     }
 

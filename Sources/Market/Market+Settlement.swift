@@ -54,10 +54,8 @@ extension Market {
             .uuid(jobID), .uuid(workerID), .timestamp(receivedAt), .uuid(principal.accountID),
         ]).affectedRows > 0
         do {
-            return try await settlementGate.run {
-                try await settle(jobID, proof: proof, proveMilliseconds: proveMilliseconds, by: principal,
-                                 worker: workerID, receivedAt: receivedAt)
-            }
+            return try await settle(jobID, proof: proof, proveMilliseconds: proveMilliseconds, by: principal,
+                                    worker: workerID, receivedAt: receivedAt)
         } catch {
             // Refused, rejected or failed: the lock no longer waits for this proof.
             if marked { await clearProofMark(jobID, worker: workerID, receivedAt: receivedAt) }
@@ -74,8 +72,42 @@ extension Market {
         }
     }
 
+    /// Reading the lock and recording the verdict each hold a settlement slot; waiting for
+    /// and undergoing verification holds none, so proofs of many submissions can wait in the
+    /// `verificationBatcher` and be verified together.
     private func settle(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int?,
                         by principal: Principal, worker workerID: UUID, receivedAt: Date) async throws -> Settlement {
+        let lock = try await settlementGate.run {
+            try await self.lockToSettle(jobID, proof: proof, by: principal, worker: workerID, receivedAt: receivedAt)
+        }
+        let job: Job, worker: Worker, request: VerificationRequest
+        switch lock {
+        case .settled(let done): return done
+        case .verify(let j, let w, let r): (job, worker, request) = (j, w, r)
+        }
+        let started = ContinuousClock.now
+        var outcome = try await verificationBatcher.verify(request)
+        if case .valid(let output) = outcome, job.clampPolicy == .refuse, output.clampedTotal > 0 {
+            outcome = .rejected(reason: "clamped_values",
+                                message: "the proven run clamped \(output.clampedInput ?? 0) input value(s) and \(output.clampedInModel ?? 0) inside the model; the job refuses clamped values (clamp_policy refuse)")
+        }
+        let verifyMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
+        let verdict = outcome
+        return try await settlementGate.run {
+            try await self.record(verdict, of: job, jobID, worker: worker, proof: proof, proveMilliseconds: proveMilliseconds,
+                                  verifyMilliseconds: verifyMilliseconds, receivedAt: receivedAt)
+        }
+    }
+
+    /// What a proof submission finds: a job this worker's proof already settled, or a lock to verify against.
+    private enum LockToSettle: Sendable {
+        case settled(Settlement)
+        case verify(Job, Worker, VerificationRequest)
+    }
+
+    /// Reads the worker and the job and checks that the proof is the lock holder's, in time.
+    private func lockToSettle(_ jobID: UUID, proof: [UInt8], by principal: Principal, worker workerID: UUID,
+                              receivedAt: Date) async throws -> LockToSettle {
         // The worker and the job in one round trip.
         let reads = try await pool.withConnection { c in
             try await c.query([PostgresStatement(WorkerQueries.workerByID.sql, [.uuid(workerID)]),
@@ -87,7 +119,7 @@ extension Market {
         }
         let job = try Job(row: row)
         if job.status == .fulfilled, job.lockedBy == worker.id, let output = job.output {
-            return settlement(of: job, output: output)
+            return .settled(settlement(of: job, output: output))
         }
         guard job.status == .locked else { throw MarketError(.jobNotLocked, "job \(jobID) is \(job.status.rawValue)") }
         guard job.lockedBy == worker.id, let nonce = job.nonce else {
@@ -99,15 +131,12 @@ extension Market {
         let model = try await model(job.modelID)
         let request = VerificationRequest(jobID: jobID, workerID: worker.id, nonce: nonce, modelID: model.id,
                                           commitment: model.commitment ?? [], input: job.input, proof: proof)
-        let verifier = self.verifier
-        let started = ContinuousClock.now
-        var outcome = try await verificationPool.run { verifier.verify(request) }
-        if case .valid(let output) = outcome, job.clampPolicy == .refuse, output.clampedTotal > 0 {
-            outcome = .rejected(reason: "clamped_values",
-                                message: "the proven run clamped \(output.clampedInput ?? 0) input value(s) and \(output.clampedInModel ?? 0) inside the model; the job refuses clamped values (clamp_policy refuse)")
-        }
-        let verifyMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
+        return .verify(job, worker, request)
+    }
 
+    /// Records a verdict: a rejection (the lock stays), or the fulfilment and its payments.
+    private func record(_ outcome: VerificationOutcome, of job: Job, _ jobID: UUID, worker: Worker, proof: [UInt8],
+                        proveMilliseconds: Int?, verifyMilliseconds: Int, receivedAt: Date) async throws -> Settlement {
         let now = clock.now()
         switch outcome {
         case .rejected(let reason, let message):

@@ -21,6 +21,8 @@ public final class Market: Sendable {
     public let verifier: any ProofVerifier
     /// The bounded threads proofs are verified on (nothing else runs there).
     public let verificationPool: VerificationPool
+    /// Gathers waiting proofs of one model into batches verified together, on `verificationPool`.
+    public let verificationBatcher: VerificationBatcher
     /// Where uploaded models are imported: threads of their own, and admission per account.
     public let modelImports: ModelImports
     /// Bounds the proof submissions handled at once (see `settlementsConcurrentMax`).
@@ -71,6 +73,10 @@ public final class Market: Sendable {
         self.notifier = Notifier(pool: pool, logger: logger)
         self.verificationPool = VerificationPool(threads: configuration.verificationThreads,
                                                  queueMax: configuration.verificationQueueMax)
+        self.verificationBatcher = VerificationBatcher(pool: verificationPool, verifier: verifier,
+                                                       batchProofsMax: configuration.verificationBatchProofsMax,
+                                                       windowMilliseconds: configuration.verificationBatchWindowMilliseconds,
+                                                       waitingMax: verificationPool.queueMax + verificationPool.threads)
         self.modelImports = ModelImports(configuration: configuration)
         self.settlementGate = AsyncGate(slots: configuration.settlementsConcurrentMax,
                                         waitersMax: configuration.verificationQueueMax)

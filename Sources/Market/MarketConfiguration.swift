@@ -18,10 +18,17 @@ public struct MarketConfiguration: Sendable {
     public var verificationThreads: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Proofs waiting for a verification thread before new ones are refused with `verifier_busy`.
     public var verificationQueueMax: Int = 64
-    /// Proof submissions handled at once, from reading the lock to committing the settlement;
+    /// Proofs of one model verified together at most (`VerificationBatcher`): their final
+    /// multi-scalar multiplications become one.
+    public var verificationBatchProofsMax: Int = VerificationBatcher.batchProofsMaxDefault
+    /// How long the first waiting proof of a model waits for others before its batch starts,
+    /// in milliseconds (proofs arriving while a batch of the model runs join the next one anyway).
+    public var verificationBatchWindowMilliseconds: Int = VerificationBatcher.windowMillisecondsDefault
+    /// Proof submissions reading their lock or recording their verdict at once (the wait for
+    /// and the verification itself, bounded by the `VerificationBatcher`, hold no slot);
     /// the rest wait their turn in arrival order (at most `verificationQueueMax` of them, then
     /// `verifier_busy`). Settling is the heaviest step of a job, so under load the queue forms
-    /// here, and creating and locking jobs stay quick.
+    /// at proof submission (here and in the batcher), and creating and locking jobs stay quick.
     /// Default: one more than the cores, so a settlement waiting for the database does not
     /// leave a core idle.
     public var settlementsConcurrentMax: Int = ProcessInfo.processInfo.activeProcessorCount + 1

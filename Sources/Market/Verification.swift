@@ -43,6 +43,14 @@ public enum VerificationOutcome: Sendable, Equatable {
 public protocol ProofVerifier: Sendable {
     /// Checks one proof.
     func verify(_ request: VerificationRequest) -> VerificationOutcome
+    /// Checks several proofs (of one model, as `VerificationBatcher` gathers them); one
+    /// outcome per request, in order, each the one `verify` would give it alone.
+    func verify(together requests: [VerificationRequest]) -> [VerificationOutcome]
+}
+
+extension ProofVerifier {
+    /// One by one, for verifiers with nothing to share between proofs.
+    public func verify(together requests: [VerificationRequest]) -> [VerificationOutcome] { requests.map(verify) }
 }
 
 /// A bounded set of threads for CPU-heavy work, so verification never runs on Swift's

@@ -21,6 +21,16 @@ public enum InferenceVerifier {
     /// (its rescales that left the range; the clear trace makes them public).
     public static func verifyCountingClamps(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
                                             context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: Int) {
+        let prepared = try prepare(commitment: commitment, input: input, proof: proof, context: context)
+        guard prepared.opening.verify() else { throw .commitmentOpeningFailed }
+        return (prepared.output, prepared.saturated)
+    }
+
+    /// Runs every check of `verifyCountingClamps` but the final multi-scalar multiplication
+    /// and returns what that one would check (`PreparedProof.opening`). The proof is not yet
+    /// accepted: pass it to `verifyTogether` (or check `opening.verify()`).
+    public static func prepare(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
+                               context: BindingContext) throws(ProofVerificationError) -> PreparedProof {
         guard proof.count <= ProofLimits.proofBytesMax else {
             throw .proofTooLarge(bytes: proof.count, limit: ProofLimits.proofBytesMax)
         }
@@ -30,7 +40,7 @@ public enum InferenceVerifier {
         do {
             decoded = try InferenceProof(decoding: proof, layout: commitment.layout, spec: commitment.spec, items: items)
         } catch { throw .malformedProof(error) }
-        return try verifyCounting(commitment: commitment, input: input, proof: decoded, context: context)
+        return try prepare(commitment: commitment, input: input, proof: decoded, context: context)
     }
 
     /// Verifies and also requires the proven output to equal `expectedOutput`.
@@ -50,6 +60,15 @@ public enum InferenceVerifier {
     /// The checks after decoding, returning the output and the run's clamp count.
     static func verifyCounting(commitment: ModelCommitment, input: [Int64], proof: InferenceProof,
                                context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: Int) {
+        let prepared = try prepare(commitment: commitment, input: input, proof: proof, context: context)
+        guard prepared.opening.verify() else { throw .commitmentOpeningFailed }
+        return (prepared.output, prepared.saturated)
+    }
+
+    /// Every check after decoding but the multi-scalar multiplication: returns the output, the
+    /// clamp count and the opening claims still to be checked.
+    static func prepare(commitment: ModelCommitment, input: [Int64], proof: InferenceProof,
+                        context: BindingContext) throws(ProofVerificationError) -> PreparedProof {
         let layout = commitment.layout
         let spec = commitment.spec
         let layers = spec.layers
@@ -192,8 +211,8 @@ public enum InferenceVerifier {
             claims.append(Hyrax.Claim(rows: commitment.biasRows[k], rowWeights: InferenceProtocol.rowWeights(r, shape.bias),
                                       combination: proof.biasCombinations[k]))
         }
-        guard Hyrax.verifyBatch(claims, coefficients: rho) else { throw .commitmentOpeningFailed }
-        return (output, runs.reduce(0) { $0 + $1.saturated })
+        return PreparedProof(output: output, saturated: runs.reduce(0) { $0 + $1.saturated },
+                             opening: Hyrax.Opening(claims: claims, coefficients: rho))
     }
 }
 

@@ -165,7 +165,7 @@ public enum Hyrax {
     }
 
     /// One claim `Σ_i L_i·C_i = Com(t) + (Σ_i L_i)·H`.
-    public struct Claim {
+    public struct Claim: Sendable {
         /// The row commitments `C_i`.
         public let rows: [CurvePoint]
         /// The row weights `L_i` (at least `rows.count` of them; extra ones weigh absent zero rows).
