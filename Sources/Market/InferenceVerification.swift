@@ -36,10 +36,18 @@ public final class InferenceProofVerifier: ProofVerifier {
         }
         let context = Self.context(jobID: r.jobID, workerID: r.workerID, nonce: r.nonce)
         do {
-            let (output, saturated) = try InferenceVerifier.verifyCountingClamps(commitment: commitment, input: input,
-                                                                                proof: r.proof, context: context)
-            return .valid(VerifiedOutput(shape: [1, output.count], quantised: output, values: commitment.spec.dequantizeOutput(output),
-                                         clampedInput: clampedInput, clampedInModel: saturated))
+            let (output, saturated) = try InferenceVerifier.verifyCountingClampsByItem(commitment: commitment, input: input,
+                                                                                      proof: r.proof, context: context)
+            let values = commitment.spec.dequantizeOutput(output)
+            guard saturated.count > 1 else {
+                return .valid(VerifiedOutput(shape: [1, output.count], quantised: output, values: values,
+                                             clampedInput: clampedInput, clampedInModel: saturated.reduce(0, +)))
+            }
+            // A batch: its outputs side by side, with each item's clamp counts.
+            let inputByItem = InputClamps.byItem(r.input, spec: commitment.spec, items: saturated.count)
+            return .valid(VerifiedOutput(shape: [saturated.count, output.count / saturated.count], quantised: output, values: values,
+                                         clampedInput: clampedInput, clampedInModel: saturated.reduce(0, +),
+                                         clampedInputByItem: inputByItem, clampedInModelByItem: saturated))
         } catch {
             return .rejected(reason: error.code, message: "the proof does not verify: \(error)")
         }

@@ -21,6 +21,13 @@ public enum InferenceVerifier {
     /// (its rescales that left the range; the clear trace makes them public).
     public static func verifyCountingClamps(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
                                             context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: Int) {
+        let (output, byItem) = try verifyCountingClampsByItem(commitment: commitment, input: input, proof: proof, context: context)
+        return (output, byItem.reduce(0, +))
+    }
+
+    /// `verifyCountingClamps` with the clamp count of each item of the batch, in item order.
+    public static func verifyCountingClampsByItem(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
+                                                  context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: [Int]) {
         guard proof.count <= ProofLimits.proofBytesMax else {
             throw .proofTooLarge(bytes: proof.count, limit: ProofLimits.proofBytesMax)
         }
@@ -47,9 +54,9 @@ public enum InferenceVerifier {
         try verifyCounting(commitment: commitment, input: input, proof: proof, context: context).output
     }
 
-    /// The checks after decoding, returning the output and the run's clamp count.
+    /// The checks after decoding, returning the output and each item's clamp count.
     static func verifyCounting(commitment: ModelCommitment, input: [Int64], proof: InferenceProof,
-                               context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: Int) {
+                               context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: [Int]) {
         let layout = commitment.layout
         let spec = commitment.spec
         let layers = spec.layers
@@ -193,7 +200,7 @@ public enum InferenceVerifier {
                                       combination: proof.biasCombinations[k]))
         }
         guard Hyrax.verifyBatch(claims, coefficients: rho) else { throw .commitmentOpeningFailed }
-        return (output, runs.reduce(0) { $0 + $1.saturated })
+        return (output, runs.map(\.saturated))
     }
 }
 
