@@ -12,7 +12,8 @@ enum APIError {
         case .forbidden: return .forbidden
         case .unknownAccount, .unknownJob, .unknownModel, .unknownWorker: return .notFound
         case .invalidTerms, .invalidRequest, .inputShapeMismatch, .inputIDOutOfRange, .bidOutOfRange, .webhookURLDisallowed,
-             .inputClamped, .invalidQuantization: return .unprocessableContent
+             .inputClamped, .invalidQuantization, .batchTooLarge, .batchNotSupported, .batchProofTooLarge:
+            return .unprocessableContent
         case .insufficientBalance: return .paymentRequired
         case .proofRejected: return .unprocessableContent
         case .proofTooLarge, .modelTooLarge: return .contentTooLarge

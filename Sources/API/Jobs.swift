@@ -6,7 +6,7 @@ extension MarketAPI {
     /// Client routes: post, read, list, raise the maximum, cancel, receipt, events; and the worker's lock, bids,
     /// input, proof and release on a job.
     func addJobRoutes(_ router: Router) {
-        router.post("/v1/jobs", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
+        router.post("/v1/jobs", bodyBytesMax: limits.jobBodyBytesMax) { request, _ in
             let p = try await principal(request)
             let body = try body(request, as: CreateJobBody.self)
             let job = try await market.createJob(by: p, try body.request(), idempotencyKey: idempotencyKey(request))
@@ -57,6 +57,28 @@ extension MarketAPI {
         router.get("/v1/jobs/{id}/receipt") { request, _ in
             let p = try await principal(request)
             return try .json(ReceiptView(try await market.receipt(of: try uuid(request, "id", unknown: .unknownJob), by: p)))
+        }
+        router.get("/v1/jobs/{id}/outputs") { request, _ in
+            let p = try await principal(request)
+            let id = try uuid(request, "id", unknown: .unknownJob)
+            var start = 0
+            if let token = request.query("cursor") {
+                guard let item = Int(token), item >= 0 else { throw MarketError(.invalidRequest, "cursor is malformed; pass a next_cursor as given") }
+                start = item
+            }
+            let pageMax = market.configuration.outputPageItemsMax
+            var limit = 100
+            if let text = request.query("limit") {
+                guard let value = Int(text), (1...pageMax).contains(value) else {
+                    throw MarketError(.invalidRequest, "limit must be 1 to \(pageMax)")
+                }
+                limit = value
+            }
+            let page = try await market.outputs(of: id, by: p, from: start, limit: limit)
+            struct Item: Encodable { let index: Int; let output: OutputView }
+            struct Page: Encodable { let jobId: UUID; let batchItems: Int; let outputs: [Item]; let nextCursor: String? }
+            return try .json(Page(jobId: id, batchItems: page.batchItems, outputs: page.items.map { Item(index: $0.index, output: OutputView($0.output)) },
+                                  nextCursor: page.nextItem.map(String.init)))
         }
         router.get("/v1/jobs/{id}/events") { request, _ in
             let p = try await principal(request)

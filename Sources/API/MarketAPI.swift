@@ -33,6 +33,9 @@ public struct MarketAPI: Sendable {
         public static let proofEnvelopeBytesMax = 4 << 10
         /// Any other JSON body.
         public var jsonBodyBytesMax = 4 << 20
+        /// A job's body (`POST /v1/jobs`): room for a batch's inputs, at most `Tensor.valuesMax`
+        /// values in all (a number in JSON takes up to about 24 characters with its comma).
+        public var jobBodyBytesMax = 32 << 20
         /// The longest `?wait=` a long-poll accepts (a longer one is a 422); never above the
         /// watcher's own maximum. Lower it where a proxy closes idle requests sooner.
         public var waitSecondsMax = JobWatcher.waitSecondsMax

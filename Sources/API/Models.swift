@@ -7,7 +7,10 @@ struct ModelView: Encodable, Sendable {
     var id: String; var name: String; var status: String; var failure: String?; var inputShape: [Int]?
     var outputShape: [Int]?; var operators: [String]?; var quantisation: String?; var commitment: String?
     var workMacs: Int64?; var createdAt: Date
-    init(_ m: Model) {
+    /// The most inputs one job of this model may carry (1 if it is not batchable); nil until ready.
+    var batchInputsMax: Int?
+    init(_ m: Model, batchInputsMax: Int? = nil) {
+        self.batchInputsMax = batchInputsMax
         id = m.id; name = m.name; status = m.status.rawValue; failure = m.failure; inputShape = m.inputShape
         outputShape = m.outputShape; operators = m.operators; quantisation = m.quantisation
         commitment = m.commitment.map { $0.map { String(format: "%02x", $0) }.joined() }
@@ -106,7 +109,7 @@ extension MarketAPI {
             let (model, created) = try await market.uploadModel(id: importer.digest(of: onnx, quantisation: chosen), owner: p.accountID,
                                                                 name: name, onnx: onnx,
                                                                 importer: { try importer.importModel($0, quantisation: chosen) })
-            return try .json(ModelView(model), status: created ? .accepted : .ok)
+            return try .json(ModelView(model, batchInputsMax: batchLimit(model)), status: created ? .accepted : .ok)
         }
         router.get("/v1/models/{id}/onnx") { request, _ in
             // Workers fetch the model they prove; the bytes are the ones the id digests.
@@ -118,7 +121,8 @@ extension MarketAPI {
         }
         router.get("/v1/models/{id}") { request, _ in
             _ = try await principal(request)
-            return try .json(ModelView(try await market.model(try modelID(request))))
+            let model = try await market.model(try modelID(request))
+            return try .json(ModelView(model, batchInputsMax: batchLimit(model)))
         }
     }
 
@@ -129,5 +133,13 @@ extension MarketAPI {
             throw MarketError(.unknownModel, "no such model")
         }
         return id
+    }
+}
+
+extension MarketAPI {
+    /// A ready model's `batch_inputs_max`; nil before its commitment exists.
+    func batchLimit(_ model: Model) -> Int? {
+        guard model.status == .ready, model.commitment != nil else { return nil }
+        return try? market.batchInputsMax(of: model)
     }
 }

@@ -35,6 +35,7 @@ enum RouteAccess: Sendable, Equatable {
         "PATCH /v1/jobs/{id}": .roles([.client]),
         "DELETE /v1/jobs/{id}": .roles([.client]),
         "GET /v1/jobs/{id}/receipt": .anyKey,
+        "GET /v1/jobs/{id}/outputs": .anyKey,
         "GET /v1/jobs/{id}/events": .anyKey,
         "POST /v1/jobs/{id}/lock": .roles([.worker]),
         "POST /v1/jobs/{id}/bids": .roles([.worker]),

@@ -15,7 +15,10 @@ struct TensorBody: Codable, Sendable {
 /// `POST /v1/jobs`.
 struct CreateJobBody: Codable, Sendable, ValidatedBody {
     var modelId: String
-    var input: TensorBody
+    /// One input, or a batch as one tensor whose first dimension is the batch.
+    var input: TensorBody?
+    /// A batch, item by item (exactly one of `input` and `inputs`).
+    var inputs: [TensorBody]?
     var auction: String
     var minPrice: Int64?
     var maxPrice: Int64
@@ -32,6 +35,9 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
     /// The text fields are stored or looked up as sent; the terms are the market's to check.
     func validate() throws {
         try FieldRules.text(modelId, "field `model_id`")
+        guard (input == nil) != (inputs == nil) else {
+            throw MarketError(.invalidRequest, "give exactly one of `input` (one tensor) and `inputs` (a batch of tensors)")
+        }
         if let webhookUrl { try FieldRules.text(webhookUrl, "field `webhook_url`") }
         if let clampPolicy, ClampPolicy(rawValue: clampPolicy) == nil {
             throw MarketError(.invalidRequest, "clamp_policy must be one of \(ClampPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -49,10 +55,14 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
         default:
             throw MarketError(.invalidTerms, "auction must be 'dutch' or 'sealed'")
         }
-        return JobRequest(modelID: modelId, input: input.tensor,
-                          terms: JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake,
-                                          reauction: reauction.map { ReauctionPolicy(maxRounds: $0.maxRounds, priceStepBasisPoints: $0.priceStepBps) }),
-                          webhookURL: webhookUrl, clampPolicy: clampPolicy.flatMap(ClampPolicy.init(rawValue:)))
+        let jobTerms = JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake,
+                                reauction: reauction.map { ReauctionPolicy(maxRounds: $0.maxRounds, priceStepBasisPoints: $0.priceStepBps) })
+        let policy = clampPolicy.flatMap(ClampPolicy.init(rawValue:))
+        if let inputs {
+            return JobRequest(modelID: modelId, inputs: inputs.map(\.tensor), terms: jobTerms, webhookURL: webhookUrl, clampPolicy: policy)
+        }
+        return JobRequest(modelID: modelId, input: (input ?? TensorBody(Tensor(shape: [], values: []))).tensor,
+                          terms: jobTerms, webhookURL: webhookUrl, clampPolicy: policy)
     }
 }
 
@@ -118,6 +128,13 @@ struct JobView: Codable, Sendable {
     var reauction: ReauctionView?
     var roundEndsAt: Date?
     var clampPolicy: String
+    /// Inputs in the job (1, or a batch's size).
+    var batchItems: Int
+    /// A fulfilled batch's summary; its outputs are paged by `GET /v1/jobs/{id}/outputs`.
+    var batchOutput: BatchOutputView?
+
+    /// A fulfilled batch on the wire: what the job row keeps.
+    struct BatchOutputView: Codable, Sendable { var items: Int; var itemShape: [Int]; var clampedInput: Int; var clampedInModel: Int }
 
     /// A job's policy with the rounds it started so far.
     struct ReauctionView: Codable, Sendable { var maxRounds: Int; var priceStepBps: Int; var round: Int }
@@ -138,6 +155,10 @@ struct JobView: Codable, Sendable {
         reauction = j.reauction.map { ReauctionView(maxRounds: $0.maxRounds, priceStepBps: $0.priceStepBasisPoints, round: j.reauctionRound) }
         roundEndsAt = j.status == .open && j.reauction != nil ? j.roundEnd : nil
         clampPolicy = j.clampPolicy.rawValue
+        batchItems = j.batchItems
+        batchOutput = j.batchSummary.map {
+            BatchOutputView(items: $0.items, itemShape: $0.itemShape, clampedInput: $0.clampedInput, clampedInModel: $0.clampedInModel)
+        }
     }
 }
 
@@ -149,9 +170,15 @@ struct OutputView: Codable, Sendable {
     var argmax: Int?
     var clampedInput: Int?
     var clampedInModel: Int?
+    /// A batch's per-item clamp counts (its outputs side by side, shape `[B, n]`).
+    var clampedInputByItem: [Int]?
+    var clampedInModelByItem: [Int]?
     init(_ o: VerifiedOutput) {
-        shape = o.shape; values = o.values; quantised = o.quantised; argmax = o.argmax
+        shape = o.shape; values = o.values; quantised = o.quantised
+        // The argmax of a batch's side-by-side values means nothing; each item has its own.
+        argmax = o.items > 1 ? nil : o.argmax
         clampedInput = o.clampedInput; clampedInModel = o.clampedInModel
+        clampedInputByItem = o.clampedInputByItem; clampedInModelByItem = o.clampedInModelByItem
     }
 }
 

@@ -40,13 +40,13 @@ extension MarketAPI {
             struct OpenJob: Encodable {
                 let id: UUID; let modelId: String; let auction: String; let currentPrice: Int64?; let maxPrice: Int64
                 let lockStake: Int64; let lockTimeoutS: Int; let deadline: Date; let bidWindowEnd: Date?
-                let minPrice: Int64?; let biddingStart: Date?; let rampUpS: Int?
+                let minPrice: Int64?; let biddingStart: Date?; let rampUpS: Int?; let batchItems: Int
             }
             struct Page: Encodable { let jobs: [OpenJob] }
             return try .json(Page(jobs: jobs.map {
                 OpenJob(id: $0.id, modelId: $0.modelID, auction: $0.auction, currentPrice: $0.currentPrice, maxPrice: $0.maxPrice,
                         lockStake: $0.lockStake, lockTimeoutS: $0.lockTimeoutSeconds, deadline: $0.deadline, bidWindowEnd: $0.bidWindowEnd,
-                        minPrice: $0.minPrice, biddingStart: $0.biddingStart, rampUpS: $0.rampUpSeconds)
+                        minPrice: $0.minPrice, biddingStart: $0.biddingStart, rampUpS: $0.rampUpSeconds, batchItems: $0.batchItems)
             }))
         }
     }

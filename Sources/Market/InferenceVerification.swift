@@ -80,8 +80,18 @@ public final class InferenceProofVerifier: ProofVerifier {
         let context = Self.context(jobID: r.jobID, workerID: r.workerID, nonce: r.nonce)
         do {
             let p = try InferenceVerifier.prepare(commitment: commitment, input: input, proof: r.proof, context: context)
-            let output = VerifiedOutput(shape: [1, p.output.count], quantised: p.output, values: commitment.spec.dequantizeOutput(p.output),
-                                        clampedInput: clampedInput, clampedInModel: p.saturated)
+            let values = commitment.spec.dequantizeOutput(p.output)
+            let items = p.saturatedByItem.count
+            guard items > 1 else {
+                let output = VerifiedOutput(shape: [1, p.output.count], quantised: p.output, values: values,
+                                            clampedInput: clampedInput, clampedInModel: p.saturated)
+                return .prepared(Prepared(proof: p, outcome: .valid(output)))
+            }
+            // A batch: its outputs side by side, with each item's clamp counts.
+            let inputByItem = InputClamps.byItem(r.input, spec: commitment.spec, items: items)
+            let output = VerifiedOutput(shape: [items, p.output.count / items], quantised: p.output, values: values,
+                                        clampedInput: clampedInput, clampedInModel: p.saturated,
+                                        clampedInputByItem: inputByItem, clampedInModelByItem: p.saturatedByItem)
             return .prepared(Prepared(proof: p, outcome: .valid(output)))
         } catch {
             return .finished(Self.rejection(error))

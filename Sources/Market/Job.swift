@@ -40,13 +40,44 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
     /// values of linear layers and products that left it.
     public let clampedInModel: Int?
 
+    /// For a batch (`shape` `[B, n]`, the items' outputs concatenated): each item's
+    /// `clampedInput`, in item order; nil for one output.
+    public let clampedInputByItem: [Int]?
+    /// For a batch: each item's `clampedInModel`, in item order; nil for one output.
+    public let clampedInModelByItem: [Int]?
+
     /// Bundles an output.
-    public init(shape: [Int], quantised: [Int64], values: [Double], clampedInput: Int? = nil, clampedInModel: Int? = nil) {
+    public init(shape: [Int], quantised: [Int64], values: [Double], clampedInput: Int? = nil, clampedInModel: Int? = nil,
+                clampedInputByItem: [Int]? = nil, clampedInModelByItem: [Int]? = nil) {
         self.shape = shape
         self.quantised = quantised
         self.values = values
         self.clampedInput = clampedInput
         self.clampedInModel = clampedInModel
+        self.clampedInputByItem = clampedInputByItem
+        self.clampedInModelByItem = clampedInModelByItem
+    }
+
+    /// Items in this output: the batch size for a batch, else 1.
+    public var items: Int { clampedInputByItem?.count ?? 1 }
+
+    /// Item `i` of a batch as an output of its own (shape `[1, n]`); the output itself for one item.
+    public func item(_ i: Int) -> VerifiedOutput {
+        guard let inputs = clampedInputByItem, let inModel = clampedInModelByItem, items > 0, inModel.count == items,
+              quantised.count % items == 0, values.count == quantised.count, (0..<items).contains(i) else { return self }
+        let n = quantised.count / items
+        return VerifiedOutput(shape: [1, n], quantised: Array(quantised[(i * n)..<((i + 1) * n)]),
+                              values: Array(values[(i * n)..<((i + 1) * n)]), clampedInput: inputs[i],
+                              clampedInModel: inModel[i])
+    }
+
+    /// The items of a batch, in order, joined into one output of shape `[B, n]` with each item's clamp counts.
+    public static func batch(_ items: [VerifiedOutput]) -> VerifiedOutput {
+        let n = items.first?.quantised.count ?? 0
+        let inputs = items.map { $0.clampedInput ?? 0 }, inModel = items.map { $0.clampedInModel ?? 0 }
+        return VerifiedOutput(shape: [items.count, n], quantised: items.flatMap(\.quantised), values: items.flatMap(\.values),
+                              clampedInput: inputs.reduce(0, +), clampedInModel: inModel.reduce(0, +),
+                              clampedInputByItem: inputs, clampedInModelByItem: inModel)
     }
 
     /// Every clamped value, input and model together (0 when not counted).
@@ -54,6 +85,27 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
 
     /// The index of the largest value (the first among equals); nil if empty.
     public var argmax: Int? { quantised.indices.max { (quantised[$0], -$0) < (quantised[$1], -$1) } }
+}
+
+/// What a fulfilled batch job keeps on its own row: the item outputs are kept one row per
+/// item, so reading the job stays as cheap as reading a single one.
+public struct BatchSummary: Sendable, Codable, Equatable {
+    /// Items proven.
+    public let items: Int
+    /// Each item's output shape (`[1, n]`).
+    public let itemShape: [Int]
+    /// Input values clamped, over all items.
+    public let clampedInput: Int
+    /// Values clamped inside the model, over all items.
+    public let clampedInModel: Int
+
+    /// Sums up a batch's output.
+    public init(_ output: VerifiedOutput) {
+        items = output.items
+        itemShape = [1, output.shape.last ?? 0]
+        clampedInput = output.clampedInput ?? 0
+        clampedInModel = output.clampedInModel ?? 0
+    }
 }
 
 /// What a job does with an input the model's scales cannot hold.
@@ -117,8 +169,13 @@ public struct Job: Sendable, Codable, Equatable {
     public let lockExpiresAt: Date?
     /// Binds a proof to the current lock.
     public let nonce: String?
-    /// The verified output, once fulfilled.
+    /// The verified output, once fulfilled; nil for a batch (its outputs are read by item,
+    /// `Market.outputs(of:)`, and summed up in `batchSummary`).
     public let output: VerifiedOutput?
+    /// Inputs in the job: 1 for a single job, `B` for a batch (`input` then has shape `[B, …]`).
+    public let batchItems: Int
+    /// A fulfilled batch's summary (its item outputs are kept one row per item).
+    public let batchSummary: BatchSummary?
     /// Proving time the worker reported.
     public let proofMilliseconds: Int?
     /// Verification time.
@@ -167,7 +224,15 @@ public struct Job: Sendable, Codable, Equatable {
         lockPrice = try row.decode("lock_price")
         lockExpiresAt = try row.decode("lock_expires_at")
         nonce = try row.decode("nonce")
-        output = try row.decode("output", as: PostgresJSON?.self).map { try $0.decode(VerifiedOutput.self) }
+        batchItems = try row.decode("batch_items")
+        let storedOutput = try row.decode("output", as: PostgresJSON?.self)
+        if batchItems > 1 {
+            output = nil
+            batchSummary = try storedOutput.map { try $0.decode(BatchSummary.self) }
+        } else {
+            output = try storedOutput.map { try $0.decode(VerifiedOutput.self) }
+            batchSummary = nil
+        }
         proofMilliseconds = try row.decode("proof_ms")
         verifyMilliseconds = try row.decode("verify_ms")
         createdAt = try row.decode("created_at")

@@ -5,8 +5,11 @@ import Postgres
 public struct JobRequest: Sendable, Codable, Equatable {
     /// The model to run.
     public var modelID: String
-    /// The input tensor, of the model's input shape.
+    /// The input tensor, of the model's input shape; or a batch, of shape `[B] + inputShape[1...]`
+    /// (see `Market+Batch.swift`). Not read when `inputs` is given.
     public var input: Tensor
+    /// A batch given item by item (each of the model's input shape), or nil.
+    public var inputs: [Tensor]? = nil
     /// The auction and lock terms.
     public var terms: JobTerms
     /// Where to POST each transition (signed with HMAC-SHA-256), if anywhere.
@@ -83,6 +86,8 @@ public struct MarketJob: Sendable, Codable {
     public let biddingStart: Date?
     /// Dutch only: how long the price takes to rise to `maxPrice`.
     public let rampUpSeconds: Int?
+    /// Inputs in the job (1, or a batch's size): its work is the model's times this.
+    public let batchItems: Int
 }
 
 extension Market {
@@ -97,20 +102,20 @@ extension Market {
         guard model.status == .ready, let inputShape = model.inputShape else {
             throw MarketError(.modelNotReady, "model \(model.id) is \(model.status.rawValue)\(model.failure.map { ": \($0)" } ?? "")")
         }
-        try request.input.validate(against: inputShape)
-        try InferenceInputCheck.validateTokenIDs(request.input, commitment: model.commitment)
+        let (batch, items) = try batchInput(request, model: model, inputShape: inputShape)
+        try InferenceInputCheck.validateTokenIDs(batch, commitment: model.commitment)
         let clampPolicy = request.clampPolicy ?? .allow
         if clampPolicy == .refuse {
-            let (clamped, range) = try InputClamps.count(request.input, commitment: model.commitment ?? [], modelID: model.id)
+            let (clamped, range) = try InputClamps.count(batch, commitment: model.commitment ?? [], modelID: model.id)
             guard clamped == 0 else {
-                throw MarketError(.inputClamped, "\(clamped) of the input's \(request.input.values.count) values lie outside the model's input range \(range) and would be clamped; the job asks to refuse clamped inputs (clamp_policy refuse)", reason: "\(clamped)")
+                throw MarketError(.inputClamped, "\(clamped) of the input's \(batch.values.count) values lie outside the model's input range \(range) and would be clamped; the job asks to refuse clamped inputs (clamp_policy refuse)", reason: "\(clamped)")
             }
         }
         if let url = request.webhookURL { try Webhooks.validate(url, privateAddressesAllowed: configuration.webhookPrivateAddressesAllowed) }
         let fee = MarketConfiguration.share(terms.escrowedMaxPrice, basisPoints: configuration.feeBasisPoints)
         let escrow = terms.escrowedMaxPrice + fee
         let policy = request.terms.reauction
-        let input = String(decoding: try JSONEncoder().encode(request.input), as: UTF8.self)
+        let input = String(decoding: try JSONEncoder().encode(batch), as: UTF8.self)
         return try await idempotent(account: principal.accountID, key: idempotencyKey, request: request,
                                     paying: "the escrow of \(escrow) micro-credits (the escrowed maximum price + fee)") { c in
             var job = try Job(row: try await c.run(JobQueries.jobInsert, [
@@ -120,7 +125,7 @@ extension Market {
                 .int(Int64(request.terms.lockTimeoutSeconds)), .int(request.terms.lockStake),
                 .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
                 .int(terms.escrowedMaxPrice), policy.map { .int(Int64($0.maxRounds)) } ?? .null,
-                policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null, .text(clampPolicy.rawValue),
+                policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null, .text(clampPolicy.rawValue), .int(Int64(items)),
             ]).first.orThrow("job insert returned no row"))
             if let url = request.webhookURL {
                 let secret = try await self.attachWebhook(job.id, url: url, on: c)
@@ -128,6 +133,7 @@ extension Market {
                 job.webhookSecret = secret
             }
             var detail = ["escrow": "\(escrow)", "auction": terms.auction]
+            if items > 1 { detail["batch_items"] = "\(items)" }
             if clampPolicy != .allow { detail["clamp_policy"] = clampPolicy.rawValue }
             if let policy {
                 detail["reauction_max_rounds"] = "\(policy.maxRounds)"
@@ -201,7 +207,7 @@ extension Market {
                              maxPrice: job.maxPrice, lockStake: job.lockStake, lockTimeoutSeconds: job.lockTimeoutSeconds,
                              deadline: job.deadline, bidWindowEnd: dutch ? nil : job.bidWindowEnd,
                              minPrice: dutch ? job.minPrice : nil, biddingStart: dutch ? job.biddingStart : nil,
-                             rampUpSeconds: dutch ? job.rampUpSeconds : nil)
+                             rampUpSeconds: dutch ? job.rampUpSeconds : nil, batchItems: job.batchItems)
         }
     }
 

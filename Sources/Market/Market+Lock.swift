@@ -80,7 +80,7 @@ extension Market {
     func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection,
                   locksHeld: Int? = nil, commit: Bool = false) async throws -> LockGrant {
         let model = try await self.model(job.modelID)
-        guard worker.capabilities.admits(model) else {
+        guard worker.capabilities.admits(model, items: job.batchItems) else {
             throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
         }
         let held: Int

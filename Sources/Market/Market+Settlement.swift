@@ -118,7 +118,7 @@ extension Market {
             throw MarketError(.unknownJob, "no job \(jobID)")
         }
         let job = try Job(row: row)
-        if job.status == .fulfilled, job.lockedBy == worker.id, let output = job.output {
+        if job.status == .fulfilled, job.lockedBy == worker.id, let output = try await fulfilledOutput(of: job) {
             return .settled(settlement(of: job, output: output))
         }
         guard job.status == .locked else { throw MarketError(.jobNotLocked, "job \(jobID) is \(job.status.rawValue)") }
@@ -146,8 +146,19 @@ extension Market {
                                       detail: ["worker": worker.id.uuidString.lowercased(), "reason": reason], at: now, on: c)
             }
             throw MarketError(.proofRejected, message, reason: reason)
+        case .valid(let output) where output.items != job.batchItems:
+            // The input fixes the batch's size, so a verified proof always matches it; refuse rather than store a mismatch.
+            throw MarketError(.proofRejected, "the proof vouches for \(output.items) outputs; job \(jobID) has \(job.batchItems) inputs",
+                              reason: "output_mismatch")
         case .valid(let output):
-            let outputJSON = String(decoding: try JSONEncoder().encode(output), as: UTF8.self)
+            // A batch keeps a summary on its row and one row per item (written with the transfers).
+            var outputJSON = String(decoding: try JSONEncoder().encode(output), as: UTF8.self)
+            var itemRows: [PostgresStatement] = []
+            if job.batchItems > 1 {
+                let rows = try batchOutputRows(jobID, output)
+                outputJSON = rows.summary
+                itemRows = [rows.items]
+            }
             return try await transaction { c in
                 guard let row = try await c.run(JobQueries.jobFulfillIfLocked, [
                     .uuid(jobID), .uuid(worker.id), .int(Int64(job.attempt)), .timestamp(now), .jsonb(outputJSON),
@@ -157,7 +168,7 @@ extension Market {
                     // Lost a race while verifying: the lock expired, or this worker's other request settled it.
                     let current = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(jobID)]).first.orThrow("job vanished"))
                     if current.status == .fulfilled, current.lockedBy == worker.id, current.attempt == job.attempt,
-                       let output = current.output {
+                       let output = try await self.fulfilledOutput(of: current, on: c) {
                         return self.settlement(of: current, output: output)
                     }
                     throw MarketError(.lockExpired, "the lock on job \(jobID) ended while the proof was being verified")
@@ -167,13 +178,13 @@ extension Market {
                 let outcome = PostgresStatement(BidQueries.bidSetLockOutcome.sql,
                                                 [.uuid(jobID), .int(Int64(done.attempt)), .text("fulfilled")])
                 let counted = PostgresStatement(WorkerQueries.workerRecordFulfilled.sql, [.uuid(worker.id)])
-                let event = try self.recording(jobID, "fulfilled", status: .fulfilled, detail: [
-                    "worker": worker.id.uuidString.lowercased(), "price": "\(s.price)", "fee": "\(s.fee)",
-                    "verify_ms": "\(verifyMilliseconds)",
-                ], at: now)
+                var detail = ["worker": worker.id.uuidString.lowercased(), "price": "\(s.price)", "fee": "\(s.fee)",
+                              "verify_ms": "\(verifyMilliseconds)"]
+                if done.batchItems > 1 { detail["batch_items"] = "\(done.batchItems)" }
+                let event = try self.recording(jobID, "fulfilled", status: .fulfilled, detail: detail, at: now)
                 let client = done.clientAccount
                 // The bookkeeping, the four transfers and COMMIT in one round trip.
-                try await Ledger.write([outcome, counted, event], [
+                try await Ledger.write([outcome, counted, event] + itemRows, [
                     Transfer(from: client, fromBucket: .held, to: worker.accountID, amount: s.workerPayment,
                              kind: .payment, jobID: jobID, attempt: done.attempt),
                     Transfer(from: client, fromBucket: .held, to: self.platform.fees, amount: s.fee,

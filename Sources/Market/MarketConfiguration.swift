@@ -68,6 +68,11 @@ public struct MarketConfiguration: Sendable {
     public var biddingStartDelaySecondsMax: Int = 86_400
     /// The most items in one list page.
     public var pageItemsMax: Int = 500
+    /// The most inputs one batch job may carry (never above the proof system's
+    /// `InferenceLimits.batchItemsMax`, which a larger value does not raise).
+    public var batchInputsMax: Int = 4_096
+    /// The most item outputs in one page of `GET /v1/jobs/{id}/outputs`.
+    public var outputPageItemsMax: Int = 1_000
     /// The most re-auction rounds a job's policy may ask for.
     public var reauctionRoundsMax: Int = 20
 

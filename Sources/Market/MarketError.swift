@@ -42,6 +42,13 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case inputIDOutOfRange = "input_id_out_of_range"
         /// The job refuses clamped inputs and its quantised input would clamp; `reason` is the count.
         case inputClamped = "input_clamped"
+        /// A batch job with more inputs than `batchInputsMax` (or none at all).
+        case batchTooLarge = "batch_too_large"
+        /// A batch of more than one input for a model whose steps mix items (not batchable).
+        case batchNotSupported = "batch_not_supported"
+        /// A batch whose proof could exceed `Market.proofBytesMax`: the model's stated
+        /// `batch_inputs_max` is below the batch's size.
+        case batchProofTooLarge = "batch_proof_too_large"
         /// Quantisation options that cannot be used (widths, fraction bits, calibration size).
         case invalidQuantization = "invalid_quantization"
         /// The model exists but is still processing or failed.

@@ -68,7 +68,8 @@ public struct Receipt: Sendable, Codable, Equatable {
     public let commitmentDigest: String
     /// SHA-256 (hex) of the input tensor's canonical JSON.
     public let inputDigest: String
-    /// The verified output.
+    /// The verified output; for a batch, every item's output side by side (shape `[B, n]`,
+    /// signed as one) with each item's clamp counts.
     public let output: VerifiedOutput
     /// The output's argmax (not signed: a verifier recomputes it from the output).
     public let argmax: Int?
@@ -150,7 +151,7 @@ extension Market {
     /// The signed receipt of a fulfilled job (its client, an admin, or the worker that proved it).
     public func receipt(of jobID: UUID, by principal: Principal) async throws -> Receipt {
         let job = try await job(jobID, by: principal)
-        guard job.status == .fulfilled, let output = job.output, let worker = job.lockedBy,
+        guard job.status == .fulfilled, let output = try await fulfilledOutput(of: job), let worker = job.lockedBy,
               let proof = try await pool.query(JobQueries.jobProof.sql, [.uuid(jobID)]).first?.decode("proof", as: [UInt8]?.self) else {
             throw MarketError(.jobNotFulfilled, "job \(jobID) is \(job.status.rawValue); only a fulfilled job has a receipt")
         }
@@ -163,7 +164,7 @@ extension Market {
         let message = Receipt.message(jobID: jobID, modelID: job.modelID, commitmentDigest: commitmentDigest, inputDigest: inputDigest,
                                       output: output, proofDigest: proofDigest, workerID: worker, nonce: nonce)
         return Receipt(receiptVersion: Receipt.version, jobID: jobID, modelID: job.modelID, commitmentDigest: commitmentDigest,
-                       inputDigest: inputDigest, output: output, argmax: output.argmax,
+                       inputDigest: inputDigest, output: output, argmax: output.items > 1 ? nil : output.argmax,
                        proof: Data(proof).base64EncodedString(), proofDigest: proofDigest, workerID: worker, nonce: nonce,
                        coordinatorPublicKey: Crypto.hex(key.publicKey), signature: Crypto.hex(key.sign(message)))
     }

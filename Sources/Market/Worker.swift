@@ -14,9 +14,13 @@ public struct WorkerCapabilities: Sendable, Codable, Equatable {
         self.operators = operators
     }
 
-    /// Whether a model is within these capabilities.
-    func admits(_ model: Model) -> Bool {
-        if let maxWorkMacs, let work = model.workMacs, work > maxWorkMacs { return false }
+    /// Whether a model (a job of `items` of its inputs) is within these capabilities: a batch's
+    /// work is the model's times the batch.
+    func admits(_ model: Model, items: Int = 1) -> Bool {
+        if let maxWorkMacs, let work = model.workMacs {
+            let (total, overflow) = work.multipliedReportingOverflow(by: Int64(max(1, items)))
+            if overflow || total > maxWorkMacs { return false }
+        }
         if !operators.isEmpty, let used = model.operators, !Set(used).isSubset(of: Set(operators)) { return false }
         return true
     }

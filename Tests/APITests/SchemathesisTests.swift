@@ -123,7 +123,8 @@ import TestSupport
         let configPath = scratch + ".toml", hooksPath = scratch + "-hooks.py", tallyPath = scratch + "-tally.json"
         config = "hooks = \"\(hooksPath)\"\n" + config
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        try (Self.shapeCheck(tallyPath: tallyPath) + Self.codeCheck(documentPath: OpenAPIContractTests.documentPath))
+        try (Self.shapeCheck(tallyPath: tallyPath) + Self.codeCheck(documentPath: OpenAPIContractTests.documentPath)
+             + Self.batchBodies(input: input))
             .write(toFile: hooksPath, atomically: true, encoding: .utf8)
         defer { for path in [configPath, hooksPath, tallyPath] { try? FileManager.default.removeItem(atPath: path) } }
 
@@ -222,6 +223,27 @@ import TestSupport
                     _EVENT.validate(data)
                     if frame.get("event") != data["kind"] or frame.get("id") != str(data["id"]):
                         raise AssertionError(f"an event frame's event/id lines disagree with its data: {frame}")
+
+            """
+    }
+
+    /// A hook for createJob's generated bodies: the configuration fixes `input` to the model's
+    /// real input, so a body that was also given `inputs` (a batch) would name both, which the
+    /// document's `oneOf` forbids; such a body becomes a batch of the real input twice (and no
+    /// `input`), so the batch form is sent with data the model takes.
+    static func batchBodies(input: Tensor) -> String {
+        let item = "{\"shape\": [\(input.shape.map(String.init).joined(separator: ", "))], \"values\": [\(input.values.map { "\($0)" }.joined(separator: ", "))]}"
+        return """
+
+            @schemathesis.hook
+            def map_case(ctx, case):
+                body = case.body
+                if case.operation.label == "POST /v1/jobs" and isinstance(body, dict) and "input" in body and "inputs" in body:
+                    meta = case.meta
+                    if meta is not None and meta.generation.mode.is_positive:
+                        del body["input"]
+                        body["inputs"] = [\(item), \(item)]
+                return case
 
             """
     }

@@ -1,6 +1,8 @@
 // market-bench: the full market cycle — create job → lock → prove → submit proof → settle —
 // over HTTP with N concurrent workers against an embedded PostgreSQL, in one process.
 // Prints cycles/s, p50/p99 per endpoint and the verification time (for the CPU ceiling).
+// With BATCH=B (B > 1) every job is a batch of B inputs proven in one proof, and the figure is
+// verified inferences per second end to end (B per cycle).
 // Usage: market-bench <data-dir> <model.onnx> <digits_sample.json> <workers> <seconds>
 import API
 import Foundation
@@ -14,6 +16,12 @@ import Synchronization
 let args = CommandLine.arguments
 guard args.count == 6, let workerCount = Int(args[4]), let seconds = Double(args[5]) else {
     FileHandle.standardError.write(Data("usage: market-bench <data-dir> <model.onnx> <digits_sample.json> <workers> <seconds>\n".utf8))
+    exit(2)
+}
+/// Inputs per job (BATCH, default 1).
+let batch = ProcessInfo.processInfo.environment["BATCH"].flatMap(Int.init) ?? 1
+guard (1...4_096).contains(batch) else {
+    FileHandle.standardError.write(Data("BATCH must be 1 to 4096\n".utf8))
     exit(2)
 }
 LoggingSystem.bootstrap { label in var h = StreamLogHandler.standardError(label: label); h.logLevel = .warning; return h }
@@ -66,21 +74,29 @@ for i in 0..<workerCount {
     workers.append((key.key, try await market.registerWorker(by: p, name: "bench-\(i)", capabilities: WorkerCapabilities()).id))
 }
 
-// Verification time alone (median of 50), for the CPU ceiling.
+/// The job input starting at sample `first`: one input, or a batch of `batch` samples side by side.
+func jobInput(_ first: Int) -> Tensor {
+    guard batch > 1 else { return Tensor(shape: quantized.spec.inputShape, values: inputs[first % inputs.count]) }
+    let items = (0..<batch).map { inputs[(first + $0) % inputs.count] }
+    return Tensor(shape: [batch] + quantized.spec.inputShape.dropFirst(), values: items.flatMap { $0 })
+}
+
+// Verification time alone (median of 50 jobs, 5 for batches), for the CPU ceiling.
 let verifier = InferenceProofVerifier()
 var verifyTimes: [Double] = []
 // The workers prove in this process too, on the same cores: their proving time is measured
 // alongside, since it shares the CPU with the coordinator.
 var proveTimes: [Double] = []
-for i in 0..<50 {
-    let x = try quantized.quantizeInput(floats: inputs[i % inputs.count], shape: quantized.spec.inputShape)
+for i in 0..<(batch > 1 ? 5 : 50) {
+    let input = jobInput(i)
+    let x = try quantized.quantizeInput(floats: input.values, shape: input.shape)
     let (jobID, workerID) = (UUID(), UUID())
     let proving = ContinuousClock.now
     let (_, proof) = try InferenceProver.prove(model: quantized, commitment: commitment, input: x,
                                                context: InferenceProofVerifier.context(jobID: jobID, workerID: workerID, nonce: "n"))
     proveTimes.append(Double((ContinuousClock.now - proving) / .microseconds(1)) / 1000)
     let request = VerificationRequest(jobID: jobID, workerID: workerID, nonce: "n", modelID: modelID,
-                                      commitment: commitment.encoded, input: Tensor(shape: quantized.spec.inputShape, values: inputs[i % inputs.count]), proof: proof)
+                                      commitment: commitment.encoded, input: input, proof: proof)
     let t = ContinuousClock.now
     let outcome = verifier.verify(request)
     verifyTimes.append(Double((ContinuousClock.now - t) / .microseconds(1)) / 1000)
@@ -148,7 +164,7 @@ let proveMs = proveTimes[proveTimes.count / 2]
         "BEGIN;",
         try statement("JobInsert", ["'\(client)'", model, "'\(input)'", "'dutch'", "1000", "1000", now, "0", "0", "60", "100",
                                     "\(marketConfiguration.feeBasisPoints)", "\(1_000 + fee)", "now() + interval '1 hour'", now,
-                                    "1000", "NULL", "NULL", "'allow'"], gset: true),
+                                    "1000", "NULL", "NULL", "'allow'", "1"], gset: true),
         record,
         try ledger([(client, "available", client, "held", 1_000 + fee, "escrow_hold", 0)]),
         "COMMIT;",
@@ -206,8 +222,8 @@ struct JobBody: Encodable {
     let lockTimeoutS = 60; let deadlineS = 600; let lockStake = 100
 }
 let snakeCase: JSONEncoder = { let e = JSONEncoder(); e.keyEncodingStrategy = .convertToSnakeCase; return e }()
-let jobBodies = try inputs.map { Array(try snakeCase.encode(JobBody(modelId: modelID, input: Tensor(shape: quantized.spec.inputShape, values: $0)))) }
-let quantizedInputs = try inputs.map { try quantized.quantizeInput(floats: $0, shape: quantized.spec.inputShape) }
+let jobBodies = try inputs.indices.map { Array(try snakeCase.encode(JobBody(modelId: modelID, input: jobInput($0)))) }
+let quantizedInputs = try inputs.indices.map { let t = jobInput($0); return try quantized.quantizeInput(floats: t.values, shape: t.shape) }
 struct Created: Decodable { let id: String }
 struct Locked: Decodable { let nonce: String }
 func decoded<T: Decodable>(_ type: T.Type, _ r: HTTPClientResponse) -> T? { try? JSONDecoder().decode(type, from: Data(r.body)) }
@@ -255,6 +271,11 @@ for (name, values) in latencies.withLock({ $0 }).sorted(by: { $0.key < $1.key })
     print("  \(padded) n=\(v.count) p50 \(String(format: "%.2f", v[v.count / 2])) ms  p99 \(String(format: "%.2f", v[min(v.count - 1, v.count * 99 / 100)])) ms")
 }
 print("CYCLES_PER_SECOND \(rate)")
+if batch > 1 {
+    print(String(format: "batch %d: %.1f verified inferences/s end to end (create → lock → prove → verify → settle); CPU ceiling %.0f/s",
+                 batch, rate * Double(batch), Double(cores) * 1000 / verifyMs * Double(batch)))
+    print("VERIFIED_INFERENCES_PER_SECOND \(rate * Double(batch))")
+}
 try await pgbenchScript().write(toFile: args[1] + "/pgbench.sql", atomically: true, encoding: .utf8)
 print("VERIFY_MS \(verifyMs)")
 await client.shutdown()

@@ -5,16 +5,18 @@ import ZKProof
 public struct PreparedProof: Sendable {
     /// The output the proof vouches for, once its opening holds (the items' outputs concatenated).
     public let output: [Int64]
-    /// How many values the proven run clamped to the activation range.
-    public let saturated: Int
+    /// How many values the proven run clamped to the activation range, all items together.
+    public var saturated: Int { saturatedByItem.reduce(0, +) }
+    /// How many values each item's run clamped, in item order.
+    public let saturatedByItem: [Int]
     /// What the final multi-scalar multiplication checks: the proof's row-combination claims
     /// (a plain list of Hyrax claims) and the coefficients its transcript drew for them.
     public let opening: Hyrax.Opening
 
     /// Bundles the parts (the verifier makes these).
-    init(output: [Int64], saturated: Int, opening: Hyrax.Opening) {
+    init(output: [Int64], saturatedByItem: [Int], opening: Hyrax.Opening) {
         self.output = output
-        self.saturated = saturated
+        self.saturatedByItem = saturatedByItem
         self.opening = opening
     }
 }

@@ -26,6 +26,14 @@ public enum InferenceVerifier {
         return (prepared.output, prepared.saturated)
     }
 
+    /// `verifyCountingClamps` with the clamp count of each item of the batch, in item order.
+    public static func verifyCountingClampsByItem(commitment: ModelCommitment, input: [Int64], proof: [UInt8],
+                                                  context: BindingContext) throws(ProofVerificationError) -> (output: [Int64], saturated: [Int]) {
+        let prepared = try prepare(commitment: commitment, input: input, proof: proof, context: context)
+        guard prepared.opening.verify() else { throw .commitmentOpeningFailed }
+        return (prepared.output, prepared.saturatedByItem)
+    }
+
     /// Runs every check of `verifyCountingClamps` but the final multi-scalar multiplication
     /// and returns what that one would check (`PreparedProof.opening`). The proof is not yet
     /// accepted: pass it to `verifyTogether` (or check `opening.verify()`).
@@ -211,7 +219,7 @@ public enum InferenceVerifier {
             claims.append(Hyrax.Claim(rows: commitment.biasRows[k], rowWeights: InferenceProtocol.rowWeights(r, shape.bias),
                                       combination: proof.biasCombinations[k]))
         }
-        return PreparedProof(output: output, saturated: runs.reduce(0) { $0 + $1.saturated },
+        return PreparedProof(output: output, saturatedByItem: runs.map(\.saturated),
                              opening: Hyrax.Opening(claims: claims, coefficients: rho))
     }
 }

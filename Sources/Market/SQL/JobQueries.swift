@@ -6,15 +6,15 @@ enum JobQueries {
         id, client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
         bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, status, attempt, locked_by,
         lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at, webhook_url,
-        escrowed_max_price, reauction_rounds_max, reauction_step_bps, reauction_round, clamp_policy
+        escrowed_max_price, reauction_rounds_max, reauction_step_bps, reauction_round, clamp_policy, batch_items
         """
 
     /// A client creates a job (→ `open`).
     static let jobInsert = NamedQuery("JobInsert", """
         INSERT INTO jobs (client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
                           bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, created_at, updated_at,
-                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19)
+                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy, batch_items)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20)
         RETURNING \(columns)
         """)
     static let jobByID = NamedQuery("JobByID", "SELECT \(columns) FROM jobs WHERE id = $1")
@@ -156,7 +156,18 @@ enum JobQueries {
         LIMIT $2
         """)
 
-    static let all = [jobInsert, jobByID, jobByIDForUpdate, jobProof, jobLockIfOpen, jobFulfillIfLocked,
+    /// A fulfilled batch's item outputs ($2: a JSON array of outputs, item 0 first), written in
+    /// the transaction that fulfils it.
+    static let jobOutputsInsert = NamedQuery("JobOutputsInsert", """
+        INSERT INTO job_outputs (job_id, item, output)
+        SELECT $1, (o.n - 1)::integer, o.e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS o(e, n)
+        """)
+    /// A page of a batch's item outputs from item $2 on, in item order.
+    static let jobOutputsPage = NamedQuery("JobOutputsPage", """
+        SELECT item, output FROM job_outputs WHERE job_id = $1 AND item >= $2 ORDER BY item LIMIT $3
+        """)
+
+    static let all = [jobOutputsInsert, jobOutputsPage, jobInsert, jobByID, jobByIDForUpdate, jobProof, jobLockIfOpen, jobFulfillIfLocked,
                       jobMarkProofReceived, jobClearProofReceived,
                       jobReopenIfLocked, jobExpire, jobCancelIfOpen, jobRestartBidWindow, jobStartNextRound,
                       jobExpireRoundsExhausted, jobRaiseMaxPrice, jobClaimExpiredLock, jobClaimOverdueOpen,

@@ -52,7 +52,7 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "jobs", abstract: "Post and follow jobs.",
-                                                        subcommands: [Submit.self, Quote.self, Raise.self, Get.self, List.self, Cancel.self, Receipt.self])
+                                                        subcommands: [Submit.self, Quote.self, Raise.self, Get.self, Outputs.self, List.self, Cancel.self, Receipt.self])
 
         struct Submit: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -64,7 +64,12 @@ struct ClientCommand: AsyncParsableCommand {
                     """)
             @OptionGroup var remote: RemoteOptions
             @Option(help: "Model id.") var model: String
-            @Option(help: "Input JSON file {\"shape\": [...], \"values\": [...]}.") var input: String
+            @Option(help: "Input JSON file {\"shape\": [...], \"values\": [...]}.") var input: String?
+            @Option(help: ArgumentHelp("A batch's inputs, proven together in one job: a JSON array (of tensors or of flat value arrays), JSON lines (one a line), or a CSV of flat rows (a header row is skipped).", valueName: "file"))
+            var inputs: String?
+            @Option(help: ArgumentHelp("With --wait: write every output of the job here, as JSON lines or CSV (by --results-format, else the file's extension).", valueName: "file"))
+            var results: String?
+            @Option(help: "jsonl or csv (default: by the --results file's extension, .csv for CSV).") var resultsFormat: String?
             @Option(help: "dutch or sealed (default: dutch).") var auction: String = "dutch"
             @Option(help: "Starting price of a Dutch auction, micro-credits (default: 0, or the quote's without --max-price).") var minPrice: Int64?
             @Option(help: "Highest price, micro-credits (default: the market's quote).") var maxPrice: Int64?
@@ -81,6 +86,9 @@ struct ClientCommand: AsyncParsableCommand {
 
             func validate() throws {
                 guard ["dutch", "sealed"].contains(auction) else { throw ValidationError("--auction must be dutch or sealed") }
+                guard (input == nil) != (inputs == nil) else { throw ValidationError("give exactly one of --input (one tensor) and --inputs (a batch file)") }
+                if results != nil && !wait { throw ValidationError("--results needs --wait") }
+                if let resultsFormat, BatchFiles.Format(rawValue: resultsFormat) == nil { throw ValidationError("--results-format must be jsonl or csv") }
                 if reauctionStepBps != nil && reauctionRounds == nil {
                     throw ValidationError("--reauction-step-bps needs --reauction-rounds")
                 }
@@ -88,10 +96,11 @@ struct ClientCommand: AsyncParsableCommand {
 
             func run() async throws {
                 let client = try remote.client()
-                let tensor = try InputTensor.load(input)
+                let single = try input.map { try InputTensor.load($0) }
+                let batch = try inputs.map { try BatchFiles.parseInputs(try FileInput.read($0, limit: BatchFiles.fileBytesMax), path: $0) }
                 var (minPrice, maxPrice, ramp, window) = (self.minPrice ?? 0, self.maxPrice ?? 0, rampUpS ?? 10, bidWindowS ?? 3)
                 if self.maxPrice == nil {
-                    let quote: WireQuote = try await client.call(.get, "/v1/market/quote?model=\(Self.escaped(model))&auction=\(auction)")
+                    let quote: WireQuote = try await client.call(.get, "/v1/market/quote?model=\(Self.escaped(model))&auction=\(auction)&batch=\(batch?.count ?? 1)")
                     let s = quote.suggested
                     maxPrice = s.maxPrice
                     if self.minPrice == nil { minPrice = s.minPrice }
@@ -109,7 +118,7 @@ struct ClientCommand: AsyncParsableCommand {
                 }
                 let reauction = reauctionRounds.map { WireReauction(maxRounds: $0, priceStepBps: reauctionStepBps ?? 1_000) }
                 let job: WireJob = try await client.call(.post, "/v1/jobs", body: WireCreateJob(
-                    modelId: model, input: WireTensor(shape: tensor.shape, values: tensor.values), auction: auction,
+                    modelId: model, input: single.map { WireTensor(shape: $0.shape, values: $0.values) }, inputs: batch, auction: auction,
                     minPrice: minPrice, maxPrice: maxPrice, rampUpS: auction == "dutch" ? ramp : nil,
                     bidWindowS: auction == "sealed" ? window : nil, lockTimeoutS: lockTimeoutS,
                     deadlineS: deadlineS, lockStake: lockStake, reauction: reauction,
@@ -118,6 +127,10 @@ struct ClientCommand: AsyncParsableCommand {
                 let final = try await JobFollower(client: client).follow(job.id, live: true)
                 JobPrinter.print(final)
                 if final.status != "fulfilled" { throw ExitCode(1) }
+                if let results {
+                    let format = resultsFormat.flatMap(BatchFiles.Format.init(rawValue:)) ?? .of(path: results)
+                    try await BatchFiles.save(client: client, jobID: job.id.uuidString.lowercased(), format: format, to: results)
+                }
             }
 
             static func escaped(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
@@ -156,6 +169,26 @@ struct ClientCommand: AsyncParsableCommand {
             @Argument var id: String
             func run() async throws {
                 JobPrinter.print(try await remote.client().call(.get, "/v1/jobs/\(id)", as: WireJob.self))
+            }
+        }
+
+        struct Outputs: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Write every output of a fulfilled job (a batch's, item by item) as JSON lines or CSV.")
+            @OptionGroup var remote: RemoteOptions
+            @Argument var id: String
+            @Option(help: "jsonl or csv (default: jsonl, or by --out's extension).") var format: String?
+            @Option(help: "Write here instead of standard output.") var out: String?
+            func validate() throws {
+                if let format, BatchFiles.Format(rawValue: format) == nil { throw ValidationError("--format must be jsonl or csv") }
+            }
+            func run() async throws {
+                let chosen = format.flatMap(BatchFiles.Format.init(rawValue:)) ?? out.map(BatchFiles.Format.of(path:)) ?? .jsonl
+                let client = try remote.client()
+                if let out {
+                    try await BatchFiles.save(client: client, jobID: id, format: chosen, to: out)
+                } else {
+                    _ = try await BatchFiles.fetchAll(client: client, jobID: id, format: chosen) { Swift.print($0, terminator: "") }
+                }
             }
         }
 

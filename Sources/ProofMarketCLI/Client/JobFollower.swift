@@ -29,7 +29,8 @@ struct JobFollower {
 
     private func status(_ job: WireJob, _ started: Date) {
         let price = job.lockPrice ?? job.currentPrice ?? 0
-        let line = String(format: "\r\u{1B}[K%@  %@  price %lld µc  %.1f s", job.id.short, job.status, price, Date().timeIntervalSince(started))
+        let batch = (job.batchItems ?? 1) > 1 ? "  batch of \(job.batchItems ?? 1)" : ""
+        let line = String(format: "\r\u{1B}[K%@  %@%@  price %lld µc  %.1f s", job.id.short, job.status, batch, price, Date().timeIntervalSince(started))
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
@@ -42,6 +43,9 @@ enum JobPrinter {
         Swift.print("model      \(job.modelId)")
         Swift.print("auction    \(job.auction), \(job.minPrice)…\(job.maxPrice) µc, stake \(job.lockStake) µc")
         if let price = job.lockPrice { Swift.print("price      \(price) µc") }
+        if let items = job.batchItems, items > 1 {
+            Swift.print("batch      \(items) inputs, one proof\(job.status == "fulfilled" ? "; outputs: client jobs outputs \(job.id.uuidString.lowercased())" : "")")
+        }
         if let output = job.output {
             Swift.print("output     \(output.values.map { String(format: "%.3f", $0) }.joined(separator: " "))")
             if let argmax = output.argmax { Swift.print("argmax     \(argmax)") }

@@ -86,13 +86,30 @@ struct ReceiptBundle: Codable {
             throw Failure.proofInvalid("input: \(error)")
         }
         let context = InferenceProofVerifier.context(jobID: r.jobId, workerID: r.workerId, nonce: nonce)
-        let verified: [Int64], clampedInModel: Int
+        let verified: [Int64], inModelByItem: [Int]
         do {
-            (verified, clampedInModel) = try InferenceVerifier.verifyCountingClamps(commitment: decoded, input: quantised, proof: proof, context: context)
+            (verified, inModelByItem) = try InferenceVerifier.verifyCountingClampsByItem(commitment: decoded, input: quantised, proof: proof, context: context)
         } catch {
             throw Failure.proofInvalid("\(error)")
         }
+        let clampedInModel = inModelByItem.reduce(0, +)
         guard verified == r.output.quantised else { throw Failure.outputMismatch }
+        // A batch's outputs are signed side by side as `[B, n]`: the shape must be the proven batch's.
+        let items = inModelByItem.count
+        guard items == 1 || r.output.shape == [items, verified.count / items] else { throw Failure.outputMismatch }
+        if items > 1 {
+            // Each item's counts, like the totals, must be the proven run's.
+            let n = decoded.spec.inputElements
+            let inputByItem = (0..<items).map { i in
+                (try? decoded.spec.quantizeInputCountingClamps(floats: Array(input.values[(i * n)..<((i + 1) * n)]),
+                                                              shape: decoded.spec.inputShape).clamped) ?? -1
+            }
+            let claimedInput = r.output.clampedInputByItem ?? inputByItem, claimedInModel = r.output.clampedInModelByItem ?? inModelByItem
+            guard claimedInput == inputByItem, claimedInModel == inModelByItem else {
+                throw Failure.clampCountMismatch(claimed: "by item \(claimedInput) input, \(claimedInModel) in the model",
+                                                 proven: "by item \(inputByItem) input, \(inModelByItem) in the model")
+            }
+        }
         // The clamp counts are not signed either: they are the proven run's, and a receipt naming others is refused.
         let claimed = (r.output.clampedInput ?? clampedInput, r.output.clampedInModel ?? clampedInModel)
         guard claimed == (clampedInput, clampedInModel) else {
@@ -100,7 +117,8 @@ struct ReceiptBundle: Codable {
                                              proven: "\(clampedInput) input, \(clampedInModel) in the model")
         }
         // The argmax is not signed: it is the verified output's, and a receipt naming another is refused.
-        let argmax = VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
+        // A batch has no single argmax (each item has its own, `client jobs outputs`).
+        let argmax = items > 1 ? nil : VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
         guard r.argmax == nil || r.argmax == argmax else { throw Failure.outputMismatch }
         return (verified, argmax)
     }

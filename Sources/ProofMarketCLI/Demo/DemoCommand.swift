@@ -17,6 +17,9 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var database: DatabaseOptions
 
+    /// Inputs of the one batch job posted beside the single ones (fewer if the model takes fewer).
+    static let batchItems = 8
+
     @Option(help: "Jobs to post, alternating Dutch and sealed auctions (default: 20).")
     var jobs: Int = 20
 
@@ -88,7 +91,19 @@ struct DemoCommand: AsyncParsableCommand {
                 idempotencyKey: "demo-\(started.timeIntervalSince1970)-\(index)")
             posted.append((job.id, auction, sample.label))
         }
-        say("posted \(jobs) jobs (Dutch and sealed); waiting for proofs")
+        // Beside them, one batch job: several digits in one job, proven together in one proof.
+        // (A model that is not batchable takes one input per job: then there is no batch job.)
+        let batchItems = min(Self.batchItems, registered.batchInputsMax ?? 1)
+        let batchSamples = (0..<batchItems).map { samples[$0 % samples.count] }
+        var batch: WireJob?
+        if batchItems > 1 {
+            batch = try await client.call(.post, "/v1/jobs", body: WireCreateJob(
+                modelId: registered.id, inputs: batchSamples.map { WireTensor(shape: registered.inputShape ?? [1, 64], values: $0.input) },
+                auction: "dutch", minPrice: 100_000 * Int64(batchItems), maxPrice: 2_000_000 * Int64(batchItems), rampUpS: 4,
+                bidWindowS: nil, lockTimeoutS: 60, deadlineS: 180, lockStake: 500_000),
+                idempotencyKey: "demo-\(started.timeIntervalSince1970)-batch")
+        }
+        say("posted \(jobs) jobs (Dutch and sealed)\(batch == nil ? "" : " and a batch job of \(batchItems) digits"); waiting for proofs")
 
         // Wait for every job, with long-polls.
         let follower = JobFollower(client: client, waitSeconds: 5)
@@ -97,6 +112,16 @@ struct DemoCommand: AsyncParsableCommand {
         for entry in posted {
             let job = try await withTimeout(deadline) { try await follower.follow(entry.id) }
             finished.append(job)
+        }
+        var batchDone: WireJob?
+        var batchPredictions: [Int?] = []
+        if let batch {
+            let done = try await withTimeout(deadline) { try await follower.follow(batch.id) }
+            batchDone = done
+            if done.status == "fulfilled" {
+                let page: WireOutputPage = try await client.call(.get, "/v1/jobs/\(batch.id)/outputs?limit=\(batchItems)")
+                batchPredictions = page.outputs.map(\.output.argmax)
+            }
         }
         for entry in nodes { await entry.node.stop() }
         for entry in nodes { _ = try? await entry.task.value }
@@ -115,6 +140,12 @@ struct DemoCommand: AsyncParsableCommand {
         let fulfilled = finished.filter { $0.status == "fulfilled" }.count
         print("")
         print("fulfilled \(fulfilled)/\(jobs); predictions matching the true digit \(correct)/\(jobs)")
+        if let batchDone {
+            let batchCorrect = zip(batchPredictions, batchSamples).filter { $0.0 == $0.1.label }.count
+            print("batch job \(batchDone.id.short): \(batchDone.status) at \(batchDone.lockPrice ?? 0) µc, \(batchItems) inputs in one proof "
+                  + "(prove \(batchDone.proveMs ?? 0) ms, verify \(batchDone.verifyMs ?? 0) ms); predictions "
+                  + "\(batchPredictions.map { $0.map(String.init) ?? "-" }.joined(separator: " ")), matching the true digit \(batchCorrect)/\(batchItems)")
+        }
         for entry in nodes {
             let t = await entry.node.tally
             print("\(entry.name): locked \(t.locked), bids \(t.bids), paid \(t.paid), earned \(t.earned) µc")
@@ -134,7 +165,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("ledger verification: \(report.intact ? "INTACT" : "BROKEN") — \(report.entries) entries, balances sum to \(report.balanceSum), \(report.negativeAccounts) negative accounts, \(report.replayMismatches.count) replay mismatches, \(report.chainBreaks.count) chain breaks")
         print(String(format: "demo finished in %.1f s", Date().timeIntervalSince(started)))
         await client.http.shutdown()
-        guard fulfilled == jobs, report.intact else { throw ExitCode(1) }
+        guard fulfilled == jobs, batchDone.map({ $0.status == "fulfilled" }) ?? true, report.intact else { throw ExitCode(1) }
     }
 
     private func deposit(_ admin: CoordinatorClient, _ account: UUID, _ amount: Int64) async throws {

@@ -17,6 +17,23 @@ struct WireOutput: Codable, Sendable {
     var argmax: Int?
     var clampedInput: Int?
     var clampedInModel: Int?
+    /// A batch's per-item clamp counts (its outputs side by side, shape `[B, n]`).
+    var clampedInputByItem: [Int]? = nil
+    var clampedInModelByItem: [Int]? = nil
+}
+
+/// One item of `GET /v1/jobs/{id}/outputs`.
+struct WireItemOutput: Codable, Sendable {
+    var index: Int
+    var output: WireOutput
+}
+
+/// A page of a job's item outputs.
+struct WireOutputPage: Codable, Sendable {
+    var jobId: UUID
+    var batchItems: Int
+    var outputs: [WireItemOutput]
+    var nextCursor: String?
 }
 
 /// A registered model.
@@ -30,12 +47,16 @@ struct WireModel: Codable, Sendable {
     var operators: [String]?
     var commitment: String?
     var workMacs: Int64?
+    var batchInputsMax: Int? = nil
 }
 
 /// `POST /v1/jobs`.
 struct WireCreateJob: Codable, Sendable {
     var modelId: String
-    var input: WireTensor
+    /// One input (nil for a batch).
+    var input: WireTensor?
+    /// A batch, item by item (nil for one input).
+    var inputs: [WireTensor]? = nil
     var auction: String
     var minPrice: Int64?
     var maxPrice: Int64
@@ -107,6 +128,8 @@ struct WireJob: Codable, Sendable {
     var createdAt: Date
     var finishedAt: Date?
     var events: [WireEvent]?
+    /// Inputs in the job (absent from coordinators before batches: 1).
+    var batchItems: Int? = nil
 
     /// Whether no further transition can happen.
     var isFinal: Bool { ["fulfilled", "cancelled", "expired"].contains(status) }
@@ -132,6 +155,14 @@ struct WireOpenJob: Codable, Sendable {
     var biddingStart: Date?
     var rampUpS: Int?
     var bidWindowEnd: Date?
+    /// Inputs in the job (absent from coordinators before batches: 1); its work is the model's times this.
+    var batchItems: Int? = nil
+
+    /// The job's work: the model's multiply-accumulates times the batch, saturating.
+    func work(modelMACs: Int64) -> Int64 {
+        let (total, overflow) = modelMACs.multipliedReportingOverflow(by: Int64(max(1, batchItems ?? 1)))
+        return overflow ? .max : total
+    }
 }
 
 /// A page of open jobs.

@@ -140,7 +140,7 @@ actor ProverNode {
             if let later = notBefore[job.id], later > now { continue }
             if let seenMax = belowFloor[job.id], job.maxPrice <= seenMax { continue }
             let cached = try await model(job.modelId)
-            let decision = settings.policy.decide(job: job, workMACs: cached.workMACs,
+            let decision = settings.policy.decide(job: job, workMACs: job.work(modelMACs: cached.workMACs),
                                                   provingSecondsPerMegaMAC: secondsPerMegaMAC, now: now)
             logger.debug("job \(job.id.short): \(decision)")
             switch decision {
@@ -240,7 +240,9 @@ actor ProverNode {
             let proveMs = Int(proveSeconds * 1000)
             tally.proved += 1
             metrics.record(.proved(seconds: proveSeconds))
-            secondsPerMegaMAC = 0.7 * secondsPerMegaMAC + 0.3 * max(0.001, Double(proveMs) / 1000 / max(1e-6, Double(cached.workMACs) / 1e6))
+            // A batch's work is the model's times its items.
+            let work = Double(cached.workMACs) * Double(cached.model.spec.batchSize(values: input.count) ?? 1)
+            secondsPerMegaMAC = 0.7 * secondsPerMegaMAC + 0.3 * max(0.001, Double(proveMs) / 1000 / max(1e-6, work / 1e6))
             logger.info("job \(jobID.short): proved in \(proveMs) ms (\(proof.count) bytes), submitting")
             if settings.submitDelaySeconds > 0 { try await Task.sleep(nanoseconds: UInt64(settings.submitDelaySeconds * 1e9)) }
             let settlement: WireSettlement = try await withRetry("submit proof") {

@@ -307,3 +307,27 @@ def test_the_readmes_opening_example_runs(client: Account, worker_process: Any, 
     printed: list[str] = []
     exec(compile(code, "README.md", "exec"), {"print": lambda *a: printed.append(" ".join(map(str, a)))})
     assert printed and printed[0].isdigit(), printed
+
+
+def test_a_batch_job_of_inputs_is_proven_once_and_its_outputs_paged(client: Account, model: proofmarket.Model,
+                                                                   samples: list[tuple[dict[str, Any], int]],
+                                                                   worker_process: Any) -> None:
+    c = client.client
+    worker_process("py-batch")
+    items = samples[:4]
+    job = c.jobs.create(model.id, inputs=[tensor for tensor, _ in items], **dutch_terms(max_price=400_000))
+    assert job.batch_items == 4 and list(job.input.shape) == [4, 64]
+    done = c.jobs.wait(job.id, timeout=180)
+    assert done.status == "fulfilled" and done.output is None
+    assert done.batch_output is not None and done.batch_output.items == 4
+    outputs = list(c.jobs.outputs(job.id, limit=3))
+    assert [o.index for o in outputs] == [0, 1, 2, 3]
+    assert [o.output.argmax for o in outputs] == [label for _, label in items]
+    # The receipt carries every output side by side and checks like any other.
+    verified = c.verify_receipt(job.id)
+    assert list(c.jobs.receipt(job.id).output.shape) == [4, 10] and verified.job_id == job.id
+    with pytest.raises(ValueError):
+        c.jobs.create(model.id, items[0][0], inputs=[items[0][0]], **dutch_terms())
+    with pytest.raises(proofmarket.InvalidRequest) as refused:
+        c.jobs.create(model.id, inputs=[], **dutch_terms())
+    assert refused.value.code == "batch_too_large"

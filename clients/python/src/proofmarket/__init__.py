@@ -21,7 +21,7 @@ from .receipts import (CoordinatorKeyChanged, KnownCoordinators, ReceiptBundle, 
                        input_digest, signed_message, verify_receipt)
 from .types import (FINAL_STATES, FINAL_STATUSES, AccountBalance, Bid, CoordinatorInfo, CreatedAccount, CreatedKey,
                     Deposit, Event, FinalState, Health, Job, JobPage, JobReauction, JobStatus, LedgerEntry, LedgerPage,
-                    LedgerReport, Lock, Model, OpenJob, Output, Quote, QuoteCleared, QuotePercentiles, QuoteSuggestion,
+                    LedgerReport, Lock, Model, OpenJob, Output, OutputItem, OutputPage, BatchOutput, Quote, QuoteCleared, QuotePercentiles, QuoteSuggestion,
                     ReauctionPolicy, Receipt, Settlement, Stats, StatsWorker, Tensor, Worker)
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "signed_message", "verify_receipt",
     "FINAL_STATES", "FINAL_STATUSES", "AccountBalance", "Bid", "CoordinatorInfo", "CreatedAccount", "CreatedKey",
     "Deposit", "Event", "FinalState", "Health", "Job", "JobPage", "JobReauction", "JobStatus", "LedgerEntry", "LedgerPage",
-    "LedgerReport", "Lock", "Model", "OpenJob", "Output", "Quote", "QuoteCleared", "QuotePercentiles", "QuoteSuggestion",
+    "LedgerReport", "Lock", "Model", "OpenJob", "Output", "OutputItem", "OutputPage", "BatchOutput", "Quote", "QuoteCleared", "QuotePercentiles", "QuoteSuggestion",
     "ReauctionPolicy", "Receipt", "Settlement", "Stats", "StatsWorker", "Tensor", "Worker",
     "AccountLine", "AccountPage", "BidRecord", "JobSummary", "JobSummaryPage", "JobTimeline", "MarketHistory",
     "MarketHistoryBucket", "WorkerShare", "WorkerShareReport",

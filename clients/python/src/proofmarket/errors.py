@@ -118,6 +118,9 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "webhook_url_disallowed": InvalidRequest,
     "input_clamped": InvalidRequest,
     "invalid_quantization": InvalidRequest,
+    "batch_too_large": InvalidRequest,
+    "batch_not_supported": InvalidRequest,
+    "batch_proof_too_large": InvalidRequest,
     "bid_out_of_range": InvalidRequest,
     "idempotency_key_reused": Conflict,
     # Unknown things.

@@ -20,7 +20,8 @@ from .admin_views import AccountLine, AccountPage, AdminJobs, MarketHistory, Wor
 from .errors import ProofMarketError
 from .receipts import ReceiptBundle
 from .types import (FINAL_STATUSES, AccountBalance, Bid, CreatedAccount, CreatedKey, Deposit, Event, Job, JobPage,
-                    LedgerEntry, LedgerPage, LedgerReport, Lock, Model, OpenJob, Quote, ReauctionPolicy, Receipt,
+                    LedgerEntry, LedgerPage, LedgerReport, Lock, Model, OpenJob, OutputItem, OutputPage, Quote,
+                    ReauctionPolicy, Receipt,
                     Settlement, Stats, Tensor, Worker)
 
 if TYPE_CHECKING:
@@ -92,7 +93,8 @@ class Models(_Resource):
 class Jobs(_Resource):
     """``/v1/jobs``: post, follow, list, cancel jobs and fetch their receipts."""
 
-    def create(self, model_id: str, input: TensorLike, *, max_price: int, auction: str = "dutch",
+    def create(self, model_id: str, input: TensorLike | None = None, *, max_price: int, auction: str = "dutch",
+               inputs: Sequence[TensorLike] | None = None,
                min_price: int | None = None, lock_timeout_s: int = 60, deadline_s: int = 600, lock_stake: int = 0,
                ramp_up_s: int | None = None, bidding_start: _dt.datetime | str | None = None,
                bid_window_s: int | None = None, webhook_url: str | None = None,
@@ -100,9 +102,17 @@ class Jobs(_Resource):
                idempotency_key: str | None = None) -> Job:
         """``createJob``: posts a job; its escrowed maximum (``max_price``, raised by every round of
         ``reauction`` if given) plus the fee moves to escrow. Sent with an ``Idempotency-Key``
-        (yours, or one made for this call), so a retry never posts it twice."""
-        body: dict[str, Any] = {"model_id": model_id, "input": _tensor(input), "auction": auction, "max_price": max_price,
+        (yours, or one made for this call), so a retry never posts it twice. A batch job gives
+        ``inputs`` (each of the model's input shape) instead of ``input``: proven in one proof,
+        its outputs are read with ``outputs``."""
+        if (input is None) == (inputs is None):
+            raise ValueError("give exactly one of input and inputs")
+        body: dict[str, Any] = {"model_id": model_id, "auction": auction, "max_price": max_price,
                                 "lock_timeout_s": lock_timeout_s, "deadline_s": deadline_s, "lock_stake": lock_stake}
+        if inputs is not None:
+            body["inputs"] = [_tensor(item) for item in inputs]
+        else:
+            body["input"] = _tensor(input)  # type: ignore[arg-type]
         if reauction is not None:
             body["reauction"] = reauction.to_json() if isinstance(reauction, ReauctionPolicy) else dict(reauction)
         if isinstance(bidding_start, _dt.datetime):
@@ -168,6 +178,22 @@ class Jobs(_Resource):
         with self._t.stream("streamJobEvents", path={"id": job_id}, timeout=timeout) as response:
             for _, _, data in sse_events(response.iter_lines()):
                 yield Event.from_json(json.loads(data))
+
+    def output_pages(self, job_id: str, *, limit: int | None = None) -> Iterator[OutputPage]:
+        """``listJobOutputs``, page by page, following ``next_cursor``."""
+        cursor: str | None = None
+        while True:
+            page = OutputPage.from_json(self._t.call("listJobOutputs", path={"id": job_id},
+                                                     params={"limit": limit, "cursor": cursor}).json())
+            yield page
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def outputs(self, job_id: str, *, limit: int | None = None) -> Iterator[OutputItem]:
+        """``listJobOutputs``: every output of a fulfilled job (a batch's, item by item, in order)."""
+        for page in self.output_pages(job_id, limit=limit):
+            yield from page.outputs
 
     def receipt(self, job_id: str) -> Receipt:
         """``getReceipt``: the signed receipt of a fulfilled job (check it with ``receipt_bundle(…).verify``)."""

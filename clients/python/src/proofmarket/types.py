@@ -146,6 +146,41 @@ class Output(WireObject):
     clamped_input: int | None = None
     #: Values the proven run clamped to the activation range inside the model.
     clamped_in_model: int | None = None
+    #: A batch's output (shape ``[B, n]``): each item's ``clamped_input``, in item order.
+    clamped_input_by_item: tuple[int, ...] | None = None
+    #: A batch's output: each item's ``clamped_in_model``, in item order.
+    clamped_in_model_by_item: tuple[int, ...] | None = None
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class OutputItem(WireObject):
+    """One item of a job's outputs: its place in the batch and its output."""
+
+    index: int
+    output: Output
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class OutputPage(WireObject):
+    """One page of ``GET /v1/jobs/{id}/outputs``."""
+
+    job_id: str
+    batch_items: int
+    outputs: tuple[OutputItem, ...]
+    next_cursor: str | None = None
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class BatchOutput(WireObject):
+    """A fulfilled batch's summary on its job; the outputs are paged by ``jobs.outputs``."""
+
+    items: int
+    item_shape: tuple[int, ...]
+    clamped_input: int
+    clamped_in_model: int
     raw: Any = _raw()
 
 
@@ -259,6 +294,10 @@ class Job(WireObject):
     webhook_secret: str | None = None
     reauction: JobReauction | None = None
     round_ends_at: _dt.datetime | None = None
+    #: Inputs in the job: 1, or a batch's size.
+    batch_items: int = 1
+    #: A fulfilled batch's summary (its ``output`` is then None).
+    batch_output: BatchOutput | None = None
     raw: Any = _raw()
 
     @property
