@@ -111,6 +111,26 @@ import TestSupport
         try await f.expectLedgerIntact()
     }
 
+    @Test func concurrentJobsSpendingTheWholeBalance_AllSucceedAndTheNextIsRefused() async throws {
+        var limits = ConnectionPool.Limits()
+        limits.maximumConnections = 16
+        let f = try await MarketFixture.make(limits: limits)
+        _ = try await f.model()
+        let terms = MarketFixture.dutch(min: 4_000, max: 4_000, stake: 0)
+        let escrow: Int64 = 4_000 + 4_000 * 250 / 10_000
+        // Exactly enough for 12 jobs, spread over the stripes by the deposit: every job must
+        // gather money from other stripes while the others do the same.
+        let client = try await f.client(funds: 12 * escrow)
+        let jobs = try await withThrowingTaskGroup(of: Job.self) { group in
+            for _ in 0..<12 { group.addTask { try await f.job(client, terms) } }
+            return try await group.reduce(into: [Job]()) { $0.append($1) }
+        }
+        #expect(jobs.count == 12 && jobs.allSatisfy { $0.escrow == escrow })
+        #expect(try await f.balance(client) == Balance(available: 0, held: 12 * escrow))
+        #expect(await f.code { try await f.job(client, terms) } == .insufficientBalance)
+        try await f.expectLedgerIntact()
+    }
+
     @Test func tamperedStripe_IsCaughtByTheAudit() async throws {
         let f = try await MarketFixture.make()
         let client = try await f.client(funds: 100_000)
