@@ -12,7 +12,8 @@
 --   * an entry of a job uses the stripe the job's id picks (`balance_stripe`), so the escrow
 --     and the stake a job holds are held, and later released, in that one stripe, and two jobs
 --     mostly touch different rows;
---   * an entry without a job (a deposit) uses the stripe its own id picks.
+--   * an entry without a job uses the stripe its own id picks, except that a deposit (money
+--     into `available` without a job) is spread evenly over all the stripes it credits.
 -- A debit its stripe cannot cover borrows from the account's other stripes first
 -- (`balance_stripe_debit`): moving money between the stripes of one account changes no
 -- balance, so it is not an entry. Only if all the stripes together cannot cover the debit is
@@ -78,11 +79,11 @@ CREATE FUNCTION balance_stripe(job UUID, entry BIGINT) RETURNS SMALLINT LANGUAGE
 $$;
 
 -- Takes `amount` out of `bucket` ('available' or 'held') of `account`'s stripe `home`.
--- If that stripe cannot cover it, money comes over from the account's other stripes: first
--- from those no other transaction holds, richest first (each gives what is missing, or half of
--- what it has if that is more, so that the home stripe is stocked for the next debits); then,
--- if that is not enough, from the rest in stripe order, waiting for them. If all of them
--- together cannot cover it, the debit is refused as an overdraft.
+-- If that stripe cannot cover it, money comes over from the account's other stripes, one row
+-- at a time: first from those no other transaction holds, richest first (each gives what is
+-- missing, or half of what it has if that is more, so that the home stripe is stocked for the
+-- next debits); then, if that is not enough, from the rest in stripe order, waiting for each.
+-- If all of them together cannot cover it, the debit is refused as an overdraft.
 CREATE FUNCTION balance_stripe_debit(account UUID, home SMALLINT, bucket TEXT, amount BIGINT)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -90,7 +91,9 @@ DECLARE
     need      BIGINT;
     gathered  BIGINT := 0;
     take      BIGINT;
-    r         RECORD;
+    donor     SMALLINT;
+    money     BIGINT;
+    visited   SMALLINT[] := ARRAY[home];
 BEGIN
     UPDATE balance_stripes b
     SET available = b.available - CASE WHEN bucket = 'available' THEN amount ELSE 0 END,
@@ -106,40 +109,43 @@ BEGIN
         RAISE EXCEPTION 'account % has no balance', account USING ERRCODE = 'foreign_key_violation';
     END IF;
     need := amount - have;
-    FOR r IN
-        SELECT b.stripe, CASE WHEN bucket = 'available' THEN b.available ELSE b.held END AS money
+    -- Stripes nobody else holds, richest first.
+    LOOP
+        SELECT b.stripe, CASE WHEN bucket = 'available' THEN b.available ELSE b.held END INTO donor, money
         FROM balance_stripes b
-        WHERE b.account_id = account AND b.stripe <> home
+        WHERE b.account_id = account AND NOT (b.stripe = ANY (visited))
           AND (CASE WHEN bucket = 'available' THEN b.available ELSE b.held END) > 0
         ORDER BY 2 DESC
-        FOR UPDATE SKIP LOCKED
-    LOOP
-        take := least(r.money, greatest(need - gathered, r.money / 2));
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED;
+        EXIT WHEN NOT FOUND;
+        visited := visited || donor;
+        take := least(money, greatest(need - gathered, money / 2));
         UPDATE balance_stripes b
         SET available = b.available - CASE WHEN bucket = 'available' THEN take ELSE 0 END,
             held      = b.held      - CASE WHEN bucket = 'held' THEN take ELSE 0 END
-        WHERE b.account_id = account AND b.stripe = r.stripe;
+        WHERE b.account_id = account AND b.stripe = donor;
         gathered := gathered + take;
         EXIT WHEN gathered >= need;
     END LOOP;
-    IF gathered < need THEN
-        FOR r IN
-            SELECT b.stripe FROM balance_stripes b
-            WHERE b.account_id = account AND b.stripe <> home
-            ORDER BY b.stripe
-            FOR UPDATE
-        LOOP
-            SELECT least(CASE WHEN bucket = 'available' THEN b.available ELSE b.held END, need - gathered) INTO take
-            FROM balance_stripes b WHERE b.account_id = account AND b.stripe = r.stripe;
-            CONTINUE WHEN take <= 0;
-            UPDATE balance_stripes b
-            SET available = b.available - CASE WHEN bucket = 'available' THEN take ELSE 0 END,
-                held      = b.held      - CASE WHEN bucket = 'held' THEN take ELSE 0 END
-            WHERE b.account_id = account AND b.stripe = r.stripe;
-            gathered := gathered + take;
-            EXIT WHEN gathered >= need;
-        END LOOP;
-    END IF;
+    -- Then the ones other transactions hold, in stripe order, waiting for each.
+    WHILE gathered < need LOOP
+        SELECT b.stripe, CASE WHEN bucket = 'available' THEN b.available ELSE b.held END INTO donor, money
+        FROM balance_stripes b
+        WHERE b.account_id = account AND NOT (b.stripe = ANY (visited))
+          AND (CASE WHEN bucket = 'available' THEN b.available ELSE b.held END) > 0
+        ORDER BY b.stripe
+        LIMIT 1
+        FOR UPDATE;
+        EXIT WHEN NOT FOUND;
+        visited := visited || donor;
+        take := least(money, need - gathered);
+        UPDATE balance_stripes b
+        SET available = b.available - CASE WHEN bucket = 'available' THEN take ELSE 0 END,
+            held      = b.held      - CASE WHEN bucket = 'held' THEN take ELSE 0 END
+        WHERE b.account_id = account AND b.stripe = donor;
+        gathered := gathered + take;
+    END LOOP;
     IF gathered < need THEN
         RAISE EXCEPTION 'the balance of account % does not cover % micro-credits from %', account, amount, bucket
             USING ERRCODE = 'check_violation', CONSTRAINT = 'balances_non_negative';
@@ -150,12 +156,21 @@ BEGIN
     WHERE b.account_id = account AND b.stripe = home;
 END $$;
 
--- Applies each entry to its stripe of both accounts, in the statement that inserts it.
+-- Applies each entry to its stripe of both accounts, in the statement that inserts it. A
+-- deposit (money into `available` without a job) is spread over all the stripes of the account
+-- it credits instead, so that the debits of the account's jobs, whatever their stripes, find
+-- money at home rather than borrow.
 CREATE FUNCTION ledger_entries_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     home SMALLINT := balance_stripe(NEW.job_id, NEW.id);
 BEGIN
     PERFORM balance_stripe_debit(NEW.debit_account, home, NEW.debit_bucket, NEW.amount);
+    IF NEW.job_id IS NULL AND NEW.credit_bucket = 'available' THEN
+        UPDATE balance_stripes
+        SET available = available + NEW.amount / 32 + CASE WHEN stripe < NEW.amount % 32 THEN 1 ELSE 0 END
+        WHERE account_id = NEW.credit_account;
+        RETURN NEW;
+    END IF;
     UPDATE balance_stripes SET
         available = available + CASE WHEN NEW.credit_bucket = 'available' THEN NEW.amount ELSE 0 END,
         held      = held      + CASE WHEN NEW.credit_bucket = 'held' THEN NEW.amount ELSE 0 END

@@ -5,8 +5,8 @@ import Synchronization
 
 /// Wakes long-polls when jobs change, without a thread per waiter.
 ///
-/// One `LISTEN` connection per process receives every transition's `NOTIFY` (sent by the
-/// transition's own transaction, so only committed changes wake anyone) and resumes the
+/// One `LISTEN` connection per process receives every transition's `NOTIFY` (sent once the
+/// transition has committed, see `Notifier`, so only committed changes wake anyone) and resumes the
 /// continuations waiting on that job, or on the market as a whole for newly open jobs. A
 /// notification is only a hint: callers re-read the database after waking, and a missed one
 /// costs at most the wait's timeout.

@@ -49,12 +49,13 @@ import TestSupport
 
     @Test func aDebitBorrowsFromTheAccountsOtherStripes() async throws {
         let f = try await MarketFixture.make()
-        // Two deposits land in two stripes (an entry without a job uses its own id's stripe);
-        // a job costing more than either but not more than both must still be paid for.
+        // A deposit is spread over all 32 stripes; a job costing far more than one stripe
+        // holds (but not more than all of them) must still be paid for.
         let client = try await f.client(funds: 6_000)
         _ = try await f.market.deposit(by: f.admin, to: client.accountID, amount: 6_000)
         let parts = try await stripes(f, client.accountID)
-        #expect(parts.count == 2 && parts.allSatisfy { $0.1 == 6_000 })
+        #expect(parts.count == 32 && parts.allSatisfy { $0.1 == 374 || $0.1 == 376 })
+        #expect(parts.reduce(0) { $0 + $1.1 } == 12_000)
         let job = try await f.job(client, MarketFixture.dutch(min: 9_000, max: 9_000, stake: 0))
         #expect(try await f.balance(client) == Balance(available: 12_000 - job.escrow, held: job.escrow))
         // The escrow is held in the job's own stripe, where its settlement will release it.
@@ -107,6 +108,26 @@ import TestSupport
         for (wp, _) in workers {
             #expect(try await f.balance(wp) == Balance(available: 20_000 + Int64(rounds) * price - fees / settled * Int64(rounds), held: 0))
         }
+        try await f.expectLedgerIntact()
+    }
+
+    @Test func concurrentJobsSpendingTheWholeBalance_AllSucceedAndTheNextIsRefused() async throws {
+        var limits = ConnectionPool.Limits()
+        limits.maximumConnections = 16
+        let f = try await MarketFixture.make(limits: limits)
+        _ = try await f.model()
+        let terms = MarketFixture.dutch(min: 4_000, max: 4_000, stake: 0)
+        let escrow: Int64 = 4_000 + 4_000 * 250 / 10_000
+        // Exactly enough for 12 jobs, spread over the stripes by the deposit: every job must
+        // gather money from other stripes while the others do the same.
+        let client = try await f.client(funds: 12 * escrow)
+        let jobs = try await withThrowingTaskGroup(of: Job.self) { group in
+            for _ in 0..<12 { group.addTask { try await f.job(client, terms) } }
+            return try await group.reduce(into: [Job]()) { $0.append($1) }
+        }
+        #expect(jobs.count == 12 && jobs.allSatisfy { $0.escrow == escrow })
+        #expect(try await f.balance(client) == Balance(available: 0, held: 12 * escrow))
+        #expect(await f.code { try await f.job(client, terms) } == .insufficientBalance)
         try await f.expectLedgerIntact()
     }
 

@@ -3,11 +3,14 @@
 /// None of them writes; each is bounded by a `LIMIT` or by its time window.
 enum AdminQueries {
     /// Accounts with their balance and live keys, in creation order after a cursor
-    /// ($1 kind or NULL, $2/$3 the cursor's time and id or NULL, $4 limit).
+    /// ($1 kind or NULL, $2/$3 the cursor's time and id or NULL, $4 limit). Each page sums the
+    /// balance stripes (migration 0010) of its own accounts only.
     static let accountList = NamedQuery("AdminAccountList", """
         SELECT a.id, a.kind, a.owner, a.created_at, b.available, b.held,
                (SELECT count(*) FROM api_keys k WHERE k.account_id = a.id AND k.revoked_at IS NULL) AS keys
-        FROM accounts a JOIN balances b ON b.account_id = a.id
+        FROM accounts a
+        CROSS JOIN LATERAL (SELECT sum(s.available)::bigint AS available, sum(s.held)::bigint AS held
+                            FROM balance_stripes s WHERE s.account_id = a.id) b
         WHERE ($1::text IS NULL OR a.kind = $1::text)
           AND ($2::timestamptz IS NULL OR (a.created_at, a.id) > ($2::timestamptz, $3::uuid))
         ORDER BY a.created_at, a.id
