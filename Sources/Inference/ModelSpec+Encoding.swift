@@ -6,7 +6,8 @@
 /// u16, the output count u8 and output tensor ids u32; then per node: the input count u8 and
 /// ids u32, the operator tag u8 and its fields (see `encodeOperator`). A linear node carries
 /// its layer inline (prepare steps, kind, rows, activation, accumulator bits) and its output
-/// shape. Derived values (tensor shapes and ranges, layer input sizes) are not stored:
+/// shape. With flag bit 2, the class labels follow the last node (`ClassLabels.encode`).
+/// Derived values (tensor shapes and ranges, layer input sizes) are not stored:
 /// decoding recomputes them through the same validating initialisers the importer uses, and
 /// refuses trailing bytes.
 extension ModelSpec {
@@ -28,7 +29,7 @@ extension ModelSpec {
         w.int64(input.lo)
         w.int64(input.hi)
         // Flags: bit 0 batchable, bit 1 the input is integer token ids.
-        w.uint8((batchable ? 1 : 0) | (integerInput ? 2 : 0))
+        w.uint8((batchable ? 1 : 0) | (integerInput ? 2 : 0) | (labels != nil ? 4 : 0))
         w.uint16(UInt16(nodes.count))
         w.uint8(UInt8(outputs.count))
         for o in outputs { w.count(o) }
@@ -37,6 +38,7 @@ extension ModelSpec {
             for i in node.inputs { w.count(i) }
             encodeOperator(node.op, &w)
         }
+        labels?.encode(into: &w)
         return w.output
     }
 
@@ -225,7 +227,7 @@ extension ModelSpec {
         let inputShape = try r.shape()
         let input = try TensorInfo(shape: inputShape, fractionBits: Int(try r.uint8()), lo: try r.int64(), hi: try r.int64(), name: "input")
         let flags = try r.uint8()
-        guard flags <= 3 else { throw .invalidEncoding(detail: "input flags \(flags)") }
+        guard flags <= 7 else { throw .invalidEncoding(detail: "input flags \(flags)") }
         let nodeCount = Int(try r.uint16())
         guard nodeCount >= 1, nodeCount <= InferenceLimits.graphNodeCountMax else {
             throw .invalidEncoding(detail: "\(nodeCount) nodes")
@@ -247,9 +249,10 @@ extension ModelSpec {
             tensors.append(try op.infer(inputs.map { tensors[$0] }, layers: layers, config: config, node: "#\(i)"))
             nodes.append(node)
         }
+        let labels = flags & 4 != 0 ? try ClassLabels(decoding: &r) : nil
         guard r.isAtEnd else { throw .invalidEncoding(detail: "trailing bytes after the last node") }
         try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: outputs,
-                      batchable: flags & 1 != 0, integerInput: flags & 2 != 0)
+                      batchable: flags & 1 != 0, integerInput: flags & 2 != 0, labels: labels)
     }
 
     private static func decodeOperator(_ r: inout ByteReader, inputs: [Int], tensors: [TensorInfo],

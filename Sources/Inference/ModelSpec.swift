@@ -27,6 +27,9 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
     /// lookups): the input then has scale 1 and its range is the ids the tables accept, and
     /// `quantizeInput` takes whole numbers only, refusing any outside that range.
     public let integerInput: Bool
+    /// A classifier's label output, `classes[argmax(scores)]` over one of `outputs` (see
+    /// `ClassLabels`); nil for a model without one.
+    public let labels: ClassLabels?
     /// Every tensor: the input, then each node's output (derived, validated).
     public let tensors: [TensorInfo]
     /// Indices into `nodes` of the `matMul` steps, in order (derived).
@@ -39,7 +42,8 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
     /// (`GraphOperator.infer`), each linear layer is used by exactly one node and in order,
     /// the outputs exist, and every product's bound fits `accumulatorBitsMax`.
     public init(config: QuantizationConfig, input: TensorInfo, layers: [LayerSpec], nodes: [GraphNode],
-                outputs: [Int], batchable: Bool, integerInput: Bool = false) throws(InferenceError) {
+                outputs: [Int], batchable: Bool, integerInput: Bool = false,
+                labels: ClassLabels? = nil) throws(InferenceError) {
         guard !nodes.isEmpty, nodes.count <= InferenceLimits.graphNodeCountMax else {
             throw .unsupportedGraph(node: "graph", detail: "\(nodes.count) steps; a model has 1…\(InferenceLimits.graphNodeCountMax)")
         }
@@ -84,8 +88,14 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
             throw .tensorTooLarge(name: "output", elements: outputs.reduce(0) { $0 + tensors[$1].elements },
                                   limit: InferenceLimits.tensorElementsMax)
         }
+        if let labels {
+            guard labels.scoresOutput < outputs.count, tensors[outputs[labels.scoresOutput]].elements == labels.classes.count else {
+                throw .invalidLabels(detail: "\(labels.classes.count) classes do not fit the scores output \(labels.scoresOutput) of \(outputs.map { tensors[$0].shape })")
+            }
+        }
         self.config = config
         self.input = input
+        self.labels = labels
         self.layers = layers
         self.nodes = nodes
         self.outputs = outputs

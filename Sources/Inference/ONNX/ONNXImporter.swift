@@ -15,7 +15,8 @@ public enum ONNXImporter {
 
     /// Every operator the importer accepts (as a model step or folded as a constant).
     public static var supportedOperators: [String] {
-        GraphBuilder.operators.union(ConstantFolding.operators).union(["Constant"]).sorted()
+        GraphBuilder.operators.union(ConstantFolding.operators).union(["Constant"])
+            .union(GraphBuilder.mlOperators.map { "ai.onnx.ml.\($0)" }).sorted()
     }
 
     /// Parses, checks and quantises an ONNX model.
@@ -46,6 +47,10 @@ public enum ONNXImporter {
         guard let opset = proto.opsetImport.first(where: { $0.domain.isEmpty || $0.domain == "ai.onnx" })?.version,
               opsetVersions.contains(opset) else {
             throw .malformedModel(detail: "the default operator set version must be in \(opsetVersions)")
+        }
+        let mlOpset = proto.opsetImport.first(where: { $0.domain == "ai.onnx.ml" })?.version
+        if let mlOpset, !GraphBuilder.mlOpsetVersions.contains(mlOpset) {
+            throw .malformedModel(detail: "the ai.onnx.ml operator set version must be in \(GraphBuilder.mlOpsetVersions)")
         }
         let graph = proto.graph
         guard graph.node.count <= InferenceLimits.nodeCountMax else {
@@ -80,9 +85,12 @@ public enum ONNXImporter {
 
         for (i, node) in graph.node.enumerated() {
             let name = node.displayName(index: i)
-            guard node.domain.isEmpty || node.domain == "ai.onnx" else {
+            let ml = node.domain == "ai.onnx.ml" && mlOpset != nil
+            guard node.domain.isEmpty || node.domain == "ai.onnx" || ml else {
                 throw .unsupportedOperator(op: "\(node.domain).\(node.opType)", node: name)
             }
+            // A classifier's label (and what only reshapes or casts it) is not a model tensor.
+            if try builder.lowerLabel(node, name: name, initializers: initializerProtos) { continue }
             // Bind initializers on first use.
             for input in node.input where !input.isEmpty && builder.values[input] == nil {
                 if let proto = initializerProtos[input] { builder.values[input] = .constant(try ONNXTensor(proto)) }
@@ -101,6 +109,10 @@ public enum ONNXImporter {
                 case nil: throw .unsupportedGraph(node: name, detail: "input '\(input)' is not computed before this node")
                 }
             }
+            if ml {
+                try builder.lowerML(node, name: name)
+                continue
+            }
             if allConstant && !node.input.isEmpty && ConstantFolding.operators.contains(node.opType) {
                 let outs = try ConstantFolding.fold(node, name: name, inputs: constants, opset: opset)
                 for (o, t) in zip(node.output, outs) where !o.isEmpty { builder.values[o] = .constant(t) }
@@ -112,17 +124,23 @@ public enum ONNXImporter {
             try builder.lower(node, name: name, opset: opset, isGraphOutput: { outputNames.contains($0) })
         }
         var outputs: [Int] = []
+        var labels: [LabelValue] = []
         for o in graph.output {
+            if let label = builder.labelValues[o.name] {
+                labels.append(label)
+                continue
+            }
             guard case .tensor(let id)? = builder.values[o.name] else {
                 throw .unsupportedGraph(node: o.name, detail: "the graph output '\(o.name)' is not computed from the model input")
             }
             outputs.append(id)
         }
+        let classLabels = try GraphBuilder.labelOutput(labels, outputs: &outputs)
         if integerInput { try Self.checkTokenInput(builder, name: input.name) }
         let parameters = try Self.quantize(builder.layers, config: config, scales: Self.layerScales(builder))
         return try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
                                   outputs: outputs, batchable: Self.keepsItemsApart(builder),
-                                  integerInput: integerInput)
+                                  integerInput: integerInput, labels: classLabels)
     }
 
     /// An integer input must be token ids read only by embedding lookups (`Gather` of a
