@@ -71,7 +71,7 @@ public struct QuantizedModel: Sendable, Equatable {
     /// weights and the range of the tensor it reads.
     public init(config: QuantizationConfig, input: TensorInfo, nodes: [GraphNode], parameters: [LayerParameters],
                 outputs: [Int], batchable: Bool, integerInput: Bool = false,
-                labels: ClassLabels? = nil) throws(InferenceError) {
+                labels: ClassLabels? = nil, inputFeatureFractionBits: [Int]? = nil) throws(InferenceError) {
         guard parameters.count <= InferenceLimits.layerCountMax else {
             throw .tooManyLayers(count: parameters.count, limit: InferenceLimits.layerCountMax)
         }
@@ -114,7 +114,8 @@ public struct QuantizedModel: Sendable, Equatable {
             built.append(try QuantizedLayer(spec: spec, weights: p.weights, bias: p.bias))
         }
         self.spec = try ModelSpec(config: config, input: input, layers: built.map(\.spec), nodes: nodes,
-                                  outputs: outputs, batchable: batchable, integerInput: integerInput, labels: labels)
+                                  outputs: outputs, batchable: batchable, integerInput: integerInput, labels: labels,
+                                  inputFeatureFractionBits: inputFeatureFractionBits)
         self.layers = built
         self.digest = SHA256Digest.hash(Self.canonicalEncoding(spec: spec, layers: built))
     }

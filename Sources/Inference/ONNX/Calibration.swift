@@ -82,19 +82,24 @@ public struct ScalePlan: Sendable, Equatable, Hashable {
     public var inputFractionBits: Int
     /// Fraction bits of linear layer `k`'s output, for the first layers.
     public var layerFractionBits: [Int]
+    /// Per-feature scales of the input, when calibrated feature by feature (then
+    /// `inputFractionBits` is the input's nominal scale; see `ONNXImporter+FeatureScales`).
+    public var featureFractionBits: [Int]?
     /// The scale of a layer the plan does not name.
     static let provisionalFractionBits = 0
 
     /// A plan naming the input's scale and the first layers'.
-    public init(inputFractionBits: Int, layerFractionBits: [Int]) {
+    public init(inputFractionBits: Int, layerFractionBits: [Int], featureFractionBits: [Int]? = nil) {
         self.inputFractionBits = inputFractionBits
         self.layerFractionBits = layerFractionBits
+        self.featureFractionBits = featureFractionBits
     }
 
     /// The plan a model description was imported with: its input's scale and every linear
     /// output's.
     public init(spec: ModelSpec) {
         inputFractionBits = spec.input.fractionBits
+        featureFractionBits = spec.inputFeatureFractionBits
         layerFractionBits = spec.nodes.indices.compactMap { i in
             guard case .linear = spec.nodes[i].op else { return nil }
             return spec.tensors[i + 1].fractionBits
@@ -151,6 +156,19 @@ extension ONNXImporter {
         let config = try QuantizationConfig(activationFractionBits: standard, weightFractionBits: wf, activationBits: a)
         var plan = ScalePlan(inputFractionBits: fin, layerFractionBits: [])
         var model = try importModel(proto, config: config, plan: plan)
+        // Features in their own units: each feature its own scale, when the graph allows it.
+        let spec = model.spec
+        if calibrated, !spec.integerInput, spec.inputShape.count == 2,
+           Self.featureColumns(nodes: spec.nodes, shapes: spec.tensors.map(\.shape), kinds: spec.layers.map(\.kind)) != nil {
+            let width = spec.inputShape[1]
+            var peaks = [Double](repeating: 0, count: width)
+            for input in options.calibration where input.count == width {
+                for (j, v) in input.enumerated() { peaks[j] = max(peaks[j], v.magnitude) }
+            }
+            let scales = Self.featureFractionBits(peaks: peaks, activationBits: a, headroomBits: h)
+            plan = ScalePlan(inputFractionBits: scales.input, layerFractionBits: [], featureFractionBits: scales.features)
+            model = try importModel(proto, config: config, plan: plan)
+        }
         var inputs: [[Int64]] = []
         for (i, floats) in options.calibration.enumerated() {
             guard floats.count == model.spec.inputElements else {

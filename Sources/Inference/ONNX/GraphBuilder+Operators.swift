@@ -644,6 +644,13 @@ extension GraphBuilder {
         guard let first = ids.first else { throw .unsupportedGraph(node: name, detail: "Concat needs inputs") }
         var axis = Int(node.int("axis", default: 0))
         if axis < 0 { axis += tensors[first].shape.count }
+        // Inputs at different scales (calibrated branches) join at the coarsest of them.
+        if let coarsest = ids.map({ tensors[$0].fractionBits }).min() {
+            for (i, id) in ids.enumerated() where tensors[id].fractionBits > coarsest {
+                ids[i] = try add(.rescale(shift: tensors[id].fractionBits - coarsest, lo: activationRange.lo, hi: activationRange.hi),
+                                 inputs: [id], name: "\(name) (to 2^-\(coarsest))")
+            }
+        }
         try output(node, try add(.concat(axis: axis), inputs: ids, name: name))
     }
 

@@ -137,10 +137,22 @@ public enum ONNXImporter {
         }
         let classLabels = try GraphBuilder.labelOutput(labels, outputs: &outputs)
         if integerInput { try Self.checkTokenInput(builder, name: input.name) }
-        let parameters = try Self.quantize(builder.layers, config: config, scales: Self.layerScales(builder))
+        var columnShifts: [Int: [Int]] = [:]
+        if let e = plan?.featureFractionBits {
+            guard !integerInput, e.count == inputShape.last,
+                  let columns = Self.featureColumns(nodes: builder.nodes, shapes: builder.tensors.map(\.shape),
+                                                    kinds: builder.layers.map(\.kind)) else {
+                throw .invalidQuantization(detail: "per-feature input scales need every step reading the input to be a linear layer over its features")
+            }
+            let fin = builder.tensors[0].fractionBits
+            for (k, features) in columns { columnShifts[k] = features.map { fin - e[$0] } }
+        }
+        let parameters = try Self.quantize(builder.layers, config: config, scales: Self.layerScales(builder),
+                                           columnShifts: columnShifts)
         return try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
                                   outputs: outputs, batchable: Self.keepsItemsApart(builder),
-                                  integerInput: integerInput, labels: classLabels)
+                                  integerInput: integerInput, labels: classLabels,
+                                  inputFeatureFractionBits: columnShifts.isEmpty ? nil : plan?.featureFractionBits)
     }
 
     /// An integer input must be token ids read only by embedding lookups (`Gather` of a
@@ -222,14 +234,24 @@ public enum ONNXImporter {
     /// round half up; the rescale shift `f_in + weightFractionBits − f_out` brings the
     /// accumulator to the output scale `f_out` (with every tensor at the activation scale,
     /// the shift is `weightFractionBits`).
+    /// With `columnShifts[k]`, column `j` of layer `k` is multiplied by `2^columnShifts[k][j]`
+    /// first (per-feature input scales).
     static func quantize(_ layers: [FloatLayer], config: QuantizationConfig,
-                         scales: [(input: Int, output: Int)]) throws(InferenceError) -> [QuantizedModel.LayerParameters] {
+                         scales: [(input: Int, output: Int)],
+                         columnShifts: [Int: [Int]] = [:]) throws(InferenceError) -> [QuantizedModel.LayerParameters] {
         var out: [QuantizedModel.LayerParameters] = []
         for (k, layer) in layers.enumerated() {
             let (fin, fout) = k < scales.count ? scales[k] : (config.activationFractionBits, config.activationFractionBits)
             var w = [Int64]()
             w.reserveCapacity(layer.weights.count)
-            for v in layer.weights {
+            let shifts = columnShifts[k]
+            let perChannel: Bool = { if case .elementwise = layer.kind { return true } else { return false } }()
+            for (index, real) in layer.weights.enumerated() {
+                var v = real
+                if let shifts {
+                    let column = perChannel ? index : index % max(1, layer.inner)
+                    if column < shifts.count { v *= Double(sign: .plus, exponent: shifts[column], significand: 1) }
+                }
                 guard let q = IntegerSemantics.quantize(v, fractionBits: config.weightFractionBits) else {
                     throw .weightOutOfRange(layer: k, value: v)
                 }
