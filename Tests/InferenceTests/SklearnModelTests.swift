@@ -72,7 +72,7 @@ import Testing
     /// The options a fixture is registered with: scales chosen from 64 of its inputs, which
     /// is how classical models whose features span orders of magnitude keep their precision.
     static func options(_ inputs: [[Double]]) -> QuantisationOptions {
-        QuantisationOptions(activationBits: 32, fractionBits: .auto, calibration: Array(inputs.prefix(64)))
+        QuantisationOptions(activationBits: 16, fractionBits: .auto, calibration: Array(inputs.prefix(64)), inputScales: .perFeature)
     }
 
     static func load(_ file: String) throws -> (Entry, QuantizedModel, [[Double]], Outputs) {

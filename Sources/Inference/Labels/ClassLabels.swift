@@ -96,6 +96,12 @@ public struct ClassLabels: Sendable, Equatable, Hashable {
 }
 
 extension ModelSpec {
+    /// `labels classes [a, b, …] = argmax of output N (tK)`, for `model inspect`; nil without labels.
+    public func describeLabels() -> String? {
+        guard let labels, labels.scoresOutput < outputs.count else { return nil }
+        return "labels classes [\(labels.classes.all.map(\.description).joined(separator: ", "))] = first argmax of output \(labels.scoresOutput) (t\(outputs[labels.scoresOutput]))"
+    }
+
     /// The labels of a model output `y` (one item, or a batch of items one after another):
     /// one per item, or none when the model has no label output or `y` does not split into
     /// whole items.

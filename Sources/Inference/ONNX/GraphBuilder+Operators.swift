@@ -492,6 +492,14 @@ extension GraphBuilder {
         guard let outShape = TensorSemantics.broadcastShape(shape, c.shape), outShape == shape else {
             throw .shapeMismatch(detail: "\(node.opType) '\(name)': constant of shape \(c.shape) does not broadcast onto \(shape) without growing it")
         }
+        // The intercept of a one-output dense layer (a scikit-learn regressor's last layer) is its bias.
+        if c.count == 1, kind == .add || (kind == .sub && !constantFirst),
+           let k = foldableLinear(x, name: node.input[constantFirst ? 1 : 0]), layers[k].acceptsBias, layers[k].rows == 1,
+           { if case .dense = layers[k].kind { return true } else { return false } }() {
+            layers[k].bias[0] += kind == .add ? c.values[0] : -c.values[0]
+            try output(node, x)
+            return
+        }
         if c.count == 1 {
             let v = c.values[0]
             // A public scalar: as many fraction bits as keep it exact to 2^-16 and small.
