@@ -69,17 +69,22 @@ import Testing
     /// reference outputs (diabetes targets reach ~300; the bound is ~1 % of that).
     static let regressorRelativeErrorMax = 0.01
 
-    /// The options a fixture is registered with: scales chosen from 64 of its inputs, which
-    /// is how classical models whose features span orders of magnitude keep their precision.
-    static func options(_ inputs: [[Double]]) -> QuantisationOptions {
-        QuantisationOptions(activationBits: 16, fractionBits: .auto, calibration: Array(inputs.prefix(64)), inputScales: .perFeature)
+    /// Models whose input is first read by a Normalizer (not a linear layer): one input scale.
+    static let uniformInputScales: Set<String> = ["normalizer_l2", "normalizer_max"]
+
+    /// The options a fixture is registered with: scales chosen from 64 of its inputs, one
+    /// per feature, which is how classical models whose features span orders of magnitude
+    /// keep their precision.
+    static func options(_ inputs: [[Double]], model: String) -> QuantisationOptions {
+        QuantisationOptions(activationBits: 16, fractionBits: .auto, calibration: Array(inputs.prefix(64)),
+                            inputScales: uniformInputScales.contains(model) ? .uniform : .perFeature)
     }
 
     static func load(_ file: String) throws -> (Entry, QuantizedModel, [[Double]], Outputs) {
         let entry = try #require(entries.first { $0.files.contains(file) })
         let inputs = try JSONDecoder().decode(Inputs.self, from: data(entry.inputsFile)).inputs
         let outputs = try JSONDecoder().decode(Outputs.self, from: data(entry.outputsFile))
-        let model = try ONNXImporter.importModel([UInt8](try data(file)), options: options(inputs))
+        let model = try ONNXImporter.importModel([UInt8](try data(file)), options: options(inputs, model: entry.model))
         return (entry, model, inputs, outputs)
     }
 
@@ -135,6 +140,43 @@ import Testing
         let (y, proof) = try InferenceProver.prove(model: model, commitment: commitment, input: batch, context: context)
         #expect(try InferenceVerifier.verify(commitment: commitment, input: batch, proof: proof, context: context) == y)
         if entry.task == "classifier" { #expect(model.spec.labels(forOutput: y).count == 8) }
+    }
+
+    /// The credit table's features span six orders of magnitude: one input scale (the
+    /// default, or calibrated) loses the small ones, per-feature scales keep the label.
+    @Test func creditFeatures_NeedPerFeatureScales() throws {
+        let entry = try #require(Self.entries.first { $0.model == "minmax_logreg" })
+        let inputs = try JSONDecoder().decode(Inputs.self, from: Self.data(entry.inputsFile)).inputs
+        let labels = try #require(try JSONDecoder().decode(Outputs.self, from: Self.data(entry.outputsFile)).labels).map(\.classLabel)
+        let bytes = [UInt8](try Self.data("minmax_logreg.onnx"))
+        func agreement(_ m: QuantizedModel) throws -> Int {
+            try inputs.indices.filter { s in
+                let y = try m.run(try m.quantizeInput(floats: inputs[s], shape: m.spec.inputShape)).output
+                return m.spec.labels(forOutput: y).first == labels[s]
+            }.count
+        }
+        let uniform = try ONNXImporter.importModel(bytes, options: QuantisationOptions(fractionBits: .auto, calibration: Array(inputs.prefix(64))))
+        let perFeature = try ONNXImporter.importModel(bytes, options: Self.options(inputs, model: entry.model))
+        #expect(uniform.spec.inputFeatureFractionBits == nil)
+        let e = try #require(perFeature.spec.inputFeatureFractionBits)
+        // Balance (up to ~10^6) coarser than 2^0, utilisation (below 1) at 2^-14.
+        #expect(e[1] < 0 && e[4] == 14 && perFeature.spec.inputFractionBits == 14)
+        #expect(try agreement(uniform) * 100 < 95 * inputs.count)
+        #expect(try agreement(perFeature) * 100 >= 99 * inputs.count)
+        // Re-imported from its description, the model is the same (digest included).
+        #expect(try ONNXImporter.importModel(bytes, matching: perFeature.spec).digest == perFeature.digest)
+        #expect(perFeature.digest != uniform.digest)
+    }
+
+    @Test func perFeatureScales_OnAGraphReadingTheInputOtherwise_AreRefused() throws {
+        let entry = try #require(Self.entries.first { $0.model == "normalizer_l2" })
+        let inputs = try JSONDecoder().decode(Inputs.self, from: Self.data(entry.inputsFile)).inputs
+        let bytes = [UInt8](try Self.data("normalizer_l2.onnx"))
+        let options = QuantisationOptions(fractionBits: .auto, calibration: Array(inputs.prefix(8)), inputScales: .perFeature)
+        #expect(throws: InferenceError.self) { try ONNXImporter.importModel(bytes, options: options) }
+        do { _ = try ONNXImporter.importModel(bytes, options: options) } catch { #expect(error.code == "invalid_quantization") }
+        // Without calibration inputs the option means nothing and is refused up front.
+        #expect(throws: InferenceError.self) { try QuantisationOptions(fractionBits: .auto, inputScales: .perFeature).validate() }
     }
 
     @Test func labelNotMatchingTheScores_IsRejected() throws {

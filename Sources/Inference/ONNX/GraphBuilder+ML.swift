@@ -152,9 +152,9 @@ extension GraphBuilder {
                                 hi: min(Int64(1) << Int64(fo), activationRange.hi)), inputs: [x], name: name)
     }
 
-    /// Normalizer over the last axis: `x / max(x)` (MAX), `x / Σ|x|` (L1), `x / √Σx²` (L2), each
-    /// a reduction then a division; a zero L1 or L2 norm divides by one unit, so a zero row
-    /// stays zero.
+    /// Normalizer over the last axis: `x / max(x)` (MAX) and `x / Σ|x|` (L1), each a reduction
+    /// then a division (a zero L1 norm divides by one unit, so a zero row stays zero), and
+    /// `x / √Σx²` (L2) as RMS normalisation times `1/√d`.
     mutating func normalizer(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
         try requireOnly(["norm"], node, name)
         let x = try tensor(node, 0, name)
@@ -181,11 +181,19 @@ extension GraphBuilder {
                                     inputs: [x, negated], name: "\(name) (|x|)")
             norm = try atLeastOneUnit(try reduce(.sum, magnitude, "Σ|x|"))
         case "L2":
-            let square = try add(.binary(BinaryOperation(kind: .mul, constant: nil, outputFractionBits: f, lo: 0, hi: hi)),
-                                 inputs: [x, x], name: "\(name) (x²)")
-            let sum = try reduce(.sum, square, "Σx²")
-            let e = try ElementOperator(.sqrt, inputFractionBits: f, outputFractionBits: f, lo: 0, hi: hi)
-            norm = try atLeastOneUnit(try add(.element(e), inputs: [sum], name: "\(name) (√Σx²)"))
+            // x / √Σx² = (x / √(mean(x²) + ε)) / √d: the RMS normalisation step (wide
+            // arithmetic, no square is clamped), ε = 2^-40 so a zero row stays 0, then the
+            // public constant 1/√d.
+            let d = shape[axis]
+            let rms = try add(.normalize(axis: axis, epsilon: 1, centered: false, outputFractionBits: config.activationFractionBits,
+                                         lo: lo, hi: hi), inputs: [x], name: "\(name) (x / rms)")
+            guard let c = IntegerSemantics.quantize(1 / Double(d).squareRoot(), fractionBits: 16) else {
+                throw .shapeMismatch(detail: "Normalizer '\(name)': \(d) features")
+            }
+            try output(node, try add(.binary(BinaryOperation(kind: .mul, constant: .init(value: c, fractionBits: 16, first: false),
+                                                             outputFractionBits: config.activationFractionBits, lo: lo, hi: hi)),
+                                     inputs: [rms], name: name))
+            return
         case let other:
             throw .unsupportedAttribute(op: node.opType, node: name, detail: "norm '\(other)' is not MAX, L1 or L2")
         }
@@ -194,7 +202,8 @@ extension GraphBuilder {
     }
 
     /// Binarizer: `1` where `x > threshold`, else `0`. On integers at scale `2^-f`, `x > t`
-    /// is `x − q(t) ≥ 1`, so `clamp(x − q(t), 0, 1)` is the indicator, then times `2^f`.
+    /// is `x − q(t) ≥ 1`, so `clamp(x − q(t), 0, 1)` is the indicator (in units of `2^-f`),
+    /// then times the constant `2^f` (at scale 1), which makes it `1.0` at `2^-f`.
     mutating func binarizer(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
         try requireOnly(["threshold"], node, name)
         let x = try tensor(node, 0, name)
@@ -205,7 +214,9 @@ extension GraphBuilder {
         }
         let indicator = try add(.binary(BinaryOperation(kind: .sub, constant: .init(value: q, fractionBits: f, first: false),
                                                         outputFractionBits: f, lo: 0, hi: 1)), inputs: [x], name: "\(name) (x > t)")
-        try output(node, try add(.rescale(shift: -f, lo: 0, hi: Int64(1) << Int64(f)), inputs: [indicator], name: name))
+        let one = BinaryOperation(kind: .mul, constant: .init(value: Int64(1) << Int64(f), fractionBits: 0, first: false),
+                                  outputFractionBits: f, lo: 0, hi: Int64(1) << Int64(f))
+        try output(node, try add(.binary(one), inputs: [indicator], name: name))
     }
 
     /// Imputer that replaces missing values (NaN) by constants: a quantised input holds no
