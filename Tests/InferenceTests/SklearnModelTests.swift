@@ -69,8 +69,9 @@ import Testing
     /// reference outputs (diabetes targets reach ~300; the bound is ~1 % of that).
     static let regressorRelativeErrorMax = 0.01
 
-    /// Models whose input is first read by a Normalizer (not a linear layer): one input scale.
-    static let uniformInputScales: Set<String> = ["normalizer_l2", "normalizer_max"]
+    /// Models whose input is first read by something other than a linear layer (a Normalizer,
+    /// a one-hot encoder's column selection): one input scale.
+    static let uniformInputScales: Set<String> = ["normalizer_l2", "normalizer_max", "onehot_logreg"]
 
     /// The options a fixture is registered with: scales chosen from 64 of its inputs, one
     /// per feature, which is how classical models whose features span orders of magnitude
@@ -194,6 +195,7 @@ import Testing
 
     @Test(arguments: [
         ("refuse_onehot_strings.onnx", "unsupported_attribute", "cats_strings"),
+        ("refuse_onehot_zeros.onnx", "unsupported_attribute", "zeros"),
         ("refuse_imputer_no_values.onnx", "unsupported_attribute", "imputed_value_floats"),
         ("refuse_imputer_finite.onnx", "unsupported_attribute", "replaced_value_float"),
         ("refuse_regressor_probit.onnx", "unsupported_attribute", "PROBIT"),

@@ -19,6 +19,7 @@ extension GraphBuilder {
     /// string class table is not a number tensor).
     mutating func lowerLabel(_ node: Onnx_NodeProto, name: String,
                              initializers: [String: Onnx_TensorProto]) throws(InferenceError) -> Bool {
+        if try lowerIntegerCast(node, name: name) { return true }
         if let source = node.input.first(where: { labelValues[$0] != nil }), let label = labelValues[source] {
             guard Self.labelPassThrough.contains(node.opType), node.input.first == source else {
                 throw .unsupportedGraph(node: name, detail: "\(node.opType) reads the class label '\(source)'; a label may only pass through \(Self.labelPassThrough.sorted().joined(separator: ", ")) to a graph output")

@@ -40,14 +40,69 @@ extension GraphBuilder {
             try alias(node, .tensor(try tensor(node, 0, name)))
         case "Binarizer": try binarizer(node, name)
         case "Imputer": try imputer(node, name)
-        case "OneHotEncoder":
-            if node.attribute("cats_strings").map({ !$0.strings.isEmpty }) ?? false {
-                throw .unsupportedAttribute(op: node.opType, node: name, detail: "string categories (cats_strings) are not supported: the model input is numbers; encode categories as integers (cats_int64s)")
-            }
-            throw .unsupportedAttribute(op: node.opType, node: name, detail: "one-hot encoding of a model tensor is not supported; encode categories before the model")
+        case "OneHotEncoder": try oneHotEncoder(node, name)
         default:
             throw .unsupportedOperator(op: "ai.onnx.ml.\(node.opType)", node: name)
         }
+    }
+
+    /// A `Cast` of a model tensor to int64 or int32 read only by `OneHotEncoder` (as skl2onnx
+    /// writes before it): the same tensor, the encoder matching categories on it. Any other
+    /// reader of such a cast is refused, since it would see the value untruncated.
+    mutating func lowerIntegerCast(_ node: Onnx_NodeProto, name: String) throws(InferenceError) -> Bool {
+        if let cast = node.input.first(where: { integerCasts.contains($0) }), !(node.opType == "OneHotEncoder" && node.domain == "ai.onnx.ml") {
+            throw .unsupportedGraph(node: name, detail: "\(node.opType) reads '\(cast)', a model tensor cast to an integer type; only OneHotEncoder may read one")
+        }
+        guard node.opType == "Cast", node.domain.isEmpty || node.domain == "ai.onnx", [6, 7].contains(node.int("to", default: 1)),
+              let input = node.input.first, case .tensor(let x)? = values[input], let out = node.output.first, !out.isEmpty else { return false }
+        try requireOnly(["to", "saturate", "round_mode"], node, name)
+        values[out] = .tensor(x)
+        integerCasts.insert(out)
+        return true
+    }
+
+    /// OneHotEncoder with integer categories `cats_int64s` (`c_0 … c_{C−1}`): `x [1, F]` becomes
+    /// `[1, F, C]` with `1.0` where `⌊x⌋ = c`, else `0` (onnxruntime truncates a float to an
+    /// integer first: the same for `x ≥ 0` and for whole numbers). Steps: `reshape` to
+    /// `[1, F, 1]`, `gather` of that column `C` times, an element-wise layer `x − c`
+    /// (`K = [1, 1, C]`, committed), then on integers `d` at that layer's scale `2^-g`:
+    /// `[d ≥ 0] − [d ≥ 2^g]` as `clamp(d + 1, 0, 1) − clamp(d + 1 − 2^g, 0, 1)`, times `2^g`.
+    /// `zeros = 0` (an error on an unknown category) is refused: the proof cannot fail.
+    mutating func oneHotEncoder(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["cats_int64s", "cats_strings", "zeros"], node, name)
+        if node.attribute("cats_strings").map({ !$0.strings.isEmpty }) ?? false {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "string categories (cats_strings) are not supported: the model input is numbers; encode categories as integers (cats_int64s)")
+        }
+        let categories = node.attribute("cats_int64s")?.ints ?? []
+        guard !categories.isEmpty, categories.count <= ClassLabels.classCountMax,
+              categories.allSatisfy({ $0.magnitude < (1 << 24) }) else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "needs 1…\(ClassLabels.classCountMax) integer categories (cats_int64s) below 2^24 in magnitude")
+        }
+        guard node.int("zeros", default: 1) == 1 else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "zeros = 0 (fail on an unknown category) is not supported; export with handle_unknown='ignore'")
+        }
+        let x = try tensor(node, 0, name)
+        let shape = tensors[x].shape
+        guard shape.count == 2, shape[0] == 1 else { throw .shapeMismatch(detail: "OneHotEncoder '\(name)': input \(shape) must be [N, F]") }
+        let f = shape[1], c = categories.count
+        let column = try add(.reshape(shape: [1, f, 1]), inputs: [x], name: "\(name) (columns)")
+        let spread = try add(.gather(axis: 2, indices: [Int](repeating: 0, count: c), indexShape: [c]), inputs: [column], name: "\(name) (× categories)")
+        let d = try affine(spread, parameterShape: [1, 1, c], scale: [Double](repeating: 1, count: c),
+                           shift: categories.map { -Double($0) }, name: "\(name) (x − c)")
+        let g = tensors[d].fractionBits
+        let hi = activationRange.hi
+        func atLeast(_ units: Int64, _ what: String) throws(InferenceError) -> Int {
+            // [d ≥ units] = clamp(d − units + 1, 0, 1)
+            try add(.binary(BinaryOperation(kind: .sub, constant: .init(value: units - 1, fractionBits: g, first: false),
+                                            outputFractionBits: g, lo: 0, hi: 1)), inputs: [d], name: "\(name) (\(what))")
+        }
+        let low = try atLeast(0, "x ≥ c")
+        let high = try atLeast(Int64(1) << Int64(g), "x ≥ c + 1")
+        let indicator = try add(.binary(BinaryOperation(kind: .sub, constant: nil, outputFractionBits: g, lo: 0, hi: 1)),
+                                inputs: [low, high], name: "\(name) (⌊x⌋ = c)")
+        let one = BinaryOperation(kind: .mul, constant: .init(value: Int64(1) << Int64(g), fractionBits: 0, first: false),
+                                  outputFractionBits: g, lo: 0, hi: min(Int64(1) << Int64(g), hi))
+        try output(node, try add(.binary(one), inputs: [indicator], name: name))
     }
 
     /// Floats of a `FLOATS` attribute.

@@ -30,6 +30,8 @@ struct GraphBuilder {
     var plan: ScalePlan?
     /// ONNX values that are a classifier's label, `classes[argmax(scores)]` (see `GraphBuilder+Labels`).
     var labelValues: [String: LabelValue] = [:]
+    /// Model tensors cast to an integer type, which only `OneHotEncoder` may read (see `GraphBuilder+ML`).
+    var integerCasts: Set<String> = []
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {
