@@ -149,9 +149,10 @@ struct OutputView: Codable, Sendable {
     var argmax: Int?
     var clampedInput: Int?
     var clampedInModel: Int?
+    var labels: [OutputLabel]?
     init(_ o: VerifiedOutput) {
         shape = o.shape; values = o.values; quantised = o.quantised; argmax = o.argmax
-        clampedInput = o.clampedInput; clampedInModel = o.clampedInModel
+        clampedInput = o.clampedInput; clampedInModel = o.clampedInModel; labels = o.labels
     }
 }
 

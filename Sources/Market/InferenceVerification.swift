@@ -38,8 +38,15 @@ public final class InferenceProofVerifier: ProofVerifier {
         do {
             let (output, saturated) = try InferenceVerifier.verifyCountingClamps(commitment: commitment, input: input,
                                                                                 proof: r.proof, context: context)
+            let labels = commitment.spec.labels(forOutput: output).map { label -> OutputLabel in
+                switch label {
+                case .integer(let v): .integer(v)
+                case .string(let s): .string(s)
+                }
+            }
             return .valid(VerifiedOutput(shape: [1, output.count], quantised: output, values: commitment.spec.dequantizeOutput(output),
-                                         clampedInput: clampedInput, clampedInModel: saturated))
+                                         clampedInput: clampedInput, clampedInModel: saturated,
+                                         labels: commitment.spec.labels == nil ? nil : labels))
         } catch {
             return .rejected(reason: error.code, message: "the proof does not verify: \(error)")
         }

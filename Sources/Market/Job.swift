@@ -25,6 +25,27 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
     public var isFinal: Bool { self == .fulfilled || self == .cancelled || self == .expired }
 }
 
+/// A classifier's label on the wire: its class, a JSON number or a JSON string.
+public enum OutputLabel: Sendable, Codable, Equatable {
+    /// An integer class.
+    case integer(Int64)
+    /// A string class.
+    case string(String)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Int64.self) { self = .integer(v) } else { self = .string(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .integer(let v): try c.encode(v)
+        case .string(let s): try c.encode(s)
+        }
+    }
+}
+
 /// The output a verified proof vouches for.
 public struct VerifiedOutput: Sendable, Codable, Equatable {
     /// The output tensor's shape.
@@ -39,14 +60,20 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
     /// Values the proven run clamped to the activation range inside the model: rescaled
     /// values of linear layers and products that left it.
     public let clampedInModel: Int?
+    /// For a classifier, each item's label: the class its proven scores give
+    /// (`classes[argmax(scores)]`, docs/PROTOCOL.md "Class labels"); derived from
+    /// `quantised` and the model description, never signed. Nil for other models.
+    public let labels: [OutputLabel]?
 
     /// Bundles an output.
-    public init(shape: [Int], quantised: [Int64], values: [Double], clampedInput: Int? = nil, clampedInModel: Int? = nil) {
+    public init(shape: [Int], quantised: [Int64], values: [Double], clampedInput: Int? = nil, clampedInModel: Int? = nil,
+                labels: [OutputLabel]? = nil) {
         self.shape = shape
         self.quantised = quantised
         self.values = values
         self.clampedInput = clampedInput
         self.clampedInModel = clampedInModel
+        self.labels = labels
     }
 
     /// Every clamped value, input and model together (0 when not counted).
