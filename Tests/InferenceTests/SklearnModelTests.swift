@@ -200,6 +200,7 @@ import Testing
         ("refuse_imputer_finite.onnx", "unsupported_attribute", "replaced_value_float"),
         ("refuse_regressor_probit.onnx", "unsupported_attribute", "PROBIT"),
         ("refuse_normalizer_l3.onnx", "unsupported_attribute", "L3"),
+        ("refuse_classifier_softmax_zero.onnx", "unsupported_attribute", "SOFTMAX_ZERO"),
     ])
     func unsupportedAttribute_IsRefusedByCode(file: String, code: String, names: String) throws {
         let bytes = [UInt8](try Self.data(file))
