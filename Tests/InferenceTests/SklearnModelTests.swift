@@ -193,6 +193,23 @@ import Testing
         #expect(throws: InferenceError.self) { try model.spec.checkLabels([], forOutput: y) }
     }
 
+    /// A cast to an integer type changes nothing in the model graph, so it may only reach a
+    /// OneHotEncoder: as an output, or read by anything else, it is refused.
+    @Test func integerCast_OutsideOneHotEncoder_IsRefused() throws {
+        let asOutput = try ONNXBuilder.model([ONNXBuilder.node("Cast", ["x"], "y", int: ["to": 7])], initializers: [],
+                                             inputShape: [1, 3], output: "y")
+        let intoRelu = try ONNXBuilder.model([ONNXBuilder.node("Cast", ["x"], "c", int: ["to": 7]), ONNXBuilder.node("Relu", ["c"], "y")],
+                                             initializers: [], inputShape: [1, 3], output: "y")
+        for bytes in [asOutput, intoRelu] {
+            do {
+                _ = try ONNXImporter.importModel(bytes)
+                Issue.record("an integer cast imports")
+            } catch {
+                #expect(error.code == "unsupported_attribute" && error.description.contains("cast to a float type"), "\(error)")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("refuse_onehot_strings.onnx", "unsupported_attribute", "cats_strings"),
         ("refuse_onehot_zeros.onnx", "unsupported_attribute", "zeros"),

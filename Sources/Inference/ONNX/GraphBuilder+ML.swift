@@ -51,7 +51,7 @@ extension GraphBuilder {
     /// reader of such a cast is refused, since it would see the value untruncated.
     mutating func lowerIntegerCast(_ node: Onnx_NodeProto, name: String) throws(InferenceError) -> Bool {
         if let cast = node.input.first(where: { integerCasts.contains($0) }), !(node.opType == "OneHotEncoder" && node.domain == "ai.onnx.ml") {
-            throw .unsupportedGraph(node: name, detail: "\(node.opType) reads '\(cast)', a model tensor cast to an integer type; only OneHotEncoder may read one")
+            throw .unsupportedAttribute(op: "Cast", node: cast, detail: "a model tensor may only be cast to a float type; a cast to an integer type may only be read by OneHotEncoder, and \(node.opType) node '\(name)' reads it")
         }
         guard node.opType == "Cast", node.domain.isEmpty || node.domain == "ai.onnx", [6, 7].contains(node.int("to", default: 1)),
               let input = node.input.first, case .tensor(let x)? = values[input], let out = node.output.first, !out.isEmpty else { return false }

@@ -130,6 +130,9 @@ public enum ONNXImporter {
                 labels.append(label)
                 continue
             }
+            guard !builder.integerCasts.contains(o.name) else {
+                throw .unsupportedAttribute(op: "Cast", node: o.name, detail: "a model tensor may only be cast to a float type (a cast to an integer type only for OneHotEncoder), and the graph output '\(o.name)' is one")
+            }
             guard case .tensor(let id)? = builder.values[o.name] else {
                 throw .unsupportedGraph(node: o.name, detail: "the graph output '\(o.name)' is not computed from the model input")
             }
