@@ -173,12 +173,14 @@ struct OutputView: Codable, Sendable {
     /// A batch's per-item clamp counts (its outputs side by side, shape `[B, n]`).
     var clampedInputByItem: [Int]?
     var clampedInModelByItem: [Int]?
+    var labels: [OutputLabel]?
     init(_ o: VerifiedOutput) {
         shape = o.shape; values = o.values; quantised = o.quantised
         // The argmax of a batch's side-by-side values means nothing; each item has its own.
         argmax = o.items > 1 ? nil : o.argmax
         clampedInput = o.clampedInput; clampedInModel = o.clampedInModel
         clampedInputByItem = o.clampedInputByItem; clampedInModelByItem = o.clampedInModelByItem
+        labels = o.labels
     }
 }
 

@@ -25,6 +25,27 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
     public var isFinal: Bool { self == .fulfilled || self == .cancelled || self == .expired }
 }
 
+/// A classifier's label on the wire: its class, a JSON number or a JSON string.
+public enum OutputLabel: Sendable, Codable, Equatable {
+    /// An integer class.
+    case integer(Int64)
+    /// A string class.
+    case string(String)
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Int64.self) { self = .integer(v) } else { self = .string(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .integer(let v): try c.encode(v)
+        case .string(let s): try c.encode(s)
+        }
+    }
+}
+
 /// The output a verified proof vouches for.
 public struct VerifiedOutput: Sendable, Codable, Equatable {
     /// The output tensor's shape.
@@ -39,6 +60,10 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
     /// Values the proven run clamped to the activation range inside the model: rescaled
     /// values of linear layers and products that left it.
     public let clampedInModel: Int?
+    /// For a classifier, each item's label: the class its proven scores give
+    /// (`classes[argmax(scores)]`, docs/PROTOCOL.md "Class labels"); derived from
+    /// `quantised` and the model description, never signed. Nil for other models.
+    public let labels: [OutputLabel]?
 
     /// For a batch (`shape` `[B, n]`, the items' outputs concatenated): each item's
     /// `clampedInput`, in item order; nil for one output.
@@ -48,7 +73,7 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
 
     /// Bundles an output.
     public init(shape: [Int], quantised: [Int64], values: [Double], clampedInput: Int? = nil, clampedInModel: Int? = nil,
-                clampedInputByItem: [Int]? = nil, clampedInModelByItem: [Int]? = nil) {
+                clampedInputByItem: [Int]? = nil, clampedInModelByItem: [Int]? = nil, labels: [OutputLabel]? = nil) {
         self.shape = shape
         self.quantised = quantised
         self.values = values
@@ -56,6 +81,7 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
         self.clampedInModel = clampedInModel
         self.clampedInputByItem = clampedInputByItem
         self.clampedInModelByItem = clampedInModelByItem
+        self.labels = labels
     }
 
     /// Items in this output: the batch size for a batch, else 1.
@@ -68,7 +94,7 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
         let n = quantised.count / items
         return VerifiedOutput(shape: [1, n], quantised: Array(quantised[(i * n)..<((i + 1) * n)]),
                               values: Array(values[(i * n)..<((i + 1) * n)]), clampedInput: inputs[i],
-                              clampedInModel: inModel[i])
+                              clampedInModel: inModel[i], labels: labels.flatMap { $0.count == items ? [$0[i]] : nil })
     }
 
     /// The items of a batch, in order, joined into one output of shape `[B, n]` with each item's clamp counts.
@@ -77,7 +103,8 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
         let inputs = items.map { $0.clampedInput ?? 0 }, inModel = items.map { $0.clampedInModel ?? 0 }
         return VerifiedOutput(shape: [items.count, n], quantised: items.flatMap(\.quantised), values: items.flatMap(\.values),
                               clampedInput: inputs.reduce(0, +), clampedInModel: inModel.reduce(0, +),
-                              clampedInputByItem: inputs, clampedInModelByItem: inModel)
+                              clampedInputByItem: inputs, clampedInModelByItem: inModel,
+                              labels: items.allSatisfy({ $0.labels != nil }) ? items.flatMap { $0.labels ?? [] } : nil)
     }
 
     /// Every clamped value, input and model together (0 when not counted).
