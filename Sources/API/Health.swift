@@ -78,6 +78,9 @@ extension MarketAPI {
             let rejected = stats.workers.reduce(Int64(0)) { $0 + $1.rejected }
             text += "# TYPE proofmarket_proofs_rejected_total counter\nproofmarket_proofs_rejected_total \(rejected)\n"
             text += "# TYPE proofmarket_proofs_verified_total counter\nproofmarket_proofs_verified_total \(stats.jobsByStatus["fulfilled"] ?? 0)\n"
+            let batches = market.verificationBatcher.statistics
+            text += "# TYPE proofmarket_verification_combined_batches_total counter\nproofmarket_verification_combined_batches_total \(batches.combinedBatches)\n"
+            text += "# TYPE proofmarket_verification_combined_proofs_total counter\nproofmarket_verification_combined_proofs_total \(batches.combinedProofs)\n"
             text += "# TYPE proofmarket_long_poll_waiters gauge\nproofmarket_long_poll_waiters \(watcher.waiting)\n"
             let ledger = try await market.ledgerTotals()
             text += "# HELP proofmarket_ledger_micros Money by kind of account and bucket, in micro-credits (sums to zero).\n"

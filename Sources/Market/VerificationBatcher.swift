@@ -70,6 +70,9 @@ public final class VerificationBatcher: Sendable {
     /// The counters so far.
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
+    /// Proofs waiting for a batch to take them.
+    public var waitingCount: Int { state.withLock { $0.waiting } }
+
     /// Verifies `request`, possibly together with other proofs of its model.
     public func verify(_ request: VerificationRequest) async throws -> VerificationOutcome {
         let model = request.modelID

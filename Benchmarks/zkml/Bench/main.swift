@@ -1,12 +1,13 @@
 // zkml-bench: times one fixture end to end and prints one table row.
 //
-// Usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS]
+// Usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS [BATCH | --batches=1,16,256]]
 // Times: import (parse + quantise + bound), commit (Hyrax row commitments), plain integer
 // inference, prove (includes its own inference), verify; medians over the sample inputs.
 // Run through Benchmarks/zkml/run, which builds in release mode and runs one process per
 // fixture so that the peak memory (getrusage ru_maxrss) belongs to that fixture alone.
 import Foundation
 import Inference
+import ZKProof
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -77,7 +78,40 @@ do {
 guard let model else { exit(1) }
 let inputs = try sampleInputs(args[2], elements: model.spec.inputElements).prefix(iterations)
     .map { try model.quantizeInput(floats: $0, shape: model.spec.inputShape) }
-let batch = args.count > 4 ? Int(args[4]) ?? 0 : 0
+let batchArgument = args.count > 4 ? args[4] : ""
+let batch = Int(batchArgument) ?? 0
+// `--batches 1,16,256`: one row per batch size (prove, verify, proof bytes, bytes per
+// inference, and the points of the verifier's one multi-scalar multiplication), then exit.
+if batchArgument.hasPrefix("--batches=") {
+    let sizes = batchArgument.dropFirst("--batches=".count).split(separator: ",").compactMap { Int($0) }
+    guard model.spec.batchable else { print("\(name)\tnot batchable"); exit(0) }
+    let commitment = try ModelCommitment(committing: model)
+    let context = BindingContext(jobID: "bench-job", workerID: "bench-worker", nonce: "bench-nonce")
+    for size in sizes {
+        let items = (0..<size).flatMap { inputs[$0 % inputs.count] }
+        var proof: [UInt8] = []
+        let rounds = size >= 1024 ? 1 : 3
+        let proveMs = try medianMilliseconds(rounds) {
+            proof = try InferenceProver.prove(model: model, commitment: commitment, input: items, context: context).proof
+        }
+        let perItem = String(format: "%.0f", Double(proof.count) / Double(size))
+        guard proof.count <= ProofLimits.proofBytesMax else {
+            print([name, "\(size)", String(format: "%.3f", proveMs), "refused: over proofBytesMax (\(ProofLimits.proofBytesMax) B)",
+                   "\(proof.count)", perItem, "-"].joined(separator: "\t"))
+            continue
+        }
+        var points = 0
+        let verifyMs = try medianMilliseconds(rounds == 1 ? 3 : 11) {
+            let prepared = try InferenceVerifier.prepare(commitment: commitment, input: items, proof: proof, context: context)
+            guard prepared.opening.verify() else { throw ProofVerificationError.commitmentOpeningFailed }
+            points = Hyrax.combinedPointCount([prepared.opening])
+        }
+        print([name, "\(size)", String(format: "%.3f", proveMs), String(format: "%.3f", verifyMs), "\(proof.count)", perItem,
+               "\(points)"].joined(separator: "\t"))
+    }
+    exit(0)
+}
+
 var k = 0
 let inferMs = try medianMilliseconds(inputs.count) {
     _ = try model.run(inputs[k % inputs.count])

@@ -170,7 +170,9 @@ public enum InferenceVerifier {
             let eqQPrepared = Multilinear.preparedEqTable(points[k].position)
             let positions = shape.positions
             let rows = shape.rows, inner = shape.inner
-            let columns = runs.map { $0.columns[k] }
+            // The items' X side by side (X[j, b·P + p] = X_b[j, p]): one inner product per row
+            // j over all B·P positions, rather than B short ones (per-item call overhead).
+            let x = InferenceProtocol.sideBySide(runs.map { $0.columns[k] }, rows: inner, positions: positions)
             // Each thread takes every other row of Z and of X; the two sums are added after.
             let parts = Parallel.map(rows * inner * p > Self.parallelWorkMin ? Parallel.workers : 1) { w -> (Scalar, Scalar) in
                 let stride = rows * inner * p > Self.parallelWorkMin ? Parallel.workers : 1
@@ -179,16 +181,12 @@ public enum InferenceVerifier {
                 for i in Swift.stride(from: w, to: rows, by: stride) {
                     expected += eqR[i] * Multilinear.innerProduct(z[(i * p)..<((i + 1) * p)], prepared: eqQPrepared)
                 }
-                // Σ_j v[j] · X̃(j, q); item b's X_b holds columns b·P ..< (b+1)·P of the
-                // side-by-side X, read in place.
+                // Σ_j v[j] · X̃(j, q).
                 var actual = Scalar.zero
-                for j in Swift.stride(from: w, to: inner, by: stride) {
-                    var row = Scalar.zero
-                    for (b, x) in columns.enumerated() where x.count == inner * positions {
-                        row += Multilinear.innerProduct(x[(j * positions)..<((j + 1) * positions)],
-                                                        prepared: eqQPrepared[(b * positions)..<((b + 1) * positions)])
+                if x.count == inner * p {
+                    for j in Swift.stride(from: w, to: inner, by: stride) {
+                        actual += v[j] * Multilinear.innerProduct(x[(j * p)..<((j + 1) * p)], prepared: eqQPrepared)
                     }
-                    actual += v[j] * row
                 }
                 return (expected, actual)
             }
