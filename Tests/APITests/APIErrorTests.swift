@@ -8,6 +8,7 @@ import Testing
     @Test func badInputs_AreClearClientErrors() async throws {
         var limits = MarketAPI.Limits()
         limits.jsonBodyBytesMax = 64 * 1024
+        limits.jobBodyBytesMax = 64 * 1024
         let f = try await APIFixture.make(limits: limits)
         defer { Task { await f.stop() } }
         _ = try await f.model()
