@@ -82,7 +82,7 @@ public struct JobSummary: Sendable, Codable, Equatable {
     public let lockStake: Int64
     /// Held from the client, in micro-credits.
     public let escrow: Int64
-    /// The model's work, in multiply-accumulates.
+    /// The job's work, in multiply-accumulates: the model's times the job's batch.
     public let workMacs: Int64?
     /// When it was made.
     public let createdAt: Date

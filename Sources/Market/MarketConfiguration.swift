@@ -81,7 +81,7 @@ public struct MarketConfiguration: Sendable {
     /// The most fulfilled jobs (the newest) a quote reads.
     public var quoteJobsMax: Int = 1_000
     /// The largest `batch` a quote prices (inputs per job).
-    public var quoteBatchMax: Int = 1_024
+    public var quoteBatchMax: Int = 4_096
     /// A worker whose last heartbeat is at most this old counts as active in a quote.
     public var workerActiveSeconds: Int = 120
     /// The price per million multiply-accumulates a quote suggests from when there is neither a

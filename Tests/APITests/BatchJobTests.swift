@@ -226,6 +226,73 @@ import Testing
         #expect(try f.object(atLimit)["batch_items"] as? Int == 4_096)
     }
 
+    @Test func modelThatMixesItems_RefusesBatchesOfMoreThanOne_WithItsOwnCode() async throws {
+        let f = try await APIFixture.make()
+        defer { Task { await f.stop() } }
+        // The recurrent zoo model (GRU, batch 1) runs its steps across a sequence: not batchable.
+        let onnxURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("InferenceTests/Fixtures/zoo/gru.torchscript.onnx")
+        let onnx = Array(try Data(contentsOf: onnxURL))
+        let importer = InferenceModelImporter()
+        #expect(!(try importer.quantizedModel(onnx)).spec.batchable)
+        let admin = try await f.market.authenticate(key: f.adminKey)
+        let facts = try importer.importModel(onnx)
+        let model = try await f.market.registerModel(id: importer.digest(of: onnx), owner: admin.accountID, name: "gru",
+                                                     onnx: onnx, facts: facts).model
+        let (_, clientKey) = try await f.account("client", funds: 1_000_000)
+        let elements = facts.inputShape.reduce(1, *)
+        let item = Tensor(shape: facts.inputShape, values: (0..<elements).map { Double($0 % 7) / 8 })
+        var body = Self.job([item, item])
+        body["model_id"] = model.id
+        try f.expectProblem(try await f.send(.post, "/v1/jobs", key: clientKey, json: body), 422, "batch_not_supported")
+        var tensor = APIFixture.dutchJob
+        tensor["model_id"] = model.id
+        tensor["input"] = ["shape": [2] + facts.inputShape.dropFirst(), "values": item.values + item.values]
+        try f.expectProblem(try await f.send(.post, "/v1/jobs", key: clientKey, json: tensor), 422, "batch_not_supported")
+        // One input, given either way, is a job as always; the model states it takes one.
+        body = Self.job([item])
+        body["model_id"] = model.id
+        let single = try await f.send(.post, "/v1/jobs", key: clientKey, json: body)
+        let singleJob = try f.object(single)
+        #expect(single.status.code == 201 && singleJob["batch_items"] as? Int == 1, "\(single.bodyText)")
+        let view = try f.object(try await f.send(.get, "/v1/models/\(model.id)", key: clientKey))
+        #expect(view["batch_inputs_max"] as? Int == 1)
+        try await f.expectLedgerIntact()
+    }
+
+    @Test func batchWhoseProofCouldPassTheProofLimit_IsRefused_TheModelStatesItsLimit() async throws {
+        let f = try await APIFixture.make()
+        defer { Task { await f.stop() } }
+        // The large digits MLP (64 → 256 → 256 → 10): each item adds 522 pre-activations to a
+        // proof, so fewer than 4096 items fit the proof limit.
+        let onnxURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("models/digits-mlp-large.onnx")
+        let onnx = Array(try Data(contentsOf: onnxURL))
+        let importer = InferenceModelImporter()
+        let facts = try importer.importModel(onnx)
+        let commitment = try ModelCommitment(decoding: facts.commitment)
+        let limit = commitment.batchItemsMax
+        #expect(limit > 1 && limit < 4_096)
+        #expect(commitment.proofByteBound(items: limit) <= Market.proofBytesMax)
+        #expect(commitment.proofByteBound(items: limit + 1) > Market.proofBytesMax)
+        let admin = try await f.market.authenticate(key: f.adminKey)
+        let model = try await f.market.registerModel(id: importer.digest(of: onnx), owner: admin.accountID, name: "large",
+                                                     onnx: onnx, facts: facts).model
+        let (_, clientKey) = try await f.account("client", funds: 1_000_000)
+        let view = try f.object(try await f.send(.get, "/v1/models/\(model.id)", key: clientKey))
+        #expect(view["batch_inputs_max"] as? Int == limit)
+        let item = RealProofs.input(0).values
+        var body = APIFixture.dutchJob
+        body["model_id"] = model.id
+        body["input"] = ["shape": [limit + 1, 64], "values": Array([[Double]](repeating: item, count: limit + 1).joined())]
+        let past = try await f.send(.post, "/v1/jobs", key: clientKey, json: body)
+        try f.expectProblem(past, 422, "batch_proof_too_large")
+        #expect(past.bodyText.contains("at most \(limit) inputs"), "\(past.bodyText)")
+        body["input"] = ["shape": [limit, 64], "values": Array([[Double]](repeating: item, count: limit).joined())]
+        let at = try await f.send(.post, "/v1/jobs", key: clientKey, json: body)
+        #expect(at.status.code == 201, "\(at.bodyText)")
+    }
+
     @Test func proofByteBound_HoldsForARealBatchProof() throws {
         let loaded = RealProofs.loaded
         let items = Self.items(7)

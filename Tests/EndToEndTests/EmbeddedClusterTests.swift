@@ -48,6 +48,8 @@ import Glibc
             let demo = try await ChildProcess.run("demo", ["demo", "--jobs", "2"], workingDirectory: folder, seconds: 240)
             #expect(demo.status == 0, "demo in \(folder): \(demo.output.suffix(3000))")
             #expect(demo.output.contains("fulfilled 2/2"))
+            // Beside the single jobs, one batch job of eight digits, proven in one proof.
+            #expect(demo.output.contains("8 inputs in one proof") && demo.output.contains(": fulfilled at"), "\(demo.output.suffix(3000))")
             #expect(EmbeddedCluster.dataFolder(in: demo.output) == dataFolder, "\(demo.output.prefix(2000))")
             #expect(EmbeddedCluster.serverLeft(on: dataFolder) == nil, "demo stops what it started")
         }

@@ -19,7 +19,8 @@ enum AdminQueries {
 
     static let jobSummaryColumns = """
         j.id, j.status, j.model_id, j.client_account, j.auction, j.min_price, j.max_price, j.lock_price, j.locked_by,
-        j.attempt, j.proof_ms, j.verify_ms, j.lock_stake, j.escrow, j.created_at, j.finished_at, j.deadline, m.work_macs
+        j.attempt, j.proof_ms, j.verify_ms, j.lock_stake, j.escrow, j.created_at, j.finished_at, j.deadline,
+        m.work_macs * j.batch_items AS work_macs
         """
     /// Job summaries, newest first, filtered by status ($1), client ($2), lock holder ($3),
     /// model ($4) and auction ($5); $6/$7 the cursor, $8 the limit.
@@ -66,8 +67,8 @@ enum AdminQueries {
         SELECT least(width_bucket(extract(epoch FROM b.created_at), extract(epoch FROM $1::timestamptz),
                                   extract(epoch FROM $2::timestamptz), $3::integer), $3::integer) AS bucket,
                count(*) AS locks,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p50,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p90
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / (m.work_macs * j.batch_items)) AS p50,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / (m.work_macs * j.batch_items)) AS p90
         FROM bids b JOIN jobs j ON j.id = b.job_id JOIN models m ON m.id = j.model_id
         WHERE b.kind = 'lock' AND m.work_macs > 0 AND b.created_at >= $1 AND b.created_at <= $2
         GROUP BY bucket ORDER BY bucket
@@ -75,8 +76,8 @@ enum AdminQueries {
     /// The same window's percentiles over all of its locks (its end included).
     static let lockPriceWindow = NamedQuery("AdminLockPriceWindow", """
         SELECT count(*) AS locks,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p50,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / m.work_macs) AS p90
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / (m.work_macs * j.batch_items)) AS p50,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY b.price::float8 * 1000000 / (m.work_macs * j.batch_items)) AS p90
         FROM bids b JOIN jobs j ON j.id = b.job_id JOIN models m ON m.id = j.model_id
         WHERE b.kind = 'lock' AND m.work_macs > 0 AND b.created_at >= $1 AND b.created_at <= $2
         """)

@@ -5,7 +5,7 @@ enum QuoteQueries {
     /// the price paid, the model's multiply-accumulates, and for the ramp, the round's start
     /// and the time of the lock that won it.
     static let quoteFulfilledRecently = NamedQuery("QuoteFulfilledRecently", """
-        SELECT j.auction, j.lock_price, m.work_macs, j.bidding_start,
+        SELECT j.auction, j.lock_price, m.work_macs * j.batch_items AS work_macs, j.bidding_start,
                (SELECT b.created_at FROM bids b
                 WHERE b.job_id = j.id AND b.attempt = j.attempt AND b.kind = 'lock'
                 ORDER BY b.id LIMIT 1) AS locked_at
