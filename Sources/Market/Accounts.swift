@@ -164,12 +164,16 @@ extension Market {
     /// Who holds this key. Unknown keys are `unauthenticated`, revoked ones `key_revoked`.
     ///
     /// The key is looked up by its SHA-256 and the stored digest compared again in constant
-    /// time, so neither the lookup nor the comparison reveals how much of a guess was right.
+    /// time, so neither the lookup nor the comparison reveals how much of a guess was right. A
+    /// key found valid is trusted again for `authenticationCacheSeconds` without a lookup
+    /// (see `KeyCache`; a revocation through `revokeKey` is immediate).
     public func authenticate(key: String) async throws -> Principal {
         guard key.hasPrefix(APIKey.prefix), key.utf8.count <= APIKey.keyBytesMax else {
             throw MarketError(.unauthenticated, "no valid API key was presented")
         }
         let digest = APIKey.digest(key)
+        let (cached, generation) = authenticatedKeys.principal(for: digest)
+        if let cached { return cached }
         guard let row = try await pool.query(APIKeyQueries.apiKeyByHash.sql, [.bytea(digest)]).first,
               Crypto.constantTimeEqual(try row.decode("key_hash", as: [UInt8].self), digest) else {
             throw MarketError(.unauthenticated, "no valid API key was presented")
@@ -180,13 +184,19 @@ extension Market {
         guard let role = Role(rawValue: try row.decode("role")) else {
             throw MarketError(.unauthenticated, "the key has an unknown role")
         }
-        return Principal(keyID: try row.decode("id"), accountID: try row.decode("account_id"), role: role)
+        let principal = Principal(keyID: try row.decode("id"), accountID: try row.decode("account_id"), role: role)
+        authenticatedKeys.keep(principal, for: digest, generation: generation)
+        return principal
     }
 
     /// Revokes a key; revoking twice is harmless. Returns whether this call revoked it.
     @discardableResult
     public func revokeKey(_ keyID: UUID) async throws -> Bool {
-        try await pool.query(APIKeyQueries.apiKeyRevoke.sql, [.uuid(keyID), .timestamp(clock.now())]).affectedRows == 1
+        // Emptied before and after: a lookup under way meanwhile keeps nothing, and none made
+        // after the revocation finds the key.
+        authenticatedKeys.removeAll()
+        defer { authenticatedKeys.removeAll() }
+        return try await pool.query(APIKeyQueries.apiKeyRevoke.sql, [.uuid(keyID), .timestamp(clock.now())]).affectedRows == 1
     }
 
     /// Creates the first admin account and key, unless an active admin key already exists

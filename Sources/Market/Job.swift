@@ -335,13 +335,11 @@ extension Market {
     /// elsewhere the statement sends it itself, at its transaction's commit.
     func recording(_ job: UUID, _ kind: String, status: JobStatus, detail: [String: String] = [:],
                    at now: Date) throws -> PostgresStatement {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let json = String(decoding: try encoder.encode(detail), as: UTF8.self)
+        let json = Self.jsonObject(detail)
         var payload = ["job_id": job.uuidString.lowercased(), "event": kind, "status": status.rawValue,
                        "at": "\(now.timeIntervalSince1970)"]
         for (key, value) in detail { payload["detail_" + key] = value }
-        let body = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        let body = Self.jsonObject(payload)
         let notification = "\(job.uuidString.lowercased()) \(status.rawValue)"
         let channel: PostgresValue
         if let pending = PendingNotifications.current {
@@ -353,5 +351,37 @@ extension Market {
         return PostgresStatement(JobEventQueries.jobEventRecord.sql, [
             .uuid(job), .timestamp(now), .text(kind), .jsonb(json), channel, .text(notification), .jsonb(body),
         ])
+    }
+
+    /// A JSON object of strings, keys sorted (what `JSONEncoder` with sorted keys writes, short
+    /// of its optional escapes; three events a job cycle make it worth writing directly).
+    static func jsonObject(_ fields: [String: String]) -> String {
+        var out = "{"
+        for (index, key) in fields.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            appendJSONString(key, to: &out)
+            out += ":"
+            appendJSONString(fields[key] ?? "", to: &out)
+        }
+        return out + "}"
+    }
+
+    /// Appends `text` as a JSON string: quotes, backslashes and control characters escaped.
+    private static func appendJSONString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 }

@@ -114,6 +114,18 @@ enum Ledger {
         return try entries(last, expected: insert.count)
     }
 
+    /// `write`, for statements whose results are needed: returns them, in order (the entries
+    /// are checked as `write` checks them).
+    static func write(results statements: [PostgresStatement], _ transfers: [Transfer], on c: PostgresConnection,
+                      commit: Bool) async throws -> [PostgresResult] {
+        let insert = insertion(transfers)
+        let sent = statements + (insert.map { [$0.statement] } ?? [])
+        guard commit || !sent.isEmpty else { return [] }
+        let results = commit ? try await c.queryAndCommit(sent) : try await c.query(sent)
+        if let insert, let last = results.last { _ = try entries(last, expected: insert.count) }
+        return Array(results.prefix(statements.count))
+    }
+
     /// The insert for the transfers that move money; nil if none does.
     private static func insertion(_ transfers: [Transfer]) -> (statement: PostgresStatement, count: Int)? {
         let moving = transfers.filter { $0.amount > 0 }

@@ -118,7 +118,9 @@ extension Market {
         let input = String(decoding: try JSONEncoder().encode(batch), as: UTF8.self)
         return try await idempotent(account: principal.accountID, key: idempotencyKey, request: request,
                                     paying: "the escrow of \(escrow) micro-credits (the escrowed maximum price + fee)") { c in
-            var job = try Job(row: try await c.run(JobQueries.jobInsert, [
+            // The id is chosen here, so the event and the escrow can go with the insert.
+            let jobID = UUID()
+            let insert = PostgresStatement(JobQueries.jobInsert.sql, [
                 .uuid(principal.accountID), .text(model.id), .jsonb(input), .text(terms.auction),
                 .int(terms.minPrice), .int(terms.maxPrice), .timestamp(terms.biddingStart),
                 .int(Int64(terms.rampUpSeconds)), .int(Int64(terms.bidWindowSeconds)),
@@ -126,12 +128,8 @@ extension Market {
                 .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
                 .int(terms.escrowedMaxPrice), policy.map { .int(Int64($0.maxRounds)) } ?? .null,
                 policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null, .text(clampPolicy.rawValue), .int(Int64(items)),
-            ]).first.orThrow("job insert returned no row"))
-            if let url = request.webhookURL {
-                let secret = try await self.attachWebhook(job.id, url: url, on: c)
-                job = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(job.id)]).first.orThrow("job vanished"))
-                job.webhookSecret = secret
-            }
+                .uuid(jobID),
+            ])
             var detail = ["escrow": "\(escrow)", "auction": terms.auction]
             if items > 1 { detail["batch_items"] = "\(items)" }
             if clampPolicy != .allow { detail["clamp_policy"] = clampPolicy.rawValue }
@@ -140,10 +138,19 @@ extension Market {
                 detail["reauction_price_step_bps"] = "\(policy.priceStepBasisPoints)"
                 detail["escrowed_max_price"] = "\(terms.escrowedMaxPrice)"
             }
-            let created = try self.recording(job.id, "created", status: .open, detail: detail, at: now)
+            let created = try self.recording(jobID, "created", status: .open, detail: detail, at: now)
             let hold = Transfer(from: principal.accountID, to: principal.accountID, toBucket: .held,
-                                amount: escrow, kind: .escrowHold, jobID: job.id, attempt: 0)
-            // Without a key nothing follows: the event, the escrow and COMMIT go in one round trip.
+                                amount: escrow, kind: .escrowHold, jobID: jobID, attempt: 0)
+            guard let url = request.webhookURL else {
+                // Without a key nothing follows: the insert, the event, the escrow and COMMIT go
+                // in one round trip.
+                let written = try await Ledger.write(results: [insert, created], [hold], on: c, commit: idempotencyKey == nil)
+                return try Job(row: written[0].first.orThrow("job insert returned no row"))
+            }
+            _ = try await c.query(insert.sql, insert.parameters).first.orThrow("job insert returned no row")
+            let secret = try await self.attachWebhook(jobID, url: url, on: c)
+            var job = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(jobID)]).first.orThrow("job vanished"))
+            job.webhookSecret = secret
             try await Ledger.write([created], [hold], on: c, commit: idempotencyKey == nil)
             return job
         }

@@ -50,12 +50,20 @@ extension Market {
         }
         let now = clock.now()
         let receivedAt = min(receivedAt ?? now, now)
-        let marked = try await pool.query(JobQueries.jobMarkProofReceived.sql, [
-            .uuid(jobID), .uuid(workerID), .timestamp(receivedAt), .uuid(principal.accountID),
-        ]).affectedRows > 0
+        // The mark, the worker and the job in one round trip (the mark commits with it).
+        let reads = try await pool.withConnection { c in
+            try await c.query([
+                PostgresStatement(JobQueries.jobMarkProofReceived.sql, [
+                    .uuid(jobID), .uuid(workerID), .timestamp(receivedAt), .uuid(principal.accountID),
+                ]),
+                PostgresStatement(WorkerQueries.workerByID.sql, [.uuid(workerID)]),
+                PostgresStatement(JobQueries.jobByID.sql, [.uuid(jobID)]),
+            ])
+        }
+        let marked = reads[0].affectedRows > 0
         do {
             return try await settle(jobID, proof: proof, proveMilliseconds: proveMilliseconds, by: principal,
-                                    worker: workerID, receivedAt: receivedAt)
+                                    worker: workerID, receivedAt: receivedAt, workerRow: reads[1].first, jobRow: reads[2].first)
         } catch {
             // Refused, rejected or failed: the lock no longer waits for this proof.
             if marked { await clearProofMark(jobID, worker: workerID, receivedAt: receivedAt) }
@@ -72,13 +80,15 @@ extension Market {
         }
     }
 
-    /// Reading the lock and recording the verdict each hold a settlement slot; waiting for
+    /// Checking the lock and recording the verdict each hold a settlement slot; waiting for
     /// and undergoing verification holds none, so proofs of many submissions can wait in the
     /// `verificationBatcher` and be verified together.
     private func settle(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int?,
-                        by principal: Principal, worker workerID: UUID, receivedAt: Date) async throws -> Settlement {
+                        by principal: Principal, worker workerID: UUID, receivedAt: Date,
+                        workerRow: PostgresRow?, jobRow: PostgresRow?) async throws -> Settlement {
         let lock = try await settlementGate.run {
-            try await self.lockToSettle(jobID, proof: proof, by: principal, worker: workerID, receivedAt: receivedAt)
+            try await self.lockToSettle(jobID, proof: proof, by: principal, worker: workerID, receivedAt: receivedAt,
+                                        workerRow: workerRow, jobRow: jobRow)
         }
         let job: Job, worker: Worker, request: VerificationRequest
         switch lock {
@@ -105,16 +115,12 @@ extension Market {
         case verify(Job, Worker, VerificationRequest)
     }
 
-    /// Reads the worker and the job and checks that the proof is the lock holder's, in time.
+    /// Checks, from the worker's and the job's rows as read with the arrival mark, that the
+    /// proof is the lock holder's, in time.
     private func lockToSettle(_ jobID: UUID, proof: [UInt8], by principal: Principal, worker workerID: UUID,
-                              receivedAt: Date) async throws -> LockToSettle {
-        // The worker and the job in one round trip.
-        let reads = try await pool.withConnection { c in
-            try await c.query([PostgresStatement(WorkerQueries.workerByID.sql, [.uuid(workerID)]),
-                               PostgresStatement(JobQueries.jobByID.sql, [.uuid(jobID)])])
-        }
-        let worker = try visibleWorker(reads[0].first, id: workerID, to: principal)
-        guard let row = reads[1].first else {
+                              receivedAt: Date, workerRow: PostgresRow?, jobRow: PostgresRow?) async throws -> LockToSettle {
+        let worker = try visibleWorker(workerRow, id: workerID, to: principal)
+        guard let row = jobRow else {
             throw MarketError(.unknownJob, "no job \(jobID)")
         }
         let job = try Job(row: row)

@@ -29,6 +29,8 @@ public final class Market: Sendable {
     let settlementGate: AsyncGate
     /// Ready models by id (see `model(_:)`).
     let readyModels = BoundedCache<String, Model>(capacity: Market.readyModelsCachedMax)
+    /// Keys authenticated in the last `authenticationCacheSeconds`.
+    let authenticatedKeys: KeyCache
     /// The platform's own accounts.
     public let platform: PlatformAccounts
     /// Sends transitions' notifications once they have committed (see `Notifier`).
@@ -78,6 +80,8 @@ public final class Market: Sendable {
                                                        windowMilliseconds: configuration.verificationBatchWindowMilliseconds,
                                                        waitingMax: verificationPool.queueMax + verificationPool.threads)
         self.modelImports = ModelImports(configuration: configuration)
+        self.authenticatedKeys = KeyCache(lifetimeSeconds: configuration.authenticationCacheSeconds,
+                                          capacity: Market.authenticatedKeysCachedMax)
         self.settlementGate = AsyncGate(slots: configuration.settlementsConcurrentMax,
                                         waitersMax: configuration.verificationQueueMax)
     }

@@ -37,6 +37,11 @@ public struct MarketConfiguration: Sendable {
     /// arrived, not by how long our own queue took; this bound only matters if the coordinator
     /// that received the proof died before deciding: the lock is then slashed once it lapses.
     public var proofVerifyGraceSeconds: Int = 120
+    /// How long a key found valid is trusted again without looking it up (a busy worker or
+    /// client sends many requests a second with one key). A key revoked through this market is
+    /// refused at once; one revoked by another coordinator on the same database, within this
+    /// time. 0 looks every key up.
+    public var authenticationCacheSeconds: Double = 2
     /// Threads importing uploaded models (never the verification threads; they run at a lower priority).
     public var importThreads: Int = 1
     /// Imports waiting for an import thread; past them, uploads are refused with `import_busy`.

@@ -308,6 +308,8 @@ extension Market {
 
     /// Ready models kept in memory at once.
     public static let readyModelsCachedMax = 1_024
+    /// The most authenticated keys kept in memory (see `KeyCache`).
+    public static let authenticatedKeysCachedMax = 4_096
 
     /// The model's ONNX bytes (`model_not_ready` for a failed model, which keeps none).
     public func modelONNX(_ id: String) async throws -> [UInt8] {

@@ -38,6 +38,31 @@ import TestSupport
         try await f.expectLedgerIntact()
     }
 
+    /// A key in use is remembered for a short while (no lookup a request); a revocation
+    /// through the market still refuses it at once, and one made by another coordinator on
+    /// the same database once the remembered authentication has lapsed.
+    @Test func rememberedKeys_AreRefusedOnceRevoked() async throws {
+        var configuration = MarketConfiguration()
+        configuration.authenticationCacheSeconds = 0.2
+        let f = try await MarketFixture.make(configuration: configuration)
+        let account = try await f.market.createAccount(kind: .worker, owner: "dora")
+        let here = try await f.market.issueKey(accountID: account.id, role: .worker)
+        let elsewhere = try await f.market.issueKey(accountID: account.id, role: .worker)
+        for _ in 0..<3 {
+            #expect(try await f.market.authenticate(key: here.key).keyID == here.id)
+            #expect(try await f.market.authenticate(key: elsewhere.key).keyID == elsewhere.id)
+        }
+        #expect(try await f.market.revokeKey(here.id))
+        #expect(await f.code { try await f.market.authenticate(key: here.key) } == .keyRevoked)
+
+        let other = try await Market.open(pool: f.db.pool, configuration: configuration, clock: f.clock,
+                                          verifier: InferenceProofVerifier())
+        #expect(try await other.revokeKey(elsewhere.id))
+        try await Task.sleep(nanoseconds: 300_000_000)
+        #expect(await f.code { try await f.market.authenticate(key: elsewhere.key) } == .keyRevoked)
+        #expect(await f.code { try await other.authenticate(key: elsewhere.key) } == .keyRevoked)
+    }
+
     @Test func keyRole_MustMatchAccountKind() async throws {
         let f = try await MarketFixture.make()
         let client = try await f.market.createAccount(kind: .client, owner: "carol")

@@ -111,8 +111,8 @@ proveTimes.sort()
 let proveMs = proveTimes[proveTimes.count / 2]
 
 /// The database work of one cycle as a pgbench script, built from the market's own statements
-/// (`NamedQuery.all`) in the order the market runs them: the reads of each request (key,
-/// worker, job) and the three transactions (create with escrow; lock with stake;
+/// (`NamedQuery.all`) in the order the market runs them: the reads of each request (worker,
+/// job; keys are remembered) and the three transactions (create with escrow; lock with stake;
 /// settlement). pgbench runs it with prepared statements, as the market does; the client,
 /// worker and model are fixed, each run makes and settles a new job.
 @MainActor func pgbenchScript() async throws -> String {
@@ -129,7 +129,6 @@ let proveMs = proveTimes[proveTimes.count / 2]
     }
     let input = String(decoding: try JSONEncoder().encode(Tensor(shape: quantized.spec.inputShape, values: inputs[0])), as: UTF8.self)
     let now = "now()"
-    let auth = try statement("APIKeyByHash", ["'\\x00'::bytea"])
     let model = "'\(modelID)'"
     /// A pgbench variable stays bare; an id becomes a literal.
     func quoted(_ value: String) -> String { value.hasPrefix(":") ? value : "'\(value)'" }
@@ -159,17 +158,16 @@ let proveMs = proveTimes[proveTimes.count / 2]
         "SELECT id AS worker, account_id AS worker_account FROM workers ORDER BY created_at, id OFFSET CAST(:client_id AS integer) % \(workers.count) LIMIT 1",
         "\\gset",
         // POST /v1/jobs
-        // Ready models are cached by the market, so no cycle reads one.
-        auth,
+        // Ready models and keys found valid are remembered by the market (see `KeyCache`), so
+        // no cycle reads one.
         "BEGIN;",
         try statement("JobInsert", ["'\(client)'", model, "'\(input)'", "'dutch'", "1000", "1000", now, "0", "0", "60", "100",
                                     "\(marketConfiguration.feeBasisPoints)", "\(1_000 + fee)", "now() + interval '1 hour'", now,
-                                    "1000", "NULL", "NULL", "'allow'", "1"], gset: true),
+                                    "1000", "NULL", "NULL", "'allow'", "1", "gen_random_uuid()"], gset: true),
         record,
         try ledger([(client, "available", client, "held", 1_000 + fee, "escrow_hold", 0)]),
         "COMMIT;",
         // POST /v1/jobs/{id}/lock
-        auth,
         "BEGIN;",
         try statement("WorkerByIDForUpdate", [worker]), try statement("JobByID", [":id"]),
         try statement("JobCountLocksByWorker", [worker]),
@@ -179,7 +177,7 @@ let proveMs = proveTimes[proveTimes.count / 2]
         try ledger([(workerAccount, "available", workerAccount, "held", 100, "stake_hold", 1)]),
         "COMMIT;",
         // POST /v1/jobs/{id}/proof
-        auth, try statement("JobMarkProofReceived", [":id", worker, now, workerAccount]),
+        try statement("JobMarkProofReceived", [":id", worker, now, workerAccount]),
         try statement("WorkerByID", [worker]), try statement("JobByID", [":id"]),
         "BEGIN;",
         try statement("JobFulfillIfLocked", [":id", worker, "1", now, "'{}'", "'\\x00'::bytea", "NULL", "1", now]),

@@ -13,8 +13,8 @@ enum JobQueries {
     static let jobInsert = NamedQuery("JobInsert", """
         INSERT INTO jobs (client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
                           bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, created_at, updated_at,
-                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy, batch_items)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20)
+                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy, batch_items, id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21)
         RETURNING \(columns)
         """)
     static let jobByID = NamedQuery("JobByID", "SELECT \(columns) FROM jobs WHERE id = $1")
