@@ -30,6 +30,13 @@ struct QuantisationBody: Codable, Sendable {
     var activationBits: Int?
     var fractionBits: FractionBits?
     var calibration: [[Double]]?
+    /// `"uniform"` (the default) or `"per_feature"`; any other value fails decoding.
+    var inputScales: InputScales?
+
+    enum InputScales: String, Codable, Sendable {
+        case uniform
+        case perFeature = "per_feature"
+    }
 
     /// A number of bits, or `"auto"`.
     enum FractionBits: Codable, Sendable {
@@ -58,7 +65,8 @@ struct QuantisationBody: Codable, Sendable {
     }
 
     var model: ModelQuantisation {
-        var q = ModelQuantisation(activationBits: activationBits, calibration: calibration ?? [])
+        var q = ModelQuantisation(activationBits: activationBits, calibration: calibration ?? [],
+                                  perFeatureInputScales: inputScales == .perFeature)
         switch fractionBits {
         case .bits(let n)?: q.fractionBits = n
         case .auto?: q.automatic = true

@@ -37,6 +37,10 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
     case traceMismatch(layer: Int, step: String, index: Int)
     /// A canonical model description could not be decoded (truncated, extended, inconsistent).
     case invalidEncoding(detail: String)
+    /// A classifier's class list is unusable (empty, too long, repeated, not matching its scores).
+    case invalidLabels(detail: String)
+    /// A claimed class label is not the one the proven scores give (`ClassLabels`).
+    case labelMismatch(item: Int, claimed: String, expected: String)
 
     /// The stable, machine-readable code of this error.
     public var code: String {
@@ -58,6 +62,8 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
         case .inputIDOutOfRange: "input_id_out_of_range"
         case .traceMismatch: "trace_mismatch"
         case .invalidEncoding: "invalid_model_encoding"
+        case .invalidLabels: "invalid_class_labels"
+        case .labelMismatch: "label_mismatch"
         }
     }
 
@@ -98,6 +104,10 @@ public enum InferenceError: Error, Sendable, Equatable, CustomStringConvertible 
             "\(code): layer \(layer), \(step), index \(index) does not follow the integer semantics"
         case .invalidEncoding(let detail):
             "\(code): \(detail)"
+        case .invalidLabels(let detail):
+            "\(code): \(detail)"
+        case .labelMismatch(let item, let claimed, let expected):
+            "\(code): item \(item) is labelled '\(claimed)', its proven scores give '\(expected)'"
         }
     }
 }

@@ -6,7 +6,9 @@
 /// u16, the output count u8 and output tensor ids u32; then per node: the input count u8 and
 /// ids u32, the operator tag u8 and its fields (see `encodeOperator`). A linear node carries
 /// its layer inline (prepare steps, kind, rows, activation, accumulator bits) and its output
-/// shape. Derived values (tensor shapes and ranges, layer input sizes) are not stored:
+/// shape. With flag bit 2, the class labels follow the last node (`ClassLabels.encode`);
+/// with flag bit 3, then the per-feature input scales (count u16, each an i8).
+/// Derived values (tensor shapes and ranges, layer input sizes) are not stored:
 /// decoding recomputes them through the same validating initialisers the importer uses, and
 /// refuses trailing bytes.
 extension ModelSpec {
@@ -28,7 +30,8 @@ extension ModelSpec {
         w.int64(input.lo)
         w.int64(input.hi)
         // Flags: bit 0 batchable, bit 1 the input is integer token ids.
-        w.uint8((batchable ? 1 : 0) | (integerInput ? 2 : 0))
+        w.uint8((batchable ? 1 : 0) | (integerInput ? 2 : 0) | (labels != nil ? 4 : 0)
+                | (inputFeatureFractionBits != nil ? 8 : 0))
         w.uint16(UInt16(nodes.count))
         w.uint8(UInt8(outputs.count))
         for o in outputs { w.count(o) }
@@ -36,6 +39,11 @@ extension ModelSpec {
             w.uint8(UInt8(node.inputs.count))
             for i in node.inputs { w.count(i) }
             encodeOperator(node.op, &w)
+        }
+        labels?.encode(into: &w)
+        if let e = inputFeatureFractionBits {
+            w.uint16(UInt16(truncatingIfNeeded: e.count))
+            for v in e { w.uint8(UInt8(bitPattern: Int8(truncatingIfNeeded: v))) }
         }
         return w.output
     }
@@ -225,7 +233,7 @@ extension ModelSpec {
         let inputShape = try r.shape()
         let input = try TensorInfo(shape: inputShape, fractionBits: Int(try r.uint8()), lo: try r.int64(), hi: try r.int64(), name: "input")
         let flags = try r.uint8()
-        guard flags <= 3 else { throw .invalidEncoding(detail: "input flags \(flags)") }
+        guard flags <= 15 else { throw .invalidEncoding(detail: "input flags \(flags)") }
         let nodeCount = Int(try r.uint16())
         guard nodeCount >= 1, nodeCount <= InferenceLimits.graphNodeCountMax else {
             throw .invalidEncoding(detail: "\(nodeCount) nodes")
@@ -247,9 +255,18 @@ extension ModelSpec {
             tensors.append(try op.infer(inputs.map { tensors[$0] }, layers: layers, config: config, node: "#\(i)"))
             nodes.append(node)
         }
+        let labels = flags & 4 != 0 ? try ClassLabels(decoding: &r) : nil
+        var features: [Int]?
+        if flags & 8 != 0 {
+            let n = try r.count16(max: InferenceLimits.tensorElementsMax)
+            var e: [Int] = []
+            for _ in 0..<n { e.append(Int(Int8(bitPattern: try r.uint8()))) }
+            features = e
+        }
         guard r.isAtEnd else { throw .invalidEncoding(detail: "trailing bytes after the last node") }
         try self.init(config: config, input: input, layers: layers, nodes: nodes, outputs: outputs,
-                      batchable: flags & 1 != 0, integerInput: flags & 2 != 0)
+                      batchable: flags & 1 != 0, integerInput: flags & 2 != 0, labels: labels,
+                      inputFeatureFractionBits: features)
     }
 
     private static func decodeOperator(_ r: inout ByteReader, inputs: [Int], tensors: [TensorInfo],
@@ -402,6 +419,13 @@ extension ByteWriter {
 }
 
 extension ByteReader {
+    /// A u16 count, refused above `max`.
+    mutating func count16(max: Int) throws(InferenceError) -> Int {
+        let v = Int(try uint16())
+        guard v <= max else { throw .invalidEncoding(detail: "count \(v) exceeds \(max)") }
+        return v
+    }
+
     /// A rank (at most `rankMax`) and that many values (each at most `tensorElementsMax`;
     /// zero refused unless `allowZero`).
     mutating func shape(allowZero: Bool = false) throws(InferenceError) -> [Int] {

@@ -27,6 +27,14 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
     /// lookups): the input then has scale 1 and its range is the ids the tables accept, and
     /// `quantizeInput` takes whole numbers only, refusing any outside that range.
     public let integerInput: Bool
+    /// A classifier's label output, `classes[argmax(scores)]` over one of `outputs` (see
+    /// `ClassLabels`); nil for a model without one.
+    public let labels: ClassLabels?
+    /// Per-feature input scales (one per element of the input's last axis), when the
+    /// features were calibrated one by one: feature `j` is quantised at `2^-e[j]` and the
+    /// first linear layers' weights carry the factor `2^(f_in − e[j])` (docs/PROTOCOL.md,
+    /// "Choosing scales"); nil when every input value is at `2^-f_in`.
+    public let inputFeatureFractionBits: [Int]?
     /// Every tensor: the input, then each node's output (derived, validated).
     public let tensors: [TensorInfo]
     /// Indices into `nodes` of the `matMul` steps, in order (derived).
@@ -39,7 +47,8 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
     /// (`GraphOperator.infer`), each linear layer is used by exactly one node and in order,
     /// the outputs exist, and every product's bound fits `accumulatorBitsMax`.
     public init(config: QuantizationConfig, input: TensorInfo, layers: [LayerSpec], nodes: [GraphNode],
-                outputs: [Int], batchable: Bool, integerInput: Bool = false) throws(InferenceError) {
+                outputs: [Int], batchable: Bool, integerInput: Bool = false,
+                labels: ClassLabels? = nil, inputFeatureFractionBits: [Int]? = nil) throws(InferenceError) {
         guard !nodes.isEmpty, nodes.count <= InferenceLimits.graphNodeCountMax else {
             throw .unsupportedGraph(node: "graph", detail: "\(nodes.count) steps; a model has 1…\(InferenceLimits.graphNodeCountMax)")
         }
@@ -84,8 +93,20 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
             throw .tensorTooLarge(name: "output", elements: outputs.reduce(0) { $0 + tensors[$1].elements },
                                   limit: InferenceLimits.tensorElementsMax)
         }
+        if let labels {
+            guard labels.scoresOutput < outputs.count, tensors[outputs[labels.scoresOutput]].elements == labels.classes.count else {
+                throw .invalidLabels(detail: "\(labels.classes.count) classes do not fit the scores output \(labels.scoresOutput) of \(outputs.map { tensors[$0].shape })")
+            }
+        }
         self.config = config
         self.input = input
+        if let e = inputFeatureFractionBits {
+            guard !integerInput, e.count == input.shape.last, e.allSatisfy({ Self.featureFractionBitsRange.contains($0) }) else {
+                throw .invalidQuantization(detail: "per-feature input scales \(e) do not fit the input \(input.shape) (one per feature, each in \(Self.featureFractionBitsRange))")
+            }
+        }
+        self.labels = labels
+        self.inputFeatureFractionBits = inputFeatureFractionBits
         self.layers = layers
         self.nodes = nodes
         self.outputs = outputs
@@ -145,7 +166,8 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         return items
     }
 
-    /// Quantises a float input: `clamp(⌊x · 2^f + 1/2⌋, inputRange)`.
+    /// Quantises a float input: `clamp(⌊x · 2^f + 1/2⌋, inputRange)`, with `f` the feature's
+    /// own scale when the model has per-feature input scales.
     ///
     /// `shape` must equal `inputShape`, or for a batchable model `[B] + inputShape[1...]`;
     /// non-finite values are refused rather than clamped, since they mean the caller's data is broken.
@@ -179,7 +201,8 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         for (i, x) in floats.enumerated() {
             guard x.isFinite else { throw .inputOutOfRange(index: i, value: "\(x)") }
             // Clamp in floating point first so huge values quantise instead of failing.
-            let scaled = x * Double(sign: .plus, exponent: inputFractionBits, significand: 1)
+            let f = inputFeatureFractionBits.map { $0[i % $0.count] } ?? inputFractionBits
+            let scaled = x * Double(sign: .plus, exponent: f, significand: 1)
             let limited = min(max(scaled, -bound - 1), bound)
             let q = Int64((limited + 0.5).rounded(.down))
             let c = IntegerSemantics.clamp(q, inputRange.lowerBound, inputRange.upperBound)

@@ -70,7 +70,8 @@ public struct QuantizedModel: Sendable, Equatable {
     /// `parameters` by index, in order), deriving each layer's accumulator bound from its
     /// weights and the range of the tensor it reads.
     public init(config: QuantizationConfig, input: TensorInfo, nodes: [GraphNode], parameters: [LayerParameters],
-                outputs: [Int], batchable: Bool, integerInput: Bool = false) throws(InferenceError) {
+                outputs: [Int], batchable: Bool, integerInput: Bool = false,
+                labels: ClassLabels? = nil, inputFeatureFractionBits: [Int]? = nil) throws(InferenceError) {
         guard parameters.count <= InferenceLimits.layerCountMax else {
             throw .tooManyLayers(count: parameters.count, limit: InferenceLimits.layerCountMax)
         }
@@ -113,7 +114,8 @@ public struct QuantizedModel: Sendable, Equatable {
             built.append(try QuantizedLayer(spec: spec, weights: p.weights, bias: p.bias))
         }
         self.spec = try ModelSpec(config: config, input: input, layers: built.map(\.spec), nodes: nodes,
-                                  outputs: outputs, batchable: batchable, integerInput: integerInput)
+                                  outputs: outputs, batchable: batchable, integerInput: integerInput, labels: labels,
+                                  inputFeatureFractionBits: inputFeatureFractionBits)
         self.layers = built
         self.digest = SHA256Digest.hash(Self.canonicalEncoding(spec: spec, layers: built))
     }

@@ -118,20 +118,25 @@ public struct ModelQuantisation: Sendable, Equatable {
     public var automatic: Bool
     /// Calibration inputs, each one item of the model's input.
     public var calibration: [[Double]]
+    /// One input scale per feature (`per_feature`) instead of one for all (the default).
+    public var perFeatureInputScales: Bool
 
     /// Collects the parts.
-    public init(activationBits: Int? = nil, fractionBits: Int? = nil, automatic: Bool = false, calibration: [[Double]] = []) {
+    public init(activationBits: Int? = nil, fractionBits: Int? = nil, automatic: Bool = false, calibration: [[Double]] = [],
+                perFeatureInputScales: Bool = false) {
         self.activationBits = activationBits
         self.fractionBits = fractionBits
         self.automatic = automatic
         self.calibration = calibration
+        self.perFeatureInputScales = perFeatureInputScales
     }
 
     /// The inference layer's options, checked (`invalid_quantization` with what is accepted).
     public func options() throws -> QuantisationOptions {
         let fraction: QuantisationOptions.FractionBits
         if automatic || (fractionBits == nil && !calibration.isEmpty) { fraction = .auto } else { fraction = .fixed(fractionBits ?? 8) }
-        let options = QuantisationOptions(activationBits: activationBits ?? 16, fractionBits: fraction, calibration: calibration)
+        let options = QuantisationOptions(activationBits: activationBits ?? 16, fractionBits: fraction, calibration: calibration,
+                                          inputScales: perFeatureInputScales ? .perFeature : .uniform)
         do { try options.validate() } catch { throw MarketError(.invalidQuantization, error.description) }
         return options
     }
@@ -180,11 +185,13 @@ public struct InferenceModelImporter: Sendable {
     }
 
     /// The options as one line of text: `\nquantisation activation_bits=A fraction_bits=F|auto calibration=v,v;v,v`
-    /// (each value in Swift's shortest round-trip spelling).
+    /// (each value in Swift's shortest round-trip spelling), then ` input_scales=per_feature`
+    /// when the input's scales are chosen per feature.
     public static func canonicalText(_ options: QuantisationOptions) -> String {
         let f: String = if case .fixed(let n) = options.fractionBits { "\(n)" } else { "auto" }
         let calibration = options.calibration.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: ";")
-        return "\nquantisation activation_bits=\(options.activationBits) fraction_bits=\(f) calibration=\(calibration)"
+        let scales = options.inputScales == .perFeature ? " input_scales=per_feature" : ""
+        return "\nquantisation activation_bits=\(options.activationBits) fraction_bits=\(f) calibration=\(calibration)\(scales)"
     }
 
     /// The content address of a model uploaded with `quantisation` (checked first).
@@ -220,7 +227,9 @@ public struct InferenceModelImporter: Sendable {
         return #"{"activation_bits":\#(config.activationBits),"activation_fraction_bits":\#(config.activationFractionBits),"#
             + #""weight_fraction_bits":\#(config.weightFractionBits),"fraction_bits_mode":"\#(mode)","#
             + #""calibration_inputs":\#(options.calibration.count),"input_fraction_bits":\#(plan.inputFractionBits),"#
-            + #""layer_fraction_bits":[\#(plan.layerFractionBits.map(String.init).joined(separator: ","))]}"#
+            + #""layer_fraction_bits":[\#(plan.layerFractionBits.map(String.init).joined(separator: ","))]"#
+            + (plan.featureFractionBits.map { #","input_feature_fraction_bits":[\#($0.map(String.init).joined(separator: ","))]"# } ?? "")
+            + "}"
     }
 
     /// The quantised model itself with the default options.

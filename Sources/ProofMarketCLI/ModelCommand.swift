@@ -59,5 +59,7 @@ struct ModelInspectCommand: ParsableCommand {
         for line in m.spec.describeSteps() { print(line) }
         for line in m.spec.describeTensors() { print(line) }
         print("outputs \(m.spec.outputs.map { "t\($0)" }.joined(separator: ", ")) \(m.spec.outputShapes)")
+        if let line = m.spec.describeLabels() { print(line) }
+        if let e = m.spec.inputFeatureFractionBits { print("input feature scales 2^-\(e.map(String.init).joined(separator: ", 2^-"))") }
     }
 }

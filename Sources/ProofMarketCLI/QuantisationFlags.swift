@@ -17,6 +17,10 @@ struct QuantisationFlags: ParsableArguments {
                                valueName: "file"))
     var calibration: String?
 
+    @Option(help: ArgumentHelp("`uniform` (default): one input scale; `per-feature`: one scale per input feature from the calibration inputs (features in their own units).",
+                               valueName: "uniform|per-feature"))
+    var inputScales: String = "uniform"
+
     /// The options these flags name (`invalid_quantization` for values out of range).
     func options() throws -> QuantisationOptions {
         let inputs = try calibration.map(Self.loadCalibration) ?? []
@@ -28,7 +32,13 @@ struct QuantisationFlags: ParsableArguments {
             fraction = .fixed(n)
         case nil: fraction = inputs.isEmpty ? .fixed(8) : .auto
         }
-        let options = QuantisationOptions(activationBits: activationBits, fractionBits: fraction, calibration: inputs)
+        let scales: QuantisationOptions.InputScales
+        switch inputScales {
+        case "uniform": scales = .uniform
+        case "per-feature", "per_feature": scales = .perFeature
+        default: throw ValidationError("--input-scales must be `uniform` or `per-feature`, not '\(inputScales)'")
+        }
+        let options = QuantisationOptions(activationBits: activationBits, fractionBits: fraction, calibration: inputs, inputScales: scales)
         try options.validate()
         return options
     }

@@ -22,9 +22,18 @@ func medianMilliseconds(_ iterations: Int, _ body: () throws -> Void) rethrows -
     return times.sorted()[times.count / 2]
 }
 
-/// The inputs of a sample file: the digits sample (JSON, floats in [0, 1]) or a zoo inputs file
-/// (raw little-endian float32, `elements` values per input).
+/// The rows of a scikit-learn fixture's inputs file (`{"inputs": [[…], …]}`), or nil for
+/// another kind of sample file.
+func tableRows(_ path: String) -> [[Double]]? {
+    struct Table: Decodable { let inputs: [[Double]] }
+    guard path.hasSuffix(".json"), let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return nil }
+    return try? JSONDecoder().decode(Table.self, from: data).inputs
+}
+
+/// The inputs of a sample file: the digits sample (JSON, floats in [0, 1]), a zoo inputs file
+/// (raw little-endian float32, `elements` values per input) or a scikit-learn inputs file.
 func sampleInputs(_ path: String, elements: Int) throws -> [[Double]] {
+    if let rows = tableRows(path) { return rows }
     if path.hasSuffix(".f32") {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let floats = stride(from: 0, to: bytes.count - 3, by: 4).map { i in
@@ -49,7 +58,17 @@ let name = URL(fileURLWithPath: args[1]).deletingPathExtension().lastPathCompone
 var model: QuantizedModel?
 let importMs: Double
 do {
-    importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
+    // A scikit-learn model is registered as its users would: scales from 64 of its rows, one
+    // per feature where the graph allows it.
+    if let rows = tableRows(args[2]) {
+        let calibration = Array(rows.prefix(64))
+        let perFeature = QuantisationOptions(fractionBits: .auto, calibration: calibration, inputScales: .perFeature)
+        let options = (try? ONNXImporter.importModel(bytes, options: perFeature)) != nil
+            ? perFeature : QuantisationOptions(fractionBits: .auto, calibration: calibration)
+        importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes, options: options) }
+    } else {
+        importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
+    }
 } catch {
     // A refused model is a row of the table, not a crash.
     FileHandle.standardError.write(Data("\(name): \(error)\n".utf8))

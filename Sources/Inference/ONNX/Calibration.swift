@@ -22,6 +22,17 @@ public struct QuantisationOptions: Sendable, Equatable, Hashable {
     /// Inputs of the model, each one item of `inputElements` real values, on which `auto`
     /// observes the ranges the tensors reach.
     public var calibration: [[Double]]
+    /// How the input's scale is chosen from the calibration inputs.
+    public enum InputScales: String, Sendable, Equatable, Hashable {
+        /// One scale for every input value, from the largest of them (the default).
+        case uniform
+        /// One scale per feature (element of the input's last axis), from that feature's
+        /// largest value, folded into the linear layers that read the input: for features in
+        /// their own units (see `ONNXImporter+FeatureScales`). Needs calibration inputs.
+        case perFeature = "per_feature"
+    }
+    /// How the input's scale is chosen.
+    public var inputScales: InputScales
 
     /// The registration default: what `QuantizationConfig.default` describes.
     public static let `default` = QuantisationOptions()
@@ -36,10 +47,12 @@ public struct QuantisationOptions: Sendable, Equatable, Hashable {
     public static let weightFractionBits = 8
 
     /// Collects the options (checked by `validate`).
-    public init(activationBits: Int = 16, fractionBits: FractionBits = .fixed(8), calibration: [[Double]] = []) {
+    public init(activationBits: Int = 16, fractionBits: FractionBits = .fixed(8), calibration: [[Double]] = [],
+                inputScales: InputScales = .uniform) {
         self.activationBits = activationBits
         self.fractionBits = fractionBits
         self.calibration = calibration
+        self.inputScales = inputScales
     }
 
     /// Whether these are the registration defaults (the model is imported as it always was).
@@ -58,6 +71,9 @@ public struct QuantisationOptions: Sendable, Equatable, Hashable {
             guard calibration.isEmpty else {
                 throw .invalidQuantization(detail: "calibration inputs choose scales, so they need fraction bits \"auto\", not \(f)")
             }
+        }
+        guard inputScales == .uniform || (fractionBits == .auto && !calibration.isEmpty) else {
+            throw .invalidQuantization(detail: "per-feature input scales come from calibration inputs: they need fraction bits \"auto\" and calibration inputs")
         }
         guard calibration.count <= Self.calibrationInputsMax else {
             throw .invalidQuantization(detail: "\(calibration.count) calibration inputs; at most \(Self.calibrationInputsMax) are accepted")
@@ -82,19 +98,24 @@ public struct ScalePlan: Sendable, Equatable, Hashable {
     public var inputFractionBits: Int
     /// Fraction bits of linear layer `k`'s output, for the first layers.
     public var layerFractionBits: [Int]
+    /// Per-feature scales of the input, when calibrated feature by feature (then
+    /// `inputFractionBits` is the input's nominal scale; see `ONNXImporter+FeatureScales`).
+    public var featureFractionBits: [Int]?
     /// The scale of a layer the plan does not name.
     static let provisionalFractionBits = 0
 
     /// A plan naming the input's scale and the first layers'.
-    public init(inputFractionBits: Int, layerFractionBits: [Int]) {
+    public init(inputFractionBits: Int, layerFractionBits: [Int], featureFractionBits: [Int]? = nil) {
         self.inputFractionBits = inputFractionBits
         self.layerFractionBits = layerFractionBits
+        self.featureFractionBits = featureFractionBits
     }
 
     /// The plan a model description was imported with: its input's scale and every linear
     /// output's.
     public init(spec: ModelSpec) {
         inputFractionBits = spec.input.fractionBits
+        featureFractionBits = spec.inputFeatureFractionBits
         layerFractionBits = spec.nodes.indices.compactMap { i in
             guard case .linear = spec.nodes[i].op else { return nil }
             return spec.tensors[i + 1].fractionBits
@@ -151,6 +172,24 @@ extension ONNXImporter {
         let config = try QuantizationConfig(activationFractionBits: standard, weightFractionBits: wf, activationBits: a)
         var plan = ScalePlan(inputFractionBits: fin, layerFractionBits: [])
         var model = try importModel(proto, config: config, plan: plan)
+        // Features in their own units: each feature its own scale, when the graph allows it.
+        let spec = model.spec
+        if options.inputScales == .perFeature {
+            guard calibrated, !spec.integerInput, spec.inputShape.count == 2,
+                  Self.featureColumns(nodes: spec.nodes, shapes: spec.tensors.map(\.shape), kinds: spec.layers.map(\.kind)) != nil else {
+                throw .invalidQuantization(detail: "per-feature input scales need a float input [N, features] read only by linear layers over its features (a Scaler, a dense layer, a column selection before them)")
+            }
+            let width = spec.inputShape[1]
+            var peaks = [Double](repeating: 0, count: width)
+            for input in options.calibration where input.count == width {
+                for (j, v) in input.enumerated() { peaks[j] = max(peaks[j], v.magnitude) }
+            }
+            // A feature the calibration never saw away from 0 keeps the uniform scale.
+            peaks = peaks.map { $0 > 0 ? $0 : peak }
+            let scales = Self.featureFractionBits(peaks: peaks, activationBits: a, headroomBits: h)
+            plan = ScalePlan(inputFractionBits: scales.input, layerFractionBits: [], featureFractionBits: scales.features)
+            model = try importModel(proto, config: config, plan: plan)
+        }
         var inputs: [[Int64]] = []
         for (i, floats) in options.calibration.enumerated() {
             guard floats.count == model.spec.inputElements else {

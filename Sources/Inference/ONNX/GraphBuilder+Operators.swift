@@ -492,6 +492,14 @@ extension GraphBuilder {
         guard let outShape = TensorSemantics.broadcastShape(shape, c.shape), outShape == shape else {
             throw .shapeMismatch(detail: "\(node.opType) '\(name)': constant of shape \(c.shape) does not broadcast onto \(shape) without growing it")
         }
+        // The intercept of a one-output dense layer (a scikit-learn regressor's last layer) is its bias.
+        if c.count == 1, kind == .add || (kind == .sub && !constantFirst),
+           let k = foldableLinear(x, name: node.input[constantFirst ? 1 : 0]), layers[k].acceptsBias, layers[k].rows == 1,
+           { if case .dense = layers[k].kind { return true } else { return false } }() {
+            layers[k].bias[0] += kind == .add ? c.values[0] : -c.values[0]
+            try output(node, x)
+            return
+        }
         if c.count == 1 {
             let v = c.values[0]
             // A public scalar: as many fraction bits as keep it exact to 2^-16 and small.
@@ -644,6 +652,13 @@ extension GraphBuilder {
         guard let first = ids.first else { throw .unsupportedGraph(node: name, detail: "Concat needs inputs") }
         var axis = Int(node.int("axis", default: 0))
         if axis < 0 { axis += tensors[first].shape.count }
+        // Inputs at different scales (calibrated branches) join at the coarsest of them.
+        if let coarsest = ids.map({ tensors[$0].fractionBits }).min() {
+            for (i, id) in ids.enumerated() where tensors[id].fractionBits > coarsest {
+                ids[i] = try add(.rescale(shift: tensors[id].fractionBits - coarsest, lo: activationRange.lo, hi: activationRange.hi),
+                                 inputs: [id], name: "\(name) (to 2^-\(coarsest))")
+            }
+        }
         try output(node, try add(.concat(axis: axis), inputs: ids, name: name))
     }
 

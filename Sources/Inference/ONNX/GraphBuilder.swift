@@ -28,6 +28,8 @@ struct GraphBuilder {
     /// The scales chosen for the linear layers' outputs (see `Calibration`); without one,
     /// every linear output is at the activation scale.
     var plan: ScalePlan?
+    /// ONNX values that are a classifier's label, `classes[argmax(scores)]` (see `GraphBuilder+Labels`).
+    var labelValues: [String: LabelValue] = [:]
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {

@@ -15,7 +15,8 @@ public enum ONNXImporter {
 
     /// Every operator the importer accepts (as a model step or folded as a constant).
     public static var supportedOperators: [String] {
-        GraphBuilder.operators.union(ConstantFolding.operators).union(["Constant"]).sorted()
+        GraphBuilder.operators.union(ConstantFolding.operators).union(["Constant"])
+            .union(GraphBuilder.mlOperators.map { "ai.onnx.ml.\($0)" }).sorted()
     }
 
     /// Parses, checks and quantises an ONNX model.
@@ -46,6 +47,10 @@ public enum ONNXImporter {
         guard let opset = proto.opsetImport.first(where: { $0.domain.isEmpty || $0.domain == "ai.onnx" })?.version,
               opsetVersions.contains(opset) else {
             throw .malformedModel(detail: "the default operator set version must be in \(opsetVersions)")
+        }
+        let mlOpset = proto.opsetImport.first(where: { $0.domain == "ai.onnx.ml" })?.version
+        if let mlOpset, !GraphBuilder.mlOpsetVersions.contains(mlOpset) {
+            throw .malformedModel(detail: "the ai.onnx.ml operator set version must be in \(GraphBuilder.mlOpsetVersions)")
         }
         let graph = proto.graph
         guard graph.node.count <= InferenceLimits.nodeCountMax else {
@@ -80,9 +85,12 @@ public enum ONNXImporter {
 
         for (i, node) in graph.node.enumerated() {
             let name = node.displayName(index: i)
-            guard node.domain.isEmpty || node.domain == "ai.onnx" else {
+            let ml = node.domain == "ai.onnx.ml" && mlOpset != nil
+            guard node.domain.isEmpty || node.domain == "ai.onnx" || ml else {
                 throw .unsupportedOperator(op: "\(node.domain).\(node.opType)", node: name)
             }
+            // A classifier's label (and what only reshapes or casts it) is not a model tensor.
+            if try builder.lowerLabel(node, name: name, initializers: initializerProtos) { continue }
             // Bind initializers on first use.
             for input in node.input where !input.isEmpty && builder.values[input] == nil {
                 if let proto = initializerProtos[input] { builder.values[input] = .constant(try ONNXTensor(proto)) }
@@ -101,6 +109,10 @@ public enum ONNXImporter {
                 case nil: throw .unsupportedGraph(node: name, detail: "input '\(input)' is not computed before this node")
                 }
             }
+            if ml {
+                try builder.lowerML(node, name: name)
+                continue
+            }
             if allConstant && !node.input.isEmpty && ConstantFolding.operators.contains(node.opType) {
                 let outs = try ConstantFolding.fold(node, name: name, inputs: constants, opset: opset)
                 for (o, t) in zip(node.output, outs) where !o.isEmpty { builder.values[o] = .constant(t) }
@@ -112,17 +124,35 @@ public enum ONNXImporter {
             try builder.lower(node, name: name, opset: opset, isGraphOutput: { outputNames.contains($0) })
         }
         var outputs: [Int] = []
+        var labels: [LabelValue] = []
         for o in graph.output {
+            if let label = builder.labelValues[o.name] {
+                labels.append(label)
+                continue
+            }
             guard case .tensor(let id)? = builder.values[o.name] else {
                 throw .unsupportedGraph(node: o.name, detail: "the graph output '\(o.name)' is not computed from the model input")
             }
             outputs.append(id)
         }
+        let classLabels = try GraphBuilder.labelOutput(labels, outputs: &outputs)
         if integerInput { try Self.checkTokenInput(builder, name: input.name) }
-        let parameters = try Self.quantize(builder.layers, config: config, scales: Self.layerScales(builder))
+        var columnShifts: [Int: [Int]] = [:]
+        if let e = plan?.featureFractionBits {
+            guard !integerInput, e.count == inputShape.last,
+                  let columns = Self.featureColumns(nodes: builder.nodes, shapes: builder.tensors.map(\.shape),
+                                                    kinds: builder.layers.map(\.kind)) else {
+                throw .invalidQuantization(detail: "per-feature input scales need every step reading the input to be a linear layer over its features")
+            }
+            let fin = builder.tensors[0].fractionBits
+            for (k, features) in columns { columnShifts[k] = features.map { fin - e[$0] } }
+        }
+        let parameters = try Self.quantize(builder.layers, config: config, scales: Self.layerScales(builder),
+                                           columnShifts: columnShifts)
         return try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
                                   outputs: outputs, batchable: Self.keepsItemsApart(builder),
-                                  integerInput: integerInput)
+                                  integerInput: integerInput, labels: classLabels,
+                                  inputFeatureFractionBits: columnShifts.isEmpty ? nil : plan?.featureFractionBits)
     }
 
     /// An integer input must be token ids read only by embedding lookups (`Gather` of a
@@ -204,14 +234,24 @@ public enum ONNXImporter {
     /// round half up; the rescale shift `f_in + weightFractionBits − f_out` brings the
     /// accumulator to the output scale `f_out` (with every tensor at the activation scale,
     /// the shift is `weightFractionBits`).
+    /// With `columnShifts[k]`, column `j` of layer `k` is multiplied by `2^columnShifts[k][j]`
+    /// first (per-feature input scales).
     static func quantize(_ layers: [FloatLayer], config: QuantizationConfig,
-                         scales: [(input: Int, output: Int)]) throws(InferenceError) -> [QuantizedModel.LayerParameters] {
+                         scales: [(input: Int, output: Int)],
+                         columnShifts: [Int: [Int]] = [:]) throws(InferenceError) -> [QuantizedModel.LayerParameters] {
         var out: [QuantizedModel.LayerParameters] = []
         for (k, layer) in layers.enumerated() {
             let (fin, fout) = k < scales.count ? scales[k] : (config.activationFractionBits, config.activationFractionBits)
             var w = [Int64]()
             w.reserveCapacity(layer.weights.count)
-            for v in layer.weights {
+            let shifts = columnShifts[k]
+            let perChannel: Bool = { if case .elementwise = layer.kind { return true } else { return false } }()
+            for (index, real) in layer.weights.enumerated() {
+                var v = real
+                if let shifts {
+                    let column = perChannel ? index : index % max(1, layer.inner)
+                    if column < shifts.count { v *= Double(sign: .plus, exponent: shifts[column], significand: 1) }
+                }
                 guard let q = IntegerSemantics.quantize(v, fractionBits: config.weightFractionBits) else {
                     throw .weightOutOfRange(layer: k, value: v)
                 }

@@ -1,0 +1,241 @@
+/// The `ai.onnx.ml` operators scikit-learn exports use (skl2onnx), lowered onto the existing
+/// steps: linear models are dense layers, scalers element-wise layers, post-transforms the
+/// sigmoid and softmax steps, normalisers reductions and divisions. Their integer meaning is
+/// that of those steps (docs/PROTOCOL.md, "Classical models").
+extension GraphBuilder {
+    /// The `ai.onnx.ml` operator-set versions the importer reads.
+    static let mlOpsetVersions: ClosedRange<Int64> = 1...5
+
+    /// The `ai.onnx.ml` operators the model graph implements.
+    static let mlOperators: Set<String> = [
+        "Scaler", "Normalizer", "LinearClassifier", "LinearRegressor", "ArrayFeatureExtractor", "ZipMap",
+        "Binarizer", "Imputer", "OneHotEncoder",
+    ]
+
+    /// Lowers one `ai.onnx.ml` node whose inputs include a model tensor.
+    mutating func lowerML(_ node: Onnx_NodeProto, name: String) throws(InferenceError) {
+        switch node.opType {
+        case "Scaler": try scaler(node, name)
+        case "Normalizer": try normalizer(node, name)
+        case "LinearClassifier": try linearClassifier(node, name)
+        case "LinearRegressor": try linearRegressor(node, name)
+        case "ArrayFeatureExtractor":
+            try requireOnly([], node, name)
+            let x = try tensor(node, 0, name)
+            guard let idx = try constant(node, 1, name) else { throw .unsupportedGraph(node: name, detail: "ArrayFeatureExtractor needs constant indices") }
+            let shape = tensors[x].shape
+            let width = shape[shape.count - 1]
+            var indices: [Int] = []
+            for v in idx.values {
+                guard v == v.rounded(), v >= 0, v < Double(width) else {
+                    throw .unsupportedAttribute(op: node.opType, node: name, detail: "index \(v) outside 0…\(width - 1)")
+                }
+                indices.append(Int(v))
+            }
+            guard !indices.isEmpty else { throw .unsupportedAttribute(op: node.opType, node: name, detail: "no indices") }
+            try output(node, try add(.gather(axis: shape.count - 1, indices: indices, indexShape: [indices.count]), inputs: [x], name: name))
+        case "ZipMap":
+            // The probabilities stay the output: a map per item is only their presentation.
+            try requireOnly(["classlabels_int64s", "classlabels_strings"], node, name)
+            try alias(node, .tensor(try tensor(node, 0, name)))
+        case "Binarizer": try binarizer(node, name)
+        case "Imputer": try imputer(node, name)
+        case "OneHotEncoder":
+            if node.attribute("cats_strings").map({ !$0.strings.isEmpty }) ?? false {
+                throw .unsupportedAttribute(op: node.opType, node: name, detail: "string categories (cats_strings) are not supported: the model input is numbers; encode categories as integers (cats_int64s)")
+            }
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "one-hot encoding of a model tensor is not supported; encode categories before the model")
+        default:
+            throw .unsupportedOperator(op: "ai.onnx.ml.\(node.opType)", node: name)
+        }
+    }
+
+    /// Floats of a `FLOATS` attribute.
+    func floats(_ node: Onnx_NodeProto, _ key: String) -> [Double] {
+        node.attribute(key)?.floats.map(Double.init) ?? []
+    }
+
+    /// Scaler: `y = (x − offset) · scale` per feature (one value, or one per feature), an
+    /// element-wise layer.
+    mutating func scaler(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["offset", "scale"], node, name)
+        let x = try tensor(node, 0, name)
+        guard let d = tensors[x].shape.last else { throw .shapeMismatch(detail: "Scaler '\(name)': scalar input") }
+        func spread(_ v: [Double], _ what: String, default value: Double) throws(InferenceError) -> [Double] {
+            if v.isEmpty { return [Double](repeating: value, count: d) }
+            if v.count == 1 { return [Double](repeating: v[0], count: d) }
+            guard v.count == d else { throw .shapeMismatch(detail: "Scaler '\(name)': \(v.count) \(what) values for \(d) features") }
+            return v
+        }
+        let offset = try spread(floats(node, "offset"), "offset", default: 0)
+        let scale = try spread(floats(node, "scale"), "scale", default: 1)
+        let shift = zip(offset, scale).map { -$0 * $1 }
+        try output(node, try channelAffine(x, scale: scale, shift: shift, lastAxis: true, name: name))
+    }
+
+    /// LinearRegressor: `y = x·Wᵀ + b`, one row per target; post-transform NONE only.
+    mutating func linearRegressor(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["coefficients", "intercepts", "targets", "post_transform"], node, name)
+        let transform = node.string("post_transform", default: "NONE")
+        guard transform == "NONE" else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "post_transform \(transform): a regressor supports NONE")
+        }
+        let x = try tensor(node, 0, name)
+        let targets = Int(node.int("targets", default: 1))
+        let (w, b) = try linearParameters(node, name, x: x, rows: targets)
+        try output(node, try dense(x, weights: w, rows: targets, bias: b, name: name))
+    }
+
+    /// The coefficients (`rows × features`) and intercepts (`rows`, zero when absent).
+    func linearParameters(_ node: Onnx_NodeProto, _ name: String, x: Int, rows: Int) throws(InferenceError) -> ([Double], [Double]) {
+        let shape = tensors[x].shape
+        guard shape.count == 2, let features = shape.last, rows >= 1 else {
+            throw .shapeMismatch(detail: "\(node.opType) '\(name)': input \(shape) must be [N, features]")
+        }
+        let w = floats(node, "coefficients")
+        guard w.count == rows * features else {
+            throw .shapeMismatch(detail: "\(node.opType) '\(name)': \(w.count) coefficients for \(rows) rows of \(features) features")
+        }
+        var b = floats(node, "intercepts")
+        if b.isEmpty { b = [Double](repeating: 0, count: rows) }
+        guard b.count == rows else { throw .shapeMismatch(detail: "\(node.opType) '\(name)': \(b.count) intercepts for \(rows) rows") }
+        return (w, b)
+    }
+
+    /// LinearClassifier: scores `x·Wᵀ + b` (one row per class; with one row and two classes
+    /// the scores are `[−z, z]`), then the post-transform (NONE, LOGISTIC, SOFTMAX), and the
+    /// label `classes[argmax(scores)]`.
+    mutating func linearClassifier(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["coefficients", "intercepts", "classlabels_ints", "classlabels_strings", "multi_class", "post_transform"], node, name)
+        let classes = try classLabelAttributes(node, name)
+        let x = try tensor(node, 0, name)
+        guard let features = tensors[x].shape.last, features >= 1 else { throw .shapeMismatch(detail: "LinearClassifier '\(name)': scalar input") }
+        let rows = floats(node, "coefficients").count / features
+        let binary = rows == 1 && classes.count == 2
+        guard binary || rows == classes.count else {
+            throw .shapeMismatch(detail: "LinearClassifier '\(name)': \(rows) coefficient rows for \(classes.count) classes")
+        }
+        var (w, b) = try linearParameters(node, name, x: x, rows: rows)
+        if binary {
+            w = w.map { -$0 } + w
+            b = b.map { -$0 } + b
+        }
+        var scores = try dense(x, weights: w, rows: classes.count, bias: b, name: name)
+        let transform = node.string("post_transform", default: "NONE")
+        switch (transform, binary) {
+        case ("NONE", _), ("SOFTMAX", true), ("SOFTMAX_ZERO", true):
+            // One row and two classes: onnxruntime writes the decision values [−z, z] unchanged.
+            break
+        case ("LOGISTIC", _):
+            scores = try sigmoid(scores, name: "\(name) (logistic)")
+        case ("SOFTMAX", false):
+            scores = try softmaxLastAxis(scores, name: "\(name) (softmax)")
+        default:
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "post_transform \(transform) is not supported (supported: NONE, LOGISTIC, SOFTMAX)")
+        }
+        guard node.output.count >= 1, !node.output[0].isEmpty else { throw .unsupportedGraph(node: name, detail: "no label output") }
+        labelValues[node.output[0]] = LabelValue(scores: scores, classes: classes)
+        if node.output.count > 1, !node.output[1].isEmpty { values[node.output[1]] = .tensor(scores) }
+    }
+
+    /// The logistic sigmoid of `x`, element by element, at the activation scale.
+    mutating func sigmoid(_ x: Int, name: String) throws(InferenceError) -> Int {
+        let e = try ElementOperator(.sigmoid, inputFractionBits: tensors[x].fractionBits, outputFractionBits: config.activationFractionBits,
+                                    lo: activationRange.lo, hi: activationRange.hi)
+        return try add(.element(e), inputs: [x], name: name)
+    }
+
+    /// Softmax over the last axis, at the activation scale.
+    mutating func softmaxLastAxis(_ x: Int, name: String) throws(InferenceError) -> Int {
+        let fo = config.activationFractionBits
+        return try add(.softmax(axis: tensors[x].shape.count - 1, log: false, outputFractionBits: fo, lo: 0,
+                                hi: min(Int64(1) << Int64(fo), activationRange.hi)), inputs: [x], name: name)
+    }
+
+    /// Normalizer over the last axis: `x / max(x)` (MAX) and `x / Σ|x|` (L1), each a reduction
+    /// then a division (a zero L1 norm divides by one unit, so a zero row stays zero), and
+    /// `x / √Σx²` (L2) as RMS normalisation times `1/√d`.
+    mutating func normalizer(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["norm"], node, name)
+        let x = try tensor(node, 0, name)
+        let shape = tensors[x].shape
+        let axis = shape.count - 1
+        let f = tensors[x].fractionBits
+        let (lo, hi) = activationRange
+        func reduce(_ kind: ReduceSpec.Kind, _ t: Int, _ what: String) throws(InferenceError) -> Int {
+            try add(.reduce(ReduceSpec(kind: kind, axes: [axis], keepDimensions: true, lo: lo, hi: hi)), inputs: [t], name: "\(name) (\(what))")
+        }
+        func atLeastOneUnit(_ t: Int) throws(InferenceError) -> Int {
+            let tf = tensors[t].fractionBits
+            return try add(.binary(BinaryOperation(kind: .max, constant: .init(value: 1, fractionBits: tf, first: false),
+                                                   outputFractionBits: tf, lo: lo, hi: hi)), inputs: [t], name: "\(name) (norm ≥ 1 unit)")
+        }
+        let norm: Int
+        switch node.string("norm", default: "MAX") {
+        case "MAX":
+            norm = try reduce(.max, x, "max")
+        case "L1":
+            let negated = try add(.binary(BinaryOperation(kind: .sub, constant: .init(value: 0, fractionBits: 0, first: true),
+                                                          outputFractionBits: f, lo: lo, hi: hi)), inputs: [x], name: "\(name) (−x)")
+            let magnitude = try add(.binary(BinaryOperation(kind: .max, constant: nil, outputFractionBits: f, lo: 0, hi: hi)),
+                                    inputs: [x, negated], name: "\(name) (|x|)")
+            norm = try atLeastOneUnit(try reduce(.sum, magnitude, "Σ|x|"))
+        case "L2":
+            // x / √Σx² = (x / √(mean(x²) + ε)) / √d: the RMS normalisation step (wide
+            // arithmetic, no square is clamped), ε = 2^-40 so a zero row stays 0, then the
+            // public constant 1/√d.
+            let d = shape[axis]
+            let rms = try add(.normalize(axis: axis, epsilon: 1, centered: false, outputFractionBits: config.activationFractionBits,
+                                         lo: lo, hi: hi), inputs: [x], name: "\(name) (x / rms)")
+            guard let c = IntegerSemantics.quantize(1 / Double(d).squareRoot(), fractionBits: 16) else {
+                throw .shapeMismatch(detail: "Normalizer '\(name)': \(d) features")
+            }
+            try output(node, try add(.binary(BinaryOperation(kind: .mul, constant: .init(value: c, fractionBits: 16, first: false),
+                                                             outputFractionBits: config.activationFractionBits, lo: lo, hi: hi)),
+                                     inputs: [rms], name: name))
+            return
+        case let other:
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "norm '\(other)' is not MAX, L1 or L2")
+        }
+        try output(node, try add(.binary(BinaryOperation(kind: .div, constant: nil, outputFractionBits: config.activationFractionBits,
+                                                         lo: lo, hi: hi)), inputs: [x, norm], name: name))
+    }
+
+    /// Binarizer: `1` where `x > threshold`, else `0`. On integers at scale `2^-f`, `x > t`
+    /// is `x − q(t) ≥ 1`, so `clamp(x − q(t), 0, 1)` is the indicator (in units of `2^-f`),
+    /// then times the constant `2^f` (at scale 1), which makes it `1.0` at `2^-f`.
+    mutating func binarizer(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["threshold"], node, name)
+        let x = try tensor(node, 0, name)
+        let f = tensors[x].fractionBits
+        let threshold = node.float("threshold", default: 0)
+        guard let q = IntegerSemantics.quantize(threshold, fractionBits: f), q.magnitude < (1 << 40) else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "threshold \(threshold) is out of range")
+        }
+        let indicator = try add(.binary(BinaryOperation(kind: .sub, constant: .init(value: q, fractionBits: f, first: false),
+                                                        outputFractionBits: f, lo: 0, hi: 1)), inputs: [x], name: "\(name) (x > t)")
+        let one = BinaryOperation(kind: .mul, constant: .init(value: Int64(1) << Int64(f), fractionBits: 0, first: false),
+                                  outputFractionBits: f, lo: 0, hi: Int64(1) << Int64(f))
+        try output(node, try add(.binary(one), inputs: [indicator], name: name))
+    }
+
+    /// Imputer that replaces missing values (NaN) by constants: a quantised input holds no
+    /// NaN (a non-finite input value is refused when it is quantised), so the step is the
+    /// identity. Replacing a finite value is not supported.
+    mutating func imputer(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        try requireOnly(["imputed_value_floats", "imputed_value_int64s", "replaced_value_float", "replaced_value_int64"], node, name)
+        let x = try tensor(node, 0, name)
+        let imputed = floats(node, "imputed_value_floats")
+        guard !imputed.isEmpty, imputed.allSatisfy(\.isFinite) else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "needs constant imputed_value_floats (finite)")
+        }
+        guard imputed.count == 1 || imputed.count == tensors[x].shape.last else {
+            throw .shapeMismatch(detail: "Imputer '\(name)': \(imputed.count) imputed values for \(tensors[x].shape)")
+        }
+        let replaced = node.float("replaced_value_float", default: 0)
+        guard replaced.isNaN, node.attribute("replaced_value_int64") == nil else {
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "replaced_value_float \(replaced): only missing values (NaN) can be imputed")
+        }
+        try alias(node, .tensor(x))
+    }
+}
