@@ -33,7 +33,7 @@ public struct TreeModelImport: Sendable {
 }
 
 /// Import of `ai.onnx.ml` `TreeEnsembleClassifier` and `TreeEnsembleRegressor` (operator set 1
-/// and 3 attributes, `*_as_tensor` included).
+/// and 3 attributes, `*_as_tensor` included) and `TreeEnsemble` (operator set 5).
 ///
 /// The graph may hold, besides the ensemble reading the model input, only the nodes exporters
 /// put after it — `Identity`, `Cast`, `ZipMap` and `Mul` by the constant 1 — which do not
@@ -54,10 +54,10 @@ extension ONNXImporter {
         guard graph.node.count <= InferenceLimits.nodeCountMax else {
             throw .unsupportedGraph(node: graph.name, detail: "\(graph.node.count) nodes")
         }
-        let names = ["TreeEnsembleClassifier", "TreeEnsembleRegressor"]
+        let names = ["TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble"]
         let ensembles = graph.node.enumerated().filter { names.contains($0.element.opType) && $0.element.domain == "ai.onnx.ml" }
         guard ensembles.count == 1, let (index, node) = ensembles.first else {
-            throw .unsupportedGraph(node: graph.name, detail: "a tree model has exactly one ai.onnx.ml TreeEnsembleClassifier or TreeEnsembleRegressor, this has \(ensembles.count)")
+            throw .unsupportedGraph(node: graph.name, detail: "a tree model has exactly one ai.onnx.ml TreeEnsembleClassifier, TreeEnsembleRegressor or TreeEnsemble, this has \(ensembles.count)")
         }
         let initializers = Set(graph.initializer.map(\.name))
         let inputs = graph.input.filter { !initializers.contains($0.name) }
@@ -79,7 +79,9 @@ extension ONNXImporter {
         guard !integer, let features = shape.last, shape.count == 2 else {
             throw .unsupportedGraph(node: input.name, detail: "a tree model reads one float tensor [N, features]")
         }
-        let raw = try TreeAttributes(node, name: node.displayName(index: index), features: features)
+        let raw = node.opType == "TreeEnsemble"
+            ? try TreeAttributes(opset5: node, name: node.displayName(index: index), features: features)
+            : try TreeAttributes(node, name: node.displayName(index: index), features: features)
         return try TreeQuantiser.quantise(raw, options: options)
     }
 }

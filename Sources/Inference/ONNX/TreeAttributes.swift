@@ -32,6 +32,21 @@ struct TreeAttributes {
     let classLabels: [Int64]
     let classNames: [String]
 
+    init(name: String, isClassifier: Bool, features: Int, nodes: [Node], weights: [Weight], targets: Int, base: [Double],
+         aggregate: String, postTransform: String, classLabels: [Int64], classNames: [String]) {
+        self.name = name
+        self.isClassifier = isClassifier
+        self.features = features
+        self.nodes = nodes
+        self.weights = weights
+        self.targets = targets
+        self.base = base
+        self.aggregate = aggregate
+        self.postTransform = postTransform
+        self.classLabels = classLabels
+        self.classNames = classNames
+    }
+
     init(_ node: Onnx_NodeProto, name: String, features: Int) throws(InferenceError) {
         self.name = name
         self.features = features
