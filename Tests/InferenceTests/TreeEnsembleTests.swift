@@ -359,3 +359,28 @@ enum TreeFixtures {
         #expect(codes.values.reduce(0, +) == 2000)
     }
 }
+
+/// Stored tree commitments are untrusted bytes too.
+@Suite struct TreeCommitmentDecodingTests {
+    @Test func commitmentRoundTripsAndMutationsAreRefusedOrEqual() throws {
+        let (imported, _) = try TreeFixtures.load("tree_iris")
+        let commitment = try TreeCommitment.commit(imported.ensemble)
+        let bytes = commitment.encoded
+        #expect(try TreeCommitment(decoding: bytes).encoded == bytes)
+        #expect(throws: ProofFormatError.self) { _ = try TreeCommitment(decoding: Array(bytes.dropLast())) }
+        #expect(throws: ProofFormatError.self) { _ = try TreeCommitment(decoding: bytes + [0]) }
+        var state: UInt64 = 0x636f_6d6d
+        for _ in 0..<500 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            var mutated = bytes
+            let i = Int((state >> 33) % UInt64(bytes.count))
+            mutated[i] ^= UInt8(1 + (state >> 13) % 255)
+            // Either refused, or (a changed digest byte) decoded as another commitment, which
+            // no honest proof verifies against.
+            if let decoded = try? TreeCommitment(decoding: mutated) {
+                #expect(decoded.encoded == mutated)
+                #expect(decoded.encoded != bytes)
+            }
+        }
+    }
+}
