@@ -384,3 +384,90 @@ enum TreeFixtures {
         }
     }
 }
+
+/// What the tree importer refuses, each with its stable code.
+@Suite struct TreeImportRefusalTests {
+    /// `tree_iris` with its ensemble node changed by `edit`.
+    static func edited(_ edit: (inout Onnx_NodeProto) -> Void) throws -> [UInt8] {
+        var proto = try ONNXImporter.parse(TreeFixtures.bytes("tree_iris"))
+        guard let i = proto.graph.node.firstIndex(where: { $0.opType == "TreeEnsembleClassifier" }) else { return [] }
+        edit(&proto.graph.node[i])
+        return try proto.serializedBytes()
+    }
+
+    static func code(_ bytes: [UInt8]) -> String {
+        do {
+            _ = try ONNXImporter.importTreeEnsemble(bytes)
+            return "imported"
+        } catch { return error.code }
+    }
+
+    static func setStrings(_ node: inout Onnx_NodeProto, _ key: String, _ change: (inout [Data]) -> Void) {
+        guard let a = node.attribute.firstIndex(where: { $0.name == key }) else { return }
+        change(&node.attribute[a].strings)
+    }
+
+    @Test func probit_IsRefused() throws {
+        let bytes = try Self.edited { node in
+            node.attribute.removeAll { $0.name == "post_transform" }
+            var a = Onnx_AttributeProto()
+            a.name = "post_transform"
+            a.type = .string
+            a.s = Data("PROBIT".utf8)
+            node.attribute.append(a)
+        }
+        #expect(Self.code(bytes) == "unsupported_attribute")
+    }
+
+    @Test func branchMember_IsRefused() throws {
+        let bytes = try Self.edited { node in Self.setStrings(&node, "nodes_modes") { $0[0] = Data("BRANCH_MEMBER".utf8) } }
+        #expect(Self.code(bytes) == "unsupported_attribute")
+    }
+
+    @Test func nanThreshold_IsRefused() throws {
+        let bytes = try Self.edited { node in
+            guard let a = node.attribute.firstIndex(where: { $0.name == "nodes_values" }) else { return }
+            node.attribute[a].floats[0] = .nan
+        }
+        #expect(Self.code(bytes) == "unsupported_attribute")
+    }
+
+    @Test func cycle_IsRefused() throws {
+        // The root's true child made the root itself: no root is left (or a node repeats).
+        let bytes = try Self.edited { node in
+            guard let a = node.attribute.firstIndex(where: { $0.name == "nodes_truenodeids" }) else { return }
+            node.attribute[a].ints[0] = 0
+        }
+        #expect(Self.code(bytes) == "unsupported_attribute")
+    }
+
+    @Test func featureOutsideTheInput_IsRefused() throws {
+        let bytes = try Self.edited { node in
+            guard let a = node.attribute.firstIndex(where: { $0.name == "nodes_featureids" }) else { return }
+            node.attribute[a].ints[0] = 4
+        }
+        #expect(Self.code(bytes) == "unsupported_attribute")
+    }
+
+    @Test func otherOperatorInTheGraph_IsRefused() throws {
+        var proto = try ONNXImporter.parse(TreeFixtures.bytes("tree_iris"))
+        var relu = Onnx_NodeProto()
+        relu.opType = "Relu"
+        relu.input = ["probabilities"]
+        relu.output = ["extra"]
+        proto.graph.node.append(relu)
+        #expect(Self.code(try proto.serializedBytes()) == "unsupported_operator")
+    }
+
+    @Test func randomBytes_AreRefusedWithoutCrashing() {
+        var state: UInt64 = 0x7472_6565
+        for n in [0, 1, 7, 100, 5000] {
+            var bytes: [UInt8] = []
+            for _ in 0..<n {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+            }
+            #expect(Self.code(bytes) != "imported")
+        }
+    }
+}
