@@ -7,7 +7,7 @@ import ZKProof
 /// onnxruntime's outputs on 240 inputs each, and the ensemble's import, agreement and proofs.
 enum TreeFixtures {
     /// Every tree fixture.
-    static let names = ["tree_iris", "tree_iris_zipmap", "tree_diabetes", "forest_cancer", "forest_digits_zipmap",
+    static let names = ["tree_iris", "tree_iris_zipmap", "tree_diabetes", "forest_cancer", "forest_digits_zipmap", "forest_digits_equality",
                         "forest_diabetes", "forest_credit", "extra_iris", "extra_diabetes", "extra_diabetes_opset5", "extra_diabetes_opset5_max", "forest_diabetes_opset5_min", "gb_cancer", "gb_iris",
                         "gb_diabetes", "hgb_credit", "hgb_diabetes", "xgb_cancer", "xgb_iris", "xgb_diabetes",
                         "lgbm_cancer", "lgbm_iris", "lgbm_diabetes"]
