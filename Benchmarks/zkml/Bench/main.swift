@@ -52,6 +52,11 @@ guard args.count >= 3 else {
     exit(2)
 }
 let iterations = args.count > 3 ? Int(args[3]) ?? 50 : 50
+// Tree ensembles (Fixtures/sklearn) have their own importer, commitment and proof.
+if args[1].contains("/sklearn/") {
+    try runTreeBenchmark(model: args[1], record: args[2], iterations: iterations)
+    exit(0)
+}
 let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[1])))
 let name = URL(fileURLWithPath: args[1]).deletingPathExtension().lastPathComponent
 
