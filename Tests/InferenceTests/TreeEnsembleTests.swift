@@ -109,19 +109,6 @@ enum TreeFixtures {
         }
     }
 
-    @Test(arguments: TreeFixtures.names)
-    func fixture_ProvesAndVerifies(_ name: String) throws {
-        let (imported, record) = try TreeFixtures.load(name)
-        let model = imported.ensemble
-        let commitment = try TreeCommitment.commit(model)
-        let decoded = try TreeCommitment(decoding: commitment.encoded)
-        #expect(decoded.encoded == commitment.encoded)
-        let x = try model.spec.quantizeInput(record.inputs[0]) + model.spec.quantizeInput(record.inputs[1])
-        let (output, proof) = try TreeProver.prove(model: model, commitment: decoded, input: x, context: Self.context)
-        #expect(output == (try model.evaluate(Array(x.prefix(model.spec.featureCount)))) + (try model.evaluate(Array(x.suffix(model.spec.featureCount)))))
-        try TreeVerifier.verify(commitment: decoded, input: x, expectedOutput: output, proof: proof, context: Self.context)
-    }
-
     @Test func thresholdRule_IsExactForEveryMode() {
         // For integers X in a small range and thresholds around them, the integer comparison
         // equals the real one on X·2^-f.
@@ -159,29 +146,39 @@ enum TreeFixtures {
     static let context = TreeEnsembleTests.context
 
     struct Setup {
-        let model: TreeEnsemble
-        let commitment: TreeCommitment
+        /// The imported model (one tree-ensemble step reading the input) and its commitment.
+        let quantized: QuantizedModel
+        let commitment: ModelCommitment
+        /// Its ensemble.
+        var model: TreeEnsemble { quantized.trees[0] }
         let x: [Int64]
         let paths: [[TreeProof.Step]]
     }
 
     static func setup(_ name: String = "gb_iris") throws -> Setup {
-        let (imported, record) = try TreeFixtures.load(name)
-        let model = imported.ensemble
-        let x = try model.spec.quantizeInput(record.inputs[3])
-        return Setup(model: model, commitment: try TreeCommitment.commit(model), x: x, paths: TreeFixtures.steps(model, x))
+        let record = try TreeFixtures.record(name)
+        let quantized = try ONNXImporter.importModel(TreeFixtures.bytes(name), options: TreeFixtures.options(record))
+        let x = try quantized.quantizeInput(floats: record.inputs[3])
+        return Setup(quantized: quantized, commitment: try ModelCommitment.commit(quantized), x: x,
+                     paths: TreeProtocol.steps(quantized.trees[0], x))
     }
 
-    /// Proves `paths` (a false claim, every other step honest) and returns the verifier's code.
+    /// Proves `paths` (a false claim, every other step honest) inside the model's inference
+    /// proof and returns the verifier's code.
     static func verdict(_ s: Setup, _ paths: [[TreeProof.Step]]) -> String {
         let leaves = paths.map { $0.last?.values ?? [] }
         let output = (try? s.model.spec.finish(leafValues: leaves)) ?? []
-        guard let proof = TreeProver.proveClaims(model: s.model, commitment: s.commitment, input: s.x, output: output,
-                                                 paths: [paths], context: context) else { return "prover refused" }
+        let proof = InferenceProver.proveTrace(model: s.quantized, commitment: s.commitment, input: s.x, preActivations: [],
+                                               products: [], treePaths: [[paths]], output: output, context: context)
         do {
-            _ = try TreeVerifier.verify(commitment: s.commitment, input: s.x, proof: proof.encoded(), context: context)
+            _ = try InferenceVerifier.verify(commitment: s.commitment, input: s.x, proof: proof.encoded(), context: context)
             return "accepted"
         } catch { return error.code }
+    }
+
+    /// An honest proof of the setup's input.
+    static func proof(_ s: Setup) throws -> [UInt8] {
+        try InferenceProver.prove(model: s.quantized, commitment: s.commitment, input: s.x, context: context).proof
     }
 
     /// The first tree whose path has at least three steps.
@@ -307,39 +304,39 @@ enum TreeFixtures {
 
     @Test func truncatedAndExtendedProofs_AreRejected() throws {
         let s = try Self.setup()
-        let (_, proof) = try TreeProver.prove(model: s.model, commitment: s.commitment, input: s.x, context: Self.context)
+        let proof = try Self.proof(s)
         for cut in [1, 2, 33, proof.count / 2, proof.count - 1] {
-            #expect(throws: TreeVerificationError.self) {
-                _ = try TreeVerifier.verify(commitment: s.commitment, input: s.x, proof: Array(proof.prefix(cut)), context: Self.context)
+            #expect(throws: ProofVerificationError.self) {
+                _ = try InferenceVerifier.verify(commitment: s.commitment, input: s.x, proof: Array(proof.prefix(cut)), context: Self.context)
             }
         }
         do {
-            _ = try TreeVerifier.verify(commitment: s.commitment, input: s.x, proof: proof + [0], context: Self.context)
+            _ = try InferenceVerifier.verify(commitment: s.commitment, input: s.x, proof: proof + [0], context: Self.context)
             Issue.record("an extended proof was accepted")
         } catch { #expect(error.code == "proof_malformed") }
         do {
-            _ = try TreeVerifier.verify(commitment: s.commitment, input: s.x, proof: Array(proof.dropLast()), context: Self.context)
+            _ = try InferenceVerifier.verify(commitment: s.commitment, input: s.x, proof: Array(proof.dropLast()), context: Self.context)
             Issue.record("a truncated proof was accepted")
         } catch { #expect(error.code == "proof_malformed") }
     }
 
     @Test func proofForAnotherContextOrInput_IsRejected() throws {
         let s = try Self.setup()
-        let (_, proof) = try TreeProver.prove(model: s.model, commitment: s.commitment, input: s.x, context: Self.context)
+        let proof = try Self.proof(s)
         let other = BindingContext(jobID: "job-other", workerID: "worker-1", nonce: "n-71")
-        #expect(throws: TreeVerificationError.self) {
-            _ = try TreeVerifier.verify(commitment: s.commitment, input: s.x, proof: proof, context: other)
+        #expect(throws: ProofVerificationError.self) {
+            _ = try InferenceVerifier.verify(commitment: s.commitment, input: s.x, proof: proof, context: other)
         }
         var x = s.x
         x[0] += 1
-        #expect(throws: TreeVerificationError.self) {
-            _ = try TreeVerifier.verify(commitment: s.commitment, input: x, proof: proof, context: Self.context)
+        #expect(throws: ProofVerificationError.self) {
+            _ = try InferenceVerifier.verify(commitment: s.commitment, input: x, proof: proof, context: Self.context)
         }
     }
 
     @Test func seededByteMutations_AreRejected() throws {
         let s = try Self.setup("tree_iris")
-        let (_, proof) = try TreeProver.prove(model: s.model, commitment: s.commitment, input: s.x, context: Self.context)
+        let proof = try Self.proof(s)
         var state: UInt64 = 0x7265_6573
         func next() -> UInt64 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -351,7 +348,7 @@ enum TreeFixtures {
             let i = Int(next() % UInt64(bytes.count))
             bytes[i] ^= UInt8(1 + next() % 255)
             do {
-                _ = try TreeVerifier.verify(commitment: s.commitment, input: s.x, proof: bytes, context: Self.context)
+                _ = try InferenceVerifier.verify(commitment: s.commitment, input: s.x, proof: bytes, context: Self.context)
                 Issue.record("mutation at byte \(i) accepted")
             } catch { codes[error.code, default: 0] += 1 }
         }
@@ -360,15 +357,17 @@ enum TreeFixtures {
     }
 }
 
-/// Stored tree commitments are untrusted bytes too.
+/// Stored commitments of tree models are untrusted bytes too.
 @Suite struct TreeCommitmentDecodingTests {
     @Test func commitmentRoundTripsAndMutationsAreRefusedOrEqual() throws {
-        let (imported, _) = try TreeFixtures.load("tree_iris")
-        let commitment = try TreeCommitment.commit(imported.ensemble)
-        let bytes = commitment.encoded
-        #expect(try TreeCommitment(decoding: bytes).encoded == bytes)
-        #expect(throws: ProofFormatError.self) { _ = try TreeCommitment(decoding: Array(bytes.dropLast())) }
-        #expect(throws: ProofFormatError.self) { _ = try TreeCommitment(decoding: bytes + [0]) }
+        let record = try TreeFixtures.record("tree_iris")
+        let model = try ONNXImporter.importModel(TreeFixtures.bytes("tree_iris"), options: TreeFixtures.options(record))
+        let bytes = try ModelCommitment.commit(model).encoded
+        let decoded = try ModelCommitment(decoding: bytes)
+        #expect(decoded.encoded == bytes)
+        #expect(decoded.treeRows.count == 1)
+        #expect(throws: ModelCommitment.Error.self) { _ = try ModelCommitment(decoding: Array(bytes.dropLast())) }
+        #expect(throws: ModelCommitment.Error.self) { _ = try ModelCommitment(decoding: bytes + [0]) }
         var state: UInt64 = 0x636f_6d6d
         for _ in 0..<500 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -377,7 +376,7 @@ enum TreeFixtures {
             mutated[i] ^= UInt8(1 + (state >> 13) % 255)
             // Either refused, or (a changed digest byte) decoded as another commitment, which
             // no honest proof verifies against.
-            if let decoded = try? TreeCommitment(decoding: mutated) {
+            if let decoded = try? ModelCommitment(decoding: mutated) {
                 #expect(decoded.encoded == mutated)
                 #expect(decoded.encoded != bytes)
             }

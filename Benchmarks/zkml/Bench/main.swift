@@ -52,11 +52,6 @@ guard args.count >= 3 else {
     exit(2)
 }
 let iterations = args.count > 3 ? Int(args[3]) ?? 50 : 50
-// Tree ensembles (Fixtures/sklearn) have their own importer, commitment and proof.
-if args[1].contains("/sklearn/") {
-    try runTreeBenchmark(model: args[1], record: args[2], iterations: iterations)
-    exit(0)
-}
 let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[1])))
 let name = URL(fileURLWithPath: args[1]).deletingPathExtension().lastPathComponent
 
@@ -70,7 +65,11 @@ do {
         let perFeature = QuantisationOptions(fractionBits: .auto, calibration: calibration, inputScales: .perFeature)
         let options = (try? ONNXImporter.importModel(bytes, options: perFeature)) != nil
             ? perFeature : QuantisationOptions(fractionBits: .auto, calibration: calibration)
-        importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes, options: options) }
+        // A tree model compares features at one input scale: 32-bit activations keep the
+        // small features' thresholds apart from the large ones'.
+        let trees = try ONNXImporter.importModel(bytes, options: options).spec.treeEnsembles.isEmpty == false
+        let chosen = trees ? QuantisationOptions(activationBits: 32, fractionBits: .auto, calibration: calibration) : options
+        importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes, options: chosen) }
     } else {
         importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
     }
@@ -88,7 +87,9 @@ let inferMs = try medianMilliseconds(inputs.count) {
     _ = try model.run(inputs[k % inputs.count])
     k += 1
 }
+// Weights and biases, and tree tables' entries (nodes × 8 + nodes × targets).
 let parameters = model.layers.reduce(0) { $0 + $1.weights.count + $1.bias.count }
+    + model.trees.reduce(0) { $0 + $1.nodeTable.count + $1.values.count }
 
 var commitment: ModelCommitment?
 let commitMs = try medianMilliseconds(3) { commitment = try ModelCommitment(committing: model) }

@@ -451,6 +451,10 @@ extension GraphBuilder {
         case (.tensor(let x), .tensor(let y)):
             try output(node, try add(.binary(BinaryOperation(kind: kind, constant: nil, outputFractionBits: fo, lo: lo, hi: hi)),
                                      inputs: [x, y], name: name))
+        case (.tensor(let x), .constant(let c)), (.constant(let c), .tensor(let x)) where kind == .mul && c.values == [1]:
+            // Times the scalar 1 (onnxmltools writes it after LightGBM's probabilities): the
+            // tensor itself, at its own scale.
+            try alias(node, .tensor(x))
         case (.tensor(let x), .constant(let c)), (.constant(let c), .tensor(let x)):
             let constantFirst: Bool = { if case .constant = a { return true } else { return false } }()
             try constantOperand(node, name, kind: kind, x: x, c: c, constantFirst: constantFirst)

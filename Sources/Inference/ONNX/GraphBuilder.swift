@@ -30,6 +30,8 @@ struct GraphBuilder {
     var plan: ScalePlan?
     /// ONNX values that are a classifier's label, `classes[argmax(scores)]` (see `GraphBuilder+Labels`).
     var labelValues: [String: LabelValue] = [:]
+    /// The committed tables of the tree-ensemble steps, in node order.
+    var trees: [TreeEnsemble] = []
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {

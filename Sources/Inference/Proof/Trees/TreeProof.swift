@@ -1,11 +1,11 @@
 import ZKProof
 
-/// The bytes of a tree-ensemble proof (version 1), decoded against a commitment and the
-/// number of items the statement's input holds.
+/// A tree-ensemble step's section of an inference proof (`InferenceProof.trees`), decoded
+/// against the step's description and table layouts and the number of items the statement's
+/// input holds.
 ///
 /// Format (big-endian; every count but the path lengths comes from the commitment):
 ///
-///     magic "PMTP" | version u16 = 1
 ///     per item, per tree: u8 L (1 ≤ L ≤ depth_t + 1), then L steps:
 ///         u32 node id | u8 kind (0 internal, 1 leaf)
 ///         internal: u32 feature | i64 threshold | u8 mode (0 ≤, 1 =) | u32 true child | u32 false child
@@ -13,14 +13,9 @@ import ZKProof
 ///     the sum-check (`SumCheckProof` of the shape [8·nodes, targets·nodes], one claim each)
 ///     the node table's row combination (2^c_N scalars) | the value table's (2^c_V scalars)
 ///
-/// Decoding refuses bad magic, other versions, a path length outside its tree's bound, an
-/// unknown kind or mode, truncation, non-canonical scalars and trailing bytes.
+/// Decoding refuses a path length outside its tree's bound, an unknown kind or mode,
+/// truncation and non-canonical scalars.
 struct TreeProof: Equatable, Sendable {
-    /// The four magic bytes.
-    static let magic: [UInt8] = Array("PMTP".utf8)
-    /// The format version.
-    static let version: UInt16 = 1
-
     /// One visited node and the contents the prover claims for it.
     struct Step: Equatable, Sendable {
         /// The node id.
@@ -48,11 +43,8 @@ struct TreeProof: Equatable, Sendable {
                Int64(step.node.trueChild), Int64(step.node.falseChild)]
     }
 
-    /// The canonical bytes.
-    func encoded() -> [UInt8] {
-        var w = ProofWriter()
-        w.raw(Self.magic)
-        w.u16(Self.version)
+    /// The canonical bytes: the section of an inference proof.
+    func write(to w: inout ProofWriter) {
         for item in paths {
             for path in item {
                 w.u8(UInt8(truncatingIfNeeded: path.count))
@@ -74,16 +66,12 @@ struct TreeProof: Equatable, Sendable {
         sumCheck.write(to: &w)
         w.scalars(nodeCombination)
         w.scalars(valueCombination)
-        return w.bytes
     }
 
-    /// Decodes untrusted bytes; every length is the one `commitment` and `items` fix.
-    init(decoding bytes: [UInt8], commitment: TreeCommitment, items: Int) throws(ProofFormatError) {
-        let spec = commitment.spec
-        var r = ProofReader(bytes)
-        guard try r.raw(4) == Self.magic else { throw .badMagic(offset: 0) }
-        let version = try r.u16()
-        guard version == Self.version else { throw .unsupportedVersion(version) }
+    /// Reads a section (see `write(to:)`) for `items` items of an ensemble `spec` whose tables
+    /// are cut as `tables`.
+    init(reading r: inout ProofReader, spec: TreeEnsembleSpec, tables: CommitmentLayout.TreeTables,
+         items: Int) throws(ProofFormatError) {
         var paths: [[[Step]]] = []
         for _ in 0..<items {
             var item: [[Step]] = []
@@ -121,12 +109,11 @@ struct TreeProof: Equatable, Sendable {
         }
         let shape: SumCheck.Shape
         do {
-            shape = try TreeProtocol.shape(commitment)
+            shape = try TreeProtocol.shape(tables)
         } catch { throw .invalidValue(field: "sum-check shape", offset: r.offset) }
         let sumCheck = try SumCheckProof(reading: &r, shape: shape)
-        let nodeCombination = try r.scalars(commitment.nodeLayout.width)
-        let valueCombination = try r.scalars(commitment.valueLayout.width)
-        try r.finish()
+        let nodeCombination = try r.scalars(tables.node.width)
+        let valueCombination = try r.scalars(tables.value.width)
         self.init(paths: paths, sumCheck: sumCheck, nodeCombination: nodeCombination, valueCombination: valueCombination)
     }
 

@@ -2,12 +2,6 @@ import ZKProof
 
 /// Why a tree-ensemble proof was rejected. Each case names the check that failed; `code` is stable.
 public enum TreeVerificationError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The proof is larger than `ProofLimits.proofBytesMax`; nothing was decoded.
-    case proofTooLarge(bytes: Int, limit: Int)
-    /// The bytes are not a well-formed tree proof for this commitment.
-    case malformedProof(ProofFormatError)
-    /// The input is not a whole number of items in the input range.
-    case invalidInput(InferenceError)
     /// A path does not start at its tree's root.
     case pathRoot(item: Int, tree: Int)
     /// A step's id is not the child its predecessor's comparison selects.
@@ -23,17 +17,10 @@ public enum TreeVerificationError: Error, Equatable, Sendable, CustomStringConve
     /// The claimed node contents do not match the committed tables (the sum-check, or the
     /// fold of a row combination, failed).
     case tableCheckFailed(SumCheckError)
-    /// The batched opening of the two tables' commitments failed.
-    case commitmentOpeningFailed
-    /// The verified output differs from the expected one (`index` −1: length).
-    case outputMismatch(index: Int)
 
     /// The stable machine-readable code.
     public var code: String {
         switch self {
-        case .proofTooLarge: "proof_too_large"
-        case .malformedProof: "proof_malformed"
-        case .invalidInput: "input_invalid"
         case .pathRoot: "tree_path_root"
         case .branchMismatch: "tree_branch_mismatch"
         case .pathIncomplete: "tree_path_incomplete"
@@ -41,17 +28,12 @@ public enum TreeVerificationError: Error, Equatable, Sendable, CustomStringConve
         case .nodeInvalid: "tree_node_invalid"
         case .leafOutOfBound: "tree_leaf_out_of_bound"
         case .tableCheckFailed: "tree_table_check_failed"
-        case .commitmentOpeningFailed: "commitment_opening_failed"
-        case .outputMismatch: "output_mismatch"
         }
     }
 
     /// A sentence a person can act on.
     public var description: String {
         switch self {
-        case .proofTooLarge(let bytes, let limit): "proof of \(bytes) bytes exceeds the \(limit)-byte limit"
-        case .malformedProof(let e): "malformed tree proof: \(e)"
-        case .invalidInput(let e): "input rejected: \(e)"
         case .pathRoot(let b, let t): "item \(b), tree \(t): the path does not start at the root"
         case .branchMismatch(let b, let t, let s): "item \(b), tree \(t): step \(s) is not the child the comparison selects"
         case .pathIncomplete(let b, let t): "item \(b), tree \(t): the path ends before a leaf"
@@ -59,9 +41,6 @@ public enum TreeVerificationError: Error, Equatable, Sendable, CustomStringConve
         case .nodeInvalid(let b, let t, let s): "item \(b), tree \(t): step \(s) names a feature or child outside the model"
         case .leafOutOfBound(let b, let t): "item \(b), tree \(t): a leaf value is outside the description's bound"
         case .tableCheckFailed(let e): "claimed nodes do not match the committed tables: \(e)"
-        case .commitmentOpeningFailed: "the tree tables' commitment opening failed"
-        case .outputMismatch(let index): index < 0 ? "output length differs from the expected output"
-            : "output \(index) differs from the expected output"
         }
     }
 }
