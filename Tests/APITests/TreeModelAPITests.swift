@@ -51,7 +51,7 @@ import Testing
                                        json: ["worker_id": workerID, "proof": Data(proof).base64EncodedString()])
         #expect(settled.status.code == 200, "\(settled.bodyText)")
         let result = try f.object(try await f.send(.get, "/v1/jobs/\(jobID)", key: clientKey))
-        #expect(result["status"] as? String == "settled", "\(result)")
+        #expect(result["status"] as? String == "fulfilled", "\(result)")
         let output = try #require(result["output"] as? [String: Any])
         let proven = try #require(output["quantised"] as? [Int]).map(Int64.init)
         #expect(proven == expected)
