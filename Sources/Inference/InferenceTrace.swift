@@ -15,9 +15,13 @@ public struct InferenceTrace: Sendable, Equatable {
     public let output: [Int64]
     /// How many values a rescale pushed outside the activation range (clamped to it).
     public let saturated: Int
+    /// Each tree-ensemble step's input, in node order.
+    public let treeInputs: [[Int64]]
 
     /// Creates a trace from its parts.
-    public init(input: [Int64], layers: [LayerTrace], products: [[Int64]], output: [Int64], saturated: Int = 0) {
+    public init(input: [Int64], layers: [LayerTrace], products: [[Int64]], output: [Int64], saturated: Int = 0,
+                treeInputs: [[Int64]] = []) {
+        self.treeInputs = treeInputs
         self.input = input
         self.layers = layers
         self.products = products

@@ -6,7 +6,8 @@
 /// u16, the output count u8 and output tensor ids u32; then per node: the input count u8 and
 /// ids u32, the operator tag u8 and its fields (see `encodeOperator`). A linear node carries
 /// its layer inline (prepare steps, kind, rows, activation, accumulator bits) and its output
-/// shape. With flag bit 2, the class labels follow the last node (`ClassLabels.encode`);
+/// shape. A tree-ensemble node (tag 16) carries its description as u32 length + bytes
+/// (`TreeEnsembleSpec.encoded`). With flag bit 2, the class labels follow the last node (`ClassLabels.encode`);
 /// with flag bit 3, then the per-feature input scales (count u16, each an i8).
 /// Derived values (tensor shapes and ranges, layer input sizes) are not stored:
 /// decoding recomputes them through the same validating initialisers the importer uses, and
@@ -171,6 +172,11 @@ extension ModelSpec {
             w.uint8(UInt8(fo))
             w.int64(lo)
             w.int64(hi)
+        case .treeEnsemble(let e):
+            w.uint8(16)
+            let bytes = e.encoded()
+            w.count(bytes.count)
+            w.bytes(bytes)
         }
     }
 
@@ -397,6 +403,12 @@ extension ModelSpec {
             let fo = Int(try r.uint8())
             guard fo <= 30 else { throw .invalidEncoding(detail: "normalisation scale \(fo)") }
             return .normalize(axis: axis, epsilon: epsilon, centered: centered == 1, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64())
+        case 16:
+            let n = try r.count(max: ProofLimits.modelSpecBytesMax)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(n)
+            for _ in 0..<n { bytes.append(try r.uint8()) }
+            return .treeEnsemble(try TreeEnsembleSpec(decoding: bytes))
         case let tag:
             throw .invalidEncoding(detail: "unknown operator \(tag)")
         }

@@ -12,6 +12,8 @@ struct GraphRun {
     var productOperands: [([Int64], [Int64])]
     /// Each product step's `Z`.
     var products: [[Int64]]
+    /// Each tree-ensemble step's input (one item's features), in node order.
+    var treeInputs: [[Int64]] = []
     /// Values that a rescale pushed outside the activation range and were clamped to it.
     var saturated: Int
     /// The output tensors concatenated.
@@ -19,8 +21,14 @@ struct GraphRun {
 }
 
 extension ModelSpec {
+    /// The tree closure of a run that has no tree tables: refuses every tree-ensemble step.
+    static func withoutTrees(_ e: Int, _ x: [Int64]) throws(InferenceError) -> [Int64] {
+        throw .traceMismatch(layer: e, step: "a tree-ensemble step needs its committed tables", index: 0)
+    }
+
     /// Runs the graph on one item, taking each linear layer's `Z` from `linear(k, X_k)` and
-    /// each product's `Z` from `product(j, A, B)`.
+    /// each product's `Z` from `product(j, A, B)` and each tree-ensemble step's output from
+    /// `tree(e, X)` (`e` counts the tree steps in node order).
     ///
     /// The engine passes closures that compute; the verifier passes the proof's claims (after
     /// `checkBounds`), so both run this one function and the non-linear steps cannot differ.
@@ -28,7 +36,8 @@ extension ModelSpec {
     /// fit; never traps on claimed values.
     func evaluate(_ input: [Int64],
                   linear: (Int, [Int64]) -> [Int64],
-                  product: (Int, [Int64], [Int64]) -> [Int64]) throws(InferenceError) -> GraphRun {
+                  product: (Int, [Int64], [Int64]) -> [Int64],
+                  tree: (Int, [Int64]) throws(InferenceError) -> [Int64] = ModelSpec.withoutTrees) throws(InferenceError) -> GraphRun {
         guard input.count == inputElements else { throw .inputShapeMismatch(expected: inputShape, actual: [input.count]) }
         var run = GraphRun(values: [input], columns: [], preActivations: [], layerOutputs: [], productOperands: [],
                            products: [], saturated: 0, output: [])
@@ -129,6 +138,12 @@ extension ModelSpec {
                 let view = try node.op.axisShape(shapes[0].shape, axis: axis, trailing: true)
                 out = try AxisReductions.normalize(reads[0], view, inputFractionBits: shapes[0].fractionBits, outputFractionBits: fo,
                                                    epsilon: epsilon, centered: centered, lo: lo, hi: hi)
+            case .treeEnsemble(let e):
+                let index = run.treeInputs.count
+                let y = try tree(index, reads[0])
+                guard y.count == e.outputElements else { throw .traceMismatch(layer: index, step: "tree output length", index: 0) }
+                run.treeInputs.append(reads[0])
+                out = y
             }
             run.values.append(out)
         }

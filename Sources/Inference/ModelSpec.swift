@@ -117,6 +117,12 @@ public struct ModelSpec: Sendable, Equatable, Hashable {
         self.productBits = productBits
     }
 
+    /// The tree-ensemble steps' descriptions, in node order (their committed tables are the
+    /// model's `trees`).
+    public var treeEnsembles: [TreeEnsembleSpec] {
+        nodes.compactMap { if case .treeEnsemble(let e) = $0.op { e } else { nil } }
+    }
+
     /// A chain of linear layers (each reads the previous one's output) on an input of
     /// `inputShape` at the activation scale: the form of the first models.
     public init(config: QuantizationConfig, inputShape: [Int], layers: [LayerSpec]) throws(InferenceError) {

@@ -11,6 +11,9 @@ public struct QuantizedModel: Sendable, Equatable {
     public let spec: ModelSpec
     /// The layers with their weights, in order (`layers[k].spec == spec.layers[k]`).
     public let layers: [QuantizedLayer]
+    /// The committed tables of each tree-ensemble step, in node order
+    /// (`spec.treeEnsembles[e] == trees[e].spec`).
+    public let trees: [TreeEnsemble]
     /// SHA-256 of `canonicalEncoding()`: the model's identity, stable across imports.
     public let digest: [UInt8]
 
@@ -71,7 +74,8 @@ public struct QuantizedModel: Sendable, Equatable {
     /// weights and the range of the tensor it reads.
     public init(config: QuantizationConfig, input: TensorInfo, nodes: [GraphNode], parameters: [LayerParameters],
                 outputs: [Int], batchable: Bool, integerInput: Bool = false,
-                labels: ClassLabels? = nil, inputFeatureFractionBits: [Int]? = nil) throws(InferenceError) {
+                labels: ClassLabels? = nil, inputFeatureFractionBits: [Int]? = nil,
+                trees: [TreeEnsemble] = []) throws(InferenceError) {
         guard parameters.count <= InferenceLimits.layerCountMax else {
             throw .tooManyLayers(count: parameters.count, limit: InferenceLimits.layerCountMax)
         }
@@ -116,22 +120,31 @@ public struct QuantizedModel: Sendable, Equatable {
         self.spec = try ModelSpec(config: config, input: input, layers: built.map(\.spec), nodes: nodes,
                                   outputs: outputs, batchable: batchable, integerInput: integerInput, labels: labels,
                                   inputFeatureFractionBits: inputFeatureFractionBits)
+        guard spec.treeEnsembles == trees.map(\.spec) else {
+            throw .invalidQuantization(detail: "\(trees.count) tree tables for \(spec.treeEnsembles.count) tree-ensemble steps, or a description that differs")
+        }
         self.layers = built
-        self.digest = SHA256Digest.hash(Self.canonicalEncoding(spec: spec, layers: built))
+        self.trees = trees
+        self.digest = SHA256Digest.hash(Self.canonicalEncoding(spec: spec, layers: built, trees: trees))
     }
 
     /// The canonical bytes of the whole model: `spec.encoded()` followed by every layer's
-    /// weights then bias (count as u32, values as big-endian i64). The digest hashes these.
+    /// weights then bias, then every tree ensemble's node table then value table (count as
+    /// u32, values as big-endian i64). The digest hashes these.
     public func canonicalEncoding() -> [UInt8] {
-        Self.canonicalEncoding(spec: spec, layers: layers)
+        Self.canonicalEncoding(spec: spec, layers: layers, trees: trees)
     }
 
-    private static func canonicalEncoding(spec: ModelSpec, layers: [QuantizedLayer]) -> [UInt8] {
+    private static func canonicalEncoding(spec: ModelSpec, layers: [QuantizedLayer], trees: [TreeEnsemble]) -> [UInt8] {
         var writer = ByteWriter()
         writer.bytes(spec.encoded())
         for layer in layers {
             writer.int64Array(layer.weights)
             writer.int64Array(layer.bias)
+        }
+        for tree in trees {
+            writer.int64Array(tree.nodeTable)
+            writer.int64Array(tree.values)
         }
         return writer.output
     }
@@ -145,12 +158,13 @@ public struct QuantizedModel: Sendable, Equatable {
             throw .inputShapeMismatch(expected: spec.inputShape, actual: [input.count])
         }
         let run = try spec.evaluate(input, linear: { k, x in layers[k].preActivation(columns: x) },
-                                    product: { j, a, b in spec.product(j, a, b) })
+                                    product: { j, a, b in spec.product(j, a, b) },
+                                    tree: { e, x throws(InferenceError) in try trees[e].evaluate(x) })
         let records = (0..<layers.count).map {
             LayerTrace(columns: run.columns[$0], preActivation: run.preActivations[$0], output: run.layerOutputs[$0])
         }
         return InferenceTrace(input: input, layers: records, products: run.products, output: run.output,
-                              saturated: run.saturated)
+                              saturated: run.saturated, treeInputs: run.treeInputs)
     }
 
     /// Runs every item of a batch (`spec.batchSize` items, concatenated).

@@ -66,7 +66,11 @@ do {
         let perFeature = QuantisationOptions(fractionBits: .auto, calibration: calibration, inputScales: .perFeature)
         let options = (try? ONNXImporter.importModel(bytes, options: perFeature)) != nil
             ? perFeature : QuantisationOptions(fractionBits: .auto, calibration: calibration)
-        importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes, options: options) }
+        // A tree model compares features at one input scale: 32-bit activations keep the
+        // small features' thresholds apart from the large ones'.
+        let trees = try ONNXImporter.importModel(bytes, options: options).spec.treeEnsembles.isEmpty == false
+        let chosen = trees ? QuantisationOptions(activationBits: 32, fractionBits: .auto, calibration: calibration) : options
+        importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes, options: chosen) }
     } else {
         importMs = try medianMilliseconds(5) { model = try ONNXImporter.importModel(bytes) }
     }
@@ -117,7 +121,9 @@ let inferMs = try medianMilliseconds(inputs.count) {
     _ = try model.run(inputs[k % inputs.count])
     k += 1
 }
+// Weights and biases, and tree tables' entries (nodes × 8 + nodes × targets).
 let parameters = model.layers.reduce(0) { $0 + $1.weights.count + $1.bias.count }
+    + model.trees.reduce(0) { $0 + $1.nodeTable.count + $1.values.count }
 
 var commitment: ModelCommitment?
 let commitMs = try medianMilliseconds(3) { commitment = try ModelCommitment(committing: model) }

@@ -46,6 +46,10 @@ public enum GraphOperator: Sendable, Equatable, Hashable {
     /// `x / √(mean(x²) + ε)` (RMS normalisation), before any scale and shift; `epsilon` in
     /// `2^-40` units.
     case normalize(axis: Int, epsilon: Int64, centered: Bool, outputFractionBits: Int, lo: Int64, hi: Int64)
+    /// A tree ensemble (`TreeEnsemble.evaluate`) over an input of `featureCount` values at
+    /// `2^-f_in`; its node and value tables are committed (the model's `trees`, in node
+    /// order), and the proof carries each item's path through every tree.
+    case treeEnsemble(TreeEnsembleSpec)
 }
 
 /// `a ∘ b` element by element with ONNX (numpy) broadcasting, then rescale to the output

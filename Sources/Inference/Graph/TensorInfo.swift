@@ -200,6 +200,14 @@ extension GraphOperator {
             let range = e.outputRange(for: inputs[0].range)
             return try TensorInfo(shape: inputs[0].shape, fractionBits: e.outputFractionBits, lo: range.lowerBound,
                                   hi: range.upperBound, name: name)
+        case .treeEnsemble(let e):
+            try count(1)
+            guard inputs[0].elements == e.featureCount, inputs[0].fractionBits == e.inputFractionBits,
+                  inputs[0].lo >= e.activationMin, inputs[0].hi <= e.activationMax else {
+                throw fail("a tree ensemble over \(e.featureCount) features at 2^-\(e.inputFractionBits) reads \(inputs[0].shape) at 2^-\(inputs[0].fractionBits)")
+            }
+            return try TensorInfo(shape: [1, e.outputElements], fractionBits: e.outputValueFractionBits,
+                                  lo: e.activationMin, hi: e.activationMax, name: name)
         case .softmax(let axis, _, let fo, let lo, let hi), .normalize(let axis, _, _, let fo, let lo, let hi):
             try count(1)
             let s = inputs[0].shape

@@ -9,7 +9,7 @@ extension GraphBuilder {
     /// The `ai.onnx.ml` operators the model graph implements.
     static let mlOperators: Set<String> = [
         "Scaler", "Normalizer", "LinearClassifier", "LinearRegressor", "ArrayFeatureExtractor", "ZipMap",
-        "Binarizer", "Imputer", "OneHotEncoder",
+        "Binarizer", "Imputer", "OneHotEncoder", "TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble",
     ]
 
     /// Lowers one `ai.onnx.ml` node whose inputs include a model tensor.
@@ -38,6 +38,7 @@ extension GraphBuilder {
             // The probabilities stay the output: a map per item is only their presentation.
             try requireOnly(["classlabels_int64s", "classlabels_strings"], node, name)
             try alias(node, .tensor(try tensor(node, 0, name)))
+        case "TreeEnsembleClassifier", "TreeEnsembleRegressor", "TreeEnsemble": try treeEnsemble(node, name)
         case "Binarizer": try binarizer(node, name)
         case "Imputer": try imputer(node, name)
         case "OneHotEncoder": try oneHotEncoder(node, name)
@@ -103,6 +104,34 @@ extension GraphBuilder {
         let one = BinaryOperation(kind: .mul, constant: .init(value: Int64(1) << Int64(g), fractionBits: 0, first: false),
                                   outputFractionBits: g, lo: 0, hi: min(Int64(1) << Int64(g), hi))
         try output(node, try add(.binary(one), inputs: [indicator], name: name))
+    }
+
+    /// A tree ensemble over one item's features (docs/PROTOCOL.md, "Tree ensembles"): its
+    /// thresholds at the scale of the tensor it reads, its scores at their own. A classifier's
+    /// first output is the label `classes[argmax(scores)]`, its second the scores.
+    mutating func treeEnsemble(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
+        let x = try tensor(node, 0, name)
+        let input = tensors[x]
+        guard let features = input.shape.last, input.elements == features else {
+            throw .unsupportedGraph(node: name, detail: "a tree ensemble reads one item of features [1, features], not \(input.shape)")
+        }
+        let raw = node.opType == "TreeEnsemble"
+            ? try TreeAttributes(opset5: node, name: name, features: features)
+            : try TreeAttributes(node, name: name, features: features)
+        let options = QuantisationOptions(activationBits: config.activationBits, fractionBits: .fixed(input.fractionBits))
+        let imported = try TreeQuantiser.quantise(raw, options: options)
+        let scores = try add(.treeEnsemble(imported.ensemble.spec), inputs: [x], name: name)
+        trees.append(imported.ensemble)
+        guard raw.isClassifier else {
+            try output(node, scores)
+            return
+        }
+        let classes: ClassLabels.Classes = imported.classNames.isEmpty ? .integers(imported.classLabels) : .strings(imported.classNames)
+        guard classes.count == tensors[scores].elements else {
+            throw .invalidLabels(detail: "node '\(name)': \(classes.count) classes for \(tensors[scores].elements) scores")
+        }
+        if let label = node.output.first, !label.isEmpty { labelValues[label] = LabelValue(scores: scores, classes: classes) }
+        if node.output.count > 1, !node.output[1].isEmpty { values[node.output[1]] = .tensor(scores) }
     }
 
     /// Floats of a `FLOATS` attribute.

@@ -451,12 +451,23 @@ extension GraphBuilder {
         case (.tensor(let x), .tensor(let y)):
             try output(node, try add(.binary(BinaryOperation(kind: kind, constant: nil, outputFractionBits: fo, lo: lo, hi: hi)),
                                      inputs: [x, y], name: name))
+        case (.tensor(let x), .constant(let c)) where kind == .mul && c.values == [1] && c.shape.isEmpty && isTreeOutput(x),
+             (.constant(let c), .tensor(let x)) where kind == .mul && c.values == [1] && c.shape.isEmpty && isTreeOutput(x):
+            // A tree ensemble's scores times the scalar 1 (onnxmltools writes it after
+            // LightGBM's probabilities): the scores themselves, at their own scale.
+            try alias(node, .tensor(x))
         case (.tensor(let x), .constant(let c)), (.constant(let c), .tensor(let x)):
             let constantFirst: Bool = { if case .constant = a { return true } else { return false } }()
             try constantOperand(node, name, kind: kind, x: x, c: c, constantFirst: constantFirst)
         default:
             throw .unsupportedGraph(node: name, detail: "internal: constant operands are folded")
         }
+    }
+
+    /// Whether tensor `x` is the output of a tree-ensemble step.
+    func isTreeOutput(_ x: Int) -> Bool {
+        guard x >= 1, x - 1 < nodes.count, case .treeEnsemble = nodes[x - 1].op else { return false }
+        return true
     }
 
     /// PRelu: `x` where `x ≥ 0`, `slope · x` below, for a constant `slope` that broadcasts onto

@@ -32,6 +32,8 @@ struct GraphBuilder {
     var labelValues: [String: LabelValue] = [:]
     /// Model tensors cast to an integer type, which only `OneHotEncoder` may read (see `GraphBuilder+ML`).
     var integerCasts: Set<String> = []
+    /// The committed tables of the tree-ensemble steps, in node order.
+    var trees: [TreeEnsemble] = []
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {

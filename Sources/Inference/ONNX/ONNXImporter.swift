@@ -44,8 +44,11 @@ public enum ONNXImporter {
         // Random bytes often decode as a protobuf with only unknown fields; these checks are
         // what turns such input into a clear error.
         guard proto.hasGraph, !proto.graph.node.isEmpty else { throw .malformedModel(detail: "no graph or no nodes") }
-        guard let opset = proto.opsetImport.first(where: { $0.domain.isEmpty || $0.domain == "ai.onnx" })?.version,
-              opsetVersions.contains(opset) else {
+        // A graph of ai.onnx.ml operators only (onnxmltools' XGBoost export) may import no
+        // default operator set.
+        let onlyML = proto.graph.node.allSatisfy { $0.domain == "ai.onnx.ml" }
+        let defaultOpset = proto.opsetImport.first(where: { $0.domain.isEmpty || $0.domain == "ai.onnx" })?.version
+        guard let opset = defaultOpset ?? (onlyML ? opsetVersions.upperBound : nil), opsetVersions.contains(opset) else {
             throw .malformedModel(detail: "the default operator set version must be in \(opsetVersions)")
         }
         let mlOpset = proto.opsetImport.first(where: { $0.domain == "ai.onnx.ml" })?.version
@@ -155,7 +158,8 @@ public enum ONNXImporter {
         return try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
                                   outputs: outputs, batchable: Self.keepsItemsApart(builder),
                                   integerInput: integerInput, labels: classLabels,
-                                  inputFeatureFractionBits: columnShifts.isEmpty ? nil : plan?.featureFractionBits)
+                                  inputFeatureFractionBits: columnShifts.isEmpty ? nil : plan?.featureFractionBits,
+                                  trees: builder.trees)
     }
 
     /// An integer input must be token ids read only by embedding lookups (`Gather` of a

@@ -68,6 +68,29 @@ struct CommitmentLayout: Sendable, Equatable {
     let elementwiseLayers: [Int]
     /// The sum-check over the element-wise layers' weight vectors (nil when there are none).
     let sumCheckShape: SumCheck.Shape?
+    /// Each tree-ensemble step's node and value tables, in node order.
+    let trees: [TreeTables]
+
+    /// How one tree ensemble's two tables are cut into rows: each in rows of `2^c` entries,
+    /// `c = min(12, ⌈n/2⌉)` for its `n = ⌈log₂ |T|⌉` variables (about `√|T|` rows of `√|T|`),
+    /// from the description alone.
+    struct TreeTables: Sendable, Equatable {
+        /// The node table (`Node.fieldCount` entries per node).
+        let node: TableOpening.Layout
+        /// The value table (`targets` entries per node).
+        let value: TableOpening.Layout
+
+        /// Both layouts (the description's limits keep both tables under
+        /// `SumCheck.paddedEntriesMax`, so this fails only for a description no import makes).
+        init(_ spec: TreeEnsembleSpec) throws(SumCheckError) {
+            func layout(_ entries: Int) throws(SumCheckError) -> TableOpening.Layout {
+                let n = Multilinear.variableCount(entries)
+                return try TableOpening.Layout(entries: entries, columnVariables: min(12, (n + 1) / 2))
+            }
+            node = try layout(spec.nodeCount * TreeEnsemble.Node.fieldCount)
+            value = try layout(spec.nodeCount * spec.targetCount)
+        }
+    }
 
     /// The largest `c` a layout may use (the generator count is `2^c`).
     static let columnVariablesMax = 12
@@ -110,6 +133,12 @@ struct CommitmentLayout: Sendable, Equatable {
                                                   claimCounts: elementwiseLayers.map { _ in 1 }) else { return nil }
             sumCheckShape = shape
         }
+        var trees: [TreeTables] = []
+        for e in spec.treeEnsembles {
+            guard let tables = try? TreeTables(e) else { return nil }
+            trees.append(tables)
+        }
+        self.trees = trees
         self.columnVariables = c
         self.layers = layers
         self.elementwiseLayers = elementwiseLayers

@@ -11,6 +11,9 @@ import ZKProof
 ///     for each layer k:    t_k  (weight row combination) as canonical scalars × w_k
 ///                          β_k  (bias row combination)   as canonical scalars × w'_k
 ///     if the model has element-wise layers: the sum-check (`SumCheckProof`, 3n + K scalars)
+///     for each tree-ensemble step e: its section (`TreeProof.write(to:)`: per item, per tree,
+///                          the path and the claimed node contents; the tables' sum-check;
+///                          both row combinations)
 ///
 /// where "packed" is `ProofWriter.packedInt64Array`: a width byte, then each value's zigzag form
 /// in that many bits (the width is the least that holds every value; padding bits are zero).
@@ -33,6 +36,8 @@ struct InferenceProof: Equatable, Sendable {
     var biasCombinations: [[Scalar]]
     /// The sum-check over the element-wise layers' weight vectors (nil when there are none).
     var sumCheck: SumCheckProof?
+    /// Each tree-ensemble step's paths and table proof, in node order.
+    var trees: [TreeProof] = []
 
     /// The canonical bytes.
     func encoded() -> [UInt8] {
@@ -48,6 +53,7 @@ struct InferenceProof: Equatable, Sendable {
             w.scalars(beta)
         }
         sumCheck?.write(to: &w)
+        for tree in trees { tree.write(to: &w) }
         return w.bytes
     }
 
@@ -86,12 +92,18 @@ struct InferenceProof: Equatable, Sendable {
         }
         var sumCheck: SumCheckProof?
         if let shape = layout.sumCheckShape { sumCheck = try SumCheckProof(reading: &r, shape: shape) }
+        var trees: [TreeProof] = []
+        for (e, tree) in zip(layout.trees, spec.treeEnsembles) {
+            trees.append(try TreeProof(reading: &r, spec: tree, tables: e, items: items))
+        }
         try r.finish()
-        self.init(preActivations: z, products: products, weightCombinations: t, biasCombinations: beta, sumCheck: sumCheck)
+        self.init(preActivations: z, products: products, weightCombinations: t, biasCombinations: beta, sumCheck: sumCheck,
+                  trees: trees)
     }
 
     init(preActivations: [[Int64]], products: [[Int64]], weightCombinations: [[Scalar]], biasCombinations: [[Scalar]],
-         sumCheck: SumCheckProof? = nil) {
+         sumCheck: SumCheckProof? = nil, trees: [TreeProof] = []) {
+        self.trees = trees
         self.preActivations = preActivations
         self.products = products
         self.weightCombinations = weightCombinations

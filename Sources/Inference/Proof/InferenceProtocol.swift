@@ -14,18 +14,26 @@ import ZKProof
 ///    `m × P` blocks side by side, item-major along the positions) and every product step's
 ///    `Z_j` (`B·T × m × n`, the items one after another); absorbed. The verifier runs the graph
 ///    on each item with those values (`ModelSpec.evaluate`), which recomputes every
-///    non-linear step, every `X_k` and `y`; it checks `|Z| < 2^B` first.
+///    non-linear step, every `X_k` and `y`; it checks `|Z| < 2^B` first. For each
+///    tree-ensemble step `e` the prover sends, per item and tree, the path and the claimed
+///    contents of each visited node (`TreeProof`); the verifier's run walks them on the step's
+///    input (`TreeVerifier.walk`) and takes the step's output from the claimed leaves
+///    (`TreeEnsembleSpec.finish`). After the trace, per step `e`: the paths absorbed
+///    (`trace.tree-path`) and `α_e` drawn (`challenge.tree-claim-coefficient`).
 /// 3. Challenges per layer: a row point `r_k ∈ F^ℓ_m` and a position point `q_k ∈ F^ℓ_(B·P)`;
 ///    per product step a point `(τ, ρ, σ)` over its batch, rows and columns.
 /// 4. The prover sends `t_k = eq(r_k,hi)ᵀ·T_k` and `β_k = eq(r_k,hi')ᵀ·B_k`; absorbed (for
 ///    an element-wise layer only `β_k`).
 /// 5. Element-wise layers: one batched sum-check (`SumCheck`) of the claims
 ///    `⟨w_k, u_k⟩ = Z̃_k(r_k, q_k) − b̃_k(r_k)·Σ_p eq(q_k, p)` (`elementwiseClaim`), then each
-///    `t_k = eq(s_k,hi)ᵀ·T_k` at its sum-check point `s_k`, absorbed.
+///    `t_k = eq(s_k,hi)ᵀ·T_k` at its sum-check point `s_k`, absorbed. Then per tree-ensemble
+///    step `e`: the batched sum-check of its node and value tables' point claims (weighted by
+///    powers of `α_e`, `TreeProtocol` step 4) and both row combinations, absorbed.
 /// 6. Linear check per other layer: `Z̃_k(r_k, q_k) = Σ_j v_k[j] · X̃_k(j, q_k) + b̃_k(r_k) · Σ_p eq(q_k, p)`;
 ///    product check per product step:
 ///    `Z̃(τ, ρ, σ) = Σ_t eq(τ, t) Σ_j Ã_t(ρ, j) · B̃_t(j, σ)`, in time linear in `|A| + |B| + |Z|`.
-/// 7. Challenges `ρ` (two per layer) and one batched Hyrax check of every `t_k` and `β_k`.
+/// 7. Challenges `ρ` (two per layer, then two per tree-ensemble step) and one batched Hyrax
+///    check of every `t_k` and `β_k` and every tree table's combination.
 ///
 /// Soundness (details in docs/PROTOCOL.md): integers are below `2^62` and the field order is
 /// about `2^256`, so field equalities of `Z` are integer equalities. A false `Z` makes a
@@ -140,8 +148,8 @@ enum InferenceProtocol {
     }
 
     /// Step 7: `ρ`, weight claim then bias claim for each layer.
-    static func drawBatchCoefficients(_ t: inout Transcript, layerCount: Int) -> [Scalar] {
-        t.challenges(TranscriptLabel.challengeBatchCoefficient, count: 2 * layerCount)
+    static func drawBatchCoefficients(_ t: inout Transcript, layerCount: Int, treeCount: Int = 0) -> [Scalar] {
+        t.challenges(TranscriptLabel.challengeBatchCoefficient, count: 2 * layerCount + 2 * treeCount)
     }
 
     /// `eq(r_hi, ·)`: the row weights selecting committed rows of a table.

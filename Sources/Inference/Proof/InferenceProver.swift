@@ -29,8 +29,11 @@ public enum InferenceProver {
         }
         let products = model.spec.productNodes.indices.map { j in traces.flatMap { $0.products[j] } }
         let output = traces.flatMap(\.output)
+        let treePaths = model.trees.indices.map { e in
+            traces.map { trace in TreeProtocol.steps(model.trees[e], trace.treeInputs[e]) }
+        }
         let proof = proveTrace(model: model, commitment: commitment, input: input, preActivations: preActivations,
-                               products: products, output: output, context: context)
+                               products: products, treePaths: treePaths, output: output, context: context)
         return (output, proof.encoded(), traces.reduce(0) { $0 + $1.saturated })
     }
 
@@ -38,12 +41,13 @@ public enum InferenceProver {
     /// soundness tests pass false ones, playing an adversarial prover that does every other
     /// step honestly.
     static func proveTrace(model: QuantizedModel, commitment: ModelCommitment, input: [Int64],
-                           preActivations: [[Int64]], products: [[Int64]] = [], output: [Int64],
-                           context: BindingContext) -> InferenceProof {
+                           preActivations: [[Int64]], products: [[Int64]] = [], treePaths: [[[[TreeProof.Step]]]] = [],
+                           output: [Int64], context: BindingContext) -> InferenceProof {
         let items = max(1, input.count / max(1, model.spec.inputElements))
         let layout = commitment.layout
         var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
         InferenceProtocol.absorbTrace(&t, preActivations, products: products)
+        let alphas = treePaths.map { TreeProtocol.absorbPaths(&t, $0) }
         let points = InferenceProtocol.drawPoints(&t, layout: layout, items: items)
         _ = InferenceProtocol.drawProductPoints(&t, spec: model.spec, items: items)
         var weightCombinations: [[Scalar]] = []
@@ -66,8 +70,15 @@ public enum InferenceProver {
                                         biasCombinations: biasCombinations, weightCombinations: &weightCombinations,
                                         transcript: &t)
         }
+        var trees: [TreeProof] = []
+        for (e, paths) in treePaths.enumerated() where e < model.trees.count && e < layout.trees.count {
+            guard let tree = TreeProtocol.proveTables(paths, model: model.trees[e], tables: layout.trees[e], alpha: alphas[e],
+                                                      transcript: &t) else { break }
+            trees.append(tree)
+        }
         return InferenceProof(preActivations: preActivations, products: products,
-                              weightCombinations: weightCombinations, biasCombinations: biasCombinations, sumCheck: sumCheck)
+                              weightCombinations: weightCombinations, biasCombinations: biasCombinations, sumCheck: sumCheck,
+                              trees: trees)
     }
 
     /// Step 5 for the element-wise layers: the claims from the (claimed) trace, one batched
@@ -89,7 +100,8 @@ public enum InferenceProver {
                 let size = spec.tensors[spec.productNodes[j] + 1].elements
                 return Array(products[j][(b * size)..<min(products[j].count, (b + 1) * size)])
             }
-            guard let run = try? spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in ps[j] }) else { return nil }
+            guard let run = try? spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in ps[j] },
+                                               tree: { e, x throws(InferenceError) in try model.trees[e].evaluate(x) }) else { return nil }
             columns.append(run.columns)
         }
         var tables: [SumCheckProver.Table] = []

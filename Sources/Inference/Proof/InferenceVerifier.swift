@@ -121,7 +121,12 @@ public enum InferenceVerifier {
         // The clear trace, item by item (the items on two threads), through the engine's own
         // graph evaluation.
         let n = spec.inputElements
-        let evaluated = Parallel.map(items) { b -> Result<GraphRun, InferenceError> in
+        let treeSpecs = spec.treeEnsembles
+        guard proof.trees.count == treeSpecs.count, layout.trees.count == treeSpecs.count,
+              proof.trees.allSatisfy({ $0.paths.count == items }) else {
+            throw .malformedProof(.countMismatch(field: "tree-ensemble steps", expected: treeSpecs.count, actual: proof.trees.count, offset: 0))
+        }
+        let evaluated = Parallel.map(items) { b -> Result<GraphRun, ProofVerificationError> in
             let item = Array(input[(b * n)..<((b + 1) * n)])
             let zs = layout.layers.indices.map { k in
                 InferenceProtocol.block(proof.preActivations[k], item: b, items: items, rows: layout.layers[k].rows,
@@ -131,10 +136,28 @@ public enum InferenceVerifier {
                 let size = spec.tensors[spec.productNodes[j] + 1].elements
                 return Array(proof.products[j][(b * size)..<((b + 1) * size)])
             }
+            // A tree step's output comes from the claimed leaves once its paths are walked.
+            var treeFailure: ProofVerificationError?
+            let walk = { (e: Int, x: [Int64]) throws(InferenceError) -> [Int64] in
+                guard e < treeSpecs.count, e < proof.trees.count, b < proof.trees[e].paths.count else {
+                    throw .traceMismatch(layer: e, step: "tree step", index: b)
+                }
+                do throws(TreeVerificationError) {
+                    let leaves = try TreeVerifier.walk(proof.trees[e].paths[b], spec: treeSpecs[e], x: x, item: b)
+                    do throws(InferenceError) { return try treeSpecs[e].finish(leafValues: leaves) } catch {
+                        if case .traceMismatch(let tree, _, _) = error { throw TreeVerificationError.leafOutOfBound(item: b, tree: tree) }
+                        throw TreeVerificationError.leafOutOfBound(item: b, tree: -1)
+                    }
+                } catch {
+                    treeFailure = .treeRejected(step: e, error)
+                    throw .traceMismatch(layer: e, step: "tree path", index: b)
+                }
+            }
             do throws(InferenceError) {
-                return .success(try spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in products[j] }))
+                return .success(try spec.evaluate(item, linear: { k, _ in zs[k] }, product: { j, _, _ in products[j] },
+                                                  tree: walk))
             } catch {
-                return .failure(error)
+                return .failure(treeFailure ?? .traceRejected(layer: -1, reason: error))
             }
         }
         var runs: [GraphRun] = []
@@ -142,7 +165,7 @@ public enum InferenceVerifier {
         for result in evaluated {
             switch result {
             case .success(let run): runs.append(run)
-            case .failure(let error): throw .traceRejected(layer: -1, reason: error)
+            case .failure(let error): throw error
             }
         }
         guard runs.count == items else { throw .traceRejected(layer: -1, reason: .shapeMismatch(detail: "batch of \(items) evaluated as \(runs.count)")) }
@@ -150,12 +173,21 @@ public enum InferenceVerifier {
 
         var t = InferenceProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
         InferenceProtocol.absorbTrace(&t, proof.preActivations, products: proof.products)
+        let alphas = proof.trees.map { TreeProtocol.absorbPaths(&t, $0.paths) }
         let points = InferenceProtocol.drawPoints(&t, layout: layout, items: items)
         let productPoints = InferenceProtocol.drawProductPoints(&t, spec: spec, items: items)
         InferenceProtocol.absorbCombinations(&t, layout: layout, weights: proof.weightCombinations, bias: proof.biasCombinations)
         let openings = try verifyElementwise(commitment: commitment, proof: proof, runs: runs, items: items, points: points,
                                              transcript: &t)
-        let rho = InferenceProtocol.drawBatchCoefficients(&t, layerCount: layers.count)
+        var treeClaims: [Hyrax.Claim] = []
+        for (e, tree) in proof.trees.enumerated() {
+            do throws(TreeVerificationError) {
+                treeClaims += try TreeProtocol.checkTables(tree, spec: treeSpecs[e], tables: layout.trees[e],
+                                                           nodeRows: commitment.treeRows[e].node, valueRows: commitment.treeRows[e].value,
+                                                           alpha: alphas[e], transcript: &t)
+            } catch { throw .treeRejected(step: e, error) }
+        }
+        let rho = InferenceProtocol.drawBatchCoefficients(&t, layerCount: layers.count, treeCount: proof.trees.count)
 
         // Linear checks, layer by layer, over all items' positions at once (element-wise
         // layers were checked by the sum-check).
@@ -217,6 +249,7 @@ public enum InferenceVerifier {
             claims.append(Hyrax.Claim(rows: commitment.biasRows[k], rowWeights: InferenceProtocol.rowWeights(r, shape.bias),
                                       combination: proof.biasCombinations[k]))
         }
+        claims += treeClaims
         return PreparedProof(output: output, saturatedByItem: runs.map(\.saturated),
                              opening: Hyrax.Opening(claims: claims, coefficients: rho))
     }

@@ -5,7 +5,8 @@ import ZKProof
 /// It holds the model's identity (the digest of its canonical encoding), its public
 /// description (`ModelSpec`: quantisation parameters, input shape, layer list, every layer's
 /// accumulator bound `B_k`), the commitment layout, and one Hyrax row commitment per committed
-/// row of every weight matrix and bias vector (see `CommitmentLayout`). The verifier derives
+/// row of every weight matrix and bias vector (see `CommitmentLayout`), then of every
+/// tree-ensemble step's node and value tables. The verifier derives
 /// every count — layers, rows, positions, row widths — from this value, never from a proof.
 ///
 /// A commitment is made once, when the model is registered (`ModelCommitment(committing:)`),
@@ -19,6 +20,8 @@ public struct ModelCommitment: Sendable {
     public let weightRows: [[CurvePoint]]
     /// Row commitments of each layer's bias table, in layer order.
     public let biasRows: [[CurvePoint]]
+    /// Row commitments of each tree-ensemble step's node and value tables, in node order.
+    public let treeRows: [(node: [CurvePoint], value: [CurvePoint])]
     /// How the tables are cut into rows.
     let layout: CommitmentLayout
     /// The canonical encoding, kept because every proof absorbs it.
@@ -71,7 +74,11 @@ public struct ModelCommitment: Sendable {
             weightRows.append(Hyrax.commit(Self.paddedWeights(layer, shape), columnCount: shape.weights.width))
             biasRows.append(Hyrax.commit(layer.bias, columnCount: shape.bias.width))
         }
-        self.init(digest: model.digest, spec: model.spec, layout: layout, weightRows: weightRows, biasRows: biasRows)
+        let treeRows = zip(model.trees, layout.trees).map { tree, tables in
+            (Hyrax.commit(tree.nodeTable, columnCount: tables.node.width), Hyrax.commit(tree.values, columnCount: tables.value.width))
+        }
+        self.init(digest: model.digest, spec: model.spec, layout: layout, weightRows: weightRows, biasRows: biasRows,
+                  treeRows: treeRows)
     }
 
     /// Commits to a model: the same as `ModelCommitment(committing:)`.
@@ -80,12 +87,13 @@ public struct ModelCommitment: Sendable {
     }
 
     private init(digest: [UInt8], spec: ModelSpec, layout: CommitmentLayout,
-                 weightRows: [[CurvePoint]], biasRows: [[CurvePoint]]) {
+                 weightRows: [[CurvePoint]], biasRows: [[CurvePoint]], treeRows: [([CurvePoint], [CurvePoint])]) {
         self.modelDigest = digest
         self.spec = spec
         self.layout = layout
         self.weightRows = weightRows
         self.biasRows = biasRows
+        self.treeRows = treeRows.map { (node: $0.0, value: $0.1) }
         var w = ProofWriter()
         w.raw(Self.encodingMagic)
         w.u16(Self.encodingVersion)
@@ -97,6 +105,12 @@ public struct ModelCommitment: Sendable {
             for p in weights { w.point(p) }
             w.u32(UInt32(bias.count))
             for p in bias { w.point(p) }
+        }
+        for (node, value) in treeRows {
+            w.u32(UInt32(node.count))
+            for p in node { w.point(p) }
+            w.u32(UInt32(value.count))
+            for p in value { w.point(p) }
         }
         self.encoded = w.bytes
     }
@@ -128,8 +142,15 @@ public struct ModelCommitment: Sendable {
                 try r.expectCount("layer \(k) bias rows", shape.bias.rowCount)
                 biasRows.append(try r.points(shape.bias.rowCount))
             }
+            var treeRows: [([CurvePoint], [CurvePoint])] = []
+            for (e, tables) in layout.trees.enumerated() {
+                try r.expectCount("tree ensemble \(e) node-table rows", tables.node.rowCount)
+                let node = try r.points(tables.node.rowCount)
+                try r.expectCount("tree ensemble \(e) value-table rows", tables.value.rowCount)
+                treeRows.append((node, try r.points(tables.value.rowCount)))
+            }
             try r.finish()
-            self.init(digest: digest, spec: spec, layout: layout, weightRows: weightRows, biasRows: biasRows)
+            self.init(digest: digest, spec: spec, layout: layout, weightRows: weightRows, biasRows: biasRows, treeRows: treeRows)
         } catch {
             throw Self.decodingError(error, offset: r.offset)
         }

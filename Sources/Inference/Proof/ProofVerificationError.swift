@@ -20,6 +20,9 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
     /// of a weight combination to its claimed evaluation): some `Z` of such a layer is not
     /// `w ⊙ X + b`.
     case elementwiseCheckFailed(SumCheckError)
+    /// A tree-ensemble step's paths or table claims failed (the code is the tree check's:
+    /// `tree_path_root`, `tree_branch_mismatch`, `tree_table_check_failed`, …).
+    case treeRejected(step: Int, TreeVerificationError)
     /// The batched opening of the weight and bias commitments failed: some `t_k` or `β_k` is
     /// not the row combination of the committed weights.
     case commitmentOpeningFailed
@@ -35,6 +38,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
         case .outputMismatch: "output_mismatch"
         case .linearCheckFailed: "linear_check_failed"
         case .elementwiseCheckFailed: "elementwise_check_failed"
+        case .treeRejected(_, let e): e.code
         case .commitmentOpeningFailed: "commitment_opening_failed"
         }
     }
@@ -53,6 +57,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
         case .linearCheckFailed(let layer, let expected, let actual):
             "layer \(layer): linear check failed (Z̃(r,q) = \(expected), W̃·X̃ + b̃ = \(actual))"
         case .elementwiseCheckFailed(let e): "element-wise layers: check failed: \(e)"
+        case .treeRejected(let step, let e): "tree-ensemble step \(step): \(e)"
         case .commitmentOpeningFailed: "the weight commitment opening failed"
         }
     }
