@@ -75,7 +75,7 @@ import TestSupport
         try f.expectProblem(try await f.send(.get, "/v1/market/quote?model=\(modelID)"), 401, "unauthenticated")
         try f.expectProblem(try await f.send(.get, "/v1/market/quote", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/market/quote?model=\(modelID)&batch=two", key: clientKey), 422, "invalid_request")
-        try f.expectProblem(try await f.send(.get, "/v1/market/quote?model=\(modelID)&batch=1025", key: clientKey), 422, "invalid_request")
+        try f.expectProblem(try await f.send(.get, "/v1/market/quote?model=\(modelID)&batch=4097", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/market/quote?model=\(modelID)&auction=english", key: clientKey), 422, "invalid_request")
         try f.expectProblem(try await f.send(.get, "/v1/market/quote?model=nope", key: clientKey), 404, "unknown_model")
         try f.expectProblem(try await f.send(.get, "/v1/market/quote?model=a%01b", key: clientKey), 400, "invalid_field")
