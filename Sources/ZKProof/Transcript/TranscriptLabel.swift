@@ -86,3 +86,34 @@ public enum TranscriptLabel {
     /// Challenge: `α`, whose powers weight the point claims on the node and value tables.
     public static let challengeTreeClaim = "challenge.tree-claim-coefficient"
 }
+
+// MARK: Zero-knowledge building blocks (ZeroKnowledge/, docs/PROTOCOL-zk.md)
+
+extension TranscriptLabel {
+    /// Hash-to-curve label of the scalar commitment generator `G` of `Com(a; r) = a·G + r·H`.
+    public static let generatorScalarG = "proofmarket.pedersen.G-scalar.v1"
+    /// Statement: the commitments a Σ-protocol speaks about, concatenated in its order.
+    public static let zkStatementCommitments = "zk.statement.commitments"
+    /// Statement: the public vector `a` of a proof of dot product.
+    public static let zkStatementPublicVector = "zk.statement.public-vector"
+    /// Prover message: the first message `A` of a proof of opening.
+    public static let zkMessageOpening = "zk.message.opening"
+    /// Prover message: the first message `A` of a proof of equality.
+    public static let zkMessageEquality = "zk.message.equality"
+    /// Prover message: the first messages `α ‖ β ‖ δ` of a proof of product.
+    public static let zkMessageProduct = "zk.message.product"
+    /// Prover message: the first messages `δ ‖ β` of a proof of dot product.
+    public static let zkMessageDotProduct = "zk.message.dot-product"
+    /// Challenge: the challenge `c` of a Σ-protocol.
+    public static let zkChallengeSigma = "zk.challenge.sigma"
+    /// Statement: a zero-knowledge sum-check's variable count and degree (u64 each).
+    public static let zkSumcheckShape = "zk.sumcheck.shape"
+    /// Prover message: one round's commitment to its polynomial's coefficients.
+    public static let zkSumcheckCoefficientCommitment = "zk.sumcheck.coefficient-commitment"
+    /// Challenge: the point coordinate `r_j` of a zero-knowledge sum-check round.
+    public static let zkChallengeSumcheckRound = "zk.challenge.sumcheck-round"
+    /// Prover message: one round's commitment to `g_j(r_j)`, the next claim.
+    public static let zkSumcheckEvaluationCommitment = "zk.sumcheck.evaluation-commitment"
+    /// Prover message: the commitment to a blinded Hyrax table's value at a point.
+    public static let zkEvaluationValueCommitment = "zk.evaluation.value-commitment"
+}
