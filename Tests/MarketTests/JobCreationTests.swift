@@ -106,7 +106,12 @@ import TestSupport
     }
 
     @Test func concurrentDuplicates_CreateOneJob() async throws {
-        let f = try await MarketFixture.make()
+        // Sixteen creations on a pool of eight, fifteen of them waiting for the first's key:
+        // on a loaded full run a connection has taken over 10 s to come free; the test is
+        // about one job being created, not about speed.
+        var limits = ConnectionPool.Limits()
+        limits.acquireTimeoutSeconds = 120
+        let f = try await MarketFixture.make(limits: limits)
         let client = try await f.client(funds: 100_000)
         _ = try await f.model()
         let ids = try await withThrowingTaskGroup(of: UUID.self) { group in
