@@ -77,10 +77,6 @@ public enum TranscriptLabel {
 
     // MARK: Tree-ensemble proof (docs/PROTOCOL.md, "Tree ensembles")
 
-    /// Names the tree-ensemble protocol instance a transcript is created for.
-    public static let treeProtocol = "proofmarket.tree-ensemble-proof"
-    /// Statement: the tree-ensemble commitment (description and every row commitment).
-    public static let statementTreeCommitment = "statement.tree-commitment"
     /// Prover message: one item's paths (per tree, the visited nodes and their claimed contents).
     public static let traceTreePath = "trace.tree-path"
     /// Challenge: `α`, whose powers weight the point claims on the node and value tables.
