@@ -302,6 +302,63 @@ import Testing
         #expect(loaded.commitment.batchItemsMax == InferenceLimits.batchItemsMax)
     }
 
+    /// The 100-tree random forest fixture (breast cancer, 30 features) and its onnxruntime inputs,
+    /// registered as the tree fixtures are: 32-bit activations, scales from 64 inputs.
+    static func forest() throws -> (onnx: [UInt8], inputs: [[Double]], options: QuantisationOptions) {
+        struct Record: Decodable { let inputs: [[Double]] }
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("InferenceTests/Fixtures/sklearn")
+        let onnx = Array(try Data(contentsOf: directory.appendingPathComponent("forest_cancer.onnx")))
+        let inputs = try JSONDecoder().decode(Record.self, from: Data(contentsOf: directory.appendingPathComponent("forest_cancer.json"))).inputs
+        return (onnx, inputs, QuantisationOptions(activationBits: 32, fractionBits: .auto, calibration: Array(inputs.prefix(64))))
+    }
+
+    @Test func proofByteBound_HoldsForARealForestBatchProof() throws {
+        let (onnx, inputs, options) = try Self.forest()
+        let model = try ONNXImporter.importModel(onnx, options: options)
+        #expect(model.spec.treeEnsembles.first?.trees.count == 100 && model.layers.isEmpty)
+        let commitment = try ModelCommitment(committing: model)
+        let x = try inputs.prefix(7).flatMap { try model.quantizeInput(floats: $0) }
+        let context = InferenceProofVerifier.context(jobID: UUID(), workerID: UUID(), nonce: "n")
+        let proof = try InferenceProver.prove(model: model, commitment: commitment, input: x, context: context).proof
+        #expect(proof.count <= commitment.proofByteBound(items: 7), "\(proof.count) > \(commitment.proofByteBound(items: 7))")
+        // Each item adds its paths: at most depth + 1 steps in each of the 100 trees.
+        let perItem = commitment.proofByteBound(items: 8) - commitment.proofByteBound(items: 7)
+        let one = try InferenceProver.prove(model: model, commitment: commitment, input: x.prefix(30).map { $0 }, context: context).proof
+        #expect(perItem >= (proof.count - one.count) / 6, "per item \(perItem)")
+        #expect(commitment.batchItemsMax > 1 && commitment.batchItemsMax < InferenceLimits.batchItemsMax)
+        #expect(commitment.proofByteBound(items: commitment.batchItemsMax) <= ProofLimits.proofBytesMax)
+        #expect(commitment.proofByteBound(items: commitment.batchItemsMax + 1) > ProofLimits.proofBytesMax)
+    }
+
+    @Test func forestBatchWhoseProofCouldPassTheProofLimit_IsRefused() async throws {
+        let f = try await APIFixture.make()
+        defer { Task { await f.stop() } }
+        let (onnx, inputs, options) = try Self.forest()
+        let importer = InferenceModelImporter()
+        let facts = try importer.importModel(onnx, options: options)
+        let limit = try ModelCommitment(decoding: facts.commitment).batchItemsMax
+        #expect(limit > 1 && limit < 4_096)
+        let admin = try await f.market.authenticate(key: f.adminKey)
+        let model = try await f.market.registerModel(id: importer.digest(of: onnx, options: options), owner: admin.accountID,
+                                                     name: "forest", onnx: onnx, facts: facts).model
+        let (_, clientKey) = try await f.account("client", funds: 1_000_000)
+        let view = try f.object(try await f.send(.get, "/v1/models/\(model.id)", key: clientKey))
+        #expect(view["batch_inputs_max"] as? Int == limit)
+        func batch(_ n: Int) -> [String: Any] {
+            var body = APIFixture.dutchJob
+            body["model_id"] = model.id
+            body["input"] = ["shape": [n, 30], "values": (0..<n).flatMap { inputs[$0 % inputs.count] }]
+            return body
+        }
+        let past = try await f.send(.post, "/v1/jobs", key: clientKey, json: batch(limit + 1))
+        try f.expectProblem(past, 422, "batch_proof_too_large")
+        #expect(past.bodyText.contains("at most \(limit) inputs"), "\(past.bodyText)")
+        let at = try await f.send(.post, "/v1/jobs", key: clientKey, json: batch(limit))
+        #expect(at.status.code == 201, "\(at.bodyText)")
+        try await f.expectLedgerIntact()
+    }
+
     @Test func cancelledAndExpiredBatches_ReturnTheirEscrow() async throws {
         let f = try await APIFixture.make()
         defer { Task { await f.stop() } }

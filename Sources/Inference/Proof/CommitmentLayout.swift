@@ -151,7 +151,9 @@ struct CommitmentLayout: Sendable, Equatable {
         return layers.reduce(0) { $0 + $1.weights.rowCount + $1.bias.rowCount } + widest + 1
     }
 
-    /// The most bytes a one-item proof under this layout takes, product steps aside (see
+    /// The most bytes a one-item proof under this layout takes, product steps and tree
+    /// sections aside (their size does not depend on `c`; `ModelCommitment.proofByteBound`
+    /// counts everything) (see
     /// `InferenceProof` for the format): every `Z` list at the full 64-bit width. Packed, an
     /// honest proof's `Z` takes about a third of that.
     var proofByteBound: Int {
