@@ -43,6 +43,7 @@ extension ModelSpec {
         case .gather: return "Gather"
         case .element(let e): return e.function.name
         case .softmax(_, let log, _, _, _): return log ? "LogSoftmax" : "Softmax"
+        case .softmaxZero: return "SoftmaxZero"
         case .normalize(_, _, let centered, _, _, _): return centered ? "LayerNormalization" : "RMSNormalization"
         case .treeEnsemble(let e): return "TreeEnsemble(\(e.trees.count) trees)"
         }

@@ -164,6 +164,13 @@ extension ModelSpec {
             w.uint8(UInt8(fo))
             w.int64(lo)
             w.int64(hi)
+        case .softmaxZero(let axis, let fo, let lo, let hi):
+            w.uint8(14)
+            w.count(axis)
+            w.uint8(2)
+            w.uint8(UInt8(fo))
+            w.int64(lo)
+            w.int64(hi)
         case .normalize(let axis, let epsilon, let centered, let fo, let lo, let hi):
             w.uint8(15)
             w.count(axis)
@@ -389,11 +396,12 @@ extension ModelSpec {
             return .element(try ElementOperator(function, inputFractionBits: fi, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64()))
         case 14:
             let axis = try r.count(max: InferenceLimits.rankMax)
-            let log = try r.uint8()
-            guard log <= 1 else { throw .invalidEncoding(detail: "softmax flag \(log)") }
+            let variant = try r.uint8()
+            guard variant <= 2 else { throw .invalidEncoding(detail: "softmax flag \(variant)") }
             let fo = Int(try r.uint8())
             guard fo <= 30 else { throw .invalidEncoding(detail: "softmax scale \(fo)") }
-            return .softmax(axis: axis, log: log == 1, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64())
+            if variant == 2 { return .softmaxZero(axis: axis, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64()) }
+            return .softmax(axis: axis, log: variant == 1, outputFractionBits: fo, lo: try r.int64(), hi: try r.int64())
         case 15:
             let axis = try r.count(max: InferenceLimits.rankMax)
             let epsilon = try r.int64()

@@ -134,6 +134,10 @@ extension ModelSpec {
                     ? try AxisReductions.logSoftmax(reads[0], view, inputFractionBits: fi, outputFractionBits: fo, lo: lo, hi: hi)
                     : try AxisReductions.softmax(reads[0], view, inputFractionBits: fi, outputFractionBits: fo)
                         .map { IntegerSemantics.clamp($0, lo, hi) }
+            case .softmaxZero(let axis, let fo, let lo, let hi):
+                let view = try node.op.axisShape(shapes[0].shape, axis: axis, trailing: false)
+                out = try AxisReductions.softmaxZero(reads[0], view, inputFractionBits: shapes[0].fractionBits, outputFractionBits: fo)
+                    .map { IntegerSemantics.clamp($0, lo, hi) }
             case .normalize(let axis, let epsilon, let centered, let fo, let lo, let hi):
                 let view = try node.op.axisShape(shapes[0].shape, axis: axis, trailing: true)
                 out = try AxisReductions.normalize(reads[0], view, inputFractionBits: shapes[0].fractionBits, outputFractionBits: fo,

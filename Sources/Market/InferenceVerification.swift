@@ -215,18 +215,20 @@ public struct InferenceModelImporter: Sendable {
 
     /// Validates, quantises and commits; throws the inference layer's error for a model it cannot use.
     public func importModel(_ onnx: [UInt8], options: QuantisationOptions) throws -> ModelFacts {
-        let model = try ONNXImporter.importModel(onnx, options: options)
+        let imported = try ONNXImporter.importModelReporting(onnx, options: options)
+        let model = imported.model
         let commitment = try ModelCommitment.commit(model)
         let spec = model.spec
         let operators = spec.operatorKinds
         let macs = spec.multiplyAccumulates
         return ModelFacts(inputShape: spec.inputShape, outputShape: [1, spec.outputElements], operators: operators,
-                          quantisationJSON: Self.quantisationJSON(spec, options: options), commitment: commitment.encoded, workMacs: macs)
+                          quantisationJSON: Self.quantisationJSON(spec, options: options, trees: imported.treeThresholds), commitment: commitment.encoded, workMacs: macs)
     }
 
     /// The stored quantisation: the configuration, whether the scales were fixed or chosen
-    /// (and on how many calibration inputs), the input's scale and each linear layer's output scale.
-    static func quantisationJSON(_ spec: ModelSpec, options: QuantisationOptions) -> String {
+    /// (and on how many calibration inputs), the input's scale and each linear layer's output
+    /// scale; for a model with tree-ensemble steps, each step's moved-threshold report.
+    static func quantisationJSON(_ spec: ModelSpec, options: QuantisationOptions, trees: [TreeThresholdReport] = []) -> String {
         let config = spec.config
         let plan = ScalePlan(spec: spec)
         let mode = options.fractionBits == .auto ? "auto" : "fixed"
@@ -235,7 +237,36 @@ public struct InferenceModelImporter: Sendable {
             + #""calibration_inputs":\#(options.calibration.count),"input_fraction_bits":\#(plan.inputFractionBits),"#
             + #""layer_fraction_bits":[\#(plan.layerFractionBits.map(String.init).joined(separator: ","))]"#
             + (plan.featureFractionBits.map { #","input_feature_fraction_bits":[\#($0.map(String.init).joined(separator: ","))]"# } ?? "")
+            + (trees.isEmpty ? "" : #","tree_thresholds":[\#(trees.map(treeJSON).joined(separator: ","))]"#)
             + "}"
+    }
+
+    /// One tree-ensemble step's report: `step`, `checked`, `calibration_inputs`, `moved` (the
+    /// count) and `examples` (tree, node, feature, threshold, quantised_threshold, value).
+    static func treeJSON(_ r: TreeThresholdReport) -> String {
+        let examples = r.moved.map { m in
+            #"{"tree":\#(m.tree),"node":\#(m.node),"feature":\#(m.feature),"threshold":\#(number(m.threshold)),"#
+                + #""quantised_threshold":\#(number(m.quantisedThreshold)),"value":\#(number(m.value))}"#
+        }
+        return #"{"step":\#(jsonString(r.step)),"checked":\#(r.checked),"calibration_inputs":\#(r.calibrationInputs),"#
+            + #""moved":\#(r.movedCount),"examples":[\#(examples.joined(separator: ","))]}"#
+    }
+
+    /// A finite number in JSON (Swift's shortest round-trip spelling); a non-finite one as null.
+    private static func number(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
+
+    /// A JSON string literal.
+    private static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
     }
 
     /// The quantised model itself with the default options.

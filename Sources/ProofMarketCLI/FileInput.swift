@@ -22,6 +22,11 @@ enum FileInput {
     static func model(_ path: String, _ flags: QuantisationFlags) throws -> QuantizedModel {
         try ONNXImporter.importModel(read(path, limit: InferenceLimits.modelBytesMax), options: flags.options())
     }
+
+    /// `model(_:_:)` with what registration reports beside the scales (moved tree thresholds).
+    static func modelReporting(_ path: String, _ flags: QuantisationFlags) throws -> ModelImport {
+        try ONNXImporter.importModelReporting(read(path, limit: InferenceLimits.modelBytesMax), options: flags.options())
+    }
 }
 
 extension FileInput {

@@ -48,7 +48,8 @@ struct ModelInspectCommand: ParsableCommand {
     @OptionGroup var quantisation: QuantisationFlags
 
     func run() throws {
-        let m = try FileInput.model(model, quantisation)
+        let imported = try FileInput.modelReporting(model, quantisation)
+        let m = imported.model
         let c = m.spec.config
         print("digest \(m.digestHex)")
         let input = m.spec.integerInput
@@ -61,5 +62,18 @@ struct ModelInspectCommand: ParsableCommand {
         print("outputs \(m.spec.outputs.map { "t\($0)" }.joined(separator: ", ")) \(m.spec.outputShapes)")
         if let line = m.spec.describeLabels() { print(line) }
         if let e = m.spec.inputFeatureFractionBits { print("input feature scales \(e.map { "2^\(-$0)" }.joined(separator: ", "))") }
+        for report in imported.treeThresholds { for line in Self.describe(report) { print(line) } }
+    }
+
+    /// The moved-threshold report of one tree-ensemble step, one line then one per example.
+    static func describe(_ r: TreeThresholdReport) -> [String] {
+        guard r.checked else {
+            return ["tree step '\(r.step)': thresholds not checked (a step before it is not followed in float)"]
+        }
+        var lines = ["tree step '\(r.step)': \(r.movedCount) threshold(s) moved across a calibration value (\(r.calibrationInputs) calibration input(s))"]
+        for m in r.moved {
+            lines.append("  tree \(m.tree) node \(m.node) feature \(m.feature): threshold \(m.threshold), quantised \(m.quantisedThreshold), value \(m.value)")
+        }
+        return lines
     }
 }

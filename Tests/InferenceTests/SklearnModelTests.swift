@@ -193,6 +193,55 @@ import Testing
         #expect(throws: InferenceError.self) { try model.spec.checkLabels([], forOutput: y) }
     }
 
+    /// `SOFTMAX_ZERO` on a multinomial LinearClassifier (scripts/fixtures/make_softmax_zero.py:
+    /// the iris model with its first class's row zeroed, so that score is 0 on every input):
+    /// probabilities and labels as onnxruntime's, the zero class at probability 0, proven.
+    @Test func softmaxZero_AgreesWithOnnxruntime_ProvesAndVerifies() throws {
+        let inputs = try JSONDecoder().decode(Inputs.self, from: Self.data("inputs_iris.json")).inputs
+        let reference = try JSONDecoder().decode(Outputs.self, from: Self.data("logreg_softmax_zero.json"))
+        let labels = try #require(reference.labels), probabilities = try #require(reference.probabilities)
+        let model = try ONNXImporter.importModel([UInt8](try Self.data("logreg_softmax_zero.onnx")),
+                                                 options: Self.options(inputs, model: "logreg_softmax_zero"))
+        #expect(model.spec.nodes.contains { if case .softmaxZero = $0.op { true } else { false } })
+        // The probabilities, then the scores the label reads.
+        #expect(model.spec.outputs.count == 2 && model.spec.labels?.scoresOutput == 1)
+        let f = model.spec.tensors[model.spec.outputs[0]].fractionBits
+        var agree = 0, worst = 0.0
+        for (s, x) in inputs.enumerated() {
+            let y = try model.run(try model.quantizeInput(floats: x, shape: model.spec.inputShape)).output
+            #expect(y[0] == 0, "the zero score's probability")
+            let p = y.prefix(3).map { IntegerSemantics.dequantize($0, fractionBits: f) }
+            worst = max(worst, zip(p, probabilities[s]).map { abs($0 - $1) }.max() ?? 0)
+            if model.spec.labels(forOutput: y).first == labels[s].classLabel { agree += 1 }
+        }
+        print("logreg_softmax_zero: \(agree)/\(inputs.count) labels agree, largest probability error \(worst) at 2^-\(f)")
+        #expect(agree * 100 >= 99 * inputs.count, "\(agree) of \(inputs.count)")
+        #expect(worst <= 0.02, "largest probability error \(worst)")
+        // The label reads the scores: a zero score above the others names its class, whose
+        // probability is 0 (onnxruntime's label for the input [0, 10, 0, 0]).
+        let y = try model.run(try model.quantizeInput(floats: [0, 10, 0, 0], shape: model.spec.inputShape)).output
+        #expect(y[0] == 0 && model.spec.labels(forOutput: y) == [.string("setosa")], "\(y)")
+        let commitment = try ModelCommitment(committing: model)
+        let context = BindingContext(jobID: "sklearn", workerID: "softmax-zero", nonce: "1")
+        let batch = try inputs.prefix(4).flatMap { try model.quantizeInput(floats: $0, shape: model.spec.inputShape) }
+        let (out, proof) = try InferenceProver.prove(model: model, commitment: commitment, input: batch, context: context)
+        #expect(try InferenceVerifier.verify(commitment: commitment, input: batch, proof: proof, context: context) == out)
+        #expect(try ModelCommitment(decoding: commitment.encoded).spec == model.spec)
+    }
+
+    @Test func softmaxZero_IsTheSoftmaxOfTheNonZeroValues() throws {
+        let row: [Int64] = [0, 300, -200, 0, 45]
+        let zero = try AxisReductions.softmaxZero(row, AxisShape(outer: 1, length: 5, inner: 1), inputFractionBits: 8, outputFractionBits: 12)
+        let kept = try AxisReductions.softmax([300, -200, 45], AxisShape(outer: 1, length: 3, inner: 1), inputFractionBits: 8, outputFractionBits: 12)
+        #expect(zero == [0, kept[0], kept[1], 0, kept[2]])
+        #expect(try AxisReductions.softmaxZero([0, 0, 0], AxisShape(outer: 1, length: 3, inner: 1), inputFractionBits: 8, outputFractionBits: 12) == [0, 0, 0])
+        // Rows along a middle axis (outer 2, length 2, inner 2).
+        let grid = try AxisReductions.softmaxZero([0, 7, 0, 0, 5, 0, 9, 0], AxisShape(outer: 2, length: 2, inner: 2),
+                                                  inputFractionBits: 0, outputFractionBits: 8)
+        let pair = try AxisReductions.softmax([5, 9], AxisShape(outer: 1, length: 2, inner: 1), inputFractionBits: 0, outputFractionBits: 8)
+        #expect(grid == [0, 256, 0, 0, pair[0], 0, pair[1], 0])
+    }
+
     /// A cast to an integer type changes nothing in the model graph, so it may only reach a
     /// OneHotEncoder: as an output, or read by anything else, it is refused.
     @Test func integerCast_OutsideOneHotEncoder_IsRefused() throws {
@@ -217,7 +266,6 @@ import Testing
         ("refuse_imputer_finite.onnx", "unsupported_attribute", "replaced_value_float"),
         ("refuse_regressor_probit.onnx", "unsupported_attribute", "PROBIT"),
         ("refuse_normalizer_l3.onnx", "unsupported_attribute", "L3"),
-        ("refuse_classifier_softmax_zero.onnx", "unsupported_attribute", "SOFTMAX_ZERO"),
     ])
     func unsupportedAttribute_IsRefusedByCode(file: String, code: String, names: String) throws {
         let bytes = [UInt8](try Self.data(file))

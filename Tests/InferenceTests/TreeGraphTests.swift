@@ -82,6 +82,60 @@ import ZKProof
         try InferenceVerifier.verify(commitment: commitment, input: x, expectedOutput: output, proof: proof, context: Self.context)
     }
 
+    /// The root of the first tree of a fixture's ensemble: its feature and threshold (float32).
+    static func rootSplit(_ name: String) throws -> (feature: Int, threshold: Float) {
+        let proto = try Onnx_ModelProto(serializedBytes: TreeFixtures.bytes(name))
+        let node = try #require(proto.graph.node.first { $0.opType.hasPrefix("TreeEnsemble") })
+        let ids = try #require(node.attribute.first { $0.name == "nodes_nodeids" }).ints
+        let trees = try #require(node.attribute.first { $0.name == "nodes_treeids" }).ints
+        let root = try #require(zip(ids, trees).enumerated().first { $0.element == (0, 0) }).offset
+        let feature = try #require(node.attribute.first { $0.name == "nodes_featureids" }).ints[root]
+        let threshold = try #require(node.attribute.first { $0.name == "nodes_values" }).floats[root]
+        return (Int(feature), threshold)
+    }
+
+    @Test func movedThresholds_AreReportedByTheGraphImport() throws {
+        // The iris tree at the fixtures' scales: no threshold moves across the 64 calibration inputs.
+        let record = try TreeFixtures.record("tree_iris")
+        let fine = try ONNXImporter.importModelReporting(TreeFixtures.bytes("tree_iris"), options: TreeFixtures.options(record))
+        #expect(fine.treeThresholds.count == 1)
+        let report = try #require(fine.treeThresholds.first)
+        #expect(report.checked && report.calibrationInputs == 64 && report.movedCount == 0 && report.moved.isEmpty, "\(report)")
+        #expect(fine.model == (try ONNXImporter.importModel(TreeFixtures.bytes("tree_iris"), options: TreeFixtures.options(record))))
+        // Two calibration values of the root's feature on either side of its threshold, closer
+        // than the input's quantum: they quantise to one integer, which is on one side only.
+        let (j, t) = try Self.rootSplit("tree_iris")
+        var below = record.inputs[0], above = record.inputs[0]
+        below[j] = Double(t.nextDown)
+        above[j] = Double(t.nextUp)
+        let options = QuantisationOptions(activationBits: 16, fractionBits: .auto, calibration: Array(record.inputs.prefix(30)) + [below, above])
+        let imported = try ONNXImporter.importModelReporting(TreeFixtures.bytes("tree_iris"), options: options)
+        let f = imported.model.spec.treeEnsembles[0].inputFractionBits
+        #expect(Double(t.nextUp) - Double(t.nextDown) < Double(sign: .plus, exponent: -f, significand: 1))
+        let moved = try #require(imported.treeThresholds.first)
+        #expect(moved.checked && moved.calibrationInputs == 32)
+        #expect(moved.movedCount >= 1 && moved.movedCount <= moved.calibrationInputs * imported.model.trees[0].spec.nodeCount)
+        let root = try #require(moved.moved.first { $0.tree == 0 && $0.node == 0 }, "\(moved)")
+        #expect(root.feature == j && root.threshold == Double(t) && [Double(t.nextDown), Double(t.nextUp)].contains(root.value))
+        // The integer threshold is the real one rounded down to the quantum.
+        let quantum = Double(sign: .plus, exponent: -f, significand: 1)
+        #expect(root.quantisedThreshold <= root.threshold && root.threshold - root.quantisedThreshold < quantum)
+        // The standalone import reports the same.
+        let alone = try ONNXImporter.importTreeEnsemble(TreeFixtures.bytes("tree_iris"), options: options)
+        #expect(alone.movedThresholdCount == moved.movedCount && alone.movedThresholds == moved.moved)
+        #expect(alone.ensemble == imported.model.trees[0])
+    }
+
+    @Test(arguments: ["pipeline_scaler_forest_cancer", "pipeline_scaler_gb_diabetes"])
+    func movedThresholds_AfterAScaler_AreCheckedOnTheFloatScalerOutput(_ name: String) throws {
+        let record = try TreeFixtures.record(name)
+        let imported = try ONNXImporter.importModelReporting(TreeFixtures.bytes(name), options: TreeFixtures.options(record))
+        let report = try #require(imported.treeThresholds.first)
+        #expect(imported.treeThresholds.count == 1 && report.checked && report.calibrationInputs == 64, "\(report)")
+        #expect(report.moved.count == min(report.movedCount, TreeThresholdReport.listed))
+        print("\(name): \(report.movedCount) (node, input) pairs moved across 64 calibration inputs")
+    }
+
     @Test func twoProofs_FinishTogether() throws {
         let (forest, fr) = try Self.load("forest_cancer")
         let (boost, br) = try Self.load("gb_iris")

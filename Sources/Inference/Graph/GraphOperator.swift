@@ -42,6 +42,9 @@ public enum GraphOperator: Sendable, Equatable, Hashable {
     case element(ElementOperator)
     /// Softmax, or LogSoftmax when `log`, over `axis`, at `outputFractionBits`, clamped to `[lo, hi]`.
     case softmax(axis: Int, log: Bool, outputFractionBits: Int, lo: Int64, hi: Int64)
+    /// Softmax over `axis` of the non-zero values, a zero value giving 0 (ai.onnx.ml
+    /// `SOFTMAX_ZERO`; `AxisReductions.softmaxZero`), at `outputFractionBits`, clamped to `[lo, hi]`.
+    case softmaxZero(axis: Int, outputFractionBits: Int, lo: Int64, hi: Int64)
     /// `(x − mean) / √(variance + ε)` over the axes from `axis` on (`centered`; LayerNorm), or
     /// `x / √(mean(x²) + ε)` (RMS normalisation), before any scale and shift; `epsilon` in
     /// `2^-40` units.

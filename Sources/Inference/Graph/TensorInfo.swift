@@ -208,7 +208,8 @@ extension GraphOperator {
             }
             return try TensorInfo(shape: [1, e.outputElements], fractionBits: e.outputValueFractionBits,
                                   lo: e.activationMin, hi: e.activationMax, name: name)
-        case .softmax(let axis, _, let fo, let lo, let hi), .normalize(let axis, _, _, let fo, let lo, let hi):
+        case .softmax(let axis, _, let fo, let lo, let hi), .softmaxZero(let axis, let fo, let lo, let hi),
+             .normalize(let axis, _, _, let fo, let lo, let hi):
             try count(1)
             let s = inputs[0].shape
             guard (0..<s.count).contains(axis) else { throw fail("axis \(axis) outside rank \(s.count)") }

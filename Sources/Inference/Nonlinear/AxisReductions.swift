@@ -100,6 +100,26 @@ public enum AxisReductions {
         }
     }
 
+    /// `SOFTMAX_ZERO` (ai.onnx.ml) at `fo`: per row, `softmax` over the non-zero values only
+    /// (their order kept) and 0 for every zero value; a row of zeros gives zeros.
+    public static func softmaxZero(_ values: [Int64], _ shape: AxisShape, inputFractionBits fi: Int,
+                                   outputFractionBits fo: Int) throws(InferenceError) -> [Int64] {
+        try check(values, shape, lo: 0, hi: 0, fractionBits: [fi, fo])
+        return mapRows(values, shape) { row in
+            let kept = row.filter { $0 != 0 }
+            guard !kept.isEmpty else { return row }
+            let (e, total) = exponentials(kept, fi)
+            let denominator = total.shiftedLeft(1)
+            var next = 0
+            return row.map { v in
+                guard v != 0 else { return 0 }
+                let numerator = UWide(e[next]).shiftedLeft(fo + 1) + total
+                next += 1
+                return Int64(numerator.smallQuotient(dividedBy: denominator))
+            }
+        }
+    }
+
     /// `LogSoftmax` at `fo`: `y_k = round((x_k − max) · 2^fo − ln(Σ / 2^62) · 2^fo)` with `Σ`
     /// as in `softmax`, the logarithm from `FixedPoint.lnQ56` of `Σ` cut to its top 64 bits,
     /// computed in Q56 and rounded half up; clamped to `[lo, hi]`.

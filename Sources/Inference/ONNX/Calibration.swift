@@ -156,11 +156,55 @@ public enum Calibration {
 extension ONNXImporter {
     /// Parses, checks and quantises a model with the scales `options` give (see `Calibration`).
     public static func importModel(_ bytes: [UInt8], options: QuantisationOptions) throws(InferenceError) -> QuantizedModel {
+        try importModelReporting(bytes, options: options).model
+    }
+
+    /// `importModel(_:options:)` with what registration reports beside the scales: for each
+    /// tree-ensemble step, the thresholds quantisation moved across a calibration value
+    /// (docs/PROTOCOL.md, "Moved thresholds").
+    public static func importModelReporting(_ bytes: [UInt8], options: QuantisationOptions) throws(InferenceError) -> ModelImport {
+        try importReporting(bytes, options: options).result
+    }
+
+    /// `importModelReporting`, also giving each tree-ensemble step's import (for
+    /// `importTreeEnsemble`).
+    static func importReporting(_ bytes: [UInt8], options: QuantisationOptions) throws(InferenceError)
+        -> (result: ModelImport, trees: [TreeModelImport]) {
         try options.validate()
-        let proto = try parse(bytes)
+        return try importReporting(parse(bytes), options: options)
+    }
+
+    static func importReporting(_ proto: Onnx_ModelProto, options: QuantisationOptions) throws(InferenceError)
+        -> (result: ModelImport, trees: [TreeModelImport]) {
+        let (model, builder) = try calibrated(proto, options: options)
+        var inputs: [[Int64]] = []
+        for floats in options.calibration { inputs.append(try model.quantizeInput(floats: floats, shape: model.spec.inputShape)) }
+        var treeInputs: [[[Int64]]] = []
+        if !builder.treeChecks.isEmpty {
+            for x in inputs { treeInputs.append(try model.run(x).treeInputs) }
+        }
+        var reports: [TreeThresholdReport] = []
+        var trees: [TreeModelImport] = []
+        for (e, check) in builder.treeChecks.enumerated() {
+            var report = TreeThresholdReport(step: check.name, checked: false, calibrationInputs: 0, movedCount: 0, moved: [])
+            if let real = check.real {
+                let integer = treeInputs.map { e < $0.count ? $0[e] : [] }
+                let (count, moved) = check.imported.movedThresholds(real: real, integer: integer, listed: TreeThresholdReport.listed)
+                report = TreeThresholdReport(step: check.name, checked: true, calibrationInputs: real.count, movedCount: count, moved: moved)
+            }
+            reports.append(report)
+            trees.append(check.imported.reporting(report))
+        }
+        return (ModelImport(model: model, treeThresholds: reports), trees)
+    }
+
+    /// The model with the scales `options` give, and the builder of its last import.
+    private static func calibrated(_ proto: Onnx_ModelProto, options: QuantisationOptions) throws(InferenceError)
+        -> (model: QuantizedModel, builder: GraphBuilder) {
         let a = options.activationBits, wf = QuantisationOptions.weightFractionBits
         if case .fixed(let f) = options.fractionBits {
-            return try importModel(proto, config: QuantizationConfig(activationFractionBits: f, weightFractionBits: wf, activationBits: a))
+            return try importGraph(proto, config: QuantizationConfig(activationFractionBits: f, weightFractionBits: wf, activationBits: a),
+                                   plan: nil, calibration: options.calibration)
         }
         let h = QuantisationOptions.headroomBits
         let calibrated = !options.calibration.isEmpty
@@ -171,7 +215,7 @@ extension ONNXImporter {
         let fin = calibrated ? Calibration.inputFractionBits(peak: peak, activationBits: a, headroomBits: h) : standard
         let config = try QuantizationConfig(activationFractionBits: standard, weightFractionBits: wf, activationBits: a)
         var plan = ScalePlan(inputFractionBits: fin, layerFractionBits: [])
-        var model = try importModel(proto, config: config, plan: plan)
+        var (model, builder) = try importGraph(proto, config: config, plan: plan, calibration: options.calibration)
         // Features in their own units: each feature its own scale, when the graph allows it.
         let spec = model.spec
         if options.inputScales == .perFeature {
@@ -188,7 +232,7 @@ extension ONNXImporter {
             peaks = peaks.map { $0 > 0 ? $0 : peak }
             let scales = Self.featureFractionBits(peaks: peaks, activationBits: a, headroomBits: h)
             plan = ScalePlan(inputFractionBits: scales.input, layerFractionBits: [], featureFractionBits: scales.features)
-            model = try importModel(proto, config: config, plan: plan)
+            (model, builder) = try importGraph(proto, config: config, plan: plan, calibration: options.calibration)
         }
         var inputs: [[Int64]] = []
         for (i, floats) in options.calibration.enumerated() {
@@ -217,9 +261,9 @@ extension ONNXImporter {
                                                           activationBits: a, headroomBits: h))
             }
             plan.layerFractionBits.append(f)
-            model = try importModel(proto, config: config, plan: plan)
+            (model, builder) = try importGraph(proto, config: config, plan: plan, calibration: options.calibration)
         }
-        return model
+        return (model, builder)
     }
 
     /// Imports a model with the scales of `spec`, a description it was registered with (from a

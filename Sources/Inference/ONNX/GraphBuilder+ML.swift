@@ -118,10 +118,10 @@ extension GraphBuilder {
         let raw = node.opType == "TreeEnsemble"
             ? try TreeAttributes(opset5: node, name: name, features: features)
             : try TreeAttributes(node, name: name, features: features)
-        let options = QuantisationOptions(activationBits: config.activationBits, fractionBits: .fixed(input.fractionBits))
-        let imported = try TreeQuantiser.quantise(raw, options: options)
+        let imported = try TreeQuantiser.quantise(raw, activationBits: config.activationBits, inputFractionBits: input.fractionBits)
         let scores = try add(.treeEnsemble(imported.ensemble.spec), inputs: [x], name: name)
         trees.append(imported.ensemble)
+        treeChecks.append((name, imported, node.input.first.flatMap { realValues[$0] }))
         guard raw.isClassifier else {
             try output(node, scores)
             return
@@ -187,7 +187,7 @@ extension GraphBuilder {
     }
 
     /// LinearClassifier: scores `x·Wᵀ + b` (one row per class; with one row and two classes
-    /// the scores are `[−z, z]`), then the post-transform (NONE, LOGISTIC, SOFTMAX), and the
+    /// the scores are `[−z, z]`), then the post-transform (NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO), and the
     /// label `classes[argmax(scores)]`.
     mutating func linearClassifier(_ node: Onnx_NodeProto, _ name: String) throws(InferenceError) {
         try requireOnly(["coefficients", "intercepts", "classlabels_ints", "classlabels_strings", "multi_class", "post_transform"], node, name)
@@ -205,6 +205,9 @@ extension GraphBuilder {
             b = b.map { -$0 } + b
         }
         var scores = try dense(x, weights: w, rows: classes.count, bias: b, name: name)
+        // The label is classes[argmax] of the scores before the post-transform (onnxruntime's);
+        // every transform but SOFTMAX_ZERO keeps the argmax.
+        var labelScores: Int?
         let transform = node.string("post_transform", default: "NONE")
         switch (transform, binary) {
         case ("NONE", _), ("SOFTMAX", true), ("SOFTMAX_ZERO", true):
@@ -214,11 +217,18 @@ extension GraphBuilder {
             scores = try sigmoid(scores, name: "\(name) (logistic)")
         case ("SOFTMAX", false):
             scores = try softmaxLastAxis(scores, name: "\(name) (softmax)")
+        case ("SOFTMAX_ZERO", false):
+            // A zero score's probability is 0, so a zero score above all others would lose the
+            // argmax: the label reads the scores themselves, which become a model output too.
+            labelScores = scores
+            let fo = config.activationFractionBits
+            scores = try add(.softmaxZero(axis: tensors[scores].shape.count - 1, outputFractionBits: fo, lo: 0,
+                                          hi: min(Int64(1) << Int64(fo), activationRange.hi)), inputs: [scores], name: "\(name) (softmax zero)")
         default:
-            throw .unsupportedAttribute(op: node.opType, node: name, detail: "post_transform \(transform) is not supported (supported: NONE, LOGISTIC, SOFTMAX)")
+            throw .unsupportedAttribute(op: node.opType, node: name, detail: "post_transform \(transform) is not supported (supported: NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO)")
         }
         guard node.output.count >= 1, !node.output[0].isEmpty else { throw .unsupportedGraph(node: name, detail: "no label output") }
-        labelValues[node.output[0]] = LabelValue(scores: scores, classes: classes)
+        labelValues[node.output[0]] = LabelValue(scores: labelScores ?? scores, classes: classes)
         if node.output.count > 1, !node.output[1].isEmpty { values[node.output[1]] = .tensor(scores) }
     }
 

@@ -34,6 +34,12 @@ struct GraphBuilder {
     var integerCasts: Set<String> = []
     /// The committed tables of the tree-ensemble steps, in node order.
     var trees: [TreeEnsemble] = []
+    /// The calibration items as float values, by ONNX name, where the float graph is followed
+    /// (see `GraphBuilder+Real`).
+    var realValues: [String: [[Double]]] = [:]
+    /// Each tree-ensemble step's import and its input's float values (nil when not followed),
+    /// in node order.
+    var treeChecks: [(name: String, imported: TreeModelImport, real: [[Double]]?)] = []
 
     init(config: QuantizationConfig, input: TensorInfo, inputName: String, initializers: [String: ONNXTensor],
          readers: [String: Int]) {

@@ -41,6 +41,13 @@ public enum ONNXImporter {
     /// layers' outputs take the scales it names (see `Calibration`).
     static func importModel(_ proto: Onnx_ModelProto, config: QuantizationConfig,
                             plan: ScalePlan? = nil) throws(InferenceError) -> QuantizedModel {
+        try importGraph(proto, config: config, plan: plan, calibration: []).model
+    }
+
+    /// `importModel(_:config:plan:)`, also following the float graph on `calibration` up to each
+    /// tree-ensemble step (see `GraphBuilder+Real`): the model and its builder's tree checks.
+    static func importGraph(_ proto: Onnx_ModelProto, config: QuantizationConfig, plan: ScalePlan?,
+                            calibration: [[Double]]) throws(InferenceError) -> (model: QuantizedModel, builder: GraphBuilder) {
         // Random bytes often decode as a protobuf with only unknown fields; these checks are
         // what turns such input into a clear error.
         guard proto.hasGraph, !proto.graph.node.isEmpty else { throw .malformedModel(detail: "no graph or no nodes") }
@@ -85,6 +92,7 @@ public enum ONNXImporter {
         var builder = GraphBuilder(config: config, input: inputInfo, inputName: input.name, initializers: [:], readers: readers)
         builder.integerInput = integerInput
         builder.plan = plan
+        if !integerInput { builder.startReal(inputName: input.name, calibration: calibration) }
 
         for (i, node) in graph.node.enumerated() {
             let name = node.displayName(index: i)
@@ -98,6 +106,7 @@ public enum ONNXImporter {
             for input in node.input where !input.isEmpty && builder.values[input] == nil {
                 if let proto = initializerProtos[input] { builder.values[input] = .constant(try ONNXTensor(proto)) }
             }
+            builder.propagateReal(node)
             if node.opType == "Constant" {
                 builder.values[node.output.first ?? name] = .constant(try ConstantFolding.constant(node, name: name))
                 continue
@@ -155,11 +164,12 @@ public enum ONNXImporter {
         }
         let parameters = try Self.quantize(builder.layers, config: config, scales: Self.layerScales(builder),
                                            columnShifts: columnShifts)
-        return try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
-                                  outputs: outputs, batchable: Self.keepsItemsApart(builder),
-                                  integerInput: integerInput, labels: classLabels,
-                                  inputFeatureFractionBits: columnShifts.isEmpty ? nil : plan?.featureFractionBits,
-                                  trees: builder.trees)
+        let model = try QuantizedModel(config: config, input: builder.tensors[0], nodes: builder.nodes, parameters: parameters,
+                                       outputs: outputs, batchable: Self.keepsItemsApart(builder),
+                                       integerInput: integerInput, labels: classLabels,
+                                       inputFeatureFractionBits: columnShifts.isEmpty ? nil : plan?.featureFractionBits,
+                                       trees: builder.trees)
+        return (model, builder)
     }
 
     /// An integer input must be token ids read only by embedding lookups (`Gather` of a

@@ -139,20 +139,6 @@ public struct TreeEnsembleSpec: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Quantises one float item: `clamp(⌊x · 2^f_in + 1/2⌋)`; non-finite values are refused.
-    public func quantizeInput(_ floats: [Double]) throws(InferenceError) -> [Int64] {
-        guard floats.count == featureCount else { throw .inputShapeMismatch(expected: [1, featureCount], actual: [floats.count]) }
-        var out: [Int64] = []
-        out.reserveCapacity(floats.count)
-        let bound = Double(activationMax) + 2
-        for (i, x) in floats.enumerated() {
-            guard x.isFinite else { throw .inputOutOfRange(index: i, value: "\(x)") }
-            let scaled = min(max(x * Double(sign: .plus, exponent: inputFractionBits, significand: 1), -bound), bound)
-            out.append(IntegerSemantics.clamp(Int64((scaled + 0.5).rounded(.down)), activationMin, activationMax))
-        }
-        return out
-    }
-
     /// The output from each tree's leaf values (`leafValues[t]` has `targetCount` values, each
     /// `|v| < 2^leafBits`, else `traceMismatch`). Total on every such input: no overflow.
     public func finish(leafValues: [[Int64]]) throws(InferenceError) -> [Int64] {
@@ -194,10 +180,8 @@ public struct TreeEnsembleSpec: Sendable, Equatable, Hashable {
             p = try AxisReductions.softmax(s, AxisShape(outer: 1, length: s.count, inner: 1),
                                            inputFractionBits: outputFractionBits, outputFractionBits: fp)
         case .softmaxZero:
-            let kept = s.filter { $0 != 0 }
-            var q = kept.isEmpty ? [] : try AxisReductions.softmax(kept, AxisShape(outer: 1, length: kept.count, inner: 1),
-                                                                 inputFractionBits: outputFractionBits, outputFractionBits: fp)
-            p = s.map { v in v == 0 ? 0 : q.removeFirst() }
+            p = try AxisReductions.softmaxZero(s, AxisShape(outer: 1, length: s.count, inner: 1),
+                                               inputFractionBits: outputFractionBits, outputFractionBits: fp)
         }
         guard binary, let v = p.first else { return p }
         // One class scored: the other's is its complement (`1 − p`; for raw scores `1 − s`).

@@ -45,7 +45,10 @@ enum TreeQuantiser {
         }
     }
 
-    static func quantise(_ raw: TreeAttributes, options: QuantisationOptions) throws(InferenceError) -> TreeModelImport {
+    /// Quantises `raw` for an input at `2^-fin` and `q`-bit activations. The report of moved
+    /// thresholds is empty: it needs the calibration items' values at the ensemble's input
+    /// (`TreeModelImport.movedThresholds(real:integer:)`).
+    static func quantise(_ raw: TreeAttributes, activationBits q: Int, inputFractionBits fin: Int) throws(InferenceError) -> TreeModelImport {
         func refuse(_ detail: String) -> InferenceError { .unsupportedAttribute(op: "tree ensemble", node: raw.name, detail: detail) }
         // Trees in ascending id; nodes of each by id.
         var byTree: [Int: [Int: TreeAttributes.Node]] = [:]
@@ -98,16 +101,7 @@ enum TreeQuantiser {
         }
         var base = [Double](repeating: 0, count: targets)
         for (k, b) in raw.base.enumerated() where k < targets { base[k] = b }
-        // Scales: the input's from the options, the scores' from their bound.
-        let q = options.activationBits
-        let fin: Int
-        switch options.fractionBits {
-        case .fixed(let f): fin = f
-        case .auto:
-            let peak = options.calibration.reduce(0.0) { m, input in input.reduce(m) { max($0, $1.magnitude) } }
-            fin = options.calibration.isEmpty ? min(QuantizationConfig.default.activationFractionBits, q - 2)
-                : Calibration.inputFractionBits(peak: peak, activationBits: q, headroomBits: QuantisationOptions.headroomBits)
-        }
+        // The scores' scale from their bound.
         var bound = 0.0
         for k in 0..<targets {
             var perTree = [Double](repeating: 0, count: order.count)
@@ -135,15 +129,22 @@ enum TreeQuantiser {
         let leafBits = UInt64.bitWidth - largest.leadingZeroBitCount
         let lo = -(Int64(1) << Int64(q - 1)), hi = (Int64(1) << Int64(q - 1)) - 1
         var nodes: [TreeEnsemble.Node] = []
+        var origins: [TreeModelImport.Origin] = []
         nodes.reserveCapacity(nodeCount)
+        origins.reserveCapacity(nodeCount)
         for (t, tree) in order.enumerated() {
             let ids = newID[treeIDs[t]] ?? [:]
             for node in tree {
-                if node.mode == .leaf { nodes.append(.leaf); continue }
+                if node.mode == .leaf {
+                    nodes.append(.leaf)
+                    origins.append(.init(node: node, swapped: false))
+                    continue
+                }
                 let c = comparison(node.mode, threshold: node.threshold, fractionBits: fin, lo: lo, hi: hi)
                 let yes = ids[node.trueID] ?? 0, no = ids[node.falseID] ?? 0
                 nodes.append(TreeEnsemble.Node(isLeaf: false, feature: node.feature, threshold: c.threshold, equal: c.equal,
                                                trueChild: c.swap ? no : yes, falseChild: c.swap ? yes : no))
+                origins.append(.init(node: node, swapped: c.swap))
             }
         }
         let aggregate: TreeEnsembleSpec.Aggregate = raw.aggregate == "MIN" ? .min : (raw.aggregate == "MAX" ? .max : .sum)
@@ -158,28 +159,7 @@ enum TreeQuantiser {
                                         leafBits: leafBits, featureCount: raw.features, targetCount: targets,
                                         treeSizes: zip(order, depths).map { ($0.count, $1) }, base: baseFixed)
         let ensemble = try TreeEnsemble(spec: spec, nodes: nodes, values: values)
-        // Registration's report: every (node, calibration value) whose side quantisation changed.
-        var moved: [TreeModelImport.MovedThreshold] = []
-        var movedCount = 0
-        for input in options.calibration where input.count == raw.features {
-            let x = try spec.quantizeInput(input)
-            for (t, tree) in order.enumerated() {
-                let first = newID[treeIDs[t]]?[tree[0].id] ?? 0
-                for (i, node) in tree.enumerated() where node.mode != .leaf {
-                    let original = holds(node.mode, Double(Float(input[node.feature])), node.threshold)
-                    let q = nodes[first + i]
-                    let integer = q.holds(x[node.feature]) != (q.trueChild != (newID[treeIDs[t]]?[node.trueID] ?? -1))
-                    if original != integer {
-                        movedCount += 1
-                        if moved.count < TreeModelImport.movedThresholdsListed {
-                            moved.append(.init(tree: treeIDs[t], node: node.id, feature: node.feature, threshold: node.threshold,
-                                               value: input[node.feature]))
-                        }
-                    }
-                }
-            }
-        }
         return TreeModelImport(ensemble: ensemble, classLabels: raw.classLabels, classNames: raw.classNames,
-                               isClassifier: raw.isClassifier, movedThresholds: moved, movedThresholdCount: movedCount)
+                               isClassifier: raw.isClassifier, movedThresholds: [], movedThresholdCount: 0, origins: origins)
     }
 }
