@@ -242,11 +242,12 @@ public struct InferenceModelImporter: Sendable {
     }
 
     /// One tree-ensemble step's report: `step`, `checked`, `calibration_inputs`, `moved` (the
-    /// count) and `examples` (tree, node, feature, threshold, quantised_threshold, value).
+    /// count) and `examples` (tree, node, feature, threshold, quantised_threshold, value,
+    /// quantised_value).
     static func treeJSON(_ r: TreeThresholdReport) -> String {
         let examples = r.moved.map { m in
             #"{"tree":\#(m.tree),"node":\#(m.node),"feature":\#(m.feature),"threshold":\#(number(m.threshold)),"#
-                + #""quantised_threshold":\#(number(m.quantisedThreshold)),"value":\#(number(m.value))}"#
+                + #""quantised_threshold":\#(number(m.quantisedThreshold)),"value":\#(number(m.value)),"quantised_value":\#(number(m.quantisedValue))}"#
         }
         return #"{"step":\#(jsonString(r.step)),"checked":\#(r.checked),"calibration_inputs":\#(r.calibrationInputs),"#
             + #""moved":\#(r.movedCount),"examples":[\#(examples.joined(separator: ","))]}"#

@@ -72,7 +72,7 @@ struct ModelInspectCommand: ParsableCommand {
         }
         var lines = ["tree step '\(r.step)': \(r.movedCount) threshold(s) moved across a calibration value (\(r.calibrationInputs) calibration input(s))"]
         for m in r.moved {
-            lines.append("  tree \(m.tree) node \(m.node) feature \(m.feature): threshold \(m.threshold), quantised \(m.quantisedThreshold), value \(m.value)")
+            lines.append("  tree \(m.tree) node \(m.node) feature \(m.feature): threshold \(m.threshold), quantised \(m.quantisedThreshold), value \(m.value), quantised \(m.quantisedValue)")
         }
         return lines
     }

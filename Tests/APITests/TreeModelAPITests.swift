@@ -107,7 +107,7 @@ import Testing
         #expect(moved >= 1 && examples.count == min(moved, TreeThresholdReport.listed), "\(report)")
         let root = try #require(examples.first { $0["tree"] as? Int == 0 && $0["node"] as? Int == 0 }, "\(report)")
         #expect(root["feature"] as? Int == feature && root["threshold"] as? Double == Double(threshold), "\(root)")
-        #expect(root["quantised_threshold"] as? Double != nil && root["value"] as? Double != nil)
+        #expect(root["quantised_threshold"] as? Double != nil && root["value"] as? Double != nil && root["quantised_value"] as? Double != nil)
         // The library reports the same count.
         let library = try ONNXImporter.importModelReporting(onnx, options: QuantisationOptions(
             fractionBits: .auto, calibration: Array(record.inputs.prefix(30)) + [below, above]))

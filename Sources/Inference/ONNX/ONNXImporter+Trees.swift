@@ -14,8 +14,11 @@ public struct TreeModelImport: Sendable {
         /// The integer threshold as a real number, `T · 2^-f_in` (the integer comparison is
         /// `X ≤ T`, or `X = T`, on the quantised value `X`).
         public let quantisedThreshold: Double
-        /// The calibration value (at the ensemble's input) on the other side after quantisation.
+        /// The calibration value at the ensemble's input, as the float graph computes it.
         public let value: Double
+        /// The same value as the integer model computes it, as a real number `X · 2^-f_in`: on
+        /// the other side (the input's rounding, or the quantisation of the steps before).
+        public let quantisedValue: Double
     }
 
     /// Where a node of the integer table comes from: the ONNX node, and whether quantisation
@@ -64,7 +67,8 @@ public struct TreeModelImport: Sendable {
                 count += 1
                 if moved.count < listed {
                     moved.append(MovedThreshold(tree: origin.node.tree, node: origin.node.id, feature: j, threshold: origin.node.threshold,
-                                                quantisedThreshold: Double(node.threshold) * unit, value: x[j]))
+                                                quantisedThreshold: Double(node.threshold) * unit, value: x[j],
+                                                quantisedValue: Double(xi[j]) * unit))
                 }
             }
         }
