@@ -95,6 +95,22 @@ import Testing
                 "\(plain.stdout)")
     }
 
+    @Test func modelInspect_ReportsMovedTreeThresholds() throws {
+        // The iris decision tree with two calibration values either side of its root's
+        // threshold (petal width 0.8 as float32), closer than the input's quantum.
+        let tree = Self.root.appendingPathComponent("Tests/InferenceTests/Fixtures/sklearn/tree_iris.onnx").path
+        let t = Float(0.8)
+        let even = try Self.file([[5.1, 3.5, 1.4, 0.2], [6.3, 2.9, 5.6, 1.8]])
+        let close = try Self.file([[5.1, 3.5, 1.4, Double(t.nextDown)], [5.1, 3.5, 1.4, Double(t.nextUp)], [6.3, 2.9, 5.6, 1.8]])
+        let fine = try Self.run(["model", "inspect", tree, "--calibration", even])
+        #expect(fine.status == 0, "\(fine.stderr)")
+        #expect(fine.stdout.contains("0 threshold(s) moved across a calibration value (2 calibration input(s))"), "\(fine.stdout)")
+        let moved = try Self.run(["model", "inspect", tree, "--calibration", close])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        #expect(moved.stdout.contains("1 threshold(s) moved across a calibration value (3 calibration input(s))"), "\(moved.stdout)")
+        #expect(moved.stdout.contains("tree 0 node 0 feature 3: threshold \(Double(t))"), "\(moved.stdout)")
+    }
+
     @Test func calibratedCommitment_ProvesAndVerifies_AndIsAnotherModel() throws {
         let calibration = try Self.calibration()
         let dir = FileManager.default.temporaryDirectory.path
