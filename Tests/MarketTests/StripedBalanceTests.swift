@@ -137,6 +137,30 @@ import TestSupport
         try await f.expectLedgerIntact()
     }
 
+    @Test func anEntryNamingNoAccount_IsRefusedAndMovesNothing() async throws {
+        let f = try await MarketFixture.make()
+        let client = try await f.client(funds: 10_000)
+        let job = try await f.job(client, MarketFixture.dutch(min: 2_000, max: 2_000, stake: 0))
+        let entries = try #require(try await f.db.pool.query("SELECT count(*) AS n FROM ledger_entries").first).decode("n", as: Int.self)
+        let before = try await f.balance(client)
+        // A credit to an account that does not exist, beside one to an account that does.
+        for stranger in [UUID(), f.market.platform.fees] {
+            var refused: PostgresError?
+            do {
+                try await insertEntries(f, job: job.id, [
+                    (1, client.accountID, "held", UUID(), "available", 100, "payment"),
+                    (1, client.accountID, "held", stranger, "available", 100, "fee"),
+                ])
+            } catch let error as PostgresError {
+                refused = error
+            }
+            #expect(refused?.sqlState == "23503")
+        }
+        #expect(try await f.balance(client) == before)
+        #expect(try await f.db.pool.query("SELECT count(*) AS n FROM ledger_entries").first?.decode("n", as: Int.self) == entries)
+        try await f.expectLedgerIntact()
+    }
+
     @Test func concurrentSettlementsOfOneBusyClient_LoseNoMoney() async throws {
         var limits = ConnectionPool.Limits()
         limits.maximumConnections = 16
