@@ -77,6 +77,90 @@ import TestSupport
         try await f.expectLedgerIntact()
     }
 
+    /// Inserts entries of `job` (attempt, from, from bucket, to, to bucket, amount, kind) in one statement.
+    private func insertEntries(_ f: MarketFixture, job: UUID,
+                               _ rows: [(Int, UUID, String, UUID, String, Int64, String)]) async throws {
+        func list(_ values: [String]) -> String { "'{\(values.joined(separator: ","))}'" }
+        _ = try await f.db.pool.query("""
+            INSERT INTO ledger_entries (debit_account, debit_bucket, credit_account, credit_bucket, amount, kind, job_id, job_attempt)
+            SELECT d, db, c, cb, a, k, $1, n
+            FROM unnest(\(list(rows.map { "\($0.1)" }))::uuid[], \(list(rows.map(\.2)))::text[], \(list(rows.map { "\($0.3)" }))::uuid[],
+                        \(list(rows.map(\.4)))::text[], \(list(rows.map { "\($0.5)" }))::bigint[], \(list(rows.map(\.6)))::text[],
+                        \(list(rows.map { "\($0.0)" }))::integer[]) AS t (d, db, c, cb, a, k, n)
+            """, [.uuid(job)])
+    }
+
+    @Test func entriesOfOneStatement_MoveEachStripeOnceByTheirSum() async throws {
+        let f = try await MarketFixture.make()
+        let client = try await f.client(funds: 10_000)
+        let job = try await f.job(client, MarketFixture.dutch(min: 2_000, max: 2_000, stake: 0))
+        let home = Int(job.id.uuid.15 % 32)
+        let before = try await stripes(f, client.accountID)
+        // The first entry takes 100 more out of the job's held stripe than it has; only the
+        // second entry of the same statement puts it there. The statement's sum is covered.
+        try await insertEntries(f, job: job.id, [
+            (1, client.accountID, "held", client.accountID, "available", job.escrow + 100, "escrow_refund"),
+            (1, client.accountID, "available", client.accountID, "held", 100, "escrow_hold"),
+        ])
+        #expect(try await f.balance(client) == Balance(available: 10_000, held: 0))
+        let after = try await stripes(f, client.accountID)
+        // Only the job's stripe changed, once: the escrow moved back from its held to its available.
+        let changed = zip(before, after).filter { $0.0 != $0.1 }
+        #expect(after.map(\.0) == before.map(\.0))
+        #expect(changed.count == 1 && changed.first?.1.0 == home && changed.first?.1.2 == 0
+                && changed.first.map { $0.1.1 - $0.0.1 } == job.escrow)
+        try await f.expectLedgerIntact()
+    }
+
+    @Test func entriesOfOneStatement_WhoseSumNoStripeCovers_AreRefusedTogether() async throws {
+        let f = try await MarketFixture.make()
+        let client = try await f.client(funds: 10_000)
+        let job = try await f.job(client, MarketFixture.dutch(min: 2_000, max: 2_000, stake: 0))
+        let entries = try #require(try await f.db.pool.query("SELECT count(*) AS n FROM ledger_entries").first).decode("n", as: Int.self)
+        let before = try await stripes(f, client.accountID)
+        // Together they release 50 more than the account holds: the statement borrows what it can
+        // and is refused as an overdraft, and none of its entries remains.
+        var refused: PostgresError?
+        do {
+            try await insertEntries(f, job: job.id, [
+                (1, client.accountID, "held", client.accountID, "available", job.escrow, "escrow_refund"),
+                (1, client.accountID, "held", f.market.platform.fees, "available", 50, "fee"),
+            ])
+        } catch let error as PostgresError {
+            refused = error
+        }
+        #expect(refused?.sqlState == "23514" && refused?.constraint == "balances_non_negative")
+        let after = try await stripes(f, client.accountID)
+        #expect(after.map(\.0) == before.map(\.0) && after.map(\.1) == before.map(\.1) && after.map(\.2) == before.map(\.2))
+        #expect(try await f.db.pool.query("SELECT count(*) AS n FROM ledger_entries").first?.decode("n", as: Int.self) == entries)
+        #expect(try await f.balance(f.market.platform.fees) == Balance(available: 0, held: 0))
+        try await f.expectLedgerIntact()
+    }
+
+    @Test func anEntryNamingNoAccount_IsRefusedAndMovesNothing() async throws {
+        let f = try await MarketFixture.make()
+        let client = try await f.client(funds: 10_000)
+        let job = try await f.job(client, MarketFixture.dutch(min: 2_000, max: 2_000, stake: 0))
+        let entries = try #require(try await f.db.pool.query("SELECT count(*) AS n FROM ledger_entries").first).decode("n", as: Int.self)
+        let before = try await f.balance(client)
+        // A credit to an account that does not exist, beside one to an account that does.
+        for stranger in [UUID(), f.market.platform.fees] {
+            var refused: PostgresError?
+            do {
+                try await insertEntries(f, job: job.id, [
+                    (1, client.accountID, "held", UUID(), "available", 100, "payment"),
+                    (1, client.accountID, "held", stranger, "available", 100, "fee"),
+                ])
+            } catch let error as PostgresError {
+                refused = error
+            }
+            #expect(refused?.sqlState == "23503")
+        }
+        #expect(try await f.balance(client) == before)
+        #expect(try await f.db.pool.query("SELECT count(*) AS n FROM ledger_entries").first?.decode("n", as: Int.self) == entries)
+        try await f.expectLedgerIntact()
+    }
+
     @Test func concurrentSettlementsOfOneBusyClient_LoseNoMoney() async throws {
         var limits = ConnectionPool.Limits()
         limits.maximumConnections = 16
