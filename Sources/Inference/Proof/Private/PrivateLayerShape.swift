@@ -35,7 +35,8 @@ struct PrivateLayerShape: Sendable, Equatable {
     init?(_ layer: LayerSpec, items: Int) {
         guard layer.kind == .dense, layer.prepare.isEmpty, items >= 1, items <= PrivateProofLimits.itemsMax else { return nil }
         let act = layer.activation
-        guard act.lo <= act.hi, act.hi - act.lo < (1 << 40), act.lo > -(1 << 40), act.hi < (1 << 40) else { return nil }
+        // The bounds first: a decoded spec may hold any Int64, and `hi − lo` must not overflow.
+        guard act.lo > -(1 << 40), act.hi < (1 << 40), act.lo <= act.hi else { return nil }
         rows = layer.rows
         inner = layer.inner
         self.items = items
