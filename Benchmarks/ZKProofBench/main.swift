@@ -3,7 +3,7 @@ import ZKProof
 
 /// Micro-benchmarks of the proof system's building blocks. Not tests: run in release,
 /// `swift run -c release zkproof-bench` (or `zkproof-bench sumcheck` for the sum-check part
-/// alone), and read the figures.
+/// alone, `zkproof-bench zk` for the zero-knowledge building blocks), and read the figures.
 
 func seconds(_ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -34,6 +34,12 @@ var rng = Rng(state: 1)
 // `zkproof-bench sumcheck` runs the sum-check benchmark alone (SumCheckBench.swift).
 if CommandLine.arguments.dropFirst().first == "sumcheck" {
     runSumCheckBenchmark()
+    exit(0)
+}
+
+// `zkproof-bench zk` runs the zero-knowledge building blocks alone (ZeroKnowledgeBench.swift).
+if CommandLine.arguments.dropFirst().first == "zk" {
+    runZeroKnowledgeBenchmark()
     exit(0)
 }
 

@@ -116,6 +116,28 @@ if batchArgument.hasPrefix("--batches=") {
     exit(0)
 }
 
+// `--private`: private proofs (protocol v2) of one item and of four, one row each, then exit.
+if batchArgument == "--private" {
+    let context = BindingContext(jobID: "bench-job", workerID: "bench-worker", nonce: "bench-nonce")
+    var committed: (commitment: PrivateCommitment, material: PrivateMaterial)?
+    let commitMs = try medianMilliseconds(3) { committed = try PrivateProver.commit(model) }
+    guard let committed else { exit(1) }
+    for size in [1, 4] {
+        let items = (0..<size).flatMap { inputs[$0 % inputs.count] }
+        var proof: [UInt8] = []
+        let proveMs = try medianMilliseconds(max(3, iterations / 5)) {
+            proof = try PrivateProver.prove(model: model, commitment: committed.commitment, material: committed.material,
+                                            input: items, context: context).proof
+        }
+        let verifyMs = try medianMilliseconds(max(3, iterations / 5)) {
+            _ = try PrivateVerifier.verify(commitment: committed.commitment, input: items, proof: proof, context: context)
+        }
+        print([name, "\(size)", String(format: "%.3f", commitMs), String(format: "%.3f", proveMs), String(format: "%.3f", verifyMs),
+               "\(proof.count)", "\(committed.commitment.encoded.count)"].joined(separator: "\t"))
+    }
+    exit(0)
+}
+
 var k = 0
 let inferMs = try medianMilliseconds(inputs.count) {
     _ = try model.run(inputs[k % inputs.count])

@@ -26,6 +26,9 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
     /// The batched opening of the weight and bias commitments failed: some `t_k` or `β_k` is
     /// not the row combination of the committed weights.
     case commitmentOpeningFailed
+    /// A check of a private proof failed: `step` names the layer and the argument
+    /// (booleanity, clamp, complement, linear, output), `check` the equation or sub-proof.
+    case privateCheckFailed(step: String, check: String)
 
     /// The stable machine-readable code.
     public var code: String {
@@ -40,6 +43,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
         case .elementwiseCheckFailed: "elementwise_check_failed"
         case .treeRejected(_, let e): e.code
         case .commitmentOpeningFailed: "commitment_opening_failed"
+        case .privateCheckFailed: "private_check_failed"
         }
     }
 
@@ -59,6 +63,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
         case .elementwiseCheckFailed(let e): "element-wise layers: check failed: \(e)"
         case .treeRejected(let step, let e): "tree-ensemble step \(step): \(e)"
         case .commitmentOpeningFailed: "the weight commitment opening failed"
+        case .privateCheckFailed(let step, let check): "private proof, \(step): \(check)"
         }
     }
 }

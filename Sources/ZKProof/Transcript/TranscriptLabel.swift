@@ -112,4 +112,27 @@ extension TranscriptLabel {
     public static let zkSumcheckEvaluationCommitment = "zk.sumcheck.evaluation-commitment"
     /// Prover message: the commitment to a blinded Hyrax table's value at a point.
     public static let zkEvaluationValueCommitment = "zk.evaluation.value-commitment"
+
+    // MARK: Private inference proof (docs/PROTOCOL.md, "Private proofs (protocol v2)")
+
+    /// Names the private protocol's transcripts.
+    public static let privateInferenceProtocol = "proofmarket.private-inference-proof"
+    /// Statement: the hiding model commitment's canonical bytes.
+    public static let privateStatementCommitment = "statement.private-commitment"
+    /// Prover message: the blinded row commitments of one layer's bit table.
+    public static let privateBitTable = "private.bit-table"
+    /// Challenge: the point of a layer's booleanity zero-check.
+    public static let privateChallengeBooleanity = "private.challenge.booleanity-point"
+    /// Challenge: the point of a layer's zero-check of `P·(D − A) = 0`.
+    public static let privateChallengeClampHigh = "private.challenge.clamp-high-point"
+    /// Challenge: the point of a layer's zero-check of `N·A = 0`.
+    public static let privateChallengeClampLow = "private.challenge.clamp-low-point"
+    /// Challenge: the point at which `A + C = D` is checked.
+    public static let privateChallengeComplement = "private.challenge.complement-point"
+    /// Challenge: the point `(r, q)` of a layer's product check.
+    public static let privateChallengeLinearPoint = "private.challenge.linear-point"
+    /// Challenge: the point at which the last layer's activation meets the public output.
+    public static let privateChallengeOutputPoint = "private.challenge.output-point"
+    /// Prover message: the blinding that opens a commitment to a public value.
+    public static let privateOpeningBlinding = "private.opening-blinding"
 }

@@ -1,0 +1,161 @@
+import ZKProof
+
+/// The shape of one layer's committed witness in a private proof, derived by prover and
+/// verifier alike from the public `LayerSpec` and the batch size.
+///
+/// Each pre-activation `Z[i, p]` (row `i`, item `p`) is one *entry* `e = i·P' + p` of the
+/// layer's bit table (`P'` = the batch size rounded up to a power of two, `R'` the same for
+/// the rows; `E' = R'·P'` entries). An entry's columns hold, least significant bit first:
+///
+///     R (s bits) | A (d bits) | C (d bits, only when D + 1 is not a power of two) | P (w bits) | N (w bits)
+///
+/// with `D = hi − lo`, `d = bitlen(D)`, and the integers they spell satisfying
+///
+///     Z + 2^(s−1) = 2^s·Q + R,   Q = lo + A + P − N,   A + C = D,   P·(D − A) = 0,   N·A = 0
+///
+/// (no `2^(s−1)` when `s = 0`). `a = lo + A` is then `clamp(roundShift(Z, s), lo, hi)`; see
+/// docs/PROTOCOL.md "Private proofs (protocol v2)" for the argument. Padding entries are all zero.
+struct PrivateLayerShape: Sendable, Equatable {
+    /// Rows of `W` (output features) and columns of `W` (input features).
+    let rows: Int, inner: Int
+    /// Items of the batch.
+    let items: Int
+    /// `R'` and `P'`: rows and items rounded up to powers of two.
+    let paddedRows: Int, paddedItems: Int
+    /// The rescale shift and the clamp.
+    let shift: Int, lo: Int64, hi: Int64
+    /// Bits of `A` (and of `C` when present), and of `P` and `N`.
+    let clampBits: Int, complementBits: Int, overflowBits: Int
+    /// Columns of the bit table: the groups' bits rounded up to a power of two.
+    let columnCount: Int
+    /// Columns of the weight table `[W | b]`: `inner + 1` rounded up to a power of two.
+    let weightColumns: Int
+
+    /// Derives the shape; nil when the layer is not a dense layer the private mode proves.
+    init?(_ layer: LayerSpec, items: Int) {
+        guard layer.kind == .dense, layer.prepare.isEmpty, items >= 1, items <= PrivateProofLimits.itemsMax else { return nil }
+        let act = layer.activation
+        // The bounds first: a decoded spec may hold any Int64, and `hi − lo` must not overflow.
+        guard act.lo > -(1 << 40), act.hi < (1 << 40), act.lo <= act.hi else { return nil }
+        rows = layer.rows
+        inner = layer.inner
+        self.items = items
+        paddedRows = 1 << Multilinear.variableCount(rows)
+        paddedItems = 1 << Multilinear.variableCount(items)
+        shift = act.shift
+        lo = act.lo
+        hi = act.hi
+        let d = act.hi - act.lo
+        clampBits = d == 0 ? 0 : Int64.bitWidth - d.leadingZeroBitCount
+        complementBits = (d + 1) & d == 0 ? 0 : clampBits
+        // |Z| < 2^B gives |Q| ≤ 2^max(B−s, 0) + 1, so P, N ≤ 2^max(B−s, 0) + 1 + max(|lo|, |hi|).
+        let edge = max(-act.lo, act.hi)
+        let edgeBits = edge == 0 ? 0 : Int64.bitWidth - edge.leadingZeroBitCount
+        overflowBits = max(layer.accumulatorBits - act.shift, 0) + 2 + edgeBits
+        let used = shift + clampBits + complementBits + 2 * overflowBits
+        columnCount = 1 << Multilinear.variableCount(used)
+        weightColumns = 1 << Multilinear.variableCount(inner + 1)
+        guard columnCount <= Generators.countMax, weightColumns <= Generators.countMax else { return nil }
+    }
+
+    /// `E' = R'·P'`, the committed rows of the bit table.
+    var entries: Int { paddedRows * paddedItems }
+    /// `D = hi − lo`.
+    var span: Int64 { hi - lo }
+    /// First column of each group.
+    var clampStart: Int { shift }
+    var complementStart: Int { shift + clampBits }
+    var positiveStart: Int { shift + clampBits + complementBits }
+    var negativeStart: Int { shift + clampBits + complementBits + overflowBits }
+
+    /// The public column vector of one group: `2^j·scale` on the group's `j`-th column.
+    func groupVector(start: Int, bits: Int, scale: Scalar = .one) -> [Scalar] {
+        var v = [Scalar](repeating: .zero, count: columnCount)
+        var power = scale
+        for j in 0..<bits {
+            v[start + j] = power
+            power = power + power
+        }
+        return v
+    }
+
+    /// `A`'s column vector.
+    var clampVector: [Scalar] { groupVector(start: clampStart, bits: clampBits) }
+    /// `A + C`'s column vector (present only with complement bits).
+    var spanVector: [Scalar] {
+        zip(clampVector, groupVector(start: complementStart, bits: complementBits)).map { $0 + $1 }
+    }
+    /// `P`'s and `N`'s column vectors.
+    var positiveVector: [Scalar] { groupVector(start: positiveStart, bits: overflowBits) }
+    var negativeVector: [Scalar] { groupVector(start: negativeStart, bits: overflowBits) }
+
+    /// `Z − z₀` of an entry as a column vector: `R + 2^s·(A + P − N)`.
+    var preActivationVector: [Scalar] {
+        let s = PrivateLayerShape.power(shift)
+        var v = groupVector(start: 0, bits: shift)
+        for (j, x) in groupVector(start: clampStart, bits: clampBits, scale: s).enumerated() { v[j] += x }
+        for (j, x) in groupVector(start: positiveStart, bits: overflowBits, scale: s).enumerated() { v[j] += x }
+        for (j, x) in groupVector(start: negativeStart, bits: overflowBits, scale: s).enumerated() { v[j] -= x }
+        return v
+    }
+
+    /// `z₀ = 2^s·lo − 2^(s−1)` (no half when `s = 0`): `Z` of a real entry is `z₀` plus its bits' value.
+    var preActivationOffset: Scalar {
+        let base = PrivateLayerShape.power(shift) * Scalar(lo)
+        return shift == 0 ? base : base - PrivateLayerShape.power(shift - 1)
+    }
+
+    /// `2^k` in the field.
+    static func power(_ k: Int) -> Scalar {
+        var p = Scalar.one
+        for _ in 0..<k { p = p + p }
+        return p
+    }
+
+    /// `Σ_{i<rows} L_i` for an `eq` table over the padded rows: the extension of the real rows' indicator.
+    static func prefixSum(_ table: [Scalar], _ count: Int) -> Scalar {
+        table.prefix(count).reduce(Scalar.zero, +)
+    }
+
+    /// The bit table of a pre-activation matrix `z` (`rows × items`, row-major). Nil if a value
+    /// does not fit the layer's bound (never for an admissible run).
+    func bitTable(_ z: [Int64]) -> [Int64]? {
+        guard z.count == rows * items else { return nil }
+        var table = [Int64](repeating: 0, count: entries * columnCount)
+        for i in 0..<rows {
+            for p in 0..<items {
+                let v = z[i * items + p]
+                let q = IntegerSemantics.roundShift(v, shift)
+                let (scaled, o1) = q.multipliedReportingOverflow(by: Int64(1) << Int64(shift))
+                guard !o1 else { return nil }
+                let r = v - scaled + (shift == 0 ? 0 : Int64(1) << Int64(shift - 1))
+                let a = IntegerSemantics.clamp(q, lo, hi)
+                let fields: [(Int, Int, Int64)] = [
+                    (0, shift, r), (clampStart, clampBits, a - lo), (complementStart, complementBits, span - (a - lo)),
+                    (positiveStart, overflowBits, max(q - hi, 0)), (negativeStart, overflowBits, max(lo - q, 0)),
+                ]
+                let row = (i * paddedItems + p) * columnCount
+                // Without complement bits `D + 1` is a power of two and `A < 2^d` is the whole range check.
+                for (n, (start, bits, value)) in fields.enumerated() where n != 2 || complementBits > 0 {
+                    guard value >= 0, bits >= 63 || value >> Int64(bits) == 0 else { return nil }
+                    for j in 0..<min(bits, 63) { table[row + start + j] = (value >> Int64(j)) & 1 }
+                }
+            }
+        }
+        return table
+    }
+}
+
+extension PrivateLayerShape {
+    /// The integer each entry's group spells (length `entries`), as field elements.
+    func groupValues(_ table: [Int64], start: Int, bits: Int) -> [Scalar] {
+        (0..<entries).map { e in
+            var value = Scalar.zero, power = Scalar.one
+            for j in 0..<bits {
+                if table[e * columnCount + start + j] != 0 { value += power * Scalar(table[e * columnCount + start + j]) }
+                power = power + power
+            }
+            return value
+        }
+    }
+}

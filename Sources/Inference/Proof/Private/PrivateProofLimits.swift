@@ -1,0 +1,9 @@
+/// The named maxima of private proofs.
+public enum PrivateProofLimits {
+    /// The largest private proof a verifier decodes.
+    public static let proofBytesMax = 16 * 1024 * 1024
+    /// The largest encoded private commitment or material.
+    public static let commitmentBytesMax = 64 * 1024 * 1024
+    /// The most items one private proof covers.
+    public static let itemsMax = 4096
+}

@@ -1,0 +1,234 @@
+import ZKProof
+
+/// The private prover (docs/PROTOCOL.md, "Private proofs (protocol v2)").
+///
+/// It runs the model, writes each layer's pre-activations as a bit table, commits each table
+/// with blinded Hyrax rows, and proves with zero-knowledge sum-checks and Σ-protocols that
+/// the bits are bits, that they spell the rescale and clamp of `Z`, that `Z = [W | b]·[X; 1]`
+/// with `X` the previous layer's activation (or the public input), and that the last
+/// activation is the public output.
+public enum PrivateProver {
+    /// A fresh hiding commitment (new blindings every call: two commitments of one model differ).
+    public static func commit(_ model: QuantizedModel) throws(PrivateProofError)
+        -> (commitment: PrivateCommitment, material: PrivateMaterial) {
+        let unsupported = PrivateReadiness.unsupportedOperators(model.spec)
+        guard unsupported.isEmpty else { throw .unsupportedOperator(unsupported.joined(separator: ", ")) }
+        guard let shapes = PrivateProtocol.shapes(model.spec, items: 1) else { throw .unsupportedOperator("Gemm") }
+        var rows: [[CurvePoint]] = [], blindings: [[Blinding]] = []
+        for (layer, shape) in zip(model.layers, shapes) {
+            let table = PrivateCommitment.weightTable(layer, columns: shape.weightColumns)
+            guard let c = BlindedHyrax.commit(table, columnCount: shape.weightColumns) else { throw .groupOperationFailed }
+            rows.append(c.rows)
+            blindings.append(c.blindings.map { Blinding(scalar: $0) })
+        }
+        let commitment = PrivateCommitment(spec: model.spec, weightRows: rows)
+        return (commitment, PrivateMaterial(commitmentDigest: SHA256Digest.hash(commitment.encoded), blindings: blindings))
+    }
+
+    /// `input` is one item or B items concatenated, as for public proofs.
+    public static func prove(model: QuantizedModel, commitment: PrivateCommitment, material: PrivateMaterial,
+                             input: [Int64], context: BindingContext) throws(PrivateProofError)
+        -> (output: [Int64], proof: [UInt8]) {
+        let unsupported = PrivateReadiness.unsupportedOperators(model.spec)
+        guard unsupported.isEmpty else { throw .unsupportedOperator(unsupported.joined(separator: ", ")) }
+        guard model.spec == commitment.spec, material.commitmentDigest == SHA256Digest.hash(commitment.encoded) else {
+            throw .materialMismatch
+        }
+        let traces: [InferenceTrace]
+        do { traces = try model.runBatch(input) } catch { throw .invalidInput(error) }
+        guard let shapes = PrivateProtocol.shapes(model.spec, items: traces.count) else { throw .unsupportedOperator("Gemm") }
+        var tables: [[Int64]] = []
+        for (k, shape) in shapes.enumerated() {
+            var z = [Int64](repeating: 0, count: shape.rows * shape.items)
+            for (p, trace) in traces.enumerated() {
+                for (i, v) in trace.layers[k].preActivation.enumerated() { z[i * shape.items + p] = v }
+            }
+            guard let table = shape.bitTable(z) else { throw .witnessOutOfBound(layer: k) }
+            tables.append(table)
+        }
+        let output = traces.flatMap(\.output)
+        guard let proof = proveTables(model: model, commitment: commitment, material: material, shapes: shapes,
+                                      tables: tables, input: input, output: output, context: context) else {
+            throw .groupOperationFailed
+        }
+        return (output, proof)
+    }
+
+    /// Follows the protocol for any bit tables, true or not: `prove` passes the real ones;
+    /// soundness tests pass false ones, playing a prover that does every other step honestly.
+    static func proveTables(model: QuantizedModel, commitment: PrivateCommitment, material: PrivateMaterial,
+                            shapes: [PrivateLayerShape], tables: [[Int64]], input: [Int64], output: [Int64],
+                            context: BindingContext) -> [UInt8]? {
+        var w = ProofWriter()
+        w.raw(PrivateProtocol.proofMagic)
+        w.u16(PrivateProtocol.version)
+        w.int64Array(output)
+        var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
+        var bitRows: [[CurvePoint]] = [], bitBlindings: [[Scalar]] = []
+        for (shape, table) in zip(shapes, tables) {
+            guard let c = BlindedHyrax.commit(table, columnCount: shape.columnCount) else { return nil }
+            PrivateProtocol.absorbBitTable(c.rows, &t)
+            w.u32(UInt32(c.rows.count))
+            for p in c.rows { w.point(p) }
+            bitRows.append(c.rows)
+            bitBlindings.append(c.blindings)
+        }
+        let witness = (0..<shapes.count).map { k in
+            LayerWitness(shape: shapes[k], table: tables[k], rows: bitRows[k], blindings: bitBlindings[k])
+        }
+        for k in shapes.indices {
+            let weights = WeightWitness(table: PrivateCommitment.weightTable(model.layers[k], columns: shapes[k].weightColumns),
+                                        shape: shapes[k], rows: commitment.weightRows[k],
+                                        blindings: material.blindings[k].map(\.scalar))
+            guard proveBooleanity(witness[k], &t, &w),
+                  proveClamp(witness[k], &t, &w),
+                  proveComplement(witness[k], &t, &w),
+                  proveLinear(witness[k], weights: weights, previous: k == 0 ? nil : witness[k - 1], input: input, &t, &w)
+            else { return nil }
+        }
+        guard let last = witness.last else { return nil }
+        let r = t.challenges(TranscriptLabel.privateChallengeOutputPoint, count: Multilinear.variableCount(last.shape.entries))
+        guard let out = last.linear(rowWeights: Multilinear.eqTable(r), last.shape.clampVector, &t) else { return nil }
+        out.proof.encode(to: &w)
+        t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [out.valueBlinding])
+        w.scalar(out.valueBlinding)
+        return w.bytes
+    }
+
+    /// One layer's committed bit table and what opening it needs.
+    struct LayerWitness {
+        let shape: PrivateLayerShape
+        let table: [Int64]
+        let rows: [CurvePoint]
+        let blindings: [Scalar]
+
+        func linear(rowWeights: [Scalar], _ a: [Scalar], _ t: inout Transcript)
+            -> (proof: BlindedHyrax.EvaluationProof, value: Scalar, valueBlinding: Scalar)? {
+            BlindedHyrax.proveLinear(table, columnCount: shape.columnCount, rows: rows, blindings: blindings,
+                                     rowWeights: rowWeights, publicVector: a, transcript: &t)
+        }
+    }
+
+    /// One layer's committed `[W | b]` table.
+    struct WeightWitness {
+        let table: [Int64]
+        let shape: PrivateLayerShape
+        let rows: [CurvePoint]
+        let blindings: [Scalar]
+    }
+
+    /// `Σ eq(τ, x)·T(x)·(T(x) − 1) = 0` over every cell, then `C_m = e·v·(v − 1)` for `v = T̃(ρ)`.
+    static func proveBooleanity(_ l: LayerWitness, _ t: inout Transcript, _ w: inout ProofWriter) -> Bool {
+        let m = Multilinear.variableCount(l.shape.entries * l.shape.columnCount)
+        let tau = t.challenges(TranscriptLabel.privateChallengeBooleanity, count: m)
+        let cells = l.table.map { Scalar($0) }
+        guard let sc = ZKSumCheck.prove(tables: [Multilinear.eqTable(tau), cells, cells.map { $0 - .one }],
+                                        claimCommitment: Pedersen.blindingBase, claimBlinding: .one, transcript: &t) else { return false }
+        sc.proof.encode(to: &w)
+        guard let eInverse = PrivateProtocol.eq(tau, sc.point).inverse(),
+              let ev = BlindedHyrax.proveEvaluation(l.table, columnCount: l.shape.columnCount, rows: l.rows,
+                                                    blindings: l.blindings, at: sc.point, transcript: &t),
+              let y = PrivateProtocol.combine([ev.proof.valueCommitment, Pedersen.scalarGenerator], [.one, -.one]),
+              let z = PrivateProtocol.combine([sc.finalCommitment], [eInverse]),
+              let product = ProductProof.prove(x: ev.proof.valueCommitment, y: y, z: z, xValue: ev.value, xBlinding: ev.valueBlinding,
+                                               yValue: ev.value - .one, yBlinding: ev.valueBlinding,
+                                               zBlinding: sc.finalBlinding * eInverse, transcript: &t) else { return false }
+        ev.proof.encode(to: &w)
+        product.encode(to: &w)
+        return true
+    }
+
+    /// `Σ eq(τ', e)·P(e)·(D − A(e)) = 0` and `Σ eq(τ'', e)·N(e)·A(e) = 0` over the entries.
+    static func proveClamp(_ l: LayerWitness, _ t: inout Transcript, _ w: inout ProofWriter) -> Bool {
+        let s = l.shape
+        let a = s.groupValues(l.table, start: s.clampStart, bits: s.clampBits)
+        let d = Scalar(s.span)
+        let high = (TranscriptLabel.privateChallengeClampHigh, s.groupValues(l.table, start: s.positiveStart, bits: s.overflowBits),
+                    s.positiveVector, a.map { d - $0 }, true)
+        let low = (TranscriptLabel.privateChallengeClampLow, s.groupValues(l.table, start: s.negativeStart, bits: s.overflowBits),
+                   s.negativeVector, a, false)
+        for (label, factor, factorVector, other, complemented) in [high, low] {
+            let tau = t.challenges(label, count: Multilinear.variableCount(s.entries))
+            guard let sc = ZKSumCheck.prove(tables: [Multilinear.eqTable(tau), factor, other], claimCommitment: Pedersen.blindingBase,
+                                            claimBlinding: .one, transcript: &t) else { return false }
+            sc.proof.encode(to: &w)
+            let weights = Multilinear.eqTable(sc.point)
+            guard let eInverse = PrivateProtocol.eq(tau, sc.point).inverse(),
+                  let f = l.linear(rowWeights: weights, factorVector, &t),
+                  let g = l.linear(rowWeights: weights, s.clampVector, &t) else { return false }
+            // The second factor is `D − Ã` for the high side, `Ã` for the low side.
+            let y = complemented ? PrivateProtocol.combine([Pedersen.scalarGenerator, g.proof.valueCommitment], [d, -.one])
+                                 : g.proof.valueCommitment
+            guard let y, let z = PrivateProtocol.combine([sc.finalCommitment], [eInverse]),
+                  let product = ProductProof.prove(x: f.proof.valueCommitment, y: y, z: z, xValue: f.value, xBlinding: f.valueBlinding,
+                                                   yValue: complemented ? d - g.value : g.value,
+                                                   yBlinding: complemented ? -g.valueBlinding : g.valueBlinding,
+                                                   zBlinding: sc.finalBlinding * eInverse, transcript: &t) else { return false }
+            f.proof.encode(to: &w)
+            g.proof.encode(to: &w)
+            product.encode(to: &w)
+        }
+        return true
+    }
+
+    /// `Ã + C̃ = D·ĩ` at a random point, the value opened (it is public).
+    static func proveComplement(_ l: LayerWitness, _ t: inout Transcript, _ w: inout ProofWriter) -> Bool {
+        guard l.shape.complementBits > 0 else { return true }
+        let r = t.challenges(TranscriptLabel.privateChallengeComplement, count: Multilinear.variableCount(l.shape.entries))
+        guard let c = l.linear(rowWeights: Multilinear.eqTable(r), l.shape.spanVector, &t) else { return false }
+        c.proof.encode(to: &w)
+        t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [c.valueBlinding])
+        w.scalar(c.valueBlinding)
+        return true
+    }
+
+    /// `Z̃(r, q) = Σ_j W̃'(r, j)·X̃'(j, q)`: one dot product against the public input for the
+    /// first layer, a sum-check and a product of two evaluations for the others.
+    static func proveLinear(_ l: LayerWitness, weights: WeightWitness, previous: LayerWitness?, input: [Int64],
+                            _ t: inout Transcript, _ w: inout ProofWriter) -> Bool {
+        let s = l.shape
+        let rowVariables = Multilinear.variableCount(s.paddedRows)
+        let point = t.challenges(TranscriptLabel.privateChallengeLinearPoint, count: rowVariables + Multilinear.variableCount(s.paddedItems))
+        let r = Array(point.prefix(rowVariables)), q = Array(point.dropFirst(rowVariables))
+        guard let ez = l.linear(rowWeights: Multilinear.eqTable(point), s.preActivationVector, &t) else { return false }
+        ez.proof.encode(to: &w)
+        let eqR = Multilinear.eqTable(r)
+        let offset = s.preActivationOffset * PrivateLayerShape.prefixSum(eqR, s.rows)
+            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), s.items)
+        guard let claim = PrivateProtocol.combine([ez.proof.valueCommitment, Pedersen.scalarGenerator], [.one, offset]) else { return false }
+        guard let p = previous else {
+            guard let dot = BlindedHyrax.proveLinearAgainst(weights.table, columnCount: s.weightColumns, rows: weights.rows,
+                                                            blindings: weights.blindings, rowWeights: eqR,
+                                                            publicVector: PrivateProtocol.inputColumn(input, q: q, s),
+                                                            valueCommitment: claim, valueBlinding: ez.valueBlinding,
+                                                            transcript: &t) else { return false }
+            dot.encode(to: &w)
+            return true
+        }
+        let wr = Hyrax.rowCombination(weights.table, columnCount: s.weightColumns, weights: eqR)
+        let ps = p.shape
+        let eqQ = Multilinear.eqTable(q)
+        let activations = ps.groupValues(p.table, start: ps.clampStart, bits: ps.clampBits)
+        var x = [Scalar](repeating: .zero, count: s.weightColumns)
+        for pos in 0..<s.items {
+            for j in 0..<s.inner { x[j] += eqQ[pos] * (Scalar(ps.lo) + activations[j * ps.paddedItems + pos]) }
+            x[s.inner] += eqQ[pos]
+        }
+        guard let sc = ZKSumCheck.prove(tables: [wr, x], claimCommitment: claim, claimBlinding: ez.valueBlinding,
+                                        transcript: &t) else { return false }
+        sc.proof.encode(to: &w)
+        guard let ew = BlindedHyrax.proveEvaluation(weights.table, columnCount: s.weightColumns, rows: weights.rows,
+                                                    blindings: weights.blindings, at: r + sc.point, transcript: &t),
+              let ea = p.linear(rowWeights: PrivateProtocol.activationWeights(rho: sc.point, q: q, previous: ps), ps.clampVector, &t)
+        else { return false }
+        let constant = PrivateProtocol.activationConstant(rho: sc.point, q: q, previous: ps, inner: s.inner)
+        guard let y = PrivateProtocol.combine([ea.proof.valueCommitment, Pedersen.scalarGenerator], [.one, constant]),
+              let product = ProductProof.prove(x: ew.proof.valueCommitment, y: y, z: sc.finalCommitment, xValue: ew.value,
+                                               xBlinding: ew.valueBlinding, yValue: ea.value + constant, yBlinding: ea.valueBlinding,
+                                               zBlinding: sc.finalBlinding, transcript: &t) else { return false }
+        ew.proof.encode(to: &w)
+        ea.proof.encode(to: &w)
+        product.encode(to: &w)
+        return true
+    }
+}

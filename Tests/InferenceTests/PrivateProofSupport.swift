@@ -1,0 +1,36 @@
+import Foundation
+@testable import Inference
+import ZKProof
+
+/// Privately committed digits MLPs shared by the private proof tests (committed once each).
+enum PrivateFixtures {
+    struct Committed: Sendable {
+        let model: QuantizedModel
+        let commitment: PrivateCommitment
+        let material: PrivateMaterial
+    }
+
+    /// The digits MLPs: 64→32→10 and 64→256→256→10.
+    static let names = ["mlp_small", "mlp_large"]
+
+    static let all: [String: Committed] = {
+        var out: [String: Committed] = [:]
+        for name in names {
+            guard let model = try? Fixtures.model(name), let (c, m) = try? PrivateProver.commit(model) else { continue }
+            out[name] = Committed(model: model, commitment: c, material: m)
+        }
+        return out
+    }()
+
+    static func committed(_ name: String) throws -> Committed {
+        guard let c = all[name] else { throw Fixtures.FixtureMissing(name: name) }
+        return c
+    }
+
+    /// Test-set images `first..<first+count` concatenated, quantised for `model`.
+    static func input(_ model: QuantizedModel, first: Int = 0, count: Int = 1) throws -> [Int64] {
+        try (first..<(first + count)).flatMap { try model.quantizeInput(floats: Fixtures.sample.input($0)) }
+    }
+
+    static let context = BindingContext(jobID: "private-job", workerID: "private-worker", nonce: "private-nonce")
+}
