@@ -98,7 +98,7 @@ extension Market {
 
     /// The model, read again from the database if the copy kept in memory has no private
     /// commitment (a ready model gains one once, possibly in another replica).
-    func withPrivateCommitment(_ id: String) async throws -> Model {
+    public func withPrivateCommitment(_ id: String) async throws -> Model {
         let kept = try await model(id)
         guard kept.privateCommitment == nil else { return kept }
         guard let row = try await pool.query(ModelQueries.modelByID.sql, [.text(id)]).first else {
