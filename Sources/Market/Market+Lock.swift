@@ -84,8 +84,7 @@ extension Market {
                   locksHeld: Int? = nil, commit: Bool = false) async throws -> LockGrant {
         let model = try await self.model(job.modelID)
         try requireProves(job, worker: worker)
-        guard worker.capabilities.admits(model, items: job.batchItems,
-                                         workFactorPercent: job.proofMode == .private ? configuration.privateWorkFactorPercent : 100) else {
+        guard worker.capabilities.admits(model, items: job.batchItems, workFactorPercent: workFactorPercent(job.proofMode)) else {
             throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
         }
         let held: Int
