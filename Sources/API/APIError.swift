@@ -9,10 +9,11 @@ enum APIError {
     static func status(for code: MarketError.Code) -> HTTPStatus {
         switch code {
         case .unauthenticated, .keyRevoked: return .unauthorized
-        case .forbidden: return .forbidden
+        case .forbidden, .privateMaterialForbidden: return .forbidden
         case .unknownAccount, .unknownJob, .unknownModel, .unknownWorker: return .notFound
         case .invalidTerms, .invalidRequest, .inputShapeMismatch, .inputIDOutOfRange, .bidOutOfRange, .webhookURLDisallowed,
-             .inputClamped, .invalidQuantization, .batchTooLarge, .batchNotSupported, .batchProofTooLarge:
+             .inputClamped, .invalidQuantization, .batchTooLarge, .batchNotSupported, .batchProofTooLarge,
+             .privateUnsupportedOperator:
             return .unprocessableContent
         case .insufficientBalance: return .paymentRequired
         case .proofRejected: return .unprocessableContent
@@ -21,7 +22,8 @@ enum APIError {
         case .verifierBusy, .importBusy: return .serviceUnavailable
         case .adminExists, .roleMismatch, .modelNotReady, .idempotencyKeyReused, .jobNotOpen, .jobNotLocked,
              .notLockHolder, .lockExpired, .deadlinePassed, .biddingNotStarted, .wrongAuction, .awardPending, .bidWindowClosed,
-             .bidAlreadyPlaced, .tooManyLocks, .workerSuspended, .capabilityExceeded, .jobNotFulfilled:
+             .bidAlreadyPlaced, .tooManyLocks, .workerSuspended, .capabilityExceeded, .jobNotFulfilled,
+             .proofModeUnsupported, .jobNotPrivate:
             return .conflict
         }
     }

@@ -131,6 +131,14 @@ extension MarketAPI {
             }
             return try .json(TensorBody(try await market.input(of: try uuid(request, "id", unknown: .unknownJob), by: p, worker: worker)))
         }
+        router.get("/v1/jobs/{id}/private-material") { request, _ in
+            let p = try await principal(request)
+            guard let text = request.query("worker_id"), let worker = UUID(uuidString: text) else {
+                throw MarketError(.invalidRequest, "worker_id is required")
+            }
+            let grant = try await market.privateMaterial(of: try uuid(request, "id", unknown: .unknownJob), by: p, worker: worker)
+            return try .json(PrivateMaterialView(grant))
+        }
         router.post("/v1/jobs/{id}/proof", bodyBytesMax: limits.proofBodyBytesMax) { request, _ in
             // The proof is judged as of its arrival, before any wait of ours (the key's check included).
             let receivedAt = market.clock.now()
@@ -165,8 +173,11 @@ struct LockView: Encodable, Sendable {
     var jobId: UUID; var workerId: UUID; var attempt: Int; var price: Int64; var stake: Int64
     var expiresAt: Date; var nonce: String; var bindingContext: String; var modelId: String; var input: TensorBody
     var clampPolicy: String
+    /// The mode to prove in; a private job's material is at `GET /v1/jobs/{id}/private-material`.
+    var proofMode: String
     init(_ g: LockGrant) {
         clampPolicy = g.clampPolicy.rawValue
+        proofMode = g.proofMode.rawValue
         jobId = g.jobID; workerId = g.workerID; attempt = g.attempt; price = g.price; stake = g.stake
         expiresAt = g.expiresAt; nonce = g.nonce; modelId = g.modelID; input = TensorBody(g.input)
         bindingContext = InferenceProofVerifier.context(jobID: g.jobID, workerID: g.workerID, nonce: g.nonce).description
@@ -175,4 +186,13 @@ struct LockView: Encodable, Sendable {
 
 private func eventJSON(_ event: JobEvent) throws -> String {
     String(decoding: try JSONCoding.encoder.encode(EventView(event)), as: UTF8.self)
+}
+
+/// A private job's commitment and blinding material, for the lock holder (base64).
+struct PrivateMaterialView: Encodable, Sendable {
+    var jobId: UUID; var modelId: String; var commitmentId: String; var commitment: String; var material: String
+    init(_ g: PrivateMaterialGrant) {
+        jobId = g.jobID; modelId = g.modelID; commitmentId = g.commitmentID
+        commitment = Data(g.commitment).base64EncodedString(); material = Data(g.material).base64EncodedString()
+    }
 }

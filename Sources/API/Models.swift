@@ -9,8 +9,23 @@ struct ModelView: Encodable, Sendable {
     var workMacs: Int64?; var createdAt: Date
     /// The most inputs one job of this model may carry (1 if it is not batchable); nil until ready.
     var batchInputsMax: Int?
-    init(_ m: Model, batchInputsMax: Int? = nil) {
+    /// Whether private jobs of it are taken: every step has a private proof (nil: not known).
+    var privateReady: Bool?
+    /// Each step with whether it proves privately, in graph order.
+    var privateOperators: [PrivateOperatorView]?
+    /// The public part of its hiding commitment for private proofs, once made.
+    var privateCommitment: PrivateCommitmentView?
+
+    struct PrivateOperatorView: Encodable, Sendable { var name: String; var privateReady: Bool }
+    struct PrivateCommitmentView: Encodable, Sendable { var id: String; var bytes: String }
+
+    init(_ m: Model, batchInputsMax: Int? = nil, privateOperators: [PrivateOperator]? = nil) {
         self.batchInputsMax = batchInputsMax
+        self.privateOperators = privateOperators?.map { PrivateOperatorView(name: $0.name, privateReady: $0.privateReady) }
+        privateReady = privateOperators.map { $0.allSatisfy(\.privateReady) }
+        if let bytes = m.privateCommitment, let id = m.privateCommitmentID {
+            privateCommitment = PrivateCommitmentView(id: id, bytes: bytes.map { String(format: "%02x", $0) }.joined())
+        }
         id = m.id; name = m.name; status = m.status.rawValue; failure = m.failure; inputShape = m.inputShape
         outputShape = m.outputShape; operators = m.operators; quantisation = m.quantisation
         commitment = m.commitment.map { $0.map { String(format: "%02x", $0) }.joined() }
@@ -117,7 +132,8 @@ extension MarketAPI {
             let (model, created) = try await market.uploadModel(id: importer.digest(of: onnx, quantisation: chosen), owner: p.accountID,
                                                                 name: name, onnx: onnx,
                                                                 importer: { try importer.importModel($0, quantisation: chosen) })
-            return try .json(ModelView(model, batchInputsMax: batchLimit(model)), status: created ? .accepted : .ok)
+            return try .json(ModelView(model, batchInputsMax: batchLimit(model), privateOperators: market.privateOperators(of: model)),
+                             status: created ? .accepted : .ok)
         }
         router.get("/v1/models/{id}/onnx") { request, _ in
             // Workers fetch the model they prove; the bytes are the ones the id digests.
@@ -129,8 +145,8 @@ extension MarketAPI {
         }
         router.get("/v1/models/{id}") { request, _ in
             _ = try await principal(request)
-            let model = try await market.model(try modelID(request))
-            return try .json(ModelView(model, batchInputsMax: batchLimit(model)))
+            let model = try await market.withPrivateCommitment(try modelID(request))
+            return try .json(ModelView(model, batchInputsMax: batchLimit(model), privateOperators: market.privateOperators(of: model)))
         }
     }
 

@@ -12,8 +12,10 @@ struct QuoteView: Encodable, Sendable {
     }
     var modelId: String; var workMacs: Int64; var batch: Int; var jobMacs: Int64; var auction: String?; var windowS: Int
     var jobs: Int; var pricePerMmac: Percentiles?; var workersActive: Int; var workersCleared: Cleared?; var suggested: Suggestion
+    var proofMode: String; var workFactorPercent: Int
 
     init(_ q: PriceQuote) {
+        proofMode = q.proofMode.rawValue; workFactorPercent = q.workFactorPercent
         modelId = q.modelID; workMacs = q.workMacs; batch = q.batch; jobMacs = q.jobMacs; auction = q.auction
         windowS = q.windowSeconds; jobs = q.jobs; workersActive = q.workersActive
         pricePerMmac = q.pricePerMegaMAC.map { Percentiles(p10: $0.p10, p50: $0.p50, p90: $0.p90) }
@@ -39,7 +41,14 @@ extension MarketAPI {
                 guard let value = Int(text) else { throw MarketError(.invalidRequest, "batch must be an integer") }
                 batch = value
             }
-            let quote = try await market.quote(model: model, batch: batch, auction: request.query("auction"), by: p)
+            var mode = ProvingMode.public
+            if let text = request.query("proof_mode") {
+                guard let chosen = ProvingMode(rawValue: text) else {
+                    throw MarketError(.invalidRequest, "proof_mode must be one of \(ProvingMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                mode = chosen
+            }
+            let quote = try await market.quote(model: model, batch: batch, auction: request.query("auction"), proofMode: mode, by: p)
             return try .json(QuoteView(quote))
         }
     }

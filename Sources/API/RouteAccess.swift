@@ -40,6 +40,7 @@ enum RouteAccess: Sendable, Equatable {
         "POST /v1/jobs/{id}/lock": .roles([.worker]),
         "POST /v1/jobs/{id}/bids": .roles([.worker]),
         "GET /v1/jobs/{id}/input": .roles([.worker]),
+        "GET /v1/jobs/{id}/private-material": .roles([.worker]),
         "POST /v1/jobs/{id}/proof": .roles([.worker]),
         "POST /v1/jobs/{id}/release": .roles([.worker]),
 

@@ -31,6 +31,8 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
     var webhookUrl: String?
     var reauction: ReauctionBody?
     var clampPolicy: String?
+    /// `public` (the default) or `private`.
+    var proofMode: String?
 
     /// The text fields are stored or looked up as sent; the terms are the market's to check.
     func validate() throws {
@@ -41,6 +43,9 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
         if let webhookUrl { try FieldRules.text(webhookUrl, "field `webhook_url`") }
         if let clampPolicy, ClampPolicy(rawValue: clampPolicy) == nil {
             throw MarketError(.invalidRequest, "clamp_policy must be one of \(ClampPolicy.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let proofMode, ProvingMode(rawValue: proofMode) == nil {
+            throw MarketError(.invalidRequest, "proof_mode must be one of \(ProvingMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 
@@ -58,11 +63,14 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
         let jobTerms = JobTerms(auction: terms, lockTimeoutSeconds: lockTimeoutS, deadlineSeconds: deadlineS, lockStake: lockStake,
                                 reauction: reauction.map { ReauctionPolicy(maxRounds: $0.maxRounds, priceStepBasisPoints: $0.priceStepBps) })
         let policy = clampPolicy.flatMap(ClampPolicy.init(rawValue:))
-        if let inputs {
-            return JobRequest(modelID: modelId, inputs: inputs.map(\.tensor), terms: jobTerms, webhookURL: webhookUrl, clampPolicy: policy)
+        var request = if let inputs {
+            JobRequest(modelID: modelId, inputs: inputs.map(\.tensor), terms: jobTerms, webhookURL: webhookUrl, clampPolicy: policy)
+        } else {
+            JobRequest(modelID: modelId, input: (input ?? TensorBody(Tensor(shape: [], values: []))).tensor,
+                       terms: jobTerms, webhookURL: webhookUrl, clampPolicy: policy)
         }
-        return JobRequest(modelID: modelId, input: (input ?? TensorBody(Tensor(shape: [], values: []))).tensor,
-                          terms: jobTerms, webhookURL: webhookUrl, clampPolicy: policy)
+        request.proofMode = proofMode.flatMap(ProvingMode.init(rawValue:))
+        return request
     }
 }
 
@@ -128,6 +136,8 @@ struct JobView: Codable, Sendable {
     var reauction: ReauctionView?
     var roundEndsAt: Date?
     var clampPolicy: String
+    /// `public` or `private`.
+    var proofMode: String
     /// Inputs in the job (1, or a batch's size).
     var batchItems: Int
     /// A fulfilled batch's summary; its outputs are paged by `GET /v1/jobs/{id}/outputs`.
@@ -155,6 +165,7 @@ struct JobView: Codable, Sendable {
         reauction = j.reauction.map { ReauctionView(maxRounds: $0.maxRounds, priceStepBps: $0.priceStepBasisPoints, round: j.reauctionRound) }
         roundEndsAt = j.status == .open && j.reauction != nil ? j.roundEnd : nil
         clampPolicy = j.clampPolicy.rawValue
+        proofMode = j.proofMode.rawValue
         batchItems = j.batchItems
         batchOutput = j.batchSummary.map {
             BatchOutputView(items: $0.items, itemShape: $0.itemShape, clampedInput: $0.clampedInput, clampedInModel: $0.clampedInModel)
@@ -207,6 +218,11 @@ struct RegisterWorkerBody: Codable, Sendable, ValidatedBody {
     var name: String
     var capabilities: Capabilities?
     var minPricePerMmac: Int64?
+    /// The proof modes the worker proves (`public`, `private`); absent: `public` only.
+    var proofModes: [String]?
+
+    /// The modes, checked.
+    func modes() throws -> [ProvingMode]? { try ProofModesField.parse(proofModes) }
 
     /// The longest operator name a worker may list (ONNX's are a few letters).
     static let operatorCharactersMax = 100
@@ -238,8 +254,9 @@ struct DepositBody: Codable, Sendable, ValidatedBody {
 struct ReceiptView: Encodable, Sendable {
     var receiptVersion: Int; var jobId: UUID; var modelId: String; var commitmentDigest: String; var inputDigest: String
     var output: OutputView; var argmax: Int?; var proof: String; var proofDigest: String; var workerId: UUID
-    var nonce: String; var coordinatorPublicKey: String; var signature: String
+    var nonce: String; var coordinatorPublicKey: String; var signature: String; var proofMode: String
     init(_ r: Receipt) {
+        proofMode = r.proofMode.rawValue
         receiptVersion = r.receiptVersion; jobId = r.jobID; modelId = r.modelID; commitmentDigest = r.commitmentDigest
         inputDigest = r.inputDigest; output = OutputView(r.output); argmax = r.argmax; proof = r.proof; proofDigest = r.proofDigest
         workerId = r.workerID; nonce = r.nonce; coordinatorPublicKey = r.coordinatorPublicKey; signature = r.signature

@@ -7,7 +7,10 @@ struct WorkerView: Encodable, Sendable {
     var id: UUID; var accountId: UUID; var name: String; var maxWorkMacs: Int64?; var operators: [String]
     var lastHeartbeat: Date; var suspendedUntil: Date?; var jobsFulfilled: Int64; var jobsRejected: Int64
     var jobsReleased: Int64; var jobsSlashed: Int64; var minPricePerMmac: Int64?
+    /// The proof modes it proves.
+    var proofModes: [String]
     init(_ w: Worker) {
+        proofModes = (w.capabilities.proofModes ?? [.public]).map(\.rawValue)
         id = w.id; accountId = w.accountID; name = w.name; maxWorkMacs = w.capabilities.maxWorkMacs
         operators = w.capabilities.operators; lastHeartbeat = w.lastHeartbeat; suspendedUntil = w.suspendedUntil
         jobsFulfilled = w.jobsFulfilled; jobsRejected = w.jobsRejected; jobsReleased = w.jobsReleased; jobsSlashed = w.jobsSlashed
@@ -21,13 +24,17 @@ extension MarketAPI {
         router.post("/v1/workers", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
             let p = try await principal(request)
             let body = try body(request, as: RegisterWorkerBody.self)
-            let caps = WorkerCapabilities(maxWorkMacs: body.capabilities?.maxWorkMacs, operators: body.capabilities?.operators ?? [])
+            let caps = WorkerCapabilities(maxWorkMacs: body.capabilities?.maxWorkMacs, operators: body.capabilities?.operators ?? [],
+                                          proofModes: try body.modes())
             return try .json(WorkerView(try await market.registerWorker(by: p, name: body.name, capabilities: caps,
                                                                         minPricePerMegaMAC: body.minPricePerMmac)), status: .created)
         }
         router.post("/v1/workers/{id}/heartbeat", bodyBytesMax: 1024) { request, _ in
             let p = try await principal(request)
-            return try .json(WorkerView(try await market.heartbeat(try uuid(request, "id", unknown: .unknownWorker), by: p)))
+            // An empty body is a plain sign of life; a JSON body may change the proof modes.
+            let modes = request.body.isEmpty ? nil : try body(request, as: HeartbeatBody.self).modes()
+            return try .json(WorkerView(try await market.heartbeat(try uuid(request, "id", unknown: .unknownWorker), by: p,
+                                                                   proofModes: modes)))
         }
         router.get("/v1/workers/{id}") { request, _ in
             let p = try await principal(request)
@@ -40,13 +47,14 @@ extension MarketAPI {
             struct OpenJob: Encodable {
                 let id: UUID; let modelId: String; let auction: String; let currentPrice: Int64?; let maxPrice: Int64
                 let lockStake: Int64; let lockTimeoutS: Int; let deadline: Date; let bidWindowEnd: Date?
-                let minPrice: Int64?; let biddingStart: Date?; let rampUpS: Int?; let batchItems: Int
+                let minPrice: Int64?; let biddingStart: Date?; let rampUpS: Int?; let batchItems: Int; let proofMode: String
             }
             struct Page: Encodable { let jobs: [OpenJob] }
             return try .json(Page(jobs: jobs.map {
                 OpenJob(id: $0.id, modelId: $0.modelID, auction: $0.auction, currentPrice: $0.currentPrice, maxPrice: $0.maxPrice,
                         lockStake: $0.lockStake, lockTimeoutS: $0.lockTimeoutSeconds, deadline: $0.deadline, bidWindowEnd: $0.bidWindowEnd,
-                        minPrice: $0.minPrice, biddingStart: $0.biddingStart, rampUpS: $0.rampUpSeconds, batchItems: $0.batchItems)
+                        minPrice: $0.minPrice, biddingStart: $0.biddingStart, rampUpS: $0.rampUpSeconds, batchItems: $0.batchItems,
+                        proofMode: $0.proofMode.rawValue)
             }))
         }
     }

@@ -177,8 +177,14 @@ enum InputClamps {
 /// known before the (possibly slow) import, so an upload can be answered at once and
 /// de-duplicated.
 public struct InferenceModelImporter: Sendable {
-    /// Creates an importer.
-    public init() {}
+    /// The private proof system, if the coordinator has one: each imported model's steps are
+    /// checked for private proofs, and a private-ready model gets its hiding commitment.
+    public let privateProofs: (any PrivateProofSystem)?
+
+    /// Creates an importer (with `privateProofs`, one that also makes private commitments).
+    public init(privateProofs: (any PrivateProofSystem)? = nil) {
+        self.privateProofs = privateProofs
+    }
 
     /// The content address: hex SHA-256 of the ONNX bytes.
     public func digest(of onnx: [UInt8]) -> String { Crypto.hex(Crypto.sha256(onnx)) }
@@ -221,8 +227,15 @@ public struct InferenceModelImporter: Sendable {
         let spec = model.spec
         let operators = spec.operatorKinds
         let macs = spec.multiplyAccumulates
-        return ModelFacts(inputShape: spec.inputShape, outputShape: [1, spec.outputElements], operators: operators,
-                          quantisationJSON: Self.quantisationJSON(spec, options: options, trees: imported.treeThresholds), commitment: commitment.encoded, workMacs: macs)
+        var facts = ModelFacts(inputShape: spec.inputShape, outputShape: [1, spec.outputElements], operators: operators,
+                               quantisationJSON: Self.quantisationJSON(spec, options: options, trees: imported.treeThresholds), commitment: commitment.encoded, workMacs: macs)
+        if let privateProofs {
+            facts.privateOperators = privateProofs.operators(spec)
+            // A commitment that cannot be made now is made at the model's first private job,
+            // which then reports why; the model proves in public mode either way.
+            if facts.privateOperators.allSatisfy(\.privateReady) { facts.privateCommitment = try? privateProofs.commit(model) }
+        }
+        return facts
     }
 
     /// The stored quantisation: the configuration, whether the scales were fixed or chosen

@@ -217,6 +217,8 @@ public struct Job: Sendable, Codable, Equatable {
     public let webhookURL: String?
     /// What the job does with values the model's scales cannot hold.
     public let clampPolicy: ClampPolicy
+    /// The proof mode the job pays for: `public` (v1) or `private` (v2, zero knowledge).
+    public let proofMode: ProvingMode
     /// The secret webhook deliveries are signed with: only in the answer to the job's creation.
     public internal(set) var webhookSecret: String?
 
@@ -267,6 +269,7 @@ public struct Job: Sendable, Codable, Equatable {
         finishedAt = try row.decode("finished_at")
         webhookURL = try row.decode("webhook_url")
         clampPolicy = try ClampPolicy(rawValue: row.decode("clamp_policy")).orThrow("unknown clamp policy")
+        proofMode = try ProvingMode(rawValue: row.decode("proof_mode")).orThrow("unknown proof mode")
         webhookSecret = nil
     }
 

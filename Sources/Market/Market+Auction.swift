@@ -60,7 +60,8 @@ extension Market {
                 throw MarketError(.bidOutOfRange, "a bid on job \(jobID) is \(job.minPrice) to \(job.maxPrice) micro-credits")
             }
             let model = try await self.model(job.modelID)
-            guard worker.capabilities.admits(model, items: job.batchItems) else {
+            try self.requireProves(job, worker: worker)
+            guard worker.capabilities.admits(model, items: job.batchItems, workFactorPercent: self.workFactorPercent(job.proofMode)) else {
                 throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
             }
             let available = try await c.run(BalanceQueries.balanceByAccount, [.uuid(worker.accountID)]).first?.decode("available", as: Int64.self) ?? 0

@@ -16,6 +16,8 @@ public struct JobRequest: Sendable, Codable, Equatable {
     public var webhookURL: String?
     /// What to do with values the model's scales cannot hold (nil: `allow`).
     public var clampPolicy: ClampPolicy?
+    /// The proof mode (nil: `public`); see `Market+PrivateMode.swift`.
+    public var proofMode: ProvingMode? = nil
 
     /// Bundles a request.
     public init(modelID: String, input: Tensor, terms: JobTerms, webhookURL: String? = nil, clampPolicy: ClampPolicy? = nil) {
@@ -88,6 +90,8 @@ public struct MarketJob: Sendable, Codable {
     public let rampUpSeconds: Int?
     /// Inputs in the job (1, or a batch's size): its work is the model's times this.
     public let batchItems: Int
+    /// The proof mode the job asks for: a worker that does not prove it cannot lock it.
+    public var proofMode: ProvingMode = .public
 }
 
 extension Market {
@@ -105,6 +109,10 @@ extension Market {
         let (batch, items) = try batchInput(request, model: model, inputShape: inputShape)
         try InferenceInputCheck.validateTokenIDs(batch, commitment: model.commitment)
         let clampPolicy = request.clampPolicy ?? .allow
+        let proofMode = request.proofMode ?? .public
+        if proofMode == .private {
+            try await requirePrivateReady(model, items: items, clampPolicy: clampPolicy)
+        }
         if clampPolicy == .refuse {
             let (clamped, range) = try InputClamps.count(batch, commitment: model.commitment ?? [], modelID: model.id)
             guard clamped == 0 else {
@@ -128,9 +136,10 @@ extension Market {
                 .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
                 .int(terms.escrowedMaxPrice), policy.map { .int(Int64($0.maxRounds)) } ?? .null,
                 policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null, .text(clampPolicy.rawValue), .int(Int64(items)),
-                .uuid(jobID),
+                .uuid(jobID), .text(proofMode.rawValue),
             ])
             var detail = ["escrow": "\(escrow)", "auction": terms.auction]
+            if proofMode != .public { detail["proof_mode"] = proofMode.rawValue }
             if items > 1 { detail["batch_items"] = "\(items)" }
             if clampPolicy != .allow { detail["clamp_policy"] = clampPolicy.rawValue }
             if let policy {
@@ -214,7 +223,8 @@ extension Market {
                              maxPrice: job.maxPrice, lockStake: job.lockStake, lockTimeoutSeconds: job.lockTimeoutSeconds,
                              deadline: job.deadline, bidWindowEnd: dutch ? nil : job.bidWindowEnd,
                              minPrice: dutch ? job.minPrice : nil, biddingStart: dutch ? job.biddingStart : nil,
-                             rampUpSeconds: dutch ? job.rampUpSeconds : nil, batchItems: job.batchItems)
+                             rampUpSeconds: dutch ? job.rampUpSeconds : nil, batchItems: job.batchItems,
+                             proofMode: job.proofMode)
         }
     }
 

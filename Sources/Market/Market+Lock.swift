@@ -24,6 +24,8 @@ public struct LockGrant: Sendable, Codable, Equatable {
     /// What the job does with values the model's scales cannot hold (a worker whose run
     /// clamps a `refuse` job releases it rather than prove).
     public let clampPolicy: ClampPolicy
+    /// The proof mode to prove in; a private job's material is read with `Market.privateMaterial`.
+    public var proofMode: ProvingMode = .public
 }
 
 extension Market {
@@ -52,7 +54,8 @@ extension Market {
                let nonce = job.nonce {
                 guard now < expiresAt else { throw MarketError(.lockExpired, "the lock on job \(jobID) has expired") }
                 return LockGrant(jobID: job.id, workerID: worker.id, attempt: job.attempt, price: price, stake: job.lockStake,
-                                 expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy)
+                                 expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy,
+                                 proofMode: job.proofMode)
             }
             guard job.status == .open else { throw MarketError(.jobNotOpen, "job \(jobID) is \(job.status.rawValue)") }
             guard job.auction == "dutch" else {
@@ -80,7 +83,8 @@ extension Market {
     func takeLock(_ job: Job, worker: Worker, price: Int64, at now: Date, on c: PostgresConnection,
                   locksHeld: Int? = nil, commit: Bool = false) async throws -> LockGrant {
         let model = try await self.model(job.modelID)
-        guard worker.capabilities.admits(model, items: job.batchItems) else {
+        try requireProves(job, worker: worker)
+        guard worker.capabilities.admits(model, items: job.batchItems, workFactorPercent: workFactorPercent(job.proofMode)) else {
             throw MarketError(.capabilityExceeded, "model \(model.id) is beyond worker \(worker.id)'s declared capabilities")
         }
         let held: Int
@@ -111,7 +115,8 @@ extension Market {
                              amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)
         try await Ledger.write([bid, event], [stake], on: c, commit: commit)
         return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
-                         expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy)
+                         expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy,
+                         proofMode: job.proofMode)
     }
 
     /// The lock holder gives the lock up before it expires. A release costs

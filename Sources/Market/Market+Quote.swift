@@ -62,7 +62,12 @@ public struct PriceQuote: Sendable, Codable, Equatable {
     public let workMacs: Int64
     /// Inputs per job.
     public let batch: Int
-    /// The job's work: `workMacs × batch`.
+    /// The proof mode quoted.
+    public var proofMode: ProvingMode = .public
+    /// The mode's work against a public proof's, in percent (`privateWorkFactorPercent` for
+    /// private, 100 for public).
+    public var workFactorPercent: Int = 100
+    /// The job's work: `workMacs × batch × workFactorPercent ÷ 100`.
     public let jobMacs: Int64
     /// The auction the prices were filtered by, if one was asked for.
     public let auction: String?
@@ -89,7 +94,8 @@ extension Market {
 
     /// A price quote for a job of `modelID` with `batch` inputs, for `auction` (nil: prices of
     /// every auction, terms for a Dutch one). Any key may ask.
-    public func quote(model modelID: String, batch: Int = 1, auction: String? = nil, by principal: Principal) async throws -> PriceQuote {
+    public func quote(model modelID: String, batch: Int = 1, auction: String? = nil, proofMode: ProvingMode = .public,
+                      by principal: Principal) async throws -> PriceQuote {
         try principal.require(.client, .worker, .admin)
         guard (1...configuration.quoteBatchMax).contains(batch) else {
             throw MarketError(.invalidRequest, "batch must be 1 to \(configuration.quoteBatchMax)")
@@ -101,14 +107,18 @@ extension Market {
         guard model.status == .ready, let workMacs = model.workMacs else {
             throw MarketError(.modelNotReady, "model \(model.id) is \(model.status.rawValue); only a ready model is quoted")
         }
-        let (jobMacs, overflow) = max(1, workMacs).multipliedReportingOverflow(by: Int64(batch))
-        guard !overflow else { throw MarketError(.invalidRequest, "batch \(batch) of model \(model.id) is too much work to price") }
+        let factor = workFactorPercent(proofMode)
+        let (publicMacs, overflow) = max(1, workMacs).multipliedReportingOverflow(by: Int64(batch))
+        let (scaledMacs, scaledOverflow) = publicMacs.multipliedReportingOverflow(by: Int64(factor))
+        let jobMacs = scaledMacs / 100
+        guard !overflow, !scaledOverflow else { throw MarketError(.invalidRequest, "batch \(batch) of model \(model.id) is too much work to price") }
         let now = clock.now()
         let since = now.addingTimeInterval(-Double(configuration.quoteWindowSeconds))
         let activeSince = now.addingTimeInterval(-Double(configuration.workerActiveSeconds))
         let (jobs, floorRows) = try await pool.transaction(.repeatableRead) { c in
             (try await c.run(QuoteQueries.quoteFulfilledRecently, [
                 .timestamp(since), auction.map { .text($0) } ?? .null, .int(Int64(configuration.quoteJobsMax)),
+                .int(Int64(workFactorPercent(.private))),
              ]).rows,
              try await c.run(WorkerQueries.workerActiveFloors, [.timestamp(activeSince), .timestamp(now), .int(10_000)]).rows)
         }
@@ -127,7 +137,7 @@ extension Market {
         var floors: [Int64] = []
         for row in floorRows {
             let capabilities = try row.decode("capabilities", as: PostgresJSON.self).decode(WorkerCapabilities.self)
-            if capabilities.admits(model) { floors.append(try row.decode("min_price_per_mmac")) }
+            if capabilities.admits(model, workFactorPercent: factor), capabilities.proves(proofMode) { floors.append(try row.decode("min_price_per_mmac")) }
         }
         func cleared(_ rate: Int64) -> Int { floors.prefix { $0 <= rate }.count }
 
@@ -152,7 +162,8 @@ extension Market {
             minPrice: dutch ? min(maxPrice, Self.price(at: minRate, macs: jobMacs, roundingUp: false, limit: limit)) : 0,
             maxPrice: maxPrice, rampUpSeconds: dutch ? ramp : nil, bidWindowSeconds: dutch ? nil : Self.quoteBidWindowSeconds,
             maxPricePerMegaMAC: maxRate, workersCleared: cleared(maxRate), basis: basis)
-        return PriceQuote(modelID: model.id, workMacs: workMacs, batch: batch, jobMacs: jobMacs, auction: auction,
+        return PriceQuote(modelID: model.id, workMacs: workMacs, batch: batch, proofMode: proofMode, workFactorPercent: factor,
+                          jobMacs: jobMacs, auction: auction,
                           windowSeconds: configuration.quoteWindowSeconds, jobs: rates.count, pricePerMegaMAC: market,
                           workersActive: floors.count,
                           workersCleared: market.map { PriceQuote.Cleared(p10: cleared($0.p10), p50: cleared($0.p50), p90: cleared($0.p90)) },

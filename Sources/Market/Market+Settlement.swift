@@ -96,7 +96,10 @@ extension Market {
         case .verify(let j, let w, let r): (job, worker, request) = (j, w, r)
         }
         let started = ContinuousClock.now
-        var outcome = try await verificationBatcher.verify(request)
+        // Private proofs go straight to the verification pool; the batcher gathers public ones.
+        var outcome = job.proofMode == .private
+            ? try await verifyPrivate(request, model: try await withPrivateCommitment(job.modelID))
+            : try await verificationBatcher.verify(request)
         if case .valid(let output) = outcome, job.clampPolicy == .refuse, output.clampedTotal > 0 {
             outcome = .rejected(reason: "clamped_values",
                                 message: "the proven run clamped \(output.clampedInput ?? 0) input value(s) and \(output.clampedInModel ?? 0) inside the model; the job refuses clamped values (clamp_policy refuse)")
@@ -187,6 +190,7 @@ extension Market {
                 var detail = ["worker": worker.id.uuidString.lowercased(), "price": "\(s.price)", "fee": "\(s.fee)",
                               "verify_ms": "\(verifyMilliseconds)"]
                 if done.batchItems > 1 { detail["batch_items"] = "\(done.batchItems)" }
+                if done.proofMode != .public { detail["proof_mode"] = done.proofMode.rawValue }
                 let event = try self.recording(jobID, "fulfilled", status: .fulfilled, detail: detail, at: now)
                 let client = done.clientAccount
                 // The bookkeeping, the four transfers and COMMIT in one round trip.

@@ -19,6 +19,9 @@ public final class Market: Sendable {
     public let clock: any MarketClock
     /// Checks proofs; given by the caller (the coordinator passes the real inference verifier).
     public let verifier: any ProofVerifier
+    /// The private proof system (commitments and checks of private proofs); nil: private jobs
+    /// are refused with `proof_mode_unsupported`.
+    public let privateProofs: (any PrivateProofSystem)?
     /// The bounded threads proofs are verified on (nothing else runs there).
     public let verificationPool: VerificationPool
     /// Gathers waiting proofs of one model into batches verified together, on `verificationPool`.
@@ -50,6 +53,7 @@ public final class Market: Sendable {
     /// Opens the market on a migrated database.
     public static func open(pool: ConnectionPool, configuration: MarketConfiguration = MarketConfiguration(),
                             clock: any MarketClock = SystemClock(), verifier: any ProofVerifier,
+                            privateProofs: (any PrivateProofSystem)? = nil,
                             logger: Logger = Logger(label: "proofmarket.market")) async throws -> Market {
         func platformAccount(_ kind: AccountKind) async throws -> UUID {
             guard let row = try await pool.query(AccountQueries.accountPlatform.sql, [.text(kind.rawValue)]).first else {
@@ -61,12 +65,13 @@ public final class Market: Sendable {
                                         fees: try await platformAccount(.platformFees),
                                         slashed: try await platformAccount(.platformSlashed))
         return Market(pool: pool, configuration: configuration, clock: clock, verifier: verifier,
-                      platform: platform, logger: logger)
+                      privateProofs: privateProofs, platform: platform, logger: logger)
     }
 
     private init(pool: ConnectionPool, configuration: MarketConfiguration, clock: any MarketClock,
-                 verifier: any ProofVerifier, platform: PlatformAccounts, logger: Logger) {
+                 verifier: any ProofVerifier, privateProofs: (any PrivateProofSystem)?, platform: PlatformAccounts, logger: Logger) {
         self.pool = pool
+        self.privateProofs = privateProofs
         self.configuration = configuration
         self.clock = clock
         self.verifier = verifier

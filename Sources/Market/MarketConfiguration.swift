@@ -92,6 +92,14 @@ public struct MarketConfiguration: Sendable {
     /// The price per million multiply-accumulates a quote suggests from when there is neither a
     /// recent fulfilled job nor an active worker's floor: the worker's default floor.
     public var quoteDefaultPricePerMegaMAC: Int64 = 1_000_000
+    /// The work of a private proof against a public one's, in percent (400: four times): a
+    /// private job's work is its model's multiply-accumulates × batch × this ÷ 100, for quotes
+    /// and for the workers' declared limits. The private prover commits to every intermediate
+    /// tensor and proves each step with blinded sum-checks and Σ-protocols, so its work grows
+    /// with the model's like the public prover's, by a larger constant. `serve --private-work-factor-percent`.
+    public var privateWorkFactorPercent: Int = 400
+    /// The bounds `privateWorkFactorPercent` is kept in (a private proof is never cheaper than a public one).
+    public static let privateWorkFactorPercentRange = 100...10_000
 
     /// One worker's share of the last day's fulfilled jobs above which the admin views warn, in
     /// basis points (60 %): one prover holding most of the capacity is the market's best-known

@@ -111,6 +111,17 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case proofTooLarge = "proof_too_large"
         /// Every verification thread is busy and the queue is full; try again shortly.
         case verifierBusy = "verifier_busy"
+
+        // Private proofs.
+        /// A private job for a model with a step that has no private proof; `reason` names the
+        /// steps (comma-separated), which still prove in public mode.
+        case privateUnsupportedOperator = "private_unsupported_operator"
+        /// The worker (or this coordinator) does not prove the job's proof mode.
+        case proofModeUnsupported = "proof_mode_unsupported"
+        /// A private job's blinding material asked for by anyone but the worker holding its lock.
+        case privateMaterialForbidden = "private_material_forbidden"
+        /// Private material asked for a job that proves in public mode.
+        case jobNotPrivate = "job_not_private"
     }
 
     /// The rule that was broken.

@@ -126,6 +126,14 @@ public struct Model: Sendable, Codable, Equatable {
     public let commitment: [UInt8]?
     /// Multiply-accumulates per inference: the work prices are quoted against.
     public let workMacs: Int64?
+    /// The public part of the hiding commitment private proofs are checked against; nil for a
+    /// model that is not private-ready (see `Market+PrivateMode.swift`).
+    public let privateCommitment: [UInt8]?
+    /// Its digest (lowercase hex SHA-256), when there is one.
+    public let privateCommitmentID: String?
+    /// Each step with whether it has a private proof, in graph order (nil until ready, and for
+    /// models imported before private proofs).
+    public let privateOperators: [PrivateOperator]?
     /// When uploaded.
     public let createdAt: Date
     /// When its status last changed (for a `processing` model: when its import was accepted).
@@ -146,6 +154,9 @@ public struct Model: Sendable, Codable, Equatable {
         quantisation = try row.decode("quantisation", as: PostgresJSON?.self)?.text
         commitment = try row.decode("commitment")
         workMacs = try row.decode("work_macs")
+        privateCommitment = try row.decode("private_commitment")
+        privateCommitmentID = try row.decode("private_commitment_id")
+        privateOperators = try row.decode("private_operators", as: PostgresJSON?.self).map { try $0.decode([PrivateOperator].self) }
         createdAt = try row.decode("created_at")
         updatedAt = try row.decode("updated_at")
     }
@@ -165,16 +176,24 @@ public struct ModelFacts: Sendable {
     public var commitment: [UInt8]
     /// Multiply-accumulates per inference.
     public var workMacs: Int64
+    /// Each step with whether it has a private proof (empty: not known, as without a private
+    /// proof system).
+    public var privateOperators: [PrivateOperator]
+    /// The hiding commitment for private proofs and its material, for a private-ready model.
+    public var privateCommitment: PrivateModelCommitment?
 
     /// Bundles the facts.
     public init(inputShape: [Int], outputShape: [Int], operators: [String], quantisationJSON: String,
-                commitment: [UInt8], workMacs: Int64) {
+                commitment: [UInt8], workMacs: Int64, privateOperators: [PrivateOperator] = [],
+                privateCommitment: PrivateModelCommitment? = nil) {
         self.inputShape = inputShape
         self.outputShape = outputShape
         self.operators = operators
         self.quantisationJSON = quantisationJSON
         self.commitment = commitment
         self.workMacs = workMacs
+        self.privateOperators = privateOperators
+        self.privateCommitment = privateCommitment
     }
 }
 
@@ -273,19 +292,27 @@ extension Market {
             facts.map { .int($0.workMacs) } ?? .null,
             .text((facts == nil ? ModelStatus.processing : .ready).rawValue), .null, .timestamp(clock.now()),
         ]).first
-        if let row { return (try Model(row: row), true) }
+        if let row {
+            guard let facts, !facts.privateOperators.isEmpty else { return (try Model(row: row), true) }
+            try await storePrivateParts(id: id, facts: facts)
+            return (try await model(id), true)
+        }
         return (try await model(id), false)
     }
 
-    /// `processing` → `ready`.
+    /// `processing` → `ready`, with the private commitment and its material if the model has them.
     public func completeModel(id: String, facts: ModelFacts) async throws {
         let encoder = JSONEncoder()
-        try await pool.query(ModelQueries.modelMarkReady.sql, [
+        let ready = PostgresStatement(ModelQueries.modelMarkReady.sql, [
             .text(id), .jsonb(facts.quantisationJSON),
             .jsonb(String(decoding: try encoder.encode(Model.Shapes(input: facts.inputShape, output: facts.outputShape)), as: UTF8.self)),
             .jsonb(String(decoding: try encoder.encode(facts.operators), as: UTF8.self)),
             .bytea(facts.commitment), .int(facts.workMacs), .timestamp(clock.now()),
         ])
+        try await pool.transaction(.readCommitted) { c in
+            let marked = try await c.query(ready.sql, ready.parameters).affectedRows > 0
+            if marked { try await self.storePrivateParts(id: id, facts: facts, on: c) }
+        }
     }
 
     /// `processing` → `failed`, with the reason; the model's bytes are dropped.

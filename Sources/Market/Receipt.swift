@@ -64,7 +64,9 @@ public struct Receipt: Sendable, Codable, Equatable {
     public let jobID: UUID
     /// The model (its id is its digest).
     public let modelID: String
-    /// SHA-256 (hex) of the model's commitment bytes, as `GET /v1/models/{id}` gives them.
+    /// SHA-256 (hex) of the commitment the proof is checked against, as `GET /v1/models/{id}`
+    /// gives it: the model's `commitment` for a public proof, its `private_commitment` (whose
+    /// id is this digest) for a private one.
     public let commitmentDigest: String
     /// SHA-256 (hex) of the input tensor's canonical JSON.
     public let inputDigest: String
@@ -86,6 +88,8 @@ public struct Receipt: Sendable, Codable, Equatable {
     public let coordinatorPublicKey: String
     /// Ed25519 signature (hex) over `Receipt.message(…)`.
     public let signature: String
+    /// The proof's mode (not signed: the proof's bytes declare it, and their digest is signed).
+    public var proofMode: ProvingMode = .public
 
     /// The receipt format this coordinator signs.
     public static let version = 2
@@ -155,7 +159,9 @@ extension Market {
               let proof = try await pool.query(JobQueries.jobProof.sql, [.uuid(jobID)]).first?.decode("proof", as: [UInt8]?.self) else {
             throw MarketError(.jobNotFulfilled, "job \(jobID) is \(job.status.rawValue); only a fulfilled job has a receipt")
         }
-        let commitment = try await model(job.modelID).commitment.orThrow("model \(job.modelID) has no commitment")
+        let model = job.proofMode == .private ? try await withPrivateCommitment(job.modelID) : try await self.model(job.modelID)
+        let commitment = try (job.proofMode == .private ? model.privateCommitment : model.commitment)
+            .orThrow("model \(job.modelID) has no \(job.proofMode.rawValue) commitment")
         let commitmentDigest = Receipt.commitmentDigest(commitment)
         let inputDigest = try Receipt.inputDigest(job.input)
         let proofDigest = Receipt.proofDigest(proof)
@@ -166,6 +172,7 @@ extension Market {
         return Receipt(receiptVersion: Receipt.version, jobID: jobID, modelID: job.modelID, commitmentDigest: commitmentDigest,
                        inputDigest: inputDigest, output: output, argmax: output.items > 1 ? nil : output.argmax,
                        proof: Data(proof).base64EncodedString(), proofDigest: proofDigest, workerID: worker, nonce: nonce,
-                       coordinatorPublicKey: Crypto.hex(key.publicKey), signature: Crypto.hex(key.sign(message)))
+                       coordinatorPublicKey: Crypto.hex(key.publicKey), signature: Crypto.hex(key.sign(message)),
+                       proofMode: job.proofMode)
     }
 }

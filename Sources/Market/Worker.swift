@@ -7,19 +7,26 @@ public struct WorkerCapabilities: Sendable, Codable, Equatable {
     public var maxWorkMacs: Int64?
     /// Operators it supports; empty for any.
     public var operators: [String]
+    /// The proof modes it proves (nil, as for workers registered before private proofs: public only).
+    public var proofModes: [ProvingMode]?
 
     /// Bundles capabilities.
-    public init(maxWorkMacs: Int64? = nil, operators: [String] = []) {
+    public init(maxWorkMacs: Int64? = nil, operators: [String] = [], proofModes: [ProvingMode]? = nil) {
         self.maxWorkMacs = maxWorkMacs
         self.operators = operators
+        self.proofModes = proofModes
     }
 
+    /// Whether it proves jobs of `mode`.
+    public func proves(_ mode: ProvingMode) -> Bool { (proofModes ?? [.public]).contains(mode) }
+
     /// Whether a model (a job of `items` of its inputs) is within these capabilities: a batch's
-    /// work is the model's times the batch.
-    func admits(_ model: Model, items: Int = 1) -> Bool {
+    /// work is the model's times the batch, a private job's its work factor (percent) of that.
+    func admits(_ model: Model, items: Int = 1, workFactorPercent: Int = 100) -> Bool {
         if let maxWorkMacs, let work = model.workMacs {
             let (total, overflow) = work.multipliedReportingOverflow(by: Int64(max(1, items)))
-            if overflow || total > maxWorkMacs { return false }
+            let (scaled, scaledOverflow) = total.multipliedReportingOverflow(by: Int64(max(100, workFactorPercent)))
+            if overflow || scaledOverflow || scaled / 100 > maxWorkMacs { return false }
         }
         if !operators.isEmpty, let used = model.operators, !Set(used).isSubset(of: Set(operators)) { return false }
         return true
@@ -92,6 +99,7 @@ extension Market {
         guard capabilities.maxWorkMacs.map({ $0 > 0 }) ?? true, capabilities.operators.count <= 256 else {
             throw MarketError(.invalidRequest, "max_work_macs must be positive and operators at most 256")
         }
+        try Self.validate(proofModes: capabilities.proofModes)
         guard minPricePerMegaMAC.map({ $0 >= 0 && $0 <= configuration.amountMicrosMax }) ?? true else {
             throw MarketError(.invalidRequest, "min_price_per_mmac must be 0 to \(configuration.amountMicrosMax) micro-credits")
         }
@@ -118,11 +126,21 @@ extension Market {
         return worker
     }
 
-    /// Records a sign of life.
-    public func heartbeat(_ id: UUID, by principal: Principal) async throws -> Worker {
+    /// Throws `invalid_request` for an empty or repeating list of proof modes.
+    static func validate(proofModes: [ProvingMode]?) throws {
+        guard let proofModes else { return }
+        guard !proofModes.isEmpty, Set(proofModes).count == proofModes.count else {
+            throw MarketError(.invalidRequest, "proof_modes lists each of \(ProvingMode.allCases.map(\.rawValue).joined(separator: ", ")) at most once, and at least one")
+        }
+    }
+
+    /// Records a sign of life; with `proofModes`, the modes the worker proves from now on.
+    public func heartbeat(_ id: UUID, by principal: Principal, proofModes: [ProvingMode]? = nil) async throws -> Worker {
         try principal.require(.worker)
+        try Self.validate(proofModes: proofModes)
+        let modes: PostgresValue = try proofModes.map { .jsonb(String(decoding: try JSONEncoder().encode($0), as: UTF8.self)) } ?? .null
         guard let row = try await pool.query(WorkerQueries.workerHeartbeat.sql,
-                                             [.uuid(id), .uuid(principal.accountID), .timestamp(clock.now())]).first else {
+                                             [.uuid(id), .uuid(principal.accountID), .timestamp(clock.now()), modes]).first else {
             throw MarketError(.unknownWorker, "no worker \(id)")
         }
         return try Worker(row: row)

@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Warn on the admin dashboard when one worker fulfilled more than this percentage of the last day's jobs, 1 to 100 [env: PROOFMARKET_WORKER_SHARE_WARNING_PERCENT] (default: 60).")
     var workerShareWarningPercent: Int?
 
+    @Option(help: "A private proof's work against a public one's, in percent, for quotes and workers' limits, 100 to 10000 [env: PROOFMARKET_PRIVATE_WORK_FACTOR_PERCENT] (default: 400).")
+    var privateWorkFactorPercent: Int?
+
     @Flag(help: "Let webhooks reach loopback, private, link-local and other non-public addresses, for receivers on this machine or network [env: PROOFMARKET_WEBHOOK_ALLOW_PRIVATE=1] (default: public addresses only).")
     var webhookAllowPrivate = false
 
@@ -67,6 +70,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let percent = workerShareWarningPercent ?? env("PROOFMARKET_WORKER_SHARE_WARNING_PERCENT").flatMap(Int.init) {
             guard (1...100).contains(percent) else { throw ValidationError("--worker-share-warning-percent must be 1 to 100") }
             settings.market.workerShareWarningBasisPoints = percent * 100
+        }
+        if let percent = privateWorkFactorPercent ?? env("PROOFMARKET_PRIVATE_WORK_FACTOR_PERCENT").flatMap(Int.init) {
+            let range = MarketConfiguration.privateWorkFactorPercentRange
+            guard range.contains(percent) else {
+                throw ValidationError("--private-work-factor-percent must be \(range.lowerBound) to \(range.upperBound)")
+            }
+            settings.market.privateWorkFactorPercent = percent
         }
         if let bytes = modelBytesMax ?? env("PROOFMARKET_MODEL_BYTES_MAX").flatMap(Int.init) { settings.api.modelBytesMax = bytes }
         if let seconds = waitSecondsMax ?? env("PROOFMARKET_WAIT_SECONDS_MAX").flatMap(Double.init) {

@@ -22,10 +22,12 @@ struct APIFixture {
 
     static func make(limits: MarketAPI.Limits = MarketAPI.Limits(), importer: (any ModelImporter)? = nil,
                      configuration: MarketConfiguration = MarketConfiguration(),
-                     databaseLimits: ConnectionPool.Limits = ConnectionPool.Limits()) async throws -> APIFixture {
+                     databaseLimits: ConnectionPool.Limits = ConnectionPool.Limits(),
+                     privateProofs: (any PrivateProofSystem)? = nil) async throws -> APIFixture {
         let db = try await TestDatabase.make(limits: databaseLimits)
         let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
-        let market = try await Market.open(pool: db.pool, configuration: configuration, clock: clock, verifier: InferenceProofVerifier())
+        let market = try await Market.open(pool: db.pool, configuration: configuration, clock: clock, verifier: InferenceProofVerifier(),
+                                           privateProofs: privateProofs)
         let watcher = try await JobWatcher(configuration: db.configuration)
         let api = MarketAPI(market: market, watcher: watcher, importer: importer, limits: limits)
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)

@@ -46,6 +46,9 @@ import TestSupport
         #expect(settled.status.code == 200, "\(settled.bodyText)")
         let openID = try await postJob(), toCancelID = try await postJob(), cancelledID = try await postJob()
         let toRaiseID = try await postJob()
+        // A public job the worker holds: its private material is refused as `job_not_private`.
+        let heldID = try await postJob()
+        _ = try await f.send(.post, "/v1/jobs/\(heldID)/lock", key: workerKey, json: ["worker_id": workerID])
         _ = try await f.send(.delete, "/v1/jobs/\(cancelledID)", key: clientKey)
 
         // Each operation runs with the key of the role it serves, and its ids point at the
@@ -71,6 +74,7 @@ import TestSupport
             ("lockJob", worker, ["path.id": quoted(openID), "body.worker_id": quoted(workerID)]),
             ("placeBid", worker, ["path.id": quoted(openID), "body.worker_id": quoted(workerID)]),
             ("getJobInput", worker, ["path.id": quoted(openID), "query.worker_id": quoted(workerID)]),
+            ("getPrivateMaterial", worker, ["path.id": quoted(heldID), "query.worker_id": quoted(workerID)]),
             ("submitProof", worker, ["path.id": quoted(openID), "body.worker_id": quoted(workerID)]),
             ("releaseLock", worker, ["path.id": quoted(openID), "body.worker_id": quoted(workerID)]),
             ("registerWorker", worker, [:]),

@@ -6,15 +6,15 @@ enum JobQueries {
         id, client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
         bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, status, attempt, locked_by,
         lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at, webhook_url,
-        escrowed_max_price, reauction_rounds_max, reauction_step_bps, reauction_round, clamp_policy, batch_items
+        escrowed_max_price, reauction_rounds_max, reauction_step_bps, reauction_round, clamp_policy, batch_items, proof_mode
         """
 
     /// A client creates a job (→ `open`).
     static let jobInsert = NamedQuery("JobInsert", """
         INSERT INTO jobs (client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
                           bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, created_at, updated_at,
-                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy, batch_items, id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21)
+                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy, batch_items, id, proof_mode)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21, $22)
         RETURNING \(columns)
         """)
     static let jobByID = NamedQuery("JobByID", "SELECT \(columns) FROM jobs WHERE id = $1")

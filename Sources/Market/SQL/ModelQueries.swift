@@ -1,7 +1,8 @@
 /// The `models` table: content-addressed (the id is the digest), so registering twice is a no-op.
 enum ModelQueries {
     static let columns = """
-        id, owner, name, quantisation, shapes, operators, commitment, work_macs, status, failure, created_at, updated_at
+        id, owner, name, quantisation, shapes, operators, commitment, work_macs, status, failure, created_at, updated_at,
+        private_commitment, private_commitment_id, private_operators
         """
 
     static let modelInsert = NamedQuery("ModelInsert", """
@@ -39,6 +40,27 @@ enum ModelQueries {
         RETURNING id
         """)
 
-    static let all = [modelInsert, modelByID, modelONNX, modelRetryImport, modelMarkReady, modelMarkFailed,
+    /// A ready model's private parts: the steps' readiness ($2) and, for a private-ready model,
+    /// the public part of its hiding commitment ($3, digest $4), set once (a model keeps the
+    /// first commitment made for it).
+    static let modelSetPrivateParts = NamedQuery("ModelSetPrivateParts", """
+        UPDATE models SET private_operators = $2,
+                          private_commitment = COALESCE(private_commitment, $3),
+                          private_commitment_id = COALESCE(private_commitment_id, $4)
+        WHERE id = $1 AND status = 'ready'
+        RETURNING private_commitment_id
+        """)
+    /// The blinding material of a model's private commitment ($2: that commitment's id); kept
+    /// only if the model has none yet, so material and commitment always belong together.
+    static let modelPrivateMaterialInsert = NamedQuery("ModelPrivateMaterialInsert", """
+        INSERT INTO model_private_materials (model_id, commitment_id, material) VALUES ($1, $2, $3)
+        ON CONFLICT (model_id) DO NOTHING
+        """)
+    /// The material, for the worker holding a private job's lock (the market checks that first).
+    static let modelPrivateMaterial = NamedQuery("ModelPrivateMaterial", """
+        SELECT commitment_id, material FROM model_private_materials WHERE model_id = $1
+        """)
+
+    static let all = [modelSetPrivateParts, modelPrivateMaterialInsert, modelPrivateMaterial, modelInsert, modelByID, modelONNX, modelRetryImport, modelMarkReady, modelMarkFailed,
                       modelFailStaleImports]
 }

@@ -18,8 +18,12 @@ enum WorkerQueries {
     static let workersByAccount = NamedQuery("WorkersByAccount", """
         SELECT \(columns) FROM workers WHERE account_id = $1 ORDER BY created_at
         """)
+    /// A sign of life; `$4`, if not NULL, replaces the proof modes the worker advertises.
     static let workerHeartbeat = NamedQuery("WorkerHeartbeat", """
-        UPDATE workers SET last_heartbeat = $3 WHERE id = $1 AND account_id = $2 RETURNING \(columns)
+        UPDATE workers SET last_heartbeat = $3,
+                           capabilities = CASE WHEN $4::jsonb IS NULL THEN capabilities
+                                               ELSE jsonb_set(capabilities, '{proofModes}', $4::jsonb) END
+        WHERE id = $1 AND account_id = $2 RETURNING \(columns)
         """)
     static let workerRecordFulfilled = NamedQuery("WorkerRecordFulfilled", """
         UPDATE workers SET jobs_fulfilled = jobs_fulfilled + 1, slashes_in_a_row = 0 WHERE id = $1

@@ -83,6 +83,8 @@ struct ClientCommand: AsyncParsableCommand {
             @Flag(help: "Wait for the result, with a live status line.") var wait = false
             @Flag(help: "Refuse values the model's scales would clamp (clamp_policy refuse): the job is refused at submission (input_clamped) if its input clamps, and no proof of a run that clamped is accepted.")
             var refuseClamped = false
+            @Flag(help: "Ask for a private proof (protocol v2, zero knowledge): the model must be private-ready, and only a worker proving private may take the job; priced at the private mode's larger work.")
+            var `private` = false
 
             func validate() throws {
                 guard ["dutch", "sealed"].contains(auction) else { throw ValidationError("--auction must be dutch or sealed") }
@@ -100,7 +102,8 @@ struct ClientCommand: AsyncParsableCommand {
                 let batch = try inputs.map { try BatchFiles.parseInputs(try FileInput.read($0, limit: BatchFiles.fileBytesMax), path: $0) }
                 var (minPrice, maxPrice, ramp, window) = (self.minPrice ?? 0, self.maxPrice ?? 0, rampUpS ?? 10, bidWindowS ?? 3)
                 if self.maxPrice == nil {
-                    let quote: WireQuote = try await client.call(.get, "/v1/market/quote?model=\(Self.escaped(model))&auction=\(auction)&batch=\(batch?.count ?? 1)")
+                    let quote: WireQuote = try await client.call(.get, "/v1/market/quote?model=\(Self.escaped(model))&auction=\(auction)&batch=\(batch?.count ?? 1)"
+                                                                 + (`private` ? "&proof_mode=private" : ""))
                     let s = quote.suggested
                     maxPrice = s.maxPrice
                     if self.minPrice == nil { minPrice = s.minPrice }
@@ -122,7 +125,7 @@ struct ClientCommand: AsyncParsableCommand {
                     minPrice: minPrice, maxPrice: maxPrice, rampUpS: auction == "dutch" ? ramp : nil,
                     bidWindowS: auction == "sealed" ? window : nil, lockTimeoutS: lockTimeoutS,
                     deadlineS: deadlineS, lockStake: lockStake, reauction: reauction,
-                    clampPolicy: refuseClamped ? "refuse" : nil), idempotencyKey: UUID().uuidString)
+                    clampPolicy: refuseClamped ? "refuse" : nil, proofMode: `private` ? "private" : nil), idempotencyKey: UUID().uuidString)
                 guard wait else { print(job.id.uuidString.lowercased()); return }
                 let final = try await JobFollower(client: client).follow(job.id, live: true)
                 JobPrinter.print(final)
@@ -142,9 +145,11 @@ struct ClientCommand: AsyncParsableCommand {
             @Option(help: "Model id.") var model: String
             @Option(help: "Inputs per job (default: 1).") var batch: Int = 1
             @Option(help: "dutch or sealed (default: dutch, prices of both).") var auction: String?
+            @Flag(help: "Price a private proof (its larger work).") var `private` = false
             func run() async throws {
                 var path = "/v1/market/quote?model=\(Submit.escaped(model))&batch=\(batch)"
                 if let auction { path += "&auction=\(Submit.escaped(auction))" }
+                if `private` { path += "&proof_mode=private" }
                 let response = try await remote.client().send(.get, path)
                 print(response.bodyText)
             }

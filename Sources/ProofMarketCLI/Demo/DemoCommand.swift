@@ -80,16 +80,20 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard registered.status == "ready" else { throw ValidationError("the model was refused: \(registered.failure ?? "")") }
         say("model \(registered.id.prefix(12))… ready: \(registered.workMacs ?? 0) multiply-accumulates per inference")
-        var posted: [(id: UUID, auction: String, label: Int)] = []
+        // Every fourth job (the second of each four) asks for a private proof (zero knowledge) when the model is private-ready.
+        let privateReady = registered.privateReady == true
+        if privateReady { say("the model is private-ready: every fourth job asks for a private proof") }
+        var posted: [(id: UUID, auction: String, mode: String, label: Int)] = []
         for index in 0..<jobs {
             let sample = samples[index % samples.count]
             let auction = index % 2 == 0 ? "dutch" : "sealed"
+            let mode = privateReady && index % 4 == 1 ? "private" : "public"
             let job: WireJob = try await client.call(.post, "/v1/jobs", body: WireCreateJob(
                 modelId: registered.id, input: WireTensor(shape: registered.inputShape ?? [1, 64], values: sample.input),
-                auction: auction, minPrice: 100_000, maxPrice: 2_000_000, rampUpS: auction == "dutch" ? 4 : nil,
-                bidWindowS: auction == "sealed" ? 2 : nil, lockTimeoutS: 30, deadlineS: 120, lockStake: 500_000),
+                auction: auction, minPrice: 100_000, maxPrice: mode == "private" ? 8_000_000 : 2_000_000, rampUpS: auction == "dutch" ? 4 : nil,
+                bidWindowS: auction == "sealed" ? 2 : nil, lockTimeoutS: 30, deadlineS: 120, lockStake: 500_000, proofMode: mode),
                 idempotencyKey: "demo-\(started.timeIntervalSince1970)-\(index)")
-            posted.append((job.id, auction, sample.label))
+            posted.append((job.id, auction, mode, sample.label))
         }
         // Beside them, one batch job: several digits in one job, proven together in one proof.
         // (A model that is not batchable takes one input per job: then there is no batch job.)
@@ -103,7 +107,8 @@ struct DemoCommand: AsyncParsableCommand {
                 bidWindowS: nil, lockTimeoutS: 60, deadlineS: 180, lockStake: 500_000),
                 idempotencyKey: "demo-\(started.timeIntervalSince1970)-batch")
         }
-        say("posted \(jobs) jobs (Dutch and sealed)\(batch == nil ? "" : " and a batch job of \(batchItems) digits"); waiting for proofs")
+        let privateCount = posted.filter { $0.mode == "private" }.count
+        say("posted \(jobs) jobs (Dutch and sealed, \(privateCount) of them private)\(batch == nil ? "" : " and a batch job of \(batchItems) digits"); waiting for proofs")
 
         // Wait for every job, with long-polls.
         let follower = JobFollower(client: client, waitSeconds: 5)
@@ -129,17 +134,18 @@ struct DemoCommand: AsyncParsableCommand {
         // The report.
         let workerNames = try await workerNameMap(admin: admin, nodes: nodes.map(\.node))
         print("")
-        print("JOB       AUCTION  STATUS     PRICE µc   WORKER     PROVE ms  VERIFY ms  PREDICTED  TRUE DIGIT")
+        print("JOB       AUCTION  MODE     STATUS     PRICE µc   WORKER     PROVE ms  VERIFY ms  PREDICTED  TRUE DIGIT")
         var correct = 0
         for (entry, job) in zip(posted, finished) {
             let predicted = job.output?.argmax
             if predicted == entry.label { correct += 1 }
             let worker = job.lockedBy.flatMap { workerNames[$0] } ?? "-"
-            print("\(job.id.short)  \(entry.auction.padded(8)) \(job.status.padded(10)) \(String(job.lockPrice ?? 0).padded(10)) \(worker.padded(10)) \(String(job.proveMs ?? 0).padded(9)) \(String(job.verifyMs ?? 0).padded(10)) \((predicted.map(String.init) ?? "-").padded(10)) \(entry.label)")
+            print("\(job.id.short)  \(entry.auction.padded(8)) \(entry.mode.padded(8)) \(job.status.padded(10)) \(String(job.lockPrice ?? 0).padded(10)) \(worker.padded(10)) \(String(job.proveMs ?? 0).padded(9)) \(String(job.verifyMs ?? 0).padded(10)) \((predicted.map(String.init) ?? "-").padded(10)) \(entry.label)")
         }
         let fulfilled = finished.filter { $0.status == "fulfilled" }.count
         print("")
-        print("fulfilled \(fulfilled)/\(jobs); predictions matching the true digit \(correct)/\(jobs)")
+        let privateFulfilled = zip(posted, finished).filter { $0.0.mode == "private" && $0.1.status == "fulfilled" }.count
+        print("fulfilled \(fulfilled)/\(jobs) (private \(privateFulfilled)/\(privateCount)); predictions matching the true digit \(correct)/\(jobs)")
         if let batchDone {
             let batchCorrect = zip(batchPredictions, batchSamples).filter { $0.0 == $0.1.label }.count
             print("batch job \(batchDone.id.short): \(batchDone.status) at \(batchDone.lockPrice ?? 0) µc, \(batchItems) inputs in one proof "

@@ -48,6 +48,18 @@ struct WireModel: Codable, Sendable {
     var commitment: String?
     var workMacs: Int64?
     var batchInputsMax: Int? = nil
+    /// Whether private jobs of it are taken (absent from coordinators before private proofs).
+    var privateReady: Bool? = nil
+    /// The public part of its private commitment, once made.
+    var privateCommitment: WirePrivateCommitment? = nil
+}
+
+/// A model's private commitment as its page shows it: id and bytes (hex).
+struct WirePrivateCommitment: Codable, Sendable { var id: String; var bytes: String }
+
+/// `GET /v1/jobs/{id}/private-material`: the commitment and its blinding material (base64).
+struct WirePrivateMaterial: Codable, Sendable {
+    var jobId: UUID; var modelId: String; var commitmentId: String; var commitment: String; var material: String
 }
 
 /// `POST /v1/jobs`.
@@ -67,6 +79,8 @@ struct WireCreateJob: Codable, Sendable {
     var lockStake: Int64
     var reauction: WireReauction?
     var clampPolicy: String?
+    /// `public` or `private` (nil: the coordinator's default, public).
+    var proofMode: String? = nil
 }
 
 /// `POST /v1/models` with quantisation options.
@@ -157,6 +171,8 @@ struct WireOpenJob: Codable, Sendable {
     var bidWindowEnd: Date?
     /// Inputs in the job (absent from coordinators before batches: 1); its work is the model's times this.
     var batchItems: Int? = nil
+    /// `public` or `private` (absent from coordinators before private proofs: public).
+    var proofMode: String? = nil
 
     /// The job's work: the model's multiply-accumulates times the batch, saturating.
     func work(modelMACs: Int64) -> Int64 {
@@ -179,6 +195,8 @@ struct WireRegisterWorker: Codable, Sendable {
     var name: String
     var capabilities: Capabilities?
     var minPricePerMmac: Int64?
+    /// The proof modes the node proves.
+    var proofModes: [String]? = nil
 }
 
 /// A registered worker.
@@ -199,6 +217,7 @@ struct WireQuote: Codable, Sendable {
     }
     var modelId: String
     var jobMacs: Int64
+    var workFactorPercent: Int? = nil
     var jobs: Int
     var pricePerMmac: Percentiles?
     var workersActive: Int
@@ -225,6 +244,8 @@ struct WireLock: Codable, Sendable {
     var modelId: String
     var input: WireTensor
     var clampPolicy: String?
+    /// `public` or `private` (absent from coordinators before private proofs: public).
+    var proofMode: String? = nil
 }
 
 /// What a verified proof paid.
@@ -254,6 +275,8 @@ struct WireReceipt: Codable, Sendable {
     var nonce: String?
     var coordinatorPublicKey: String
     var signature: String
+    /// The proof's mode as the coordinator states it (not signed; `receipt verify` reads the proof's own).
+    var proofMode: String? = nil
 }
 
 /// An account made by an admin, with its first key (shown once).

@@ -22,7 +22,7 @@ from .receipts import (CoordinatorKeyChanged, KnownCoordinators, ReceiptBundle, 
 from .types import (FINAL_STATES, FINAL_STATUSES, AccountBalance, Bid, CoordinatorInfo, CreatedAccount, CreatedKey,
                     Deposit, Event, FinalState, Health, Job, JobPage, JobReauction, JobStatus, LedgerEntry, LedgerPage,
                     LedgerReport, Lock, Model, OpenJob, Output, OutputItem, OutputPage, BatchOutput, Quote, QuoteCleared, QuotePercentiles, QuoteSuggestion,
-                    ReauctionPolicy, Receipt, Settlement, Stats, StatsWorker, Tensor, Worker)
+                    PrivateMaterial, ReauctionPolicy, Receipt, Settlement, Stats, StatsWorker, Tensor, Worker)
 
 __all__ = [
     "__version__", "OPERATIONS", "Operation", "DEFAULT_URL", "Client",
@@ -33,7 +33,7 @@ __all__ = [
     "FINAL_STATES", "FINAL_STATUSES", "AccountBalance", "Bid", "CoordinatorInfo", "CreatedAccount", "CreatedKey",
     "Deposit", "Event", "FinalState", "Health", "Job", "JobPage", "JobReauction", "JobStatus", "LedgerEntry", "LedgerPage",
     "LedgerReport", "Lock", "Model", "OpenJob", "Output", "OutputItem", "OutputPage", "BatchOutput", "Quote", "QuoteCleared", "QuotePercentiles", "QuoteSuggestion",
-    "ReauctionPolicy", "Receipt", "Settlement", "Stats", "StatsWorker", "Tensor", "Worker",
+    "PrivateMaterial", "ReauctionPolicy", "Receipt", "Settlement", "Stats", "StatsWorker", "Tensor", "Worker",
     "AccountLine", "AccountPage", "BidRecord", "JobSummary", "JobSummaryPage", "JobTimeline", "MarketHistory",
     "MarketHistoryBucket", "WorkerShare", "WorkerShareReport",
 ]

@@ -51,6 +51,7 @@ OPERATIONS: dict[str, Operation] = {
     "lockJob": Operation("POST", "/v1/jobs/{id}/lock", "market.lock", "safe"),  # the holder gets its lock back
     "placeBid": Operation("POST", "/v1/jobs/{id}/bids", "market.bid", "never"),
     "getJobInput": Operation("GET", "/v1/jobs/{id}/input", "market.input", "safe"),
+    "getPrivateMaterial": Operation("GET", "/v1/jobs/{id}/private-material", "market.private_material", "safe"),
     "submitProof": Operation("POST", "/v1/jobs/{id}/proof", "market.submit_proof", "refused"),
     "releaseLock": Operation("POST", "/v1/jobs/{id}/release", "market.release", "never"),
     "listOpenJobs": Operation("GET", "/v1/market/jobs", "market.open_jobs", "safe"),

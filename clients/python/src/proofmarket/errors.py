@@ -106,6 +106,7 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "unauthenticated": Unauthenticated,
     "key_revoked": Unauthenticated,
     "forbidden": Forbidden,
+    "private_material_forbidden": Forbidden,
     "role_mismatch": Forbidden,
     # Bodies and values.
     "invalid_json": InvalidRequest,
@@ -120,6 +121,7 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "invalid_quantization": InvalidRequest,
     "batch_too_large": InvalidRequest,
     "batch_not_supported": InvalidRequest,
+    "private_unsupported_operator": InvalidRequest,
     "batch_proof_too_large": InvalidRequest,
     "bid_out_of_range": InvalidRequest,
     "idempotency_key_reused": Conflict,
@@ -148,6 +150,8 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "too_many_locks": Conflict,
     "worker_suspended": Conflict,
     "capability_exceeded": Conflict,
+    "proof_mode_unsupported": Conflict,
+    "job_not_private": Conflict,
     # Proofs.
     "proof_rejected": ProofRejected,
     "verifier_busy": TryAgain,

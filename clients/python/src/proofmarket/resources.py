@@ -20,7 +20,7 @@ from .admin_views import AccountLine, AccountPage, AdminJobs, MarketHistory, Wor
 from .errors import ProofMarketError
 from .receipts import ReceiptBundle
 from .types import (FINAL_STATUSES, AccountBalance, Bid, CreatedAccount, CreatedKey, Deposit, Event, Job, JobPage,
-                    LedgerEntry, LedgerPage, LedgerReport, Lock, Model, OpenJob, OutputItem, OutputPage, Quote,
+                    LedgerEntry, LedgerPage, LedgerReport, Lock, Model, OpenJob, OutputItem, OutputPage, PrivateMaterial, Quote,
                     ReauctionPolicy, Receipt,
                     Settlement, Stats, Tensor, Worker)
 
@@ -99,12 +99,14 @@ class Jobs(_Resource):
                ramp_up_s: int | None = None, bidding_start: _dt.datetime | str | None = None,
                bid_window_s: int | None = None, webhook_url: str | None = None,
                reauction: ReauctionPolicy | Mapping[str, int] | None = None,
+               proof_mode: str | None = None,
                idempotency_key: str | None = None) -> Job:
         """``createJob``: posts a job; its escrowed maximum (``max_price``, raised by every round of
         ``reauction`` if given) plus the fee moves to escrow. Sent with an ``Idempotency-Key``
         (yours, or one made for this call), so a retry never posts it twice. A batch job gives
         ``inputs`` (each of the model's input shape) instead of ``input``: proven in one proof,
-        its outputs are read with ``outputs``."""
+        its outputs are read with ``outputs``. ``proof_mode="private"`` asks for a zero-knowledge
+        proof (the model must be private-ready)."""
         if (input is None) == (inputs is None):
             raise ValueError("give exactly one of input and inputs")
         body: dict[str, Any] = {"model_id": model_id, "auction": auction, "max_price": max_price,
@@ -118,7 +120,7 @@ class Jobs(_Resource):
         if isinstance(bidding_start, _dt.datetime):
             bidding_start = bidding_start.isoformat()
         for key, value in (("min_price", min_price), ("ramp_up_s", ramp_up_s), ("bidding_start", bidding_start),
-                           ("bid_window_s", bid_window_s), ("webhook_url", webhook_url)):
+                           ("bid_window_s", bid_window_s), ("webhook_url", webhook_url), ("proof_mode", proof_mode)):
             if value is not None:
                 body[key] = value
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
@@ -217,11 +219,18 @@ class Market(_Resource):
         data = self._t.call("listOpenJobs", params={"wait": wait, "limit": limit}, timeout=timeout).json()
         return tuple(OpenJob.from_json(j) for j in data.get("jobs", []))
 
-    def quote(self, model_id: str, *, batch: int | None = None, auction: str | None = None) -> Quote:
+    def quote(self, model_id: str, *, batch: int | None = None, auction: str | None = None,
+              proof_mode: str | None = None) -> Quote:
         """``getQuote``: recent clearing prices per million multiply-accumulates and suggested terms
-        (``suggested.max_price``, ``min_price``, ``ramp_up_s``) for a job of this model."""
+        (``suggested.max_price``, ``min_price``, ``ramp_up_s``) for a job of this model, in
+        ``proof_mode`` (default public; private counts its larger work)."""
         return Quote.from_json(self._t.call("getQuote", params={"model": model_id, "batch": batch,
-                                                                 "auction": auction}).json())
+                                                                 "auction": auction, "proof_mode": proof_mode}).json())
+
+    def private_material(self, job_id: str, worker_id: str) -> PrivateMaterial:
+        """``getPrivateMaterial``: a private job's commitment and blinding material, for its lock holder."""
+        return PrivateMaterial.from_json(self._t.call("getPrivateMaterial", path={"id": job_id},
+                                                      params={"worker_id": worker_id}).json())
 
     def lock(self, job_id: str, worker_id: str) -> Lock:
         """``lockJob``: locks a Dutch job at its current price (or claims a sealed award), holding
@@ -253,9 +262,12 @@ class Workers(_Resource):
     """``/v1/workers``: register prover nodes and keep them alive."""
 
     def register(self, name: str, *, max_work_macs: int | None = None, operators: Sequence[str] | None = None,
-                 min_price_per_mmac: int | None = None) -> Worker:
-        """``registerWorker``; ``min_price_per_mmac`` is the node's floor, which price quotes count."""
+                 min_price_per_mmac: int | None = None, proof_modes: Sequence[str] | None = None) -> Worker:
+        """``registerWorker``; ``min_price_per_mmac`` is the node's floor, which price quotes count;
+        ``proof_modes`` the modes it proves (default public only)."""
         body: dict[str, Any] = {"name": name}
+        if proof_modes is not None:
+            body["proof_modes"] = list(proof_modes)
         if min_price_per_mmac is not None:
             body["min_price_per_mmac"] = min_price_per_mmac
         if max_work_macs is not None or operators is not None:
@@ -268,9 +280,10 @@ class Workers(_Resource):
         """``getWorker``."""
         return Worker.from_json(self._t.call("getWorker", path={"id": worker_id}).json())
 
-    def heartbeat(self, worker_id: str) -> Worker:
-        """``heartbeat``: the worker's sign of life."""
-        return Worker.from_json(self._t.call("heartbeat", path={"id": worker_id}).json())
+    def heartbeat(self, worker_id: str, *, proof_modes: Sequence[str] | None = None) -> Worker:
+        """``heartbeat``: the worker's sign of life; with ``proof_modes``, the modes it proves from now on."""
+        body = {"proof_modes": list(proof_modes)} if proof_modes is not None else None
+        return Worker.from_json(self._t.call("heartbeat", path={"id": worker_id}, json=body).json())
 
 
 class Accounts(_Resource):

@@ -217,6 +217,10 @@ class Model(WireObject):
     quantisation: str | None = None
     commitment: str | None = None
     work_macs: int | None = None
+    #: Whether private jobs of it are taken (every step has a private proof).
+    private_ready: bool | None = None
+    #: The public part of its private commitment: ``{"id": ..., "bytes": hex}``, once made.
+    private_commitment: Any = None
     raw: Any = _raw()
 
 
@@ -296,6 +300,8 @@ class Job(WireObject):
     round_ends_at: _dt.datetime | None = None
     #: Inputs in the job: 1, or a batch's size.
     batch_items: int = 1
+    #: ``public`` or ``private``: the proof mode the job pays for.
+    proof_mode: str = "public"
     #: A fulfilled batch's summary (its ``output`` is then None).
     batch_output: BatchOutput | None = None
     raw: Any = _raw()
@@ -336,6 +342,7 @@ class OpenJob(WireObject):
     min_price: int | None = None
     bidding_start: _dt.datetime | None = None
     ramp_up_s: int | None = None
+    proof_mode: str = "public"
     raw: Any = _raw()
 
 
@@ -353,6 +360,20 @@ class Lock(WireObject):
     binding_context: str
     model_id: str
     input: Tensor
+    #: ``private``: read the model's commitment and material with ``market.private_material``.
+    proof_mode: str = "public"
+    raw: Any = _raw()
+
+
+@dataclass(frozen=True)
+class PrivateMaterial(WireObject):
+    """A private job's commitment and blinding material (base64), for the lock holder only."""
+
+    job_id: str
+    model_id: str
+    commitment_id: str
+    commitment: str
+    material: str
     raw: Any = _raw()
 
 
@@ -400,6 +421,8 @@ class Receipt(WireObject):
     coordinator_public_key: str
     signature: str
     argmax: int | None = None
+    #: The proof's mode (not signed: the proof's bytes declare it).
+    proof_mode: str = "public"
     raw: Any = _raw()
 
 
@@ -419,6 +442,8 @@ class Worker(WireObject):
     max_work_macs: int | None = None
     suspended_until: _dt.datetime | None = None
     min_price_per_mmac: int | None = None
+    #: The proof modes it proves.
+    proof_modes: tuple[str, ...] = ("public",)
     raw: Any = _raw()
 
 
@@ -586,4 +611,7 @@ class Quote(WireObject):
     auction: str | None = None
     price_per_mmac: QuotePercentiles | None = None
     workers_cleared: QuoteCleared | None = None
+    proof_mode: str = "public"
+    #: The quoted mode's work against a public proof's, in percent.
+    work_factor_percent: int = 100
     raw: Any = _raw()
