@@ -46,9 +46,10 @@ final class Coordinator: Sendable {
         var limits = ConnectionPool.Limits()
         limits.maximumConnections = settings.poolConnections
         let pool = ConnectionPool(configuration: session.configuration, limits: limits, logger: logger)
-        let market = try await Market.open(pool: pool, configuration: settings.market, verifier: InferenceProofVerifier(), logger: logger)
+        let market = try await Market.open(pool: pool, configuration: settings.market, verifier: InferenceProofVerifier(),
+                                       privateProofs: InferencePrivateProofs(), logger: logger)
         let watcher = try await JobWatcher(configuration: session.configuration)
-        let api = MarketAPI(market: market, watcher: watcher, importer: InferenceModelImporter(), limits: settings.api)
+        let api = MarketAPI(market: market, watcher: watcher, importer: InferenceModelImporter(privateProofs: InferencePrivateProofs()), limits: settings.api)
         var serverConfiguration = HTTPServerConfiguration(host: settings.host, port: settings.port)
         serverConfiguration.bodyBytesMax = settings.api.jsonBodyBytesMax
         // Descriptors for the pool's connections come out of what connections may use.

@@ -88,7 +88,7 @@ actor ProverNode {
             try await self.client.call(.post, "/v1/workers", body: WireRegisterWorker(
                 name: self.settings.name,
                 capabilities: .init(maxWorkMacs: self.settings.policy.maxWorkMACs, operators: nil),
-                minPricePerMmac: self.settings.policy.minPricePerMegaMAC), as: WireWorker.self).id
+                minPricePerMmac: self.settings.policy.minPricePerMegaMAC, proofModes: ["public", "private"]), as: WireWorker.self).id
         }
         workerID = id
         metrics.record(.registered(id, name: settings.name, floor: settings.policy.minPricePerMegaMAC))
@@ -235,7 +235,12 @@ actor ProverNode {
                     + (try cached.model.runBatch(input).reduce(0) { $0 + $1.saturated })
                 guard clamped == 0 else { throw ClampRefusal(count: clamped) }
             }
-            let (_, proof) = try InferenceProver.prove(model: cached.model, commitment: cached.commitment, input: input, context: context)
+            let proof: [UInt8]
+            if lock.proofMode == "private" {
+                proof = try await provePrivately(jobID, worker: worker, model: cached.model, input: input, context: context)
+            } else {
+                proof = try InferenceProver.prove(model: cached.model, commitment: cached.commitment, input: input, context: context).proof
+            }
             let proveSeconds = Date().timeIntervalSince(started)
             let proveMs = Int(proveSeconds * 1000)
             tally.proved += 1
@@ -264,6 +269,21 @@ actor ProverNode {
                 metrics.record(.released)
             }
         }
+    }
+
+    /// A private proof (protocol v2) of a locked job: its commitment and blinding material come
+    /// from the coordinator, for the lock holder only, and must be the model's.
+    private func provePrivately(_ jobID: UUID, worker: UUID, model: QuantizedModel, input: [Int64],
+                                context: BindingContext) async throws -> [UInt8] {
+        let grant: WirePrivateMaterial = try await withRetry("fetch private material") {
+            try await self.client.call(.get, "/v1/jobs/\(jobID)/private-material?worker_id=\(worker)")
+        }
+        guard let commitmentBytes = Data(base64Encoded: grant.commitment), let materialBytes = Data(base64Encoded: grant.material) else {
+            throw PrivateMaterialUnreadable(jobID: jobID)
+        }
+        let commitment = try PrivateCommitment(decoding: Array(commitmentBytes))
+        let material = try PrivateMaterial(decoding: Array(materialBytes), for: commitment)
+        return try PrivateProver.prove(model: model, commitment: commitment, material: material, input: input, context: context).proof
     }
 
     /// The model, fetched and committed once per id.
@@ -301,6 +321,12 @@ actor ProverNode {
 struct ClampRefusal: Error, CustomStringConvertible {
     let count: Int
     var description: String { "clamped_values: the run clamps \(count) value(s) and the job refuses clamped values" }
+}
+
+/// The coordinator's private material for a job did not come as base64: the lock is released.
+struct PrivateMaterialUnreadable: Error, CustomStringConvertible {
+    let jobID: UUID
+    var description: String { "private_material_invalid: the coordinator's private material for job \(jobID) is not base64" }
 }
 
 extension UUID {
