@@ -81,6 +81,8 @@ extension MarketAPI {
             let batches = market.verificationBatcher.statistics
             text += "# TYPE proofmarket_verification_combined_batches_total counter\nproofmarket_verification_combined_batches_total \(batches.combinedBatches)\n"
             text += "# TYPE proofmarket_verification_combined_proofs_total counter\nproofmarket_verification_combined_proofs_total \(batches.combinedProofs)\n"
+            text += "# TYPE proofmarket_verification_largest_batch gauge\nproofmarket_verification_largest_batch \(batches.largestBatch)\n"
+            text += "# TYPE proofmarket_verification_batches_ahead_max gauge\nproofmarket_verification_batches_ahead_max \(batches.batchesAheadMax)\n"
             text += "# TYPE proofmarket_long_poll_waiters gauge\nproofmarket_long_poll_waiters \(watcher.waiting)\n"
             let ledger = try await market.ledgerTotals()
             text += "# HELP proofmarket_ledger_micros Money by kind of account and bucket, in micro-credits (sums to zero).\n"

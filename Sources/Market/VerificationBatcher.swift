@@ -14,6 +14,11 @@ import Synchronization
 ///
 /// A bad proof costs the honest proofs of its batch at most `2·⌈log₂ batchProofsMax⌉` more
 /// multiplications (the halving of `InferenceVerifier.verifyTogether`), never their verdict.
+///
+/// How long a proof waits is bounded in batches, not in time: one gathering window at most,
+/// then, with `k` proofs of its model ahead of it, at most `⌈(k + 1) / batchProofsMax⌉ − 1`
+/// batches of its model are taken before its own (proofs are taken in arrival order). The
+/// batcher records the most it has seen (`Statistics.batchesAheadMax`).
 public final class VerificationBatcher: Sendable {
     /// Proofs checked together at most.
     public static let batchProofsMaxDefault = 64
@@ -23,6 +28,8 @@ public final class VerificationBatcher: Sendable {
     private struct Waiting {
         let request: VerificationRequest
         let continuation: CheckedContinuation<VerificationOutcome, Error>
+        /// Batches of its model taken before it arrived (`State.taken`).
+        let takenBefore: Int
     }
 
     private struct State {
@@ -32,6 +39,8 @@ public final class VerificationBatcher: Sendable {
         var running: [String: Int] = [:]
         /// Models whose next batch is in its gathering window.
         var gathering: Set<String> = []
+        /// Batches taken so far, per model (kept while proofs of the model wait or run).
+        var taken: [String: Int] = [:]
         var statistics = Statistics()
     }
 
@@ -45,6 +54,8 @@ public final class VerificationBatcher: Sendable {
         public var singleProofs = 0
         /// The largest batch verified.
         public var largestBatch = 0
+        /// The most batches of its model any proof saw taken between its arrival and its own batch.
+        public var batchesAheadMax = 0
     }
 
     private let state = Mutex(State())
@@ -80,7 +91,8 @@ public final class VerificationBatcher: Sendable {
             enum Admission { case refused, joined, starts }
             let admission = state.withLock { s -> Admission in
                 guard s.waiting < waitingMax else { return .refused }
-                s.pending[model, default: []].append(Waiting(request: request, continuation: continuation))
+                s.pending[model, default: []].append(Waiting(request: request, continuation: continuation,
+                                                             takenBefore: s.taken[model, default: 0]))
                 s.waiting += 1
                 if s.gathering.contains(model) || s.running[model, default: 0] >= pool.threads { return .joined }
                 s.gathering.insert(model)
@@ -109,6 +121,7 @@ public final class VerificationBatcher: Sendable {
                 s.running[model, default: 1] -= 1
                 guard s.running[model, default: 0] == 0, !s.gathering.contains(model) else { return [] }
                 let left = s.pending.removeValue(forKey: model) ?? []
+                s.taken.removeValue(forKey: model)
                 s.waiting -= left.count
                 return left
             }
@@ -124,10 +137,16 @@ public final class VerificationBatcher: Sendable {
                 guard !all.isEmpty else {
                     s.pending.removeValue(forKey: model)
                     s.running[model, default: 1] -= 1
-                    if s.running[model] == 0 { s.running.removeValue(forKey: model) }
+                    if s.running[model] == 0 {
+                        s.running.removeValue(forKey: model)
+                        if !s.gathering.contains(model) { s.taken.removeValue(forKey: model) }
+                    }
                     return []
                 }
                 let taken = Array(all.prefix(batchProofsMax))
+                let before = s.taken[model, default: 0]
+                s.taken[model] = before + 1
+                for w in taken { s.statistics.batchesAheadMax = max(s.statistics.batchesAheadMax, before - w.takenBefore) }
                 s.pending[model] = Array(all.dropFirst(taken.count))
                 s.waiting -= taken.count
                 if taken.count > 1 {
