@@ -1,11 +1,13 @@
 import Foundation
 @testable import Inference
 import Testing
+import TestSupport
 import ZKProof
 
 /// The private commitment and its material: canonical bytes, decoding, refusals.
 @Suite struct PrivateCommitmentTests {
-    @Test func commitmentAndMaterial_RoundTripAndProve() throws {
+    @Test func commitmentAndMaterial_RoundTripAndProve() async throws {
+        try await PrivateFixtures.ready()
         let c = try PrivateFixtures.committed("mlp_small")
         let commitment = try PrivateCommitment(decoding: c.commitment.encoded)
         #expect(commitment == c.commitment)
@@ -19,7 +21,8 @@ import ZKProof
         #expect(try PrivateVerifier.verify(commitment: commitment, input: input, proof: proof, context: PrivateFixtures.context) == output)
     }
 
-    @Test func materialOfAnotherCommitment_IsRefused() throws {
+    @Test func materialOfAnotherCommitment_IsRefused() async throws {
+        try await PrivateFixtures.ready()
         let c = try PrivateFixtures.committed("mlp_small")
         let (other, otherMaterial) = try PrivateProver.commit(c.model)
         #expect(throws: PrivateCommitment.Error.materialMismatch) { _ = try PrivateMaterial(decoding: otherMaterial.encoded, for: c.commitment) }
@@ -33,7 +36,8 @@ import ZKProof
         }
     }
 
-    @Test func malformedCommitmentBytes_AreRefused() throws {
+    @Test func malformedCommitmentBytes_AreRefused() async throws {
+        try await PrivateFixtures.ready()
         let c = try PrivateFixtures.committed("mlp_small")
         let bytes = c.commitment.encoded
         for cut in [0, 3, 6, 40, bytes.count - 1] {
@@ -50,7 +54,8 @@ import ZKProof
         }
     }
 
-    @Test func proofFormat_TellsModesApart() throws {
+    @Test func proofFormat_TellsModesApart() async throws {
+        try await PrivateFixtures.ready()
         let c = try PrivateFixtures.committed("mlp_small")
         let input = try PrivateFixtures.input(c.model)
         let publicProof = try InferenceProver.prove(model: c.model, commitment: try ModelCommitment(committing: c.model), input: input,

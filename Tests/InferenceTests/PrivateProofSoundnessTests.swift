@@ -1,6 +1,7 @@
 import Foundation
 @testable import Inference
 import Testing
+import TestSupport
 import ZKProof
 
 /// Attacks on private proofs: each must be refused with a typed error naming the check.
@@ -8,7 +9,7 @@ import ZKProof
     static let context = PrivateFixtures.context
 
     /// An honest proof of `mlp_small` on one image, with what it was made from.
-    struct Case {
+    struct Case: Sendable {
         let c: PrivateFixtures.Committed
         let input: [Int64]
         let output: [Int64]
@@ -59,8 +60,9 @@ import ZKProof
         }
     }
 
-    @Test func wrongOutput_IsRejected() throws {
-        let k = try Case()
+    @Test func wrongOutput_IsRejected() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
         var (shapes, tables) = try k.tables()
         _ = shapes
         var output = k.output
@@ -70,8 +72,9 @@ import ZKProof
         tables[0][0] = tables[0][0]
     }
 
-    @Test func proofForOtherContextInputOrCommitment_IsRejected() throws {
-        let k = try Case()
+    @Test func proofForOtherContextInputOrCommitment_IsRejected() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
         #expect(throws: ProofVerificationError.self) {
             try k.verify(k.proof, context: BindingContext(jobID: "other", workerID: "private-worker", nonce: "private-nonce"))
         }
@@ -84,16 +87,18 @@ import ZKProof
         #expect(try k.verify(k.proof) == k.output)
     }
 
-    @Test func nonBooleanBit_IsRejectedByBooleanity() throws {
-        let k = try Case()
+    @Test func nonBooleanBit_IsRejectedByBooleanity() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
         var (shapes, tables) = try k.tables()
         tables[0][0] = 2
         let proof = try k.prove(shapes, tables)
         expectCheck("layer 0 booleanity") { () throws(ProofVerificationError) in try k.verify(proof) }
     }
 
-    @Test func clampViolatedWithConsistentBits_IsRejectedByClamp() throws {
-        let k = try Case()
+    @Test func clampViolatedWithConsistentBits_IsRejectedByClamp() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
         var (shapes, tables) = try k.tables()
         let s = shapes[0]
         // An entry with A ≥ 1 and P = 0: move one unit from A to P (Z and Q unchanged).
@@ -109,8 +114,9 @@ import ZKProof
         expectCheck("layer 0 clamp high") { () throws(ProofVerificationError) in try k.verify(proof) }
     }
 
-    @Test func wrongPreActivationWithValidBits_IsRejectedByLinearCheck() throws {
-        let k = try Case()
+    @Test func wrongPreActivationWithValidBits_IsRejectedByLinearCheck() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
         var (shapes, tables) = try k.tables()
         let s = shapes[0]
         try #require(s.shift >= 1)
@@ -120,8 +126,9 @@ import ZKProof
         expectCheck("layer 0 linear") { () throws(ProofVerificationError) in try k.verify(proof) }
     }
 
-    @Test func wrongLayerProduct_IsRejectedByLinearCheck() throws {
-        let k = try Case()
+    @Test func wrongLayerProduct_IsRejectedByLinearCheck() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
         var (shapes, tables) = try k.tables()
         let s = shapes[1]
         // Layer 1's first output: raise Q by one through P or N-free A (a valid clamp), so Z ≠ W·X + b.
@@ -142,8 +149,9 @@ import ZKProof
         expectCheck("layer 1 linear") { () throws(ProofVerificationError) in try k.verify(proof) }
     }
 
-    @Test func truncatedExtendedAndRandomBytes_AreRejected() throws {
-        let k = try Case()
+    @Test func truncatedExtendedAndRandomBytes_AreRejected() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
         for cut in [0, 3, 6, 100, k.proof.count / 2, k.proof.count - 1] {
             #expect(throws: ProofVerificationError.self) { try k.verify(Array(k.proof.prefix(cut))) }
         }
@@ -162,18 +170,25 @@ import ZKProof
     }
 
     /// Seeded single-byte mutations anywhere in the proof: none accepted, none crash.
-    @Test func seededSingleByteMutations_AreAllRejected() throws {
-        let k = try Case()
-        var generator = SeededBytes(seed: 0xB17E)
-        for _ in 0..<PrivateSoundnessContext.mutations {
-            var bytes = k.proof
-            let at = Int(generator.next64() % UInt64(bytes.count))
-            bytes[at] ^= max(1, generator.next())
-            #expect(throws: ProofVerificationError.self) { try k.verify(bytes) }
+    @Test func seededSingleByteMutations_AreAllRejected() async throws {
+        try await PrivateFixtures.ready()
+        let k = try await OwnThread.run { try Case() }
+        let accepted = try await OwnThread.run { () -> [Int] in
+            var generator = SeededBytes(seed: 0xB17E)
+            var accepted: [Int] = []
+            for n in 0..<PrivateSoundnessContext.mutations {
+                var bytes = k.proof
+                let at = Int(generator.next64() % UInt64(bytes.count))
+                bytes[at] ^= max(1, generator.next())
+                if (try? k.verify(bytes)) != nil { accepted.append(n) }
+            }
+            return accepted
         }
+        #expect(accepted.isEmpty, "mutations \(accepted) (in seed order) were accepted")
     }
 
-    @Test func modelWithConvolution_IsRefusedByOperatorName() throws {
+    @Test func modelWithConvolution_IsRefusedByOperatorName() async throws {
+        try await PrivateFixtures.ready()
         let model = try Fixtures.model("cnn_max")
         #expect(PrivateReadiness.unsupportedOperators(model.spec).contains("Conv"))
         do {

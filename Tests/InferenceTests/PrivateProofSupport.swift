@@ -1,5 +1,6 @@
 import Foundation
 @testable import Inference
+import TestSupport
 import ZKProof
 
 /// Privately committed digits MLPs shared by the private proof tests (committed once each).
@@ -21,6 +22,12 @@ enum PrivateFixtures {
         }
         return out
     }()
+
+    /// Commits the fixtures (seconds in a debug build) off the concurrency pool; every private test
+    /// starts with it, so none of them blocks a pool thread waiting for the one-time commit.
+    static func ready() async throws {
+        _ = try await OwnThread.run { all.count }
+    }
 
     static func committed(_ name: String) throws -> Committed {
         guard let c = all[name] else { throw Fixtures.FixtureMissing(name: name) }

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Inference
 import Testing
+import TestSupport
 import ZKProof
 
 /// Executed checks that private proofs reveal nothing beyond the statement.
@@ -11,13 +12,17 @@ import ZKProof
         return 4 + 2 + 4 + 8 * last.rows * items + 4
     }
 
-    @Test func twoProofsOfOneStatement_ShareNoFieldElementOrPoint() throws {
+    @Test func twoProofsOfOneStatement_ShareNoFieldElementOrPoint() async throws {
+        try await PrivateFixtures.ready()
         let c = try PrivateFixtures.committed("mlp_small")
-        let input = try PrivateFixtures.input(c.model, first: 7)
-        let a = try PrivateProver.prove(model: c.model, commitment: c.commitment, material: c.material, input: input,
-                                        context: PrivateFixtures.context).proof
-        let b = try PrivateProver.prove(model: c.model, commitment: c.commitment, material: c.material, input: input,
-                                        context: PrivateFixtures.context).proof
+        let (a, b) = try await OwnThread.run { () -> ([UInt8], [UInt8]) in
+            let input = try PrivateFixtures.input(c.model, first: 7)
+            let a = try PrivateProver.prove(model: c.model, commitment: c.commitment, material: c.material, input: input,
+                                            context: PrivateFixtures.context).proof
+            let b = try PrivateProver.prove(model: c.model, commitment: c.commitment, material: c.material, input: input,
+                                            context: PrivateFixtures.context).proof
+            return (a, b)
+        }
         #expect(a.count == b.count)
         let head = Self.publicHeadBytes(c, items: 1)
         var windows = Set<Data>()
@@ -43,26 +48,35 @@ import ZKProof
         return nil
     }
 
-    @Test func proofsForTwoWeightSets_AreNotToldApartByByteStatistics() throws {
-        let c = try PrivateFixtures.committed("mlp_small")
-        let input = try PrivateFixtures.input(c.model, first: 9)
-        let other = try #require(try Self.twin(c.model, input: input))
-        let (oc, om) = try PrivateProver.commit(other)
-        let head = Self.publicHeadBytes(c, items: 1)
-        let count = 64
-        var histograms = [[Double]](repeating: [Double](repeating: 0, count: 256), count: 2)
-        var means = [Double](repeating: 0, count: 2)
-        for (g, (model, commitment, material)) in [(c.model, c.commitment, c.material), (other, oc, om)].enumerated() {
-            for n in 0..<count {
-                let context = BindingContext(jobID: "zk-\(n)", workerID: "w", nonce: "n")
-                let (out, proof) = try PrivateProver.prove(model: model, commitment: commitment, material: material,
-                                                           input: input, context: context)
-                #expect(out == (try c.model.run(input).output))
-                for byte in proof[head...] { histograms[g][Int(byte)] += 1 }
-                means[g] += proof[head...].reduce(0.0) { $0 + Double($1) } / Double(proof.count - head)
+    struct TwinMissing: Error {}
+
+    @Test func proofsForTwoWeightSets_AreNotToldApartByByteStatistics() async throws {
+        try await PrivateFixtures.ready()
+        let (histograms, means, outputsAgree) = try await OwnThread.run { () -> ([[Double]], [Double], Bool) in
+            let c = try PrivateFixtures.committed("mlp_small")
+            let input = try PrivateFixtures.input(c.model, first: 9)
+            guard let other = try Self.twin(c.model, input: input) else { throw TwinMissing() }
+            let (oc, om) = try PrivateProver.commit(other)
+            let head = Self.publicHeadBytes(c, items: 1)
+            let expected = try c.model.run(input).output
+            let count = 64
+            var histograms = [[Double]](repeating: [Double](repeating: 0, count: 256), count: 2)
+            var means = [Double](repeating: 0, count: 2)
+            var outputsAgree = true
+            for (g, (model, commitment, material)) in [(c.model, c.commitment, c.material), (other, oc, om)].enumerated() {
+                for n in 0..<count {
+                    let context = BindingContext(jobID: "zk-\(n)", workerID: "w", nonce: "n")
+                    let (out, proof) = try PrivateProver.prove(model: model, commitment: commitment, material: material,
+                                                               input: input, context: context)
+                    outputsAgree = outputsAgree && out == expected
+                    for byte in proof[head...] { histograms[g][Int(byte)] += 1 }
+                    means[g] += proof[head...].reduce(0.0) { $0 + Double($1) } / Double(proof.count - head)
+                }
+                means[g] /= Double(count)
             }
-            means[g] /= Double(count)
+            return (histograms, means, outputsAgree)
         }
+        #expect(outputsAgree, "both weight sets give the same output on the test input")
         // Means of uniform bytes have standard error ≈ 73.9/√(bytes); allow six of them.
         let total = histograms[0].reduce(0, +)
         let standardError = 73.9 / total.squareRoot()
