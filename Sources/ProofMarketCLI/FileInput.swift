@@ -34,4 +34,44 @@ extension FileInput {
     static func commitment(_ path: String) throws -> ModelCommitment {
         try ModelCommitment(decoding: read(path, limit: ProofLimits.commitmentBytesMax))
     }
+
+    /// A private commitment file written by `model commit --private`.
+    static func privateCommitment(_ path: String) throws -> PrivateCommitment {
+        try PrivateCommitment(decoding: read(path, limit: PrivateProofLimits.commitmentBytesMax))
+    }
+
+    /// The blinding material written beside a private commitment, checked to be that commitment's.
+    static func material(_ path: String, for commitment: PrivateCommitment) throws -> PrivateMaterial {
+        try PrivateMaterial(decoding: read(path, limit: PrivateProofLimits.commitmentBytesMax), for: commitment)
+    }
+
+    /// A commitment file of either mode, told apart by its magic.
+    static func anyCommitment(_ path: String) throws -> CommitmentFile {
+        let bytes = try read(path, limit: max(ProofLimits.commitmentBytesMax, PrivateProofLimits.commitmentBytesMax))
+        if bytes.starts(with: Array("PMZC".utf8)) { return .private(try PrivateCommitment(decoding: bytes)) }
+        guard bytes.count <= ProofLimits.commitmentBytesMax else {
+            throw ProofCommandError.tooLarge(path: path, bytes: bytes.count, limit: ProofLimits.commitmentBytesMax)
+        }
+        return .public(try ModelCommitment(decoding: bytes))
+    }
+}
+
+/// A commitment file: a public (v1) model commitment or a private (v2) hiding one.
+enum CommitmentFile {
+    case `public`(ModelCommitment)
+    case `private`(PrivateCommitment)
+
+    var mode: ProofMode {
+        switch self {
+        case .public: .public
+        case .private: .private
+        }
+    }
+
+    var spec: ModelSpec {
+        switch self {
+        case .public(let c): c.spec
+        case .private(let c): c.spec
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Inference
 
@@ -26,12 +27,32 @@ struct ModelCommitCommand: ParsableCommand {
     @Option(help: "Where to write the commitment.")
     var out: String
 
+    @Flag(name: .customLong("private"),
+          help: "Write a hiding commitment for private proofs (protocol v2; fresh blindings each time) instead of the public one.")
+    var privateMode = false
+
+    @Option(name: .customLong("material-out"), help: "With --private: where to write the blinding material, which only the prover may hold.")
+    var material: String?
+
     @OptionGroup var quantisation: QuantisationFlags
 
+    func validate() throws {
+        if privateMode && material == nil { throw ValidationError("--private needs --material-out FILE for the blinding material (private_material_required)") }
+        if !privateMode && material != nil { throw ValidationError("--material-out is written only with --private") }
+    }
+
     func run() throws {
-        let commitment = try ModelCommitment(committing: FileInput.model(model, quantisation))
+        let quantised = try FileInput.model(model, quantisation)
+        guard privateMode, let material else {
+            let commitment = try ModelCommitment(committing: quantised)
+            try FileOutput.write(commitment.encoded, to: out)
+            print(commitment.modelID)
+            return
+        }
+        let (commitment, blinding) = try ProofCommandError.withCodes { try PrivateProver.commit(quantised) }
         try FileOutput.write(commitment.encoded, to: out)
-        print(commitment.modelID)
+        try FileOutput.writeSecret(blinding.encoded, to: material)
+        print("private commitment \(commitment.id) → \(out) (material → \(material); keep it secret)")
     }
 }
 

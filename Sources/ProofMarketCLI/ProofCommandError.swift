@@ -1,3 +1,5 @@
+import Inference
+
 /// Errors of the proof commands (`model`, `infer`, `prove`, `verify`) before any proof work, with stable codes.
 enum ProofCommandError: Error, CustomStringConvertible {
     /// A file is missing or cannot be read.
@@ -12,6 +14,12 @@ enum ProofCommandError: Error, CustomStringConvertible {
     case badContext(String)
     /// `--refuse-clamped` and the run clamped values (in the input, inside the model).
     case clamped(input: Int, inModel: Int)
+    /// `--private` without the files of `model commit --private`.
+    case privateNeedsCommitment
+    /// The proof's mode is not the commitment's (a private proof needs the private commitment).
+    case modeMismatch(proof: ProofMode, commitment: ProofMode)
+    /// A proof-system error that carries its own stable code (private commitments and proofs).
+    case coded(code: String, message: String)
 
     /// Stable code, printed first.
     var code: String {
@@ -22,6 +30,9 @@ enum ProofCommandError: Error, CustomStringConvertible {
         case .badInput: "input_malformed"
         case .badContext: "context_malformed"
         case .clamped: "clamped_values"
+        case .privateNeedsCommitment: "private_material_required"
+        case .modeMismatch: "proof_mode_mismatch"
+        case .coded(let code, _): code
         }
     }
 
@@ -34,6 +45,22 @@ enum ProofCommandError: Error, CustomStringConvertible {
         case .badContext(let text): "\(code): context '\(text)' must be JOB:WORKER:NONCE"
         case .clamped(let input, let inModel):
             "\(code): \(input + inModel) value(s) would be clamped to the model's range (\(input) in the input, \(inModel) inside the model), and --refuse-clamped refuses them; choose scales that hold them (--fraction-bits auto --calibration FILE)"
+        case .privateNeedsCommitment:
+            "\(code): --private takes --commitment and --material together (the files `proofmarket model commit --private MODEL --out C --material-out M` writes), or neither for a fresh pair"
+        case .coded(_, let message): "\(code): \(message)"
+        case .modeMismatch(let proof, let commitment):
+            "\(code): the proof is a \(proof.rawValue) proof and the commitment a \(commitment.rawValue) one; a \(proof.rawValue) proof is checked against the model's \(proof.rawValue) commitment"
+        }
+    }
+}
+
+extension ProofCommandError {
+    /// Runs `body`, giving the private proof system's errors their codes on the command line.
+    static func withCodes<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as PrivateProofError {
+            throw ProofCommandError.coded(code: e.code, message: e.description)
+        } catch let e as PrivateCommitment.Error {
+            throw ProofCommandError.coded(code: e.code, message: e.description)
         }
     }
 }

@@ -26,6 +26,13 @@ struct ProveCommand: ParsableCommand {
     @Option(help: "A commitment file from `model commit`, to skip re-committing the model (its scales are used).")
     var commitment: String?
 
+    @Flag(name: .customLong("private"),
+          help: "Make a private proof (protocol v2), revealing nothing about the weights or activations; needs --commitment and --material from `model commit --private`.")
+    var privateMode = false
+
+    @Option(help: "With --private: the blinding material `model commit --private` wrote for --commitment (without both, a fresh pair is made and written to OUT.commitment and OUT.material).")
+    var material: String?
+
     @OptionGroup var quantisation: QuantisationFlags
 
     @Flag(help: "Refuse (exit 1, code clamped_values) an input that the model's scales would clamp, in the input or inside the model.")
@@ -33,6 +40,8 @@ struct ProveCommand: ParsableCommand {
 
     func run() throws {
         let context = try ContextArgument.parse(self.context)
+        if privateMode { return try ProofCommandError.withCodes { try provePrivately(context) } }
+        guard material == nil else { throw ValidationError("--material is for --private proofs") }
         let committed = try commitment.map { try FileInput.commitment($0) }
         // A commitment fixes the scales; otherwise the flags choose them.
         let m = try committed.map { try ONNXImporter.importModel(FileInput.read(model, limit: InferenceLimits.modelBytesMax), matching: $0.spec) }
@@ -45,5 +54,34 @@ struct ProveCommand: ParsableCommand {
         try FileOutput.write(proof, to: out)
         print(OutputFormat.line(m.spec, y))
         print("proof \(proof.count) bytes → \(out) (model \(c.modelID))")
+    }
+
+    /// A private proof against the hiding commitment, with the material that opens its blindings.
+    private func provePrivately(_ context: BindingContext) throws {
+        let onnx = try FileInput.read(model, limit: InferenceLimits.modelBytesMax)
+        let m: QuantizedModel, c: PrivateCommitment, blinding: PrivateMaterial
+        switch (commitment, material) {
+        case let (commitment?, material?):
+            c = try FileInput.privateCommitment(commitment)
+            blinding = try FileInput.material(material, for: c)
+            m = try ONNXImporter.importModel(onnx, matching: c.spec)
+        case (nil, nil):
+            // A fresh pair, written beside the proof: the commitment for verifiers, the material for later proofs.
+            m = try ONNXImporter.importModel(onnx, options: quantisation.options())
+            (c, blinding) = try PrivateProver.commit(m)
+            try FileOutput.write(c.encoded, to: out + ".commitment")
+            try FileOutput.writeSecret(blinding.encoded, to: out + ".material")
+        default:
+            throw ProofCommandError.privateNeedsCommitment
+        }
+        let tensor = try InputTensor.load(input)
+        let (x, clamped) = try m.spec.quantizeInputCountingClamps(floats: tensor.values, shape: tensor.shape)
+        // The clamps inside the model are the prover's to see (the proof does not reveal them).
+        let saturated = try m.runBatch(x).reduce(0) { $0 + $1.saturated }
+        try ClampReport.check(input: clamped, inModel: saturated, refuse: refuseClamped)
+        let (y, proof) = try PrivateProver.prove(model: m, commitment: c, material: blinding, input: x, context: context)
+        try FileOutput.write(proof, to: out)
+        print(OutputFormat.line(m.spec, y))
+        print("private proof \(proof.count) bytes → \(out) (commitment \(c.id))")
     }
 }

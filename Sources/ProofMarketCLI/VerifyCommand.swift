@@ -27,15 +27,28 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         do {
             let context = try ContextArgument.parse(self.context)
-            let c = try FileInput.commitment(commitment)
+            let c = try FileInput.anyCommitment(commitment)
             let x = try InputTensor.load(input).quantized(for: c.spec)
             // One byte past the limit is read so the verifier itself reports `proof_too_large`.
-            let bytes = try FileInput.read(proof, limit: ProofLimits.proofBytesMax + 1)
-            let y = try InferenceVerifier.verify(commitment: c, input: x, proof: bytes, context: context)
+            let bytes = try FileInput.read(proof, limit: max(ProofLimits.proofBytesMax, PrivateProofLimits.proofBytesMax) + 1)
+            // The proof's magic names its mode; the commitment must be of the same mode.
+            let mode = ProofFormat.mode(of: bytes) ?? .public
+            let y: [Int64]
+            switch c {
+            case .public(let c) where mode == .public:
+                y = try InferenceVerifier.verify(commitment: c, input: x, proof: bytes, context: context)
+            case .private(let c) where mode == .private:
+                y = try PrivateVerifier.verify(commitment: c, input: x, proof: bytes, context: context)
+            default:
+                throw ProofCommandError.modeMismatch(proof: mode, commitment: c.mode)
+            }
             print(OutputFormat.line(c.spec, y))
-            print("VALID")
+            print("VALID \(mode.rawValue)")
         } catch let error as ProofVerificationError {
             print("INVALID \(error.code): \(error)")
+            throw ExitCode.failure
+        } catch let error as ProofCommandError {
+            print("INVALID \(error)")
             throw ExitCode.failure
         } catch {
             print("INVALID \(error)")

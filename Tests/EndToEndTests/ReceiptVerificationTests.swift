@@ -128,4 +128,78 @@ import Testing
         try await expectRefused(genuine, "coordinator_key_mismatch")
         #expect(try await verify(genuine, ["--coordinator-key", keyHex]).status == 0)
     }
+
+    /// A private job end to end with real proofs: the worker proves it with the material only the
+    /// lock holder gets; the receipt carries a private proof that `receipt verify` checks against
+    /// the model's private commitment (the one the receipt signs); the public commitment in its
+    /// place, a changed output, or a changed proof byte are each refused.
+    @Test func privateJobsReceipt_VerifiesOffline_AndForgeriesAreRefused() async throws {
+        let run = try await MarketRun.start()
+        defer { Task { await run.stop() } }
+        let cast = try await run.cast(workers: ["a"])
+        let client = cast.client
+        _ = try run.worker("a", key: cast.workers[0].key)
+        let input = try run.inputFile(4)
+        let submitted = try await run.cli(["client", "jobs", "submit", "--model", cast.model, "--input", input.path, "--auction", "dutch",
+                                           "--min-price", "1000", "--max-price", "400000", "--lock-timeout-s", "30",
+                                           "--deadline-s", "300", "--lock-stake", "5000", "--ramp-up-s", "2", "--private"], key: client.key)
+        let job = try #require(submitted.output.split(separator: "\n").last(where: { UUID(uuidString: String($0)) != nil }).map(String.init),
+                               "\(submitted.output)")
+        let state = try await run.waitForJob(job, ["fulfilled", "expired"])
+        #expect(state.status == "fulfilled")
+        let argmax = try #require(state.output?.argmax)
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pm-private-receipts-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let genuine = folder.appendingPathComponent("genuine.json").path
+        let saved = try await run.cli(["client", "jobs", "receipt", job, "--out", genuine], key: client.key)
+        #expect(saved.status == 0, "\(saved.output)")
+        let bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: genuine))) as? [String: Any])
+        let receipt = try #require(bundle["receipt"] as? [String: Any])
+        #expect(receipt["proof_mode"] as? String == "private")
+        let proof = try #require((receipt["proof"] as? String).flatMap { Data(base64Encoded: $0) })
+        #expect(Array(proof.prefix(4)) == Array("PMZK".utf8))
+        let commitment = try #require(bundle["commitment"] as? String)
+        #expect(commitment.hasPrefix(Self.hex(Array("PMZC".utf8))), "the bundle carries the private commitment")
+
+        let small = MarketRun.fixtures.appendingPathComponent("mlp_small.onnx").path
+        for extra in [[], ["--model", small]] {
+            let result = try await run.cli(["client", "receipt", "verify", genuine] + extra, key: client.key)
+            #expect(result.status == 0 && result.output.contains("\nVALID") && result.output.contains("argmax \(argmax)"), "\(extra): \(result.output)")
+        }
+
+        func refused(_ name: String, _ change: (inout [String: Any]) throws -> Void, _ code: String,
+                     sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            var copy = bundle
+            try change(&copy)
+            let path = folder.appendingPathComponent("\(name).json").path
+            try JSONSerialization.data(withJSONObject: copy).write(to: URL(fileURLWithPath: path))
+            let result = try await run.cli(["client", "receipt", "verify", path], key: client.key)
+            #expect(result.status == 1 && result.output.contains("(\(code))") && !result.output.contains("\nVALID"),
+                    "\(name): \(result.output)", sourceLocation: sourceLocation)
+        }
+        // The model's public commitment in place of its private one: not what the receipt signs.
+        var headers = HTTPHeaders()
+        headers["Authorization"] = "Bearer \(client.key)"
+        let page = try await run.http.execute(HTTPClientRequest(url: "\(run.url)/v1/models/\(cast.model)", headers: headers))
+        let publicCommitment = try #require((try JSONSerialization.jsonObject(with: Data(page.body)) as? [String: Any])?["commitment"] as? String)
+        try await refused("public-commitment", { $0["commitment"] = publicCommitment }, "model_mismatch")
+        // Another output: the signature no longer matches.
+        try await refused("other-output", { copy in
+            var r = receipt, output = try #require(r["output"] as? [String: Any])
+            var q = try #require(output["quantised"] as? [NSNumber]).map(\.int64Value)
+            q[0] += 1
+            output["quantised"] = q
+            r["output"] = output
+            copy["receipt"] = r
+        }, "signature_invalid")
+        // A changed proof byte: its digest is not the signed one.
+        try await refused("other-proof", { copy in
+            var r = receipt, bytes = [UInt8](proof)
+            bytes[bytes.count / 2] ^= 1
+            r["proof"] = Data(bytes).base64EncodedString()
+            copy["receipt"] = r
+        }, "proof_digest_mismatch")
+    }
 }

@@ -50,7 +50,12 @@ struct ReceiptBundle: Codable {
         let model: WireModel = try await client.call(.get, "/v1/models/\(receipt.modelId)")
         struct JobInput: Decodable { var input: WireTensor }
         let job: JobInput = try await client.call(.get, "/v1/jobs/\(jobID)")
-        guard let commitment = model.commitment else { throw RemoteError.invalidAnswer(path: "/v1/models", detail: "no commitment") }
+        // A private proof is checked against the model's private commitment, which the receipt signs.
+        let proof = Data(base64Encoded: receipt.proof).map(Array.init) ?? []
+        let isPrivate = ProofFormat.mode(of: proof) == .private
+        guard let commitment = isPrivate ? model.privateCommitment?.bytes : model.commitment else {
+            throw RemoteError.invalidAnswer(path: "/v1/models", detail: isPrivate ? "no private commitment" : "no commitment")
+        }
         return ReceiptBundle(receipt: receipt, commitment: commitment, input: job.input)
     }
 
@@ -72,15 +77,19 @@ struct ReceiptBundle: Codable {
         // registered for this model id passes, so a proof of another model cannot.
         guard let commitmentBytes = Receipt.bytes(hex: commitment.lowercased()) else { throw Failure.commitmentUnreadable("not hex") }
         guard Receipt.commitmentDigest(commitmentBytes) == commitmentDigest else { throw Failure.modelMismatch(r.modelId) }
-        let decoded: ModelCommitment
-        do { decoded = try ModelCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
-        if let modelONNX { try Self.checkModelFile(modelONNX, modelID: r.modelId, commitment: decoded) }
         guard (try? Receipt.inputDigest(Tensor(shape: input.shape, values: input.values))) == r.inputDigest else {
             throw Failure.inputDigestMismatch
         }
         guard let proof = Data(base64Encoded: r.proof).map(Array.init) else { throw Failure.proofDigestMismatch }
         guard Receipt.proofDigest(proof) == r.proofDigest else { throw Failure.proofDigestMismatch }
         guard let nonce = r.nonce else { throw Failure.missingNonce }
+        // The proof's own bytes say its mode (the receipt's `proof_mode` is not signed).
+        if ProofFormat.mode(of: proof) == .private {
+            return try verifyPrivate(commitmentBytes, proof: proof, nonce: nonce, modelONNX: modelONNX)
+        }
+        let decoded: ModelCommitment
+        do { decoded = try ModelCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
+        if let modelONNX { try Self.checkModelFile(modelONNX, modelID: r.modelId, commitment: decoded) }
         let quantised: [Int64], clampedInput: Int
         do { (quantised, clampedInput) = try decoded.spec.quantizeInputCountingClamps(floats: input.values, shape: input.shape) } catch {
             throw Failure.proofInvalid("input: \(error)")
@@ -119,6 +128,44 @@ struct ReceiptBundle: Codable {
         // The argmax is not signed: it is the verified output's, and a receipt naming another is refused.
         // A batch has no single argmax (each item has its own, `client jobs outputs`).
         let argmax = items > 1 ? nil : VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
+        guard r.argmax == nil || r.argmax == argmax else { throw Failure.outputMismatch }
+        return (verified, argmax)
+    }
+
+    /// A private proof's receipt: the signed commitment is the model's hiding one, and the proof
+    /// reveals the output alone (private jobs are single inputs; no clamp counts inside the
+    /// model are proven, so a receipt claiming some is refused).
+    private func verifyPrivate(_ commitmentBytes: [UInt8], proof: [UInt8], nonce: String,
+                               modelONNX: [UInt8]?) throws -> (output: [Int64], argmax: Int?) {
+        let r = receipt
+        let decoded: PrivateCommitment
+        do { decoded = try PrivateCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
+        if let modelONNX {
+            // A hiding commitment cannot be recomputed from the file; the file must be the model the id digests.
+            let digest = InferenceModelImporter().digest(of: modelONNX)
+            do { _ = try ONNXImporter.importModel(modelONNX, matching: decoded.spec) } catch {
+                throw Failure.modelFileMismatch("it does not import with the registered quantisation: \(error)")
+            }
+            guard digest == r.modelId || decoded.spec.config != .default else {
+                throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(r.modelId)")
+            }
+        }
+        let quantised: [Int64], clampedInput: Int
+        do { (quantised, clampedInput) = try decoded.spec.quantizeInputCountingClamps(floats: input.values, shape: input.shape) } catch {
+            throw Failure.proofInvalid("input: \(error)")
+        }
+        let context = InferenceProofVerifier.context(jobID: r.jobId, workerID: r.workerId, nonce: nonce)
+        let verified: [Int64]
+        do { verified = try PrivateVerifier.verify(commitment: decoded, input: quantised, proof: proof, context: context) } catch {
+            throw Failure.proofInvalid("\(error)")
+        }
+        guard verified == r.output.quantised else { throw Failure.outputMismatch }
+        guard r.output.clampedInModel == nil, r.output.clampedInModelByItem == nil,
+              r.output.clampedInput == nil || r.output.clampedInput == clampedInput else {
+            throw Failure.clampCountMismatch(claimed: "\(r.output.clampedInput.map(String.init) ?? "-") input, \(r.output.clampedInModel.map(String.init) ?? "-") in the model",
+                                             proven: "\(clampedInput) input, none proven in the model (private proof)")
+        }
+        let argmax = VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
         guard r.argmax == nil || r.argmax == argmax else { throw Failure.outputMismatch }
         return (verified, argmax)
     }
