@@ -51,7 +51,9 @@ import Testing
             #expect(try await socket.readResponse().status == 200)
             let start = Date()
             #expect(await socket.isClosedByPeer())
-            #expect(Date().timeIntervalSince(start) < 3)
+            // Closed by the 0.3 s idle timer, not by a later limit (the next, the header timeout,
+            // is 10 s); the margin is wide because a loaded CI machine wakes threads late.
+            #expect(Date().timeIntervalSince(start) < 8)
         }
     }
 
