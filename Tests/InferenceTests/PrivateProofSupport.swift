@@ -41,3 +41,21 @@ enum PrivateFixtures {
 
     static let context = BindingContext(jobID: "private-job", workerID: "private-worker", nonce: "private-nonce")
 }
+
+/// The byte-statistics test two sets of proofs must pass to look alike: the mean byte value
+/// and a two-sample χ² over the 256 byte values (`histograms` count every byte after the public head).
+enum ByteStatistics {
+    /// 255 degrees of freedom; 400 is far past p = 10⁻⁶.
+    static let chiSquareLimit = 400.0
+
+    static func compare(_ a: [Double], _ b: [Double], means: (Double, Double)) -> (meansAgree: Bool, chiSquare: Double) {
+        // Means of uniform bytes have standard error ≈ 73.9/√(bytes); allow six of them.
+        let standardError = 73.9 / a.reduce(0, +).squareRoot()
+        var chi = 0.0
+        for v in 0..<256 {
+            let s = a[v] + b[v]
+            if s > 0 { chi += (a[v] - b[v]) * (a[v] - b[v]) / s }
+        }
+        return (abs(means.0 - means.1) < 6 * standardError, chi)
+    }
+}

@@ -77,16 +77,8 @@ import ZKProof
             return (histograms, means, outputsAgree)
         }
         #expect(outputsAgree, "both weight sets give the same output on the test input")
-        // Means of uniform bytes have standard error ≈ 73.9/√(bytes); allow six of them.
-        let total = histograms[0].reduce(0, +)
-        let standardError = 73.9 / total.squareRoot()
-        #expect(abs(means[0] - means[1]) < 6 * standardError, "means \(means)")
-        // Two-sample χ² over the 256 byte values (255 degrees of freedom; 400 is far past p = 10⁻⁶).
-        var chi = 0.0
-        for v in 0..<256 {
-            let s = histograms[0][v] + histograms[1][v]
-            if s > 0 { chi += (histograms[0][v] - histograms[1][v]) * (histograms[0][v] - histograms[1][v]) / s }
-        }
-        #expect(chi < 400, "χ² = \(chi)")
+        let verdict = ByteStatistics.compare(histograms[0], histograms[1], means: (means[0], means[1]))
+        #expect(verdict.meansAgree, "means \(means)")
+        #expect(verdict.chiSquare < ByteStatistics.chiSquareLimit, "χ² = \(verdict.chiSquare)")
     }
 }

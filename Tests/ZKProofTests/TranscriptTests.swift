@@ -16,6 +16,25 @@ import Testing
         #expect(hex(c2.bigEndianBytes) == "ec8579c0fa6976d90d125bb40ca9a562e2cbd34d0a9845a4b38379ec48e3bc62")
     }
 
+    @Test func aProgram_ReplacesChallengesInOrderAndLeavesTheStateAlone() {
+        // The simulators' seam: programmed values first, then Fiat–Shamir again; the hash chain is the plain one.
+        var plain = Transcript(protocolLabel: TranscriptLabel.testProtocol)
+        var programmed = Transcript(protocolLabel: TranscriptLabel.testProtocol)
+        let fixed = [Scalar(UInt64(7)), Scalar(UInt64(11))]
+        programmed.program = ChallengeProgram(fixed)
+        var drawn: [Scalar] = [], derived: [Scalar] = []
+        for n in 0..<3 {
+            plain.absorb(TranscriptLabel.testMessage, [UInt8(n)])
+            programmed.absorb(TranscriptLabel.testMessage, [UInt8(n)])
+            derived.append(plain.challenge(TranscriptLabel.testChallenge))
+            drawn.append(programmed.challenge(TranscriptLabel.testChallenge))
+            #expect(programmed.state == plain.state)
+        }
+        #expect(drawn == fixed + [derived[2]])
+        #expect(derived[0] != fixed[0])
+        #expect(programmed.program?.drawn == 2)
+    }
+
     @Test func everyAbsorbedByteChangesTheChallenge() {
         func challenge(after message: [UInt8], label: String = TranscriptLabel.testMessage) -> Scalar {
             var t = Transcript(protocolLabel: TranscriptLabel.testProtocol)

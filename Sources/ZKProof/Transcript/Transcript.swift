@@ -17,6 +17,9 @@
 public struct Transcript: Sendable {
     /// The current state `σ` (exposed for golden-bytes tests).
     public private(set) var state: [UInt8]
+    /// Challenges fixed in advance by a simulator (tests only; production code never sets it).
+    /// Nil means every challenge is the Fiat–Shamir value.
+    package var program: ChallengeProgram?
 
     /// Starts a transcript for one protocol, named by a label from `TranscriptLabel`.
     public init(protocolLabel: String) {
@@ -76,7 +79,11 @@ public struct Transcript: Sendable {
         state = SHA256Digest.hash(m)
         var wide = SHA256Digest.hash([0x03] + state + [0x00])
         wide.append(contentsOf: SHA256Digest.hash([0x03] + state + [0x01]))
-        return Scalar(wideBigEndian: wide)
+        let derived = Scalar(wideBigEndian: wide)
+        guard var p = program else { return derived }
+        let programmed = p.next() ?? derived
+        program = p
+        return programmed
     }
 
     /// Draws `count` challenges, one after the other, under the same label.
@@ -88,5 +95,26 @@ public struct Transcript: Sendable {
         let n = UInt64(bytes.count)
         for shift in stride(from: 56, through: 0, by: -8) { m.append(UInt8(truncatingIfNeeded: n >> UInt64(shift))) }
         m.append(contentsOf: bytes)
+    }
+}
+
+/// The challenge-programming seam of zero-knowledge simulators ("programming the random
+/// oracle"): a transcript carrying a program returns its challenges in order instead of the
+/// Fiat–Shamir values, while its state evolves exactly as without it (same absorbs, same
+/// hashes). Past the program's end the Fiat–Shamir values return. Only test code builds one:
+/// a simulator that fixes every challenge can make any statement accept, which shows what a
+/// proof reveals (zero knowledge), never that it is sound.
+package struct ChallengeProgram: Sendable {
+    let challenges: [Scalar]
+    /// How many challenges were drawn.
+    package private(set) var drawn = 0
+
+    package init(_ challenges: [Scalar]) { self.challenges = challenges }
+
+    /// The next programmed challenge, nil once all were drawn.
+    mutating func next() -> Scalar? {
+        guard drawn < challenges.count else { return nil }
+        drawn += 1
+        return challenges[drawn - 1]
     }
 }

@@ -8,6 +8,16 @@ public enum PrivateVerifier {
     /// Returns the proven output. Never traps on untrusted bytes.
     public static func verify(commitment: PrivateCommitment, input: [Int64], proof: [UInt8],
                               context: BindingContext) throws(ProofVerificationError) -> [Int64] {
+        try verify(commitment: commitment, input: input, proof: proof, context: context, challenges: nil)
+    }
+
+    /// `verify` with its challenges taken from `challenges` when given (the seam a
+    /// zero-knowledge simulator programs; see `ChallengeProgram`), the Fiat–Shamir values when
+    /// nil. Every challenge of the verifier, its sub-proofs' included, is drawn from the one
+    /// transcript that carries the program; the transcript absorbs the same messages in the
+    /// same order either way. Production code calls only the public `verify`.
+    static func verify(commitment: PrivateCommitment, input: [Int64], proof: [UInt8], context: BindingContext,
+                       challenges: ChallengeProgram?) throws(ProofVerificationError) -> [Int64] {
         guard proof.count <= PrivateProofLimits.proofBytesMax else {
             throw .proofTooLarge(bytes: proof.count, limit: PrivateProofLimits.proofBytesMax)
         }
@@ -19,7 +29,8 @@ public enum PrivateVerifier {
         }
         var r = ProofReader(proof)
         do {
-            return try verify(commitment: commitment, shapes: shapes, last: last, input: input, context: context, &r)
+            return try verify(commitment: commitment, shapes: shapes, last: last, input: input, context: context,
+                              challenges: challenges, &r)
         } catch let e as ProofVerificationError {
             throw e
         } catch let e as ProofFormatError {
@@ -30,13 +41,14 @@ public enum PrivateVerifier {
     }
 
     static func verify(commitment: PrivateCommitment, shapes: [PrivateLayerShape], last: PrivateLayerShape, input: [Int64],
-                       context: BindingContext, _ r: inout ProofReader) throws -> [Int64] {
+                       context: BindingContext, challenges: ChallengeProgram?, _ r: inout ProofReader) throws -> [Int64] {
         guard try r.raw(4) == PrivateProtocol.proofMagic else { throw ProofFormatError.badMagic(offset: 0) }
         let version = try r.u16()
         guard version == PrivateProtocol.version else { throw ProofFormatError.unsupportedVersion(version) }
         try r.expectCount("output values", last.rows * last.items)
         let output = try r.int64s(last.rows * last.items)
         var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
+        t.program = challenges
         var bitRows: [[CurvePoint]] = []
         for (k, s) in shapes.enumerated() {
             try r.expectCount("layer \(k) bit-table rows", s.entries)
