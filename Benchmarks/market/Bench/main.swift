@@ -118,12 +118,21 @@ let proveMs = proveTimes[proveTimes.count / 2]
 @MainActor func pgbenchScript() async throws -> String {
     let queries = Dictionary(uniqueKeysWithValues: NamedQuery.all.map { ($0.name, $0.sql) })
     func statement(_ name: String, _ arguments: [String], gset: Bool = false) throws -> String {
-        guard var sql = queries[name] else { throw PostgresError(.decoding, "no named query \(name)") }
-        for (index, argument) in arguments.enumerated().reversed() { sql = sql.replacingOccurrences(of: "$\(index + 1)", with: argument) }
-        // A statement that gained parameters must not reach pgbench with one left unfilled.
-        if sql.range(of: #"\$[0-9]"#, options: .regularExpression) != nil {
-            throw PostgresError(.decoding, "named query \(name) has more parameters than the \(arguments.count) given")
+        guard let template = queries[name] else { throw PostgresError(.decoding, "no named query \(name)") }
+        // Each whole `$n` token is replaced (so `$2` never eats the start of `$22`); a
+        // statement that gained parameters must not reach pgbench with one left unfilled.
+        var sql = "", rest = Substring(template)
+        while let dollar = rest.firstIndex(of: "$") {
+            sql += rest[..<dollar]
+            let digits = rest[rest.index(after: dollar)...].prefix { $0.isASCII && $0.isNumber }
+            guard let n = Int(digits) else { sql += "$"; rest = rest[rest.index(after: dollar)...]; continue }
+            guard n >= 1, n <= arguments.count else {
+                throw PostgresError(.decoding, "named query \(name) has more parameters than the \(arguments.count) given")
+            }
+            sql += arguments[n - 1]
+            rest = rest[digits.endIndex...]
         }
+        sql += rest
         return sql.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
             + (gset ? "\n\\gset" : ";")
     }
@@ -163,7 +172,7 @@ let proveMs = proveTimes[proveTimes.count / 2]
         "BEGIN;",
         try statement("JobInsert", ["'\(client)'", model, "'\(input)'", "'dutch'", "1000", "1000", now, "0", "0", "60", "100",
                                     "\(marketConfiguration.feeBasisPoints)", "\(1_000 + fee)", "now() + interval '1 hour'", now,
-                                    "1000", "NULL", "NULL", "'allow'", "1", "gen_random_uuid()"], gset: true),
+                                    "1000", "NULL", "NULL", "'allow'", "1", "gen_random_uuid()", "'public'"], gset: true),
         record,
         try ledger([(client, "available", client, "held", 1_000 + fee, "escrow_hold", 0)]),
         "COMMIT;",
