@@ -29,8 +29,15 @@ import TestSupport
         let f = try await MarketFixture.make(configuration: configuration)
         let (a, b, c) = (try await f.client(funds: 0), try await f.client(funds: 0), try await f.client(funds: 0))
         let importer = InferenceModelImporter()
-        let importing: @Sendable ([UInt8]) throws -> ModelFacts = { try importer.importModel($0) }
-        // Large models, so the first imports are still running while the next uploads come.
+        // Every import waits at this gate until the uploads below are checked, so the first
+        // imports are still running while the next uploads come, however loaded the machine;
+        // each import lets the next one through.
+        let gate = DispatchSemaphore(value: 0)
+        let importing: @Sendable ([UInt8]) throws -> ModelFacts = { bytes in
+            gate.wait()
+            defer { gate.signal() }
+            return try importer.importModel(bytes)
+        }
         let models = (1...4).map { GeneratedModel.onnx(inputs: 1024, hidden: 1024, seed: 200 + UInt64($0)) }
         let ids = models.map { importer.digest(of: $0) }
         func upload(_ i: Int, by p: Principal) async throws -> (model: Model, created: Bool) {
@@ -47,6 +54,7 @@ import TestSupport
         // Uploading a model again while it is being imported changes nothing and costs no place.
         let again = try await upload(0, by: b)
         #expect(!again.created && again.model.status == .processing)
+        gate.signal()
         let first = try await [settled(f, ids[0]).status, settled(f, ids[2]).status]
         #expect(first == [.ready, .ready])
         let idle = f.market.modelImports.inFlight(for: a.accountID)
