@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import Market
 
 /// Where a value sits in a request body, written as clients write it: wire (snake_case) names
 /// joined by dots, array positions in brackets (`capabilities.operators[2]`).
@@ -165,9 +166,27 @@ private struct JSONTreeDecoder: Decoder {
                                   + "2030-01-01T00:00:00Z, found a string that is not one")
             }
             return try cast(date)
+        case is [Double].Type:
+            // A tensor's values, thousands in a batch: read in one pass when every element is a
+            // finite number, else element by element (which names the element at fault).
+            if let numbers = finiteNumbers() { return try cast(numbers) }
+            return try T(from: self)
         default:
             return try T(from: self)
         }
+    }
+
+    /// This array's numbers when every element is a finite JSON number; nil otherwise.
+    private func finiteNumbers() -> [Double]? {
+        guard case .array(let elements) = value else { return nil }
+        var numbers: [Double] = []
+        numbers.reserveCapacity(elements.count)
+        for element in elements {
+            guard case .number(let literal) = element,
+                  let number = Tensor.exactDecimal(Substring(literal).utf8[...]) ?? Double(literal), number.isFinite else { return nil }
+            numbers.append(number)
+        }
+        return numbers
     }
 
     private func number() throws -> Double {

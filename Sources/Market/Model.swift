@@ -44,7 +44,7 @@ public struct Tensor: Sendable, Codable, Equatable {
             while true {
                 skipSpace()
                 let end = bytes.firstIndex { $0 == 0x2C || $0 == 0x5D || $0 == 0x20 } ?? bytes.endIndex
-                guard let value = Double(Substring(bytes[..<end])), value.isFinite else { return nil }
+                guard let value = exactDecimal(bytes[..<end]) ?? Double(Substring(bytes[..<end])), value.isFinite else { return nil }
                 values.append(value)
                 bytes = bytes[end...]
                 if expect(0x2C) { continue }
@@ -72,6 +72,61 @@ public struct Tensor: Sendable, Codable, Equatable {
             skipSpace()
             return bytes.isEmpty ? Tensor(shape: shape, values: values) : nil
         }
+    }
+
+    /// Powers of ten that a `Double` holds exactly.
+    private static let exactPowersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+                                                     1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
+    /// A JSON number `-?d+(.d+)?([eE][+-]?d+)?` whose digits, read as one integer `m`, stay below
+    /// 2^53, and whose decimal exponent `e` (after the point is moved) is within ±22: both `m`
+    /// and `10^|e|` are exact doubles, so the one multiplication or division rounds correctly and
+    /// the result is the double `Double(String)` reads. Nil for anything else (the caller then
+    /// reads it the general way). Most stored values (quantised inputs, prices) are of this form.
+    public static func exactDecimal(_ token: Substring.UTF8View.SubSequence) -> Double? {
+        var i = token.startIndex
+        let negative = i < token.endIndex && token[i] == UInt8(ascii: "-")
+        if negative { i = token.index(after: i) }
+        var mantissa: UInt64 = 0, digits = 0, fractionDigits = 0, seenPoint = false
+        while i < token.endIndex {
+            let b = token[i]
+            if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+                guard mantissa < 1 << 49 else { return nil }  // × 10 + 9 stays below 2^53
+                mantissa = mantissa * 10 + UInt64(b - UInt8(ascii: "0"))
+                digits += 1
+                if seenPoint { fractionDigits += 1 }
+            } else if b == UInt8(ascii: "."), !seenPoint, digits > 0 {
+                seenPoint = true
+            } else {
+                break
+            }
+            i = token.index(after: i)
+        }
+        guard digits > 0, !(seenPoint && fractionDigits == 0) else { return nil }
+        var exponent = 0
+        if i < token.endIndex {
+            guard token[i] == UInt8(ascii: "e") || token[i] == UInt8(ascii: "E") else { return nil }
+            i = token.index(after: i)
+            var exponentNegative = false
+            if i < token.endIndex, token[i] == UInt8(ascii: "-") || token[i] == UInt8(ascii: "+") {
+                exponentNegative = token[i] == UInt8(ascii: "-")
+                i = token.index(after: i)
+            }
+            var exponentDigits = 0
+            while i < token.endIndex, token[i] >= UInt8(ascii: "0"), token[i] <= UInt8(ascii: "9") {
+                guard exponent < 1_000 else { return nil }
+                exponent = exponent * 10 + Int(token[i] - UInt8(ascii: "0"))
+                exponentDigits += 1
+                i = token.index(after: i)
+            }
+            guard exponentDigits > 0, i == token.endIndex else { return nil }
+            if exponentNegative { exponent = -exponent }
+        }
+        let e = exponent - fractionDigits
+        guard (-22...22).contains(e) else { return nil }
+        let m = Double(mantissa)
+        let magnitude = e < 0 ? m / exactPowersOfTen[-e] : m * exactPowersOfTen[e]
+        return negative ? -magnitude : magnitude
     }
 
     /// Throws `input_shape_mismatch` unless this tensor is well formed and has `shape`.

@@ -33,6 +33,33 @@ import TestSupport
         }
     }
 
+    /// The exact fast path reads the same double as `Double(String)` wherever it answers, and
+    /// answers for the short decimals most stored values are.
+    @Test func exactDecimals_ReadAsDoubleReadsThem() {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "1", "0.5", "0.0625", "1e-05", "1E+3", "-3.25e2", "123456789012345", "9007199254740993",
+                     "0.1", "0.3", "1e22", "1e23", "1e-22", "1e-23", "4.35", "00.5", "1.", ".5", "1e", "1e+", "-", "", "1x",
+                     "2.5e-3x", "1.2.3", "1e1000", "1e-1000"]
+        for _ in 0..<20_000 {
+            let digits = String(UInt64.random(in: 0...999_999_999_999_999, using: &generator))
+            let cut = Int.random(in: 0...digits.count, using: &generator)
+            var text = cut == 0 || cut == digits.count ? digits : String(digits.prefix(cut)) + "." + digits.dropFirst(cut)
+            if Bool.random(using: &generator) { text += "e\(Int.random(in: -30...30, using: &generator))" }
+            texts.append(Bool.random(using: &generator) ? "-" + text : text)
+        }
+        var answered = 0
+        for text in texts {
+            guard let fast = Tensor.exactDecimal(Substring(text).utf8[...]) else { continue }
+            answered += 1
+            let general = Double(text)
+            #expect(general.map { $0.bitPattern } == fast.bitPattern, "\(text): \(fast) against \(String(describing: general))")
+        }
+        #expect(answered > texts.count / 2)
+        for text in ["0.0625", "-3.25e2", "1e-05", "123456789012345"] {
+            #expect(Tensor.exactDecimal(Substring(text).utf8[...]) != nil, "\(text)")
+        }
+    }
+
     @Test func anythingElse_IsLeftToJSONDecoder() {
         for text in ["", "{}", "[]", #"{"shape": [1]}"#, #"{"values": [1]}"#, #"{"shape": [1], "values": [1], "x": 1}"#,
                      #"{"shape": [1.5], "values": [1]}"#, #"{"shape": [-1], "values": [1]}"#, #"{"shape": [1], "values": ["1"]}"#,
