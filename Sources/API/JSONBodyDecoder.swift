@@ -183,7 +183,7 @@ private struct JSONTreeDecoder: Decoder {
         numbers.reserveCapacity(elements.count)
         for element in elements {
             guard case .number(let literal) = element,
-                  let number = Tensor.exactDecimal(Substring(literal).utf8[...]) ?? Double(literal), number.isFinite else { return nil }
+                  let number = Tensor.exactDecimal(literal) ?? Double(literal), number.isFinite else { return nil }
             numbers.append(number)
         }
         return numbers

@@ -19,58 +19,14 @@ public struct Tensor: Sendable, Codable, Equatable {
     }
 
     /// Reads the stored form of a tensor, `{"shape": [..], "values": [..]}` as PostgreSQL writes
-    /// jsonb back, without a general JSON decoder (jobs are read many times per cycle). Returns
-    /// nil for anything else (other keys, other layout); the caller then uses `JSONDecoder`.
+    /// jsonb back, without a general JSON decoder (jobs are read many times per cycle, and a
+    /// batch's input holds thousands of numbers). Returns nil for anything else (other keys,
+    /// other layout); the caller then uses `JSONDecoder`.
     static func parseStored(_ text: String) -> Tensor? {
-        var bytes = Substring(text).utf8[...]
-        func skipSpace() { while let b = bytes.first, b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D { bytes.removeFirst() } }
-        func expect(_ byte: UInt8) -> Bool {
-            skipSpace()
-            guard bytes.first == byte else { return false }
-            bytes.removeFirst()
-            return true
-        }
-        func key() -> Substring? {
-            guard expect(0x22) else { return nil }
-            guard let end = bytes.firstIndex(of: 0x22) else { return nil }
-            let name = Substring(bytes[..<end])
-            bytes = bytes[bytes.index(after: end)...]
-            return expect(0x3A) ? name : nil
-        }
-        func numbers() -> [Double]? {
-            guard expect(0x5B) else { return nil }
-            var values: [Double] = []
-            if expect(0x5D) { return values }
-            while true {
-                skipSpace()
-                let end = bytes.firstIndex { $0 == 0x2C || $0 == 0x5D || $0 == 0x20 } ?? bytes.endIndex
-                guard let value = exactDecimal(bytes[..<end]) ?? Double(Substring(bytes[..<end])), value.isFinite else { return nil }
-                values.append(value)
-                bytes = bytes[end...]
-                if expect(0x2C) { continue }
-                return expect(0x5D) ? values : nil
-            }
-        }
-        guard expect(0x7B) else { return nil }
-        var shape: [Int]?
-        var values: [Double]?
-        while true {
-            guard let name = key() else { return nil }
-            switch name {
-            case "shape":
-                guard shape == nil, let dimensions = numbers(),
-                      dimensions.allSatisfy({ $0 >= 0 && $0 <= Double(valuesMax) && $0.rounded() == $0 }) else { return nil }
-                shape = dimensions.map { Int($0) }
-            case "values":
-                guard values == nil, let numbers = numbers() else { return nil }
-                values = numbers
-            default:
-                return nil
-            }
-            if expect(0x2C) { continue }
-            guard expect(0x7D), let shape, let values else { return nil }
-            skipSpace()
-            return bytes.isEmpty ? Tensor(shape: shape, values: values) : nil
+        var text = text
+        return text.withUTF8 { bytes in
+            var reader = StoredTensorReader(bytes: bytes)
+            return reader.tensor()
         }
     }
 
@@ -78,15 +34,21 @@ public struct Tensor: Sendable, Codable, Equatable {
     private static let exactPowersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
                                                      1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
 
+    /// `exactDecimal` of a number's text.
+    public static func exactDecimal(_ text: String) -> Double? {
+        var text = text
+        return text.withUTF8 { exactDecimal($0[...]) }
+    }
+
     /// A JSON number `-?d+(.d+)?([eE][+-]?d+)?` whose digits, read as one integer `m`, stay below
     /// 2^53, and whose decimal exponent `e` (after the point is moved) is within ±22: both `m`
     /// and `10^|e|` are exact doubles, so the one multiplication or division rounds correctly and
     /// the result is the double `Double(String)` reads. Nil for anything else (the caller then
     /// reads it the general way). Most stored values (quantised inputs, prices) are of this form.
-    public static func exactDecimal(_ token: Substring.UTF8View.SubSequence) -> Double? {
+    static func exactDecimal(_ token: Slice<UnsafeBufferPointer<UInt8>>) -> Double? {
         var i = token.startIndex
         let negative = i < token.endIndex && token[i] == UInt8(ascii: "-")
-        if negative { i = token.index(after: i) }
+        if negative { i += 1 }
         var mantissa: UInt64 = 0, digits = 0, fractionDigits = 0, seenPoint = false
         while i < token.endIndex {
             let b = token[i]
@@ -100,24 +62,24 @@ public struct Tensor: Sendable, Codable, Equatable {
             } else {
                 break
             }
-            i = token.index(after: i)
+            i += 1
         }
         guard digits > 0, !(seenPoint && fractionDigits == 0) else { return nil }
         var exponent = 0
         if i < token.endIndex {
             guard token[i] == UInt8(ascii: "e") || token[i] == UInt8(ascii: "E") else { return nil }
-            i = token.index(after: i)
+            i += 1
             var exponentNegative = false
             if i < token.endIndex, token[i] == UInt8(ascii: "-") || token[i] == UInt8(ascii: "+") {
                 exponentNegative = token[i] == UInt8(ascii: "-")
-                i = token.index(after: i)
+                i += 1
             }
             var exponentDigits = 0
             while i < token.endIndex, token[i] >= UInt8(ascii: "0"), token[i] <= UInt8(ascii: "9") {
                 guard exponent < 1_000 else { return nil }
                 exponent = exponent * 10 + Int(token[i] - UInt8(ascii: "0"))
                 exponentDigits += 1
-                i = token.index(after: i)
+                i += 1
             }
             guard exponentDigits > 0, i == token.endIndex else { return nil }
             if exponentNegative { exponent = -exponent }
@@ -402,5 +364,78 @@ extension Market {
             throw MarketError(.modelNotReady, "model \(id) failed to import and keeps no file")
         }
         return try row.decode("onnx")
+    }
+}
+
+/// `Tensor.parseStored`'s reader: one pass over the stored text's bytes.
+private struct StoredTensorReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var i = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func skipSpace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x09 || bytes[i] == 0x0D { i += 1 }
+    }
+
+    mutating func expect(_ byte: UInt8) -> Bool {
+        skipSpace()
+        guard i < bytes.count, bytes[i] == byte else { return false }
+        i += 1
+        return true
+    }
+
+    /// A key and its colon; nil unless the key is a plain string.
+    mutating func key() -> String? {
+        guard expect(0x22) else { return nil }
+        let start = i
+        while i < bytes.count, bytes[i] != 0x22 { i += 1 }
+        guard i < bytes.count else { return nil }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+        i += 1
+        return expect(0x3A) ? name : nil
+    }
+
+    /// An array of finite numbers.
+    mutating func numbers() -> [Double]? {
+        guard expect(0x5B) else { return nil }
+        var values: [Double] = []
+        if expect(0x5D) { return values }
+        while true {
+            skipSpace()
+            let start = i
+            while i < bytes.count, bytes[i] != 0x2C, bytes[i] != 0x5D, bytes[i] != 0x20 { i += 1 }
+            let token = bytes[start..<i]
+            guard let value = Tensor.exactDecimal(token)
+                    ?? Double(String(decoding: UnsafeBufferPointer(rebasing: token), as: UTF8.self)),
+                  value.isFinite else { return nil }
+            values.append(value)
+            if expect(0x2C) { continue }
+            return expect(0x5D) ? values : nil
+        }
+    }
+
+    mutating func tensor() -> Tensor? {
+        guard expect(0x7B) else { return nil }
+        var shape: [Int]?
+        var values: [Double]?
+        while true {
+            guard let name = key() else { return nil }
+            switch name {
+            case "shape":
+                guard shape == nil, let dimensions = numbers(),
+                      dimensions.allSatisfy({ $0 >= 0 && $0 <= Double(Tensor.valuesMax) && $0.rounded() == $0 }) else { return nil }
+                shape = dimensions.map { Int($0) }
+            case "values":
+                guard values == nil, let numbers = numbers() else { return nil }
+                values = numbers
+            default:
+                return nil
+            }
+            if expect(0x2C) { continue }
+            guard expect(0x7D), let shape, let values else { return nil }
+            skipSpace()
+            return i == bytes.count ? Tensor(shape: shape, values: values) : nil
+        }
     }
 }
