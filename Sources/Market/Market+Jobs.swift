@@ -123,13 +123,13 @@ extension Market {
         let fee = MarketConfiguration.share(terms.escrowedMaxPrice, basisPoints: configuration.feeBasisPoints)
         let escrow = terms.escrowedMaxPrice + fee
         let policy = request.terms.reauction
-        let input = String(decoding: try JSONEncoder().encode(batch), as: UTF8.self)
+        let input = try batch.storedJSON()
         return try await idempotent(account: principal.accountID, key: idempotencyKey, request: request,
                                     paying: "the escrow of \(escrow) micro-credits (the escrowed maximum price + fee)") { c in
             // The id is chosen here, so the event and the escrow can go with the insert.
             let jobID = UUID()
             let insert = PostgresStatement(JobQueries.jobInsert.sql, [
-                .uuid(principal.accountID), .text(model.id), .jsonb(input), .text(terms.auction),
+                .uuid(principal.accountID), .text(model.id), .text(input), .text(terms.auction),
                 .int(terms.minPrice), .int(terms.maxPrice), .timestamp(terms.biddingStart),
                 .int(Int64(terms.rampUpSeconds)), .int(Int64(terms.bidWindowSeconds)),
                 .int(Int64(request.terms.lockTimeoutSeconds)), .int(request.terms.lockStake),

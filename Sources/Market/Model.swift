@@ -30,6 +30,23 @@ public struct Tensor: Sendable, Codable, Equatable {
         }
     }
 
+    /// The stored form, `{"shape":[…],"values":[…]}`, each value as `Double.description` writes
+    /// it (the shortest text that reads back as the same double): the text `jobs.input` keeps
+    /// and `parseStored` reads. Throws `input_shape_mismatch` for a value that is not finite.
+    func storedJSON() throws -> String {
+        var text = "{\"shape\":["
+        text.reserveCapacity(values.count * 8 + 32)
+        text += shape.map(String.init).joined(separator: ",")
+        text += "],\"values\":["
+        for (i, v) in values.enumerated() {
+            guard v.isFinite else { throw MarketError(.inputShapeMismatch, "the input holds a value that is not a finite number") }
+            if i > 0 { text += "," }
+            text += v.description
+        }
+        text += "]}"
+        return text
+    }
+
     /// Powers of ten that a `Double` holds exactly.
     private static let exactPowersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
                                                      1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
