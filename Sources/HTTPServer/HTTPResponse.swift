@@ -32,8 +32,7 @@ public struct HTTPResponse: Sendable {
 
     /// An `application/json` response encoding `value` with the project's `JSONCoding.encoder`.
     public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok) throws -> HTTPResponse {
-        let data = try JSONCoding.encoder.encode(value)
-        return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(data))
+        HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: try JSONCoding.encodeSplicing(value))
     }
 
     /// A `text/event-stream` response (server-sent events, WHATWG HTML §9.2): `writer` calls

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The one JSON configuration of the whole project: snake_case keys (converted as Foundation's
 /// snake-case strategies do, each key once: see `KeyCase`), ISO-8601 dates, sorted keys
@@ -28,5 +29,78 @@ public enum JSONCoding {
         } catch {
             throw HTTPError(.badRequest, code: "invalid_json", detail: "request body is not valid JSON for \(T.self): \(error)")
         }
+    }
+}
+
+extension JSONCoding {
+    /// Encodes `value` as `encoder` does, letting its parts that can write their own JSON (a
+    /// tensor of thousands of numbers, through `JSONFragments`) do so: the same bytes, without
+    /// `JSONEncoder`'s per-value cost. What every JSON response is written with.
+    public static func encodeSplicing<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let fragments = JSONFragments()
+        let splicing = JSONEncoder()
+        splicing.keyEncodingStrategy = encoder.keyEncodingStrategy
+        splicing.dateEncodingStrategy = encoder.dateEncodingStrategy
+        splicing.outputFormatting = encoder.outputFormatting
+        splicing.userInfo[JSONFragments.key] = fragments
+        return fragments.splice(into: Array(try splicing.encode(value)))
+    }
+}
+
+/// Parts of one JSON document rendered ahead of the encoder. A value whose `encode(to:)` finds
+/// the collector in the encoder's `userInfo` (under `key`) may render itself, register the
+/// bytes, and encode the placeholder string it is given; `JSONCoding.encodeSplicing` then puts
+/// the bytes where the placeholder's string literal is. A placeholder is a nonce of 128 random
+/// bits drawn for this document and an index, so no string in the document can imitate one.
+public final class JSONFragments: Sendable {
+    /// Where `JSONCoding.encodeSplicing` puts the collector.
+    public static let key = CodingUserInfoKey(rawValue: "proofmarket.json-fragments")!  // a constant, always valid
+
+    private let nonce: [UInt8]
+    private let parts = Mutex<[[UInt8]]>([])
+
+    public init() {
+        var generator = SystemRandomNumberGenerator()
+        nonce = Array("\u{22}pmfragment".utf8) + (0..<16).flatMap { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return [Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]]
+        } + [UInt8(ascii: "-")]
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// Registers `json` (one complete JSON value) and returns the string to encode in its place.
+    public func placeholder(for json: [UInt8]) -> String {
+        let index = parts.withLock { parts in
+            parts.append(json)
+            return parts.count - 1
+        }
+        return String(decoding: nonce.dropFirst(), as: UTF8.self) + String(index)
+    }
+
+    /// `document` with each placeholder's string literal replaced by its part.
+    func splice(into document: [UInt8]) -> [UInt8] {
+        let parts = parts.withLock { $0 }
+        guard !parts.isEmpty else { return document }
+        var out: [UInt8] = []
+        out.reserveCapacity(document.count + parts.reduce(0) { $0 + $1.count })
+        var i = 0
+        while i < document.count {
+            if document[i] == nonce[0], i + nonce.count < document.count, document[i..<(i + nonce.count)].elementsEqual(nonce) {
+                var j = i + nonce.count, index = 0
+                while j < document.count, document[j] >= UInt8(ascii: "0"), document[j] <= UInt8(ascii: "9"), index < parts.count {
+                    index = index * 10 + Int(document[j] - UInt8(ascii: "0"))
+                    j += 1
+                }
+                if j < document.count, document[j] == UInt8(ascii: "\""), j > i + nonce.count, index < parts.count {
+                    out.append(contentsOf: parts[index])
+                    i = j + 1
+                    continue
+                }
+            }
+            out.append(document[i])
+            i += 1
+        }
+        return out
     }
 }
