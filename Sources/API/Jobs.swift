@@ -179,7 +179,7 @@ struct LockView: Encodable, Sendable {
         clampPolicy = g.clampPolicy.rawValue
         proofMode = g.proofMode.rawValue
         jobId = g.jobID; workerId = g.workerID; attempt = g.attempt; price = g.price; stake = g.stake
-        expiresAt = g.expiresAt; nonce = g.nonce; modelId = g.modelID; input = TensorBody(g.input)
+        expiresAt = g.expiresAt; nonce = g.nonce; modelId = g.modelID; input = TensorBody(g.input, wire: g.inputWireJSON)
         bindingContext = InferenceProofVerifier.context(jobID: g.jobID, workerID: g.workerID, nonce: g.nonce).description
     }
 }

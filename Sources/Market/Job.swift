@@ -154,6 +154,10 @@ public struct Job: Sendable, Codable, Equatable {
     public let modelID: String
     /// The input tensor.
     public let input: Tensor
+    /// `input` as the row keeps it, when that is its wire form (`Tensor.wireJSON`, what the
+    /// market has written since migration 0015); nil for an input kept as `jsonb` before, whose
+    /// text has `jsonb`'s spaces. Responses splice it in rather than write the numbers again.
+    public let inputWireJSON: String?
     /// `dutch` or `sealed`.
     public let auction: String
     /// Lowest price (Dutch start; sealed reserve).
@@ -227,7 +231,14 @@ public struct Job: Sendable, Codable, Equatable {
         clientAccount = try row.decode("client_account")
         modelID = try row.decode("model_id")
         let stored = try row.decode("input", as: PostgresJSON.self)
-        input = try Tensor.parseStored(stored.text) ?? stored.decode(Tensor.self)
+        if let parsed = Tensor.parseStored(stored.text) {
+            input = parsed
+            // `Tensor.wireJSON` writes no space; `jsonb` writes one after every comma and colon.
+            inputWireJSON = stored.text.utf8.contains(UInt8(ascii: " ")) ? nil : stored.text
+        } else {
+            input = try stored.decode(Tensor.self)
+            inputWireJSON = nil
+        }
         auction = try row.decode("auction")
         minPrice = try row.decode("min_price")
         maxPrice = try row.decode("max_price")

@@ -123,7 +123,7 @@ extension Market {
         let fee = MarketConfiguration.share(terms.escrowedMaxPrice, basisPoints: configuration.feeBasisPoints)
         let escrow = terms.escrowedMaxPrice + fee
         let policy = request.terms.reauction
-        let input = try batch.storedJSON()
+        let input = try batch.wireJSON()
         return try await idempotent(account: principal.accountID, key: idempotencyKey, request: request,
                                     paying: "the escrow of \(escrow) micro-credits (the escrowed maximum price + fee)") { c in
             // The id is chosen here, so the event and the escrow can go with the insert.

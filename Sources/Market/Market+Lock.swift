@@ -26,6 +26,8 @@ public struct LockGrant: Sendable, Codable, Equatable {
     public let clampPolicy: ClampPolicy
     /// The proof mode to prove in; a private job's material is read with `Market.privateMaterial`.
     public var proofMode: ProvingMode = .public
+    /// `input` in its wire form, when the job's row keeps it so (`Job.inputWireJSON`).
+    public var inputWireJSON: String? = nil
 }
 
 extension Market {
@@ -55,7 +57,7 @@ extension Market {
                 guard now < expiresAt else { throw MarketError(.lockExpired, "the lock on job \(jobID) has expired") }
                 return LockGrant(jobID: job.id, workerID: worker.id, attempt: job.attempt, price: price, stake: job.lockStake,
                                  expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy,
-                                 proofMode: job.proofMode)
+                                 proofMode: job.proofMode, inputWireJSON: job.inputWireJSON)
             }
             guard job.status == .open else { throw MarketError(.jobNotOpen, "job \(jobID) is \(job.status.rawValue)") }
             guard job.auction == "dutch" else {
@@ -116,7 +118,7 @@ extension Market {
         try await Ledger.write([bid, event], [stake], on: c, commit: commit)
         return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
                          expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy,
-                         proofMode: job.proofMode)
+                         proofMode: job.proofMode, inputWireJSON: job.inputWireJSON)
     }
 
     /// The lock holder gives the lock up before it expires. A release costs

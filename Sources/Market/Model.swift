@@ -30,10 +30,12 @@ public struct Tensor: Sendable, Codable, Equatable {
         }
     }
 
-    /// The stored form, `{"shape":[…],"values":[…]}`, each value as `Double.description` writes
-    /// it (the shortest text that reads back as the same double): the text `jobs.input` keeps
-    /// and `parseStored` reads. Throws `input_shape_mismatch` for a value that is not finite.
-    func storedJSON() throws -> String {
+    /// `{"shape":[…],"values":[…]}`, as `JSONEncoder` writes a tensor with sorted keys: each
+    /// number as `description` writes it (the shortest text that reads back as the same double)
+    /// without a trailing `.0`. The text `jobs.input` keeps, that `parseStored` reads, and that
+    /// responses splice in as it is (`Job.inputWireJSON`). Throws `input_shape_mismatch` for a
+    /// value that is not finite.
+    public func wireJSON() throws -> String {
         var text = "{\"shape\":["
         text.reserveCapacity(values.count * 8 + 32)
         text += shape.map(String.init).joined(separator: ",")
@@ -41,7 +43,8 @@ public struct Tensor: Sendable, Codable, Equatable {
         for (i, v) in values.enumerated() {
             guard v.isFinite else { throw MarketError(.inputShapeMismatch, "the input holds a value that is not a finite number") }
             if i > 0 { text += "," }
-            text += v.description
+            let number = v.description
+            text += number.hasSuffix(".0") ? number.dropLast(2) : Substring(number)
         }
         text += "]}"
         return text

@@ -49,6 +49,16 @@ import Testing
         }
     }
 
+    @Test func aTensorsWireForm_IsSplicedAsTheEncoderWritesIt() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let tensor = Self.randomTensor(&generator).tensor
+            let withWire = Document(name: "w", input: TensorBody(tensor, wire: try tensor.wireJSON()), inputs: [], maybe: nil, note: nil)
+            let without = Document(name: "w", input: TensorBody(tensor), inputs: [], maybe: nil, note: nil)
+            #expect(try JSONCoding.encodeSplicing(withWire) == Array(try JSONCoding.encoder.encode(without)))
+        }
+    }
+
     @Test func aPlaceholderFromAnotherDocument_IsNotReplaced() throws {
         // A string holding a placeholder minted for one document passes through another as text.
         struct Echo: Encodable { var text: String; var input: TensorBody }

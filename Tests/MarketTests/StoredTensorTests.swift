@@ -31,14 +31,14 @@ import TestSupport
             #expect(parsed == decoded)
             #expect(parsed == tensor, "\(stored.prefix(80))")
             // The form the market now writes, through a `json` column as `jobs.input` is.
-            let written = try tensor.storedJSON()
+            let written = try tensor.wireJSON()
             let kept = try #require(try await db.pool.query("SELECT $1::json::text AS t", [.text(written)]).first)
                 .decode("t", as: String.self)
             #expect(kept == written)
             #expect(Tensor.parseStored(kept) == tensor, "\(kept.prefix(80))")
             #expect(try JSONDecoder().decode(Tensor.self, from: Data(kept.utf8)) == tensor)
         }
-        #expect(throws: MarketError.self) { try Tensor(shape: [1, 2], values: [1, .nan]).storedJSON() }
+        #expect(throws: MarketError.self) { try Tensor(shape: [1, 2], values: [1, .nan]).wireJSON() }
     }
 
     /// The exact fast path reads the same double as `Double(String)` wherever it answers, and
