@@ -14,7 +14,12 @@ import TestSupport
 /// exactly (the control that shows the attack works and the test can fail), and on private
 /// proofs under one private commitment, where every scalar the proof carries must fit no
 /// affine function of the input, no solved candidate may be a weight row, no point may repeat
-/// or solve a group-affine relation, and no scalar may be a small integer.
+/// or solve a group-affine relation, and no scalar may be a small integer. The small-integer
+/// recovery is an exact LLL (`IntegerLattice`): on a public proof it reads the 5-row table of
+/// layer 1 out of one `t_1`; on private proofs it finds nothing short at any position.
+///
+/// The fits use the input and a 1, not the private verifier's challenges: those are drawn from
+/// a transcript of every message and no public entry returns them.
 ///
 /// `mlp_small` (64→32→10), not `mlp_large`: 256 private proofs of the large MLP take minutes
 /// on one core of a debug build, the small one's take seconds; the attacks are the same.
@@ -58,6 +63,12 @@ import TestSupport
         }
         return Collection(c: c, publicCommitment: publicCommitment, inputs: inputs, contexts: contexts, outputs: outputs,
                           publicProofs: publicProofs, privateProofs: privateProofs)
+    }
+
+    /// The private proofs' layout, read once from all 256.
+    static let privateLayout: Result<PrivateProofLayout, any Error> = Result {
+        let k = try collection.get()
+        return try PrivateProofLayout(k.privateProofs, outputs: k.outputs[0].count)
     }
 
     static func collected() async throws -> Collection {
@@ -188,10 +199,12 @@ import TestSupport
 
     @Test func privateProofs_ParseIntoFieldElementsAndPointsByPosition() async throws {
         let k = try await Self.collected()
-        let layout = try await OwnThread.run { try PrivateProofLayout(k.privateProofs, outputs: k.outputs[0].count) }
+        let layout = try await OwnThread.run { try Self.privateLayout.get() }
         // The bit tables of both layers (32 and 16 entries) are among the points; every proof verifies.
         #expect(layout.points.count > 48 && layout.scalars.count > 100, "\(layout.points.count) points, \(layout.scalars.count) scalars")
         #expect(layout.counts.first?.value == 32, "the first count is layer 0's bit-table rows")
+        print("private proof of mlp_small: \(k.privateProofs[0].count) bytes, \(layout.points.count) points,",
+              "\(layout.scalars.count) scalars, \(layout.counts.count) counts")
         let accepted = try await OwnThread.run {
             (0..<4).allSatisfy { j in
                 (try? PrivateVerifier.verify(commitment: k.c.commitment, input: k.inputs[j], proof: k.privateProofs[j],
@@ -208,7 +221,7 @@ import TestSupport
             (0..<layer.spec.inner).map { Scalar(layer.weights[i * layer.spec.inner + $0]) } + [Scalar(layer.bias[i])]
         }
         let (positions, fitting, candidates) = try await OwnThread.run { () -> (Int, [Int], [Int]) in
-            let layout = try PrivateProofLayout(k.privateProofs, outputs: k.outputs[0].count)
+            let layout = try Self.privateLayout.get()
             let fit = try AffineFit(inputs: k.inputs)
             let truth = Set(rows + rows.map { $0.map { -$0 } })
             var fitting: [Int] = [], candidates: [Int] = []
@@ -227,7 +240,7 @@ import TestSupport
     @Test func privateProofs_NoPointRepeatsOrIsAGroupAffineFunctionOfTheInput() async throws {
         let k = try await Self.collected()
         let (total, distinct, rowsHit, affine) = try await OwnThread.run { () -> (Int, Int, Int, [Int]) in
-            let layout = try PrivateProofLayout(k.privateProofs, outputs: k.outputs[0].count)
+            let layout = try Self.privateLayout.get()
             var xs = Set<Data>()
             for proof in k.privateProofs { for o in layout.points { xs.insert(Data(proof[(o + 1)..<(o + 33)])) } }
             let committed = Set(k.c.commitment.weightRows.flatMap { $0 }.map { Data($0.compressed.dropFirst()) })
@@ -253,7 +266,7 @@ import TestSupport
     @Test func privateProofs_NoScalarOrDifferenceAtAPositionIsSmall() async throws {
         let k = try await Self.collected()
         let small = try await OwnThread.run { () -> [Int] in
-            let layout = try PrivateProofLayout(k.privateProofs, outputs: k.outputs[0].count)
+            let layout = try Self.privateLayout.get()
             var small: [Int] = []
             for offset in layout.scalars {
                 let s = k.privateProofs.map { layout.scalar($0, at: offset) }
@@ -274,6 +287,77 @@ import TestSupport
         return (a1 | a2 | a3) == 0 || (b1 | b2 | b3) == 0
     }
 
+    // MARK: Small-integer recovery by lattice reduction
+
+    @Test func integerLattice_FindsAPlantedSmallRatio() {
+        // s = a/b (mod n) with small a, b: (a, b) / gcd is a short vector of {(v, e) : v ≡ e·s}.
+        let (a, b): (Int64, Int64) = (-12_345_678, 987_654_321)
+        let s = Scalar(a) * (Scalar(b).inverse() ?? .zero)
+        let vectors = IntegerLattice.relations(multipliers: [.one], target: s) ?? []
+        #expect(vectors.first?.entries == [-1_371_742, 109_739_369] || vectors.first?.entries == [1_371_742, -109_739_369],
+                "the shortest vector is a/b in lowest terms (gcd 9): \(vectors.map(\.entries))")
+        #expect(vectors.count == 2 && vectors[1].bits > 200, "the other vector is long")
+    }
+
+    @Test func publicProofs_GiveUpTheirSmallTablesToLatticeReductionOfOneProof() async throws {
+        let k = try await Self.collected()
+        let layout = k.publicCommitment.layout
+        // A table of R committed rows: each column of t_k is Σ_l L_l·T[l][col] with small T, a
+        // short vector (T[·][col], 1) of a lattice of dimension R + 1 (R ≤ 16 here).
+        let layers = (0..<layout.layers.count).filter { layout.layers[$0].weights.rowCount <= 16 }
+        #expect(!layers.isEmpty, "a layer with at most 16 committed weight rows")
+        print("public mlp_small weight tables (committed rows × width):",
+              layout.layers.map { "\($0.weights.rowCount)×\($0.weights.width)" }, "reduced by lattice:", layers)
+        let recovered = try await OwnThread.run { () -> [(columns: Int, found: Int)] in
+            let proof = try InferenceProof(decoding: k.publicProofs[0], layout: layout, spec: k.publicCommitment.spec, items: 1)
+            var transcript = InferenceProtocol.beginTranscript(commitment: k.publicCommitment, context: k.contexts[0],
+                                                               input: k.inputs[0], output: k.outputs[0])
+            InferenceProtocol.absorbTrace(&transcript, proof.preActivations, products: proof.products)
+            let points = InferenceProtocol.drawPoints(&transcript, layout: layout, items: 1)
+            return layers.map { l in
+                let shape = layout.layers[l]
+                let rows = shape.weights.rowCount, width = shape.weights.width
+                let weights = Array(InferenceProtocol.rowWeights(points[l].row, shape.weights).prefix(rows))
+                let table = ModelCommitment.paddedWeights(k.c.model.layers[l], shape)
+                var found = 0
+                for col in 0..<width {
+                    let truth = (0..<rows).map { r in r * width + col < table.count ? table[r * width + col] : 0 } + [1]
+                    let vectors = IntegerLattice.relations(multipliers: weights, target: proof.weightCombinations[l][col]) ?? []
+                    if vectors.contains(where: { $0.entries == truth || $0.entries == truth.map { -$0 } }) { found += 1 }
+                }
+                return (width, found)
+            }
+        }
+        for (l, r) in zip(layers, recovered) {
+            #expect(r.found == r.columns, "layer \(l): \(r.found) of \(r.columns) weight columns recovered from one proof's t_k")
+        }
+    }
+
+    @Test func privateProofs_LatticeReductionFindsNoSmallIntegers() async throws {
+        let k = try await Self.collected()
+        let short = try await OwnThread.run { () -> [Int] in
+            let layout = try Self.privateLayout.get()
+            var p64 = Scalar(UInt64(1) << 63)
+            p64 += p64
+            // {v ≡ e·s}: s is a ratio of small integers; {v_0 + 2^128·v_1 ≡ e·s}: s splits into small halves.
+            let multipliers: [[Scalar]] = [[.one], [.one, p64 * p64]]
+            var short: [Int] = []
+            for offset in layout.scalars {
+                let s = k.privateProofs.prefix(Self.latticeProofs).map { layout.scalar($0, at: offset) }
+                let values = s + zip(s, s.dropFirst()).map { $0 - $1 }
+                let found = values.contains { v in
+                    multipliers.contains { m in (IntegerLattice.relations(multipliers: m, target: v) ?? []).contains { $0.bits <= 64 } }
+                }
+                if found { short.append(offset) }
+            }
+            return short
+        }
+        #expect(short.isEmpty, "scalars at offsets \(short) give a lattice vector with every entry below 2^64")
+    }
+
+    /// Proofs whose scalars (and consecutive differences) are reduced at every position.
+    static let latticeProofs = 16
+
     @Test func twoPrivateCommitmentsOfOneModel_ShareNoRow() async throws {
         let k = try await Self.collected()
         let (other, _) = try await OwnThread.run { try PrivateProver.commit(k.c.model) }
@@ -289,7 +373,7 @@ import TestSupport
 /// output), each field is a u32 count (the same four bytes in every proof, leading byte zero),
 /// a compressed point (leading byte 2 or 3 in every proof) or a 32-byte scalar. Decoding every
 /// point and every scalar, and ending exactly at the end, confirms the reading.
-struct PrivateProofLayout {
+struct PrivateProofLayout: Sendable {
     /// Offsets of the scalars and of the points; the counts with their values.
     private(set) var scalars: [Int] = [], points: [Int] = [], counts: [(offset: Int, value: UInt32)] = []
 
