@@ -4,25 +4,27 @@ import Testing
 import TestSupport
 @testable import ZKProof
 
-/// The outside audit's weight recoveries, executed against what a verifier sees.
+/// The weight recoveries that defeat public proofs, executed against what a verifier sees.
 ///
-/// An auditor holding only commitments, inputs, contexts and proofs recovered every weight of a
+/// A verifier holding only commitments, inputs, contexts and proofs recovers every weight of a
 /// digits MLP from public (v1) proofs: from the clear trace (`Z_0 = W_0·x + b_0` for 65 inputs
 /// is a linear system) and from the row combinations `t_k` (one linear equation per committed
-/// row and proof). Each attack here runs twice on 256 proofs of `mlp_small` for one set of
-/// chosen inputs: on public proofs, where it must give back the model's quantised weights
-/// exactly (the control that shows the attack works and the test can fail), and on private
-/// proofs under one private commitment, where every scalar the proof carries must fit no
-/// affine function of the input, no solved candidate may be a weight row, no point may repeat
-/// or solve a group-affine relation, and no scalar may be a small integer. The small-integer
-/// recovery is an exact LLL (`IntegerLattice`): on a public proof it reads the 5-row table of
-/// layer 1 out of one `t_1`; on private proofs it finds nothing short at any position.
+/// row and proof, or one proof and a lattice reduction when the table has few rows). Each attack
+/// here runs on 256 proofs of `mlp_small` for one set of chosen inputs: on public proofs, where
+/// it must give back the model's quantised weights exactly (the control that shows the attack
+/// works and the test can fail), and on private proofs under one private commitment, where
+/// every scalar the proof carries must fit no affine function of the input, no solved candidate
+/// may be a weight row, no point may repeat or satisfy a group-affine relation, and no scalar
+/// may be a small integer. The small-integer recovery is an exact LLL (`IntegerLattice`): on a
+/// public proof it reads the 5-row table of layer 1 out of one `t_1`; on private proofs it finds
+/// nothing short at any position.
 ///
 /// The fits use the input and a 1, not the private verifier's challenges: those are drawn from
 /// a transcript of every message and no public entry returns them.
 ///
-/// `mlp_small` (64→32→10), not `mlp_large`: 256 private proofs of the large MLP take minutes
-/// on one core of a debug build, the small one's take seconds; the attacks are the same.
+/// `mlp_small` (64→32→10), not `mlp_large`: measured in a debug build on a loaded machine, a
+/// private proof of the large MLP takes ≈ 0.5 s, so 256 of them take about two minutes on one
+/// thread before any attack runs (the small one's ≈ 0.25 s); the attacks are the same.
 @Suite struct PrivateProofAuditTests {
     static let proofCount = 256
     /// The first layer's unknowns per row: 64 weights and the bias.
