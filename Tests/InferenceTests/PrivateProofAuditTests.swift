@@ -299,6 +299,9 @@ import TestSupport
         #expect(vectors.first?.entries == [-1_371_742, 109_739_369] || vectors.first?.entries == [1_371_742, -109_739_369],
                 "the shortest vector is a/b in lowest terms (gcd 9): \(vectors.map(\.entries))")
         #expect(vectors.count == 2 && vectors[1].bits > 200, "the other vector is long")
+        // Two values related by small integers, s' = 3·s + 5: (−5, 1, 3) solves v_0 + s'·v_1 ≡ e·s.
+        let related = IntegerLattice.relations(multipliers: [.one, Scalar(Int64(3)) * s + Scalar(Int64(5))], target: s) ?? []
+        #expect(related.contains { $0.entries == [-5, 1, 3] || $0.entries == [5, -1, -3] }, "\(related.map(\.entries))")
     }
 
     @Test func publicProofs_GiveUpTheirSmallTablesToLatticeReductionOfOneProof() async throws {
@@ -343,16 +346,20 @@ import TestSupport
             p64 += p64
             // {v ≡ e·s}: s is a ratio of small integers; {v_0 + 2^128·v_1 ≡ e·s}: s splits into small halves.
             let multipliers: [[Scalar]] = [[.one], [.one, p64 * p64]]
-            var short: [Int] = []
+            func hasShort(_ m: [Scalar], _ v: Scalar) -> Bool {
+                (IntegerLattice.relations(multipliers: m, target: v) ?? []).contains { $0.bits <= 64 }
+            }
+            var found: [Int] = []
             for offset in layout.scalars {
                 let s = k.privateProofs.prefix(Self.latticeProofs).map { layout.scalar($0, at: offset) }
                 let values = s + zip(s, s.dropFirst()).map { $0 - $1 }
-                let found = values.contains { v in
-                    multipliers.contains { m in (IntegerLattice.relations(multipliers: m, target: v) ?? []).contains { $0.bits <= 64 } }
+                // And two proofs' scalars at one position: {v_0 + s'·v_1 ≡ e·s}, a small-integer relation between them.
+                if values.contains(where: { v in multipliers.contains { hasShort($0, v) } })
+                    || zip(s, s.dropFirst()).contains(where: { hasShort([.one, $1], $0) }) {
+                    found.append(offset)
                 }
-                if found { short.append(offset) }
             }
-            return short
+            return found
         }
         #expect(short.isEmpty, "scalars at offsets \(short) give a lattice vector with every entry below 2^64")
     }
