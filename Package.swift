@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(name: "HTTPServerTestHost", dependencies: ["HTTPServer", .product(name: "Logging", package: "swift-log")],
                           path: "Tests/HTTPServerTestHost"),
         .testTarget(name: "ZKProofTests", dependencies: ["ZKProof", "CGMP"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof", "BundledAssets", "TestSupport"],
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ZKProof", "BundledAssets", "TestSupport", "CGMP"],
                     resources: [.copy("Fixtures")]),
 
         // The market cycle benchmark: Benchmarks/market/run.
