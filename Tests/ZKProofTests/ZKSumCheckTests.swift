@@ -40,6 +40,38 @@ import Testing
         _ = try ZKSumCheck.verify(decoded, variableCount: m, degree: d, claimCommitment: x.claimCommitment, transcript: &td)
     }
 
+    /// A round's coefficients, checked against the round polynomial evaluated directly at
+    /// `0 … d`; the booleanity fast path gives the same coefficients with additions only, and
+    /// steps aside for a table that is not all bits.
+    @Test func roundCoefficients_AndTheBooleanityFirstRound_AreTheRoundPolynomial() throws {
+        var rng = SeededRandom(seed: 77)
+        for (m, d) in [(1, 1), (2, 2), (3, 3), (5, 3), (4, 4)] {
+            let tables = (0..<d).map { _ in ZK.scalars(1 << m, &rng) }
+            let coefficients = ZKSumCheck.roundCoefficients(tables)
+            let half = 1 << (m - 1)
+            for x in 0...d {
+                let X = Scalar(Int64(x))
+                var direct = Scalar.zero
+                for b in 0..<half {
+                    direct += tables.reduce(Scalar.one) { $0 * ($1[b] + X * ($1[half + b] - $1[b])) }
+                }
+                let power = (0...d).map { k in (0..<k).reduce(Scalar.one) { acc, _ in acc * X } }
+                #expect(Multilinear.innerProduct(power, coefficients) == direct, "m \(m), d \(d), X = \(x)")
+            }
+        }
+        for m in 1...6 {
+            let eq = ZK.scalars(1 << m, &rng)
+            let bits = (0..<(1 << m)).map { _ in Int64(rng.next() & 1) }
+            let cells = bits.map { Scalar($0) }
+            let fast = try #require(ZKSumCheck.booleanityFirstRound(eq: eq, bits: bits))
+            #expect(fast == ZKSumCheck.roundCoefficients([eq, cells, cells.map { $0 - .one }]), "m \(m)")
+            var notBits = bits
+            notBits[Int(rng.next() % UInt64(notBits.count))] = 2
+            #expect(ZKSumCheck.booleanityFirstRound(eq: eq, bits: notBits) == nil)
+        }
+        #expect(ZKSumCheck.booleanityFirstRound(eq: ZK.scalars(3, &rng), bits: [0, 1, 0]) == nil)
+    }
+
     @Test func wrongClaim_IsRejectedInTheFirstRound() throws {
         let x = Self.instance(variables: 3, degree: 2, seed: 7)
         let wrong = ZK.commit(x.claim + .one, x.claimBlinding)

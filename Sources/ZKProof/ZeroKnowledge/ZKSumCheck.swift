@@ -107,10 +107,12 @@ public enum ZKSumCheck {
     }
 
     /// Proves the claim committed as `claimCommitment = Com(Σ_b Π_k tables[k][b]; claimBlinding)`.
-    /// Tables are all of length `2^m`; `1 ≤ tables.count ≤ degreeMax`. Nil if the shapes do not
-    /// fit or OpenSSL fails.
+    /// Tables are all of length `2^m`; `1 ≤ tables.count ≤ degreeMax`. `firstRound`, when given,
+    /// is the first round's coefficients as the caller computed them more cheaply from what it
+    /// knows of the tables (it must equal `roundCoefficients(tables)`; `booleanityFirstRound`).
+    /// Nil if the shapes do not fit or OpenSSL fails.
     public static func prove(tables: [[Scalar]], claimCommitment: CurvePoint, claimBlinding: Scalar,
-                             transcript: inout Transcript) -> ProverResult? {
+                             firstRound: [Scalar]? = nil, transcript: inout Transcript) -> ProverResult? {
         let degree = tables.count
         guard degree >= 1, degree <= degreeMax, let size = tables.first?.count, size >= 1, size & (size - 1) == 0,
               tables.allSatisfy({ $0.count == size }) else { return nil }
@@ -121,8 +123,13 @@ public enum ZKSumCheck {
         var claim = claimCommitment, claimR = claimBlinding
         var point: [Scalar] = [], rounds: [Round] = []
         let sumVector = sumWeights(degree)
-        for _ in 0..<m {
-            let coefficients = roundCoefficients(current)
+        for round in 0..<m {
+            let coefficients: [Scalar]
+            if round == 0, let firstRound, firstRound.count == degree + 1 {
+                coefficients = firstRound
+            } else {
+                coefficients = roundCoefficients(current)
+            }
             let rho = Pedersen.randomScalar()
             guard let k = Pedersen.commit(vector: coefficients, blinding: rho) else { return nil }
             transcript.absorb(TranscriptLabel.zkSumcheckCoefficientCommitment, k.compressed)
@@ -206,22 +213,55 @@ public enum ZKSumCheck {
     /// The coefficients of `g(X) = Σ_b Π_k (lo_k(b) + X·(hi_k(b) − lo_k(b)))`, lowest first,
     /// `degree + 1` of them, for tables whose first half is `X = 0` and second half `X = 1`.
     static func roundCoefficients(_ tables: [[Scalar]]) -> [Scalar] {
-        let half = tables[0].count / 2
+        guard let first = tables.first else { return [] }
+        let half = first.count / 2
         var total = [Scalar](repeating: .zero, count: tables.count + 1)
-        for b in 0..<half {
-            var product: [Scalar] = [.one]
-            for t in tables {
-                let lo = t[b], slope = t[half + b] - t[b]
-                var next = [Scalar](repeating: .zero, count: product.count + 1)
-                for (i, p) in product.enumerated() {
-                    next[i] += p * lo
-                    next[i + 1] += p * slope
+        // One product polynomial, multiplied in place by each table's line (the prover's inner
+        // loop: no array is made per entry).
+        var product = [Scalar](repeating: .zero, count: tables.count + 1)
+        product.withUnsafeMutableBufferPointer { p in
+            total.withUnsafeMutableBufferPointer { total in
+                for b in 0..<half {
+                    p[0] = first[b]
+                    p[1] = first[half + b] - first[b]
+                    var degree = 1
+                    for t in tables.dropFirst() {
+                        let lo = t[b], slope = t[half + b] - t[b]
+                        // (p_0 + … + p_d·X^d)·(lo + slope·X), highest coefficient first.
+                        p[degree + 1] = p[degree] * slope
+                        var i = degree
+                        while i > 0 {
+                            p[i] = p[i] * lo + p[i - 1] * slope
+                            i -= 1
+                        }
+                        p[0] = p[0] * lo
+                        degree += 1
+                    }
+                    for i in 0...degree { total[i] += p[i] }
                 }
-                product = next
             }
-            for i in 0..<product.count { total[i] += product[i] }
         }
         return total
+    }
+
+    /// `roundCoefficients([eq, c, c − 1])` for a table `c` of bits, with additions only: a pair
+    /// `(c_lo, c_hi)` of equal bits adds nothing, and a pair of different bits adds
+    /// `(e_lo + X·(e_hi − e_lo))·(X² − X)`. So the sum is `(S_0 + S_1·X)·(X² − X)` with
+    /// `S_0 = Σ e_lo`, `S_1 = Σ (e_hi − e_lo)` over the pairs that differ. Nil unless every
+    /// entry of `bits` is 0 or 1 and the lengths are one power of two.
+    public static func booleanityFirstRound(eq: [Scalar], bits: [Int64]) -> [Scalar]? {
+        let size = eq.count, half = size / 2
+        guard size >= 2, size & (size - 1) == 0, bits.count == size else { return nil }
+        var s0 = Scalar.zero, s1 = Scalar.zero
+        for b in 0..<half {
+            let lo = bits[b], hi = bits[half + b]
+            guard lo == 0 || lo == 1, hi == 0 || hi == 1 else { return nil }
+            if lo != hi {
+                s0 += eq[b]
+                s1 += eq[half + b] - eq[b]
+            }
+        }
+        return [.zero, .zero - s0, s0 - s1, s1]
     }
 
     /// Binds the most significant variable to `r`: `lo + r·(hi − lo)`.

@@ -122,8 +122,10 @@ public enum PrivateProver {
         let m = Multilinear.variableCount(l.shape.entries * l.shape.columnCount)
         let tau = t.challenges(TranscriptLabel.privateChallengeBooleanity, count: m)
         let cells = l.table.map { Scalar($0) }
-        guard let sc = ZKSumCheck.prove(tables: [Multilinear.eqTable(tau), cells, cells.map { $0 - .one }],
-                                        claimCommitment: Pedersen.blindingBase, claimBlinding: .one, transcript: &t) else { return false }
+        let eq = Multilinear.eqTable(tau)
+        guard let sc = ZKSumCheck.prove(tables: [eq, cells, cells.map { $0 - .one }], claimCommitment: Pedersen.blindingBase,
+                                        claimBlinding: .one, firstRound: ZKSumCheck.booleanityFirstRound(eq: eq, bits: l.table),
+                                        transcript: &t) else { return false }
         sc.proof.encode(to: &w)
         guard let eInverse = PrivateProtocol.eq(tau, sc.point).inverse(),
               let ev = BlindedHyrax.proveEvaluation(l.table, columnCount: l.shape.columnCount, rows: l.rows,
