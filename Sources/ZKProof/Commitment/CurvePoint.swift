@@ -8,6 +8,10 @@ import Foundation
 /// immutable once returned, so sharing them across threads is safe (OpenSSL only reads them).
 public final class CurvePoint: @unchecked Sendable {
     let raw: OpaquePointer
+    /// The compressed bytes a decoded point was read from (validated, hence canonical): a
+    /// verifier absorbs the same rows and messages many times, and encoding asks OpenSSL for
+    /// affine coordinates each time. Nil for computed points.
+    private let encoding: [UInt8]?
 
     /// Bytes of the compressed SEC 1 encoding: `0x02`/`0x03` (parity of y) then 32-byte x.
     public static let compressedByteCount = 33
@@ -24,7 +28,10 @@ public final class CurvePoint: @unchecked Sendable {
         case infinity
     }
 
-    init(taking raw: OpaquePointer) { self.raw = raw }
+    init(taking raw: OpaquePointer) {
+        self.raw = raw
+        encoding = nil
+    }
 
     deinit { EC_POINT_free(raw) }
 
@@ -52,10 +59,14 @@ public final class CurvePoint: @unchecked Sendable {
             throw .infinity
         }
         raw = p
+        // x < p and the prefix fixes y's parity (y ≠ 0 on P-256), so these are the bytes
+        // OpenSSL would write for the point.
+        encoding = array
     }
 
     /// The compressed 33-byte encoding (the point must not be infinity).
     public var compressed: [UInt8] {
+        if let encoding { return encoding }
         var out = [UInt8](repeating: 0, count: CurvePoint.compressedByteCount)
         let written = out.withUnsafeMutableBufferPointer {
             EC_POINT_point2oct(P256.group, raw, POINT_CONVERSION_COMPRESSED, $0.baseAddress, $0.count, nil)
