@@ -47,9 +47,18 @@ public final class CurvePoint: @unchecked Sendable {
         guard bytes.count == CurvePoint.compressedByteCount else { throw .wrongLength(bytes.count) }
         let array = Array(bytes)
         guard array[0] == 0x02 || array[0] == 0x03 else { throw .badPrefix(array[0]) }
-        guard let p = EC_POINT_new(P256.group) else { throw .notOnCurve }
-        let ok = array.withUnsafeBufferPointer { EC_POINT_oct2point(P256.group, p, $0.baseAddress, $0.count, nil) }
-        guard ok == 1, EC_POINT_is_on_curve(P256.group, p, nil) == 1 else {
+        // The root y is found natively (BaseField: several times faster than OpenSSL's
+        // generic square root); OpenSSL then takes (x, y) and checks the curve equation itself.
+        guard let y = BaseField.decompress(x: array[1...], odd: array[0] == 0x03),
+              let p = EC_POINT_new(P256.group) else { throw .notOnCurve }
+        let bx = array.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress.map { $0 + 1 }, 32, nil) }
+        let by = y.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
+        defer {
+            BN_free(bx)
+            BN_free(by)
+        }
+        guard bx != nil, by != nil, EC_POINT_set_affine_coordinates(P256.group, p, bx, by, nil) == 1,
+              EC_POINT_is_on_curve(P256.group, p, nil) == 1 else {
             ERR_clear_error()
             EC_POINT_free(p)
             throw .notOnCurve
