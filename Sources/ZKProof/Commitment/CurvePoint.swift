@@ -48,7 +48,9 @@ public final class CurvePoint: @unchecked Sendable {
         let array = Array(bytes)
         guard array[0] == 0x02 || array[0] == 0x03 else { throw .badPrefix(array[0]) }
         // The root y is found natively (BaseField: several times faster than OpenSSL's
-        // generic square root); OpenSSL then takes (x, y) and checks the curve equation itself.
+        // generic square root), which checks y² = x³ − 3x + b; OpenSSL then takes (x, y) and
+        // checks the curve equation again (EC_POINT_set_affine_coordinates refuses a point
+        // off the curve).
         guard let y = BaseField.decompress(x: array[1...], odd: array[0] == 0x03),
               let p = EC_POINT_new(P256.group) else { throw .notOnCurve }
         let bx = array.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress.map { $0 + 1 }, 32, nil) }
@@ -57,8 +59,7 @@ public final class CurvePoint: @unchecked Sendable {
             BN_free(bx)
             BN_free(by)
         }
-        guard bx != nil, by != nil, EC_POINT_set_affine_coordinates(P256.group, p, bx, by, nil) == 1,
-              EC_POINT_is_on_curve(P256.group, p, nil) == 1 else {
+        guard bx != nil, by != nil, EC_POINT_set_affine_coordinates(P256.group, p, bx, by, nil) == 1 else {
             ERR_clear_error()
             EC_POINT_free(p)
             throw .notOnCurve
