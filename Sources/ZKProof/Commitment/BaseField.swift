@@ -60,6 +60,7 @@ struct BaseField: Equatable {
     }
 
     /// `a − b` on four limbs and whether it borrowed (`a < b`).
+    @inline(__always)
     static func subtract(_ a: (UInt64, UInt64, UInt64, UInt64),
                          _ b: (UInt64, UInt64, UInt64, UInt64)) -> ((UInt64, UInt64, UInt64, UInt64), Bool) {
         let (d0, o0) = a.0.subtractingReportingOverflow(b.0)
@@ -95,11 +96,14 @@ struct BaseField: Equatable {
     }
 
     /// `s − p` when `s ≥ p` (or a carry out says `s ≥ 2^256 > p`), else `s`; `s < 2p`.
+    @inline(__always)
     static func reduced(_ s: (UInt64, UInt64, UInt64, UInt64), carry: Bool) -> BaseField {
         let (d, borrow) = subtract(s, p)
         // With a carry the true value is s + 2^256 ≥ p, and the wrapped difference is right.
-        let r = carry || !borrow ? d : s
-        return BaseField(l0: r.0, l1: r.1, l2: r.2, l3: r.3)
+        // A mask selects without a branch (the choice is data-dependent and unpredictable).
+        let mask = 0 &- UInt64(carry || !borrow ? 1 : 0)
+        return BaseField(l0: (d.0 & mask) | (s.0 & ~mask), l1: (d.1 & mask) | (s.1 & ~mask),
+                         l2: (d.2 & mask) | (s.2 & ~mask), l3: (d.3 & mask) | (s.3 & ~mask))
     }
 
     /// `lo, hi` of `a·b + c + d` (at most `(2^64 − 1)² + 2·(2^64 − 1) = 2^128 − 1`: no overflow).
@@ -110,9 +114,10 @@ struct BaseField: Equatable {
     }
 
     /// `a·b·R⁻¹ mod p` (CIOS Montgomery multiplication, one limb of `b` per step).
+    @inline(__always)
     static func * (a: BaseField, b: BaseField) -> BaseField {
         var t = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        func step(_ bi: UInt64) {
+        @inline(__always) func step(_ bi: UInt64) {
             var c: UInt64 = 0
             (t.0, c) = mac(a.l0, bi, t.0, 0)
             (t.1, c) = mac(a.l1, bi, t.1, c)
