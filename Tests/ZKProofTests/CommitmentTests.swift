@@ -20,6 +20,23 @@ import Testing
         }
     }
 
+    /// A decoded point answers `compressed` with the bytes it was read from: they must be the
+    /// bytes OpenSSL writes for it (both parities of y, computed points as the reference).
+    @Test func decodedPoints_KeepOpenSSLsEncoding() throws {
+        var rng = SeededRandom(seed: 11)
+        var prefixes: Set<UInt8> = []
+        for i in 0..<32 {
+            let k = Scalar(wideBigEndian: rng.bytes(64))
+            let computed = try #require(CurvePoint.multiScalarMultiply([Generators.shared.g(count: 8)[i % 8]], [k]))
+            let bytes = computed.compressed
+            prefixes.insert(bytes[0])
+            let decoded = try CurvePoint(compressed: bytes)
+            #expect(decoded.compressed == bytes)
+            #expect(decoded.negated().compressed == computed.negated().compressed)
+        }
+        #expect(prefixes == [0x02, 0x03])
+    }
+
     @Test func pointOffCurve_IsRejected() {
         // x = 0x…01, 0x…02, … : at least one of the first few is not the x of a curve point.
         var rejected = 0

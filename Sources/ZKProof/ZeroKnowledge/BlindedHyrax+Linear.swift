@@ -31,13 +31,21 @@ extension BlindedHyrax {
     /// Verifies `proveLinear` and returns `τ`, the commitment to `⟨weights, M·a⟩`.
     public static func verifyLinear(rows: [CurvePoint], columnCount: Int, rowWeights: [Scalar], publicVector a: [Scalar],
                                     proof: EvaluationProof, transcript: inout Transcript) throws(ZKVerificationError) -> CurvePoint {
+        try verifyLinear(rows: rows, columnCount: columnCount, rowWeights: rowWeights, publicVector: a, proof: proof,
+                         transcript: &transcript, equations: .immediate())
+    }
+
+    /// `verifyLinear` with the proof of dot product's equations added to `equations`.
+    public static func verifyLinear(rows: [CurvePoint], columnCount: Int, rowWeights: [Scalar], publicVector a: [Scalar],
+                                    proof: EvaluationProof, transcript: inout Transcript,
+                                    equations: EquationBatch) throws(ZKVerificationError) -> CurvePoint {
         guard a.count == columnCount, columnCount <= Generators.countMax, rowWeights.count >= rows.count else {
             throw .shapeMismatch("\(rows.count) rows, \(rowWeights.count) row weights, \(a.count) of \(columnCount) columns")
         }
         transcript.absorb(TranscriptLabel.zkEvaluationValueCommitment, proof.valueCommitment.compressed)
         try proof.dotProduct.verify(statement: statementBytes(rows, proof.valueCommitment), terms: rows,
                                     weights: Array(rowWeights.prefix(rows.count)), valueCommitment: proof.valueCommitment,
-                                    publicVector: a, transcript: &transcript)
+                                    publicVector: a, transcript: &transcript, equations: equations)
         return proof.valueCommitment
     }
 
@@ -56,11 +64,19 @@ extension BlindedHyrax {
     public static func verifyLinearAgainst(rows: [CurvePoint], columnCount: Int, rowWeights: [Scalar], publicVector a: [Scalar],
                                            valueCommitment: CurvePoint, proof: DotProductProof,
                                            transcript: inout Transcript) throws(ZKVerificationError) {
+        try verifyLinearAgainst(rows: rows, columnCount: columnCount, rowWeights: rowWeights, publicVector: a,
+                                valueCommitment: valueCommitment, proof: proof, transcript: &transcript, equations: .immediate())
+    }
+
+    /// `verifyLinearAgainst` with the proof of dot product's equations added to `equations`.
+    public static func verifyLinearAgainst(rows: [CurvePoint], columnCount: Int, rowWeights: [Scalar], publicVector a: [Scalar],
+                                           valueCommitment: CurvePoint, proof: DotProductProof, transcript: inout Transcript,
+                                           equations: EquationBatch) throws(ZKVerificationError) {
         guard a.count == columnCount, columnCount <= Generators.countMax, rowWeights.count >= rows.count else {
             throw .shapeMismatch("\(rows.count) rows, \(rowWeights.count) row weights, \(a.count) of \(columnCount) columns")
         }
         try proof.verify(statement: statementBytes(rows, valueCommitment), terms: rows,
                          weights: Array(rowWeights.prefix(rows.count)), valueCommitment: valueCommitment,
-                         publicVector: a, transcript: &transcript)
+                         publicVector: a, transcript: &transcript, equations: equations)
     }
 }

@@ -96,6 +96,13 @@ public enum BlindedHyrax {
     /// Verifies an evaluation and returns `τ`, the commitment to the value at `point`.
     public static func verifyEvaluation(rows: [CurvePoint], columnCount: Int, at point: [Scalar], proof: EvaluationProof,
                                         transcript: inout Transcript) throws(ZKVerificationError) -> CurvePoint {
+        try verifyEvaluation(rows: rows, columnCount: columnCount, at: point, proof: proof, transcript: &transcript,
+                             equations: .immediate())
+    }
+
+    /// `verifyEvaluation` with the proof of dot product's equations added to `equations`.
+    public static func verifyEvaluation(rows: [CurvePoint], columnCount: Int, at point: [Scalar], proof: EvaluationProof,
+                                        transcript: inout Transcript, equations: EquationBatch) throws(ZKVerificationError) -> CurvePoint {
         let columnVariables = Multilinear.variableCount(columnCount)
         guard columnCount == 1 << columnVariables, columnCount <= Generators.countMax, point.count >= columnVariables,
               point.count - columnVariables <= rowVariableMax else {
@@ -107,7 +114,7 @@ public enum BlindedHyrax {
         try proof.dotProduct.verify(statement: statementBytes(rows, proof.valueCommitment), terms: rows,
                                     weights: Array(rowWeights.prefix(rows.count)), valueCommitment: proof.valueCommitment,
                                     publicVector: Multilinear.eqTable(Array(point.suffix(columnVariables))),
-                                    transcript: &transcript)
+                                    transcript: &transcript, equations: equations)
         return proof.valueCommitment
     }
 

@@ -68,37 +68,54 @@ public struct DotProductProof: Sendable {
     public func verify(vectorCommitment: CurvePoint, valueCommitment: CurvePoint, publicVector a: [Scalar],
                        transcript: inout Transcript) throws(ZKVerificationError) {
         try verify(statement: vectorCommitment.compressed + valueCommitment.compressed, terms: [vectorCommitment], weights: [.one],
-                   valueCommitment: valueCommitment, publicVector: a, transcript: &transcript)
+                   valueCommitment: valueCommitment, publicVector: a, transcript: &transcript, equations: .immediate())
+    }
+
+    /// `verify` with the two equations added to `equations` in order (checked there, at once
+    /// or with the batch).
+    public func verify(vectorCommitment: CurvePoint, valueCommitment: CurvePoint, publicVector a: [Scalar],
+                       transcript: inout Transcript, equations: EquationBatch) throws(ZKVerificationError) {
+        try verify(statement: vectorCommitment.compressed + valueCommitment.compressed, terms: [vectorCommitment], weights: [.one],
+                   valueCommitment: valueCommitment, publicVector: a, transcript: &transcript, equations: equations)
     }
 
     /// Verifies the proof with `ξ = Σ weights_i · terms_i`, absorbing `statement` (the bytes
-    /// the prover absorbed) in place of `ξ ‖ τ`.
+    /// the prover absorbed) in place of `ξ ‖ τ`; the equations go to `equations`.
     func verify(statement: [UInt8], terms: [CurvePoint], weights: [Scalar], valueCommitment: CurvePoint,
-                publicVector a: [Scalar], transcript: inout Transcript) throws(ZKVerificationError) {
+                publicVector a: [Scalar], transcript: inout Transcript, equations: EquationBatch) throws(ZKVerificationError) {
         guard response.count == a.count else { throw .shapeMismatch("dot product length \(response.count), statement \(a.count)") }
         DotProductProof.absorbStatement(statement, a, &transcript)
         transcript.absorb(TranscriptLabel.zkMessageDotProduct, delta.compressed + beta.compressed)
         let c = transcript.challenge(TranscriptLabel.zkChallengeSigma)
-        if let failed = failedEquation(terms: terms, weights: weights, valueCommitment: valueCommitment, publicVector: a, challenge: c) {
-            throw .equationFailed(proof: "dot product", equation: failed)
+        guard let both = self.equations(terms: terms, weights: weights, valueCommitment: valueCommitment, publicVector: a,
+                                        challenge: c) else { throw .equationFailed(proof: "dot product", equation: 1) }
+        for (i, e) in both.enumerated() {
+            try equations.add(e.points, e.scalars, failure: .equationFailed(proof: "dot product", equation: i + 1))
         }
     }
 
     /// The first equation that fails for a given challenge, nil if both hold.
     func failedEquation(terms: [CurvePoint], weights: [Scalar], valueCommitment: CurvePoint, publicVector a: [Scalar],
                         challenge c: Scalar) -> Int? {
-        guard response.count == a.count, a.count <= Generators.countMax, terms.count == weights.count else { return 1 }
+        guard let both = equations(terms: terms, weights: weights, valueCommitment: valueCommitment, publicVector: a, challenge: c) else {
+            return 1
+        }
+        return both.firstIndex { !CurvePoint.sumIsIdentity($0.points, $0.scalars) }.map { $0 + 1 }
+    }
+
+    /// Equations (1) and (2) as terms `Σ scalars_j·points_j = O`; nil if the shapes do not fit.
+    func equations(terms: [CurvePoint], weights: [Scalar], valueCommitment: CurvePoint, publicVector a: [Scalar],
+                   challenge c: Scalar) -> [(points: [CurvePoint], scalars: [Scalar])]? {
+        guard response.count == a.count, a.count <= Generators.countMax, terms.count == weights.count else { return nil }
         var points = terms + [delta]
         var scalars = weights.map { c * $0 } + [.one]
         points.append(contentsOf: Generators.shared.g(count: response.count))
         scalars.append(contentsOf: response.map { -$0 })
         points.append(Pedersen.blindingBase)
         scalars.append(-deltaBlindingResponse)
-        if !CurvePoint.sumIsIdentity(points, scalars) { return 1 }
         let az = Multilinear.innerProduct(a, response)
-        if !CurvePoint.sumIsIdentity([valueCommitment, beta, Pedersen.scalarGenerator, Pedersen.blindingBase],
-                                     [c, .one, -az, -betaBlindingResponse]) { return 2 }
-        return nil
+        return [(points, scalars),
+                ([valueCommitment, beta, Pedersen.scalarGenerator, Pedersen.blindingBase], [c, .one, -az, -betaBlindingResponse])]
     }
 
     static func absorbStatement(_ statement: [UInt8], _ a: [Scalar], _ transcript: inout Transcript) {

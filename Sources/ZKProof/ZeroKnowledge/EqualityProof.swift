@@ -36,15 +36,29 @@ public struct EqualityProof: Sendable {
 
     /// Verifies the proof for the two commitments, replaying the prover's transcript steps.
     public func verify(first: CurvePoint, second: CurvePoint, transcript: inout Transcript) throws(ZKVerificationError) {
+        try verify(first: first, second: second, transcript: &transcript, equations: .immediate())
+    }
+
+    /// `verify` with the verification equation added to `equations` (checked there, at once
+    /// or with the batch).
+    public func verify(first: CurvePoint, second: CurvePoint, transcript: inout Transcript,
+                       equations: EquationBatch) throws(ZKVerificationError) {
         EqualityProof.absorbStatement(first, second, &transcript)
         transcript.absorb(TranscriptLabel.zkMessageEquality, nonceCommitment.compressed)
         let c = transcript.challenge(TranscriptLabel.zkChallengeSigma)
-        guard check(first: first, second: second, challenge: c) else { throw .equationFailed(proof: "equality", equation: 1) }
+        let e = equation(first: first, second: second, challenge: c)
+        try equations.add(e.points, e.scalars, failure: .equationFailed(proof: "equality", equation: 1))
     }
 
     /// The verification equation for a given challenge.
     func check(first: CurvePoint, second: CurvePoint, challenge c: Scalar) -> Bool {
-        CurvePoint.sumIsIdentity([Pedersen.blindingBase, nonceCommitment, first, second], [response, -Scalar.one, -c, c])
+        let e = equation(first: first, second: second, challenge: c)
+        return CurvePoint.sumIsIdentity(e.points, e.scalars)
+    }
+
+    /// The verification equation's terms `Σ scalars_j·points_j = O`.
+    func equation(first: CurvePoint, second: CurvePoint, challenge c: Scalar) -> (points: [CurvePoint], scalars: [Scalar]) {
+        ([Pedersen.blindingBase, nonceCommitment, first, second], [response, -Scalar.one, -c, c])
     }
 
     static func absorbStatement(_ first: CurvePoint, _ second: CurvePoint, _ transcript: inout Transcript) {

@@ -39,16 +39,28 @@ public struct OpeningProof: Sendable {
 
     /// Verifies the proof for `commitment`, replaying the prover's transcript steps.
     public func verify(commitment: CurvePoint, transcript: inout Transcript) throws(ZKVerificationError) {
+        try verify(commitment: commitment, transcript: &transcript, equations: .immediate())
+    }
+
+    /// `verify` with the verification equation added to `equations` (checked there, at once
+    /// or with the batch).
+    public func verify(commitment: CurvePoint, transcript: inout Transcript, equations: EquationBatch) throws(ZKVerificationError) {
         transcript.absorb(TranscriptLabel.zkStatementCommitments, commitment.compressed)
         transcript.absorb(TranscriptLabel.zkMessageOpening, nonceCommitment.compressed)
         let c = transcript.challenge(TranscriptLabel.zkChallengeSigma)
-        guard check(commitment: commitment, challenge: c) else { throw .equationFailed(proof: "opening", equation: 1) }
+        let e = equation(commitment: commitment, challenge: c)
+        try equations.add(e.points, e.scalars, failure: .equationFailed(proof: "opening", equation: 1))
     }
 
     /// The verification equation for a given challenge (one multi-scalar multiplication).
     func check(commitment: CurvePoint, challenge c: Scalar) -> Bool {
-        CurvePoint.sumIsIdentity([Pedersen.scalarGenerator, Pedersen.blindingBase, nonceCommitment, commitment],
-                                 [valueResponse, blindingResponse, -Scalar.one, -c])
+        let e = equation(commitment: commitment, challenge: c)
+        return CurvePoint.sumIsIdentity(e.points, e.scalars)
+    }
+
+    /// The verification equation's terms `Σ scalars_j·points_j = O`.
+    func equation(commitment: CurvePoint, challenge c: Scalar) -> (points: [CurvePoint], scalars: [Scalar]) {
+        ([Pedersen.scalarGenerator, Pedersen.blindingBase, nonceCommitment, commitment], [valueResponse, blindingResponse, -Scalar.one, -c])
     }
 
     /// `A ‖ z_a ‖ z_r`.

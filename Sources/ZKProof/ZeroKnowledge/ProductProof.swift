@@ -52,20 +52,35 @@ public struct ProductProof: Sendable {
 
     /// Verifies the proof for `X, Y, Z`, replaying the prover's transcript steps.
     public func verify(x: CurvePoint, y: CurvePoint, z: CurvePoint, transcript: inout Transcript) throws(ZKVerificationError) {
+        try verify(x: x, y: y, z: z, transcript: &transcript, equations: .immediate())
+    }
+
+    /// `verify` with the three equations added to `equations` in order (checked there, at
+    /// once or with the batch).
+    public func verify(x: CurvePoint, y: CurvePoint, z: CurvePoint, transcript: inout Transcript,
+                       equations: EquationBatch) throws(ZKVerificationError) {
         ProductProof.absorbStatement(x, y, z, &transcript)
         transcript.absorb(TranscriptLabel.zkMessageProduct, alpha.compressed + beta.compressed + delta.compressed)
         let c = transcript.challenge(TranscriptLabel.zkChallengeSigma)
-        if let failed = failedEquation(x: x, y: y, z: z, challenge: c) { throw .equationFailed(proof: "product", equation: failed) }
+        guard let terms = self.equations(x: x, y: y, z: z, challenge: c) else { throw .equationFailed(proof: "product", equation: 1) }
+        for (i, e) in terms.enumerated() {
+            try equations.add(e.points, e.scalars, failure: .equationFailed(proof: "product", equation: i + 1))
+        }
     }
 
     /// The first equation that fails for a given challenge, nil if all three hold.
     func failedEquation(x: CurvePoint, y: CurvePoint, z: CurvePoint, challenge c: Scalar) -> Int? {
-        guard responses.count == 5 else { return 1 }
+        guard let terms = equations(x: x, y: y, z: z, challenge: c) else { return 1 }
+        return terms.firstIndex { !CurvePoint.sumIsIdentity($0.points, $0.scalars) }.map { $0 + 1 }
+    }
+
+    /// Equations (1), (2), (3) as terms `Σ scalars_j·points_j = O`; nil if there are not five responses.
+    func equations(x: CurvePoint, y: CurvePoint, z: CurvePoint, challenge c: Scalar) -> [(points: [CurvePoint], scalars: [Scalar])]? {
+        guard responses.count == 5 else { return nil }
         let g = Pedersen.scalarGenerator, h = Pedersen.blindingBase, minusOne = -Scalar.one
-        if !CurvePoint.sumIsIdentity([g, h, alpha, x], [responses[0], responses[1], minusOne, -c]) { return 1 }
-        if !CurvePoint.sumIsIdentity([g, h, beta, y], [responses[2], responses[3], minusOne, -c]) { return 2 }
-        if !CurvePoint.sumIsIdentity([y, h, delta, z], [responses[0], responses[4], minusOne, -c]) { return 3 }
-        return nil
+        return [([g, h, alpha, x], [responses[0], responses[1], minusOne, -c]),
+                ([g, h, beta, y], [responses[2], responses[3], minusOne, -c]),
+                ([y, h, delta, z], [responses[0], responses[4], minusOne, -c])]
     }
 
     static func absorbStatement(_ x: CurvePoint, _ y: CurvePoint, _ z: CurvePoint, _ transcript: inout Transcript) {

@@ -161,6 +161,15 @@ public enum ZKSumCheck {
     /// `degree`; returns the point `r` and the commitment `C_m` the caller must discharge.
     public static func verify(_ proof: Proof, variableCount m: Int, degree: Int, claimCommitment: CurvePoint,
                               transcript: inout Transcript) throws(ZKVerificationError) -> (point: [Scalar], finalCommitment: CurvePoint) {
+        try verify(proof, variableCount: m, degree: degree, claimCommitment: claimCommitment, transcript: &transcript,
+                   equations: .immediate())
+    }
+
+    /// `verify` with every round's equations added to `equations` (checked there, at once or
+    /// with the batch); a failure is named by its round and sub-proof either way.
+    public static func verify(_ proof: Proof, variableCount m: Int, degree: Int, claimCommitment: CurvePoint,
+                              transcript: inout Transcript,
+                              equations: EquationBatch) throws(ZKVerificationError) -> (point: [Scalar], finalCommitment: CurvePoint) {
         guard degree >= 1, degree <= degreeMax, m >= 0, m <= variableMax else {
             throw .shapeMismatch("degree \(degree), \(m) variables")
         }
@@ -171,20 +180,19 @@ public enum ZKSumCheck {
         let sumVector = sumWeights(degree)
         for (j, round) in proof.rounds.enumerated() {
             transcript.absorb(TranscriptLabel.zkSumcheckCoefficientCommitment, round.coefficientCommitment.compressed)
-            do {
+            try equations.renaming({ .sumcheckRound(round: j, check: "g(0) + g(1) = claim", cause: $0.description) }) {
+                () throws(ZKVerificationError) in
                 try round.sumProof.verify(vectorCommitment: round.coefficientCommitment, valueCommitment: claim,
-                                          publicVector: sumVector, transcript: &transcript)
-            } catch {
-                throw .sumcheckRound(round: j, check: "g(0) + g(1) = claim", cause: error.description)
+                                          publicVector: sumVector, transcript: &transcript, equations: equations)
             }
             let r = transcript.challenge(TranscriptLabel.zkChallengeSumcheckRound)
             transcript.absorb(TranscriptLabel.zkSumcheckEvaluationCommitment, round.evaluationCommitment.compressed)
-            do {
+            try equations.renaming({ .sumcheckRound(round: j, check: "next claim = g(r)", cause: $0.description) }) {
+                () throws(ZKVerificationError) in
                 try round.evaluationProof.verify(vectorCommitment: round.coefficientCommitment,
                                                  valueCommitment: round.evaluationCommitment,
-                                                 publicVector: powerWeights(r, degree), transcript: &transcript)
-            } catch {
-                throw .sumcheckRound(round: j, check: "next claim = g(r)", cause: error.description)
+                                                 publicVector: powerWeights(r, degree), transcript: &transcript,
+                                                 equations: equations)
             }
             point.append(r)
             claim = round.evaluationCommitment

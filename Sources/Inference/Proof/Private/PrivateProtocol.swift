@@ -91,14 +91,6 @@ enum PrivateProtocol {
         return total
     }
 
-    /// `v·G + r·H`: the commitment a public value with a revealed blinding must equal.
-    static func opensTo(_ c: CurvePoint, value v: Scalar, blinding r: Scalar) -> Bool {
-        guard let sum = CurvePoint.multiScalarMultiply([c, Pedersen.scalarGenerator, Pedersen.blindingBase], [-Scalar.one, v, r]) else {
-            return false
-        }
-        return sum.isInfinity
-    }
-
     /// `Σ scalars_i · points_i`.
     static func combine(_ points: [CurvePoint], _ scalars: [Scalar]) -> CurvePoint? {
         CurvePoint.multiScalarMultiply(points, scalars)

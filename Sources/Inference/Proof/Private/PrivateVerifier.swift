@@ -4,6 +4,12 @@ import ZKProof
 /// needed and checking every sub-proof (docs/PROTOCOL.md, "Private proofs (protocol v2)").
 ///
 /// It returns the proven output and nothing else: no clamp counts, no trace facts.
+///
+/// Every group equation of the sub-proofs goes to one `EquationBatch` and is decided with the
+/// others by one multi-scalar multiplication at the end (weights from the verifier's own
+/// randomness); checks on scalars, counts and shapes stay immediate. Any failure — the
+/// combined check or an immediate one — first looks for a recorded equation that does not
+/// hold, so the error is the one the per-equation verifier throws: its first failed check.
 public enum PrivateVerifier {
     /// Returns the proven output. Never traps on untrusted bytes.
     public static func verify(commitment: PrivateCommitment, input: [Int64], proof: [UInt8],
@@ -15,9 +21,11 @@ public enum PrivateVerifier {
     /// zero-knowledge simulator programs; see `ChallengeProgram`), the Fiat–Shamir values when
     /// nil. Every challenge of the verifier, its sub-proofs' included, is drawn from the one
     /// transcript that carries the program; the transcript absorbs the same messages in the
-    /// same order either way. Production code calls only the public `verify`.
+    /// same order either way. `batched: false` checks each group equation as it comes (the
+    /// per-equation verifier, whose verdicts and errors the batched one reproduces). Production
+    /// code calls only the public `verify`.
     static func verify(commitment: PrivateCommitment, input: [Int64], proof: [UInt8], context: BindingContext,
-                       challenges: ChallengeProgram?) throws(ProofVerificationError) -> [Int64] {
+                       challenges: ChallengeProgram?, batched: Bool = true) throws(ProofVerificationError) -> [Int64] {
         guard proof.count <= PrivateProofLimits.proofBytesMax else {
             throw .proofTooLarge(bytes: proof.count, limit: PrivateProofLimits.proofBytesMax)
         }
@@ -28,9 +36,20 @@ public enum PrivateVerifier {
             throw .privateCheckFailed(step: "statement", check: "the model has no private proof for this batch")
         }
         var r = ProofReader(proof)
+        let equations = batched ? EquationBatch() : EquationBatch.immediate()
         do {
-            return try verify(commitment: commitment, shapes: shapes, last: last, input: input, context: context,
-                              challenges: challenges, &r)
+            let output: [Int64]
+            do {
+                output = try verify(commitment: commitment, shapes: shapes, last: last, input: input, context: context,
+                                    challenges: challenges, equations, &r)
+            } catch {
+                // An equation recorded before this failure is checked before it by the
+                // per-equation verifier: its failure is the one to report.
+                if let earlier = equations.firstFailure() { throw earlier.error }
+                throw error
+            }
+            try equations.verify()
+            return output
         } catch let e as ProofVerificationError {
             throw e
         } catch let e as ProofFormatError {
@@ -41,7 +60,8 @@ public enum PrivateVerifier {
     }
 
     static func verify(commitment: PrivateCommitment, shapes: [PrivateLayerShape], last: PrivateLayerShape, input: [Int64],
-                       context: BindingContext, challenges: ChallengeProgram?, _ r: inout ProofReader) throws -> [Int64] {
+                       context: BindingContext, challenges: ChallengeProgram?, _ e: EquationBatch,
+                       _ r: inout ProofReader) throws -> [Int64] {
         guard try r.raw(4) == PrivateProtocol.proofMagic else { throw ProofFormatError.badMagic(offset: 0) }
         let version = try r.u16()
         guard version == PrivateProtocol.version else { throw ProofFormatError.unsupportedVersion(version) }
@@ -57,31 +77,49 @@ public enum PrivateVerifier {
             bitRows.append(rows)
         }
         for (k, s) in shapes.enumerated() {
-            try verifyBooleanity(k, s, bitRows[k], &t, &r)
-            try verifyClamp(k, s, bitRows[k], &t, &r)
-            try verifyComplement(k, s, bitRows[k], &t, &r)
+            try verifyBooleanity(k, s, bitRows[k], &t, e, &r)
+            try verifyClamp(k, s, bitRows[k], &t, e, &r)
+            try verifyComplement(k, s, bitRows[k], &t, e, &r)
             try verifyLinear(k, s, bitRows[k], weightRows: commitment.weightRows[k],
-                             previous: k == 0 ? nil : (shapes[k - 1], bitRows[k - 1]), input: input, &t, &r)
+                             previous: k == 0 ? nil : (shapes[k - 1], bitRows[k - 1]), input: input, &t, e, &r)
         }
         let point = t.challenges(TranscriptLabel.privateChallengeOutputPoint, count: Multilinear.variableCount(last.entries))
         let weights = Multilinear.eqTable(point)
         let evaluation = try BlindedHyrax.EvaluationProof(from: &r, columnCount: last.columnCount)
-        let tau = try check("output", "activation evaluation") { () throws(ZKVerificationError) in
+        let tau = try check("output", "activation evaluation", e) { () throws(ZKVerificationError) in
             try BlindedHyrax.verifyLinear(rows: bitRows[shapes.count - 1], columnCount: last.columnCount, rowWeights: weights,
-                                          publicVector: last.clampVector, proof: evaluation, transcript: &t)
+                                          publicVector: last.clampVector, proof: evaluation, transcript: &t, equations: e)
         }
         let blinding = try r.scalar()
         t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [blinding])
-        guard PrivateProtocol.opensTo(tau, value: PrivateProtocol.outputValue(output, weights: weights, last), blinding: blinding) else {
-            throw ProofVerificationError.privateCheckFailed(step: "output", check: "the last activation is not the output")
-        }
+        try opensTo(tau, value: PrivateProtocol.outputValue(output, weights: weights, last), blinding: blinding, e,
+                    else: .privateCheckFailed(step: "output", check: "the last activation is not the output"))
         try r.finish()
         return output
     }
 
-    /// Runs a zero-knowledge check, naming the step and check when it fails.
-    static func check<T>(_ step: String, _ what: String, _ body: () throws(ZKVerificationError) -> T) throws(ProofVerificationError) -> T {
-        do { return try body() } catch { throw .privateCheckFailed(step: step, check: "\(what): \(error.description)") }
+    /// Runs a zero-knowledge check whose equations go to `equations`, naming the step and
+    /// check when it fails (now, or when the batch finds one of its equations failing).
+    static func check<T>(_ step: String, _ what: String, _ equations: EquationBatch,
+                         _ body: () throws(ZKVerificationError) -> T) throws(ProofVerificationError) -> T {
+        let name = { (error: ZKVerificationError) -> ProofVerificationError in
+            .privateCheckFailed(step: step, check: "\(what): \(error.description)")
+        }
+        do { return try equations.naming(name, body) } catch { throw name(error) }
+    }
+
+    /// `c = v·G + r·H` (a public value with a revealed blinding) as an equation of
+    /// `equations`; `failure` is the error when it does not hold.
+    static func opensTo(_ c: CurvePoint, value v: Scalar, blinding r: Scalar, _ equations: EquationBatch,
+                        else failure: ProofVerificationError) throws(ProofVerificationError) {
+        do {
+            try equations.naming({ _ in failure }) { () throws(ZKVerificationError) in
+                try equations.add([c, Pedersen.scalarGenerator, Pedersen.blindingBase], [-Scalar.one, v, r],
+                                  failure: .equationFailed(proof: "opening to a public value", equation: 1))
+            }
+        } catch {
+            throw failure
+        }
     }
 
     static func shifted(_ step: String, _ c: CurvePoint, _ scalars: [(CurvePoint, Scalar)]) throws(ProofVerificationError) -> CurvePoint {
@@ -102,27 +140,31 @@ public enum PrivateVerifier {
     }
 
     static func verifyBooleanity(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
-                                 _ r: inout ProofReader) throws {
+                                 _ e: EquationBatch, _ r: inout ProofReader) throws {
         let step = "layer \(k) booleanity"
         let m = Multilinear.variableCount(s.entries * s.columnCount)
         let tau = t.challenges(TranscriptLabel.privateChallengeBooleanity, count: m)
         let proof = try ZKSumCheck.Proof(from: &r, variableCount: m, degree: 3)
-        let (point, final) = try check(step, "zero-check") { () throws(ZKVerificationError) in
-            try ZKSumCheck.verify(proof, variableCount: m, degree: 3, claimCommitment: Pedersen.blindingBase, transcript: &t)
+        let (point, final) = try check(step, "zero-check", e) { () throws(ZKVerificationError) in
+            try ZKSumCheck.verify(proof, variableCount: m, degree: 3, claimCommitment: Pedersen.blindingBase, transcript: &t,
+                                  equations: e)
         }
         let eInverse = try inverse(step, PrivateProtocol.eq(tau, point))
         let evaluation = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
         let product = try ProductProof(from: &r)
-        let v = try check(step, "bit evaluation") { () throws(ZKVerificationError) in
-            try BlindedHyrax.verifyEvaluation(rows: rows, columnCount: s.columnCount, at: point, proof: evaluation, transcript: &t)
+        let v = try check(step, "bit evaluation", e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyEvaluation(rows: rows, columnCount: s.columnCount, at: point, proof: evaluation, transcript: &t,
+                                              equations: e)
         }
         let y = try shifted(step, v, [(Pedersen.scalarGenerator, -.one)])
         let z = try scaled(step, final, eInverse)
-        try check(step, "v·(v − 1)") { () throws(ZKVerificationError) in try product.verify(x: v, y: y, z: z, transcript: &t) }
+        try check(step, "v·(v − 1)", e) { () throws(ZKVerificationError) in
+            try product.verify(x: v, y: y, z: z, transcript: &t, equations: e)
+        }
     }
 
     static func verifyClamp(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
-                            _ r: inout ProofReader) throws {
+                            _ e: EquationBatch, _ r: inout ProofReader) throws {
         let m = Multilinear.variableCount(s.entries)
         let d = Scalar(s.span)
         for (label, name, factorVector, complemented) in [
@@ -132,59 +174,61 @@ public enum PrivateVerifier {
             let step = "layer \(k) \(name)"
             let tau = t.challenges(label, count: m)
             let proof = try ZKSumCheck.Proof(from: &r, variableCount: m, degree: 3)
-            let (point, final) = try check(step, "zero-check") { () throws(ZKVerificationError) in
-                try ZKSumCheck.verify(proof, variableCount: m, degree: 3, claimCommitment: Pedersen.blindingBase, transcript: &t)
+            let (point, final) = try check(step, "zero-check", e) { () throws(ZKVerificationError) in
+                try ZKSumCheck.verify(proof, variableCount: m, degree: 3, claimCommitment: Pedersen.blindingBase, transcript: &t,
+                                      equations: e)
             }
             let eInverse = try inverse(step, PrivateProtocol.eq(tau, point))
             let weights = Multilinear.eqTable(point)
             let fe = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
             let ge = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
             let product = try ProductProof(from: &r)
-            let f = try check(step, "overflow evaluation") { () throws(ZKVerificationError) in
+            let f = try check(step, "overflow evaluation", e) { () throws(ZKVerificationError) in
                 try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: factorVector,
-                                              proof: fe, transcript: &t)
+                                              proof: fe, transcript: &t, equations: e)
             }
-            let g = try check(step, "activation evaluation") { () throws(ZKVerificationError) in
+            let g = try check(step, "activation evaluation", e) { () throws(ZKVerificationError) in
                 try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: s.clampVector,
-                                              proof: ge, transcript: &t)
+                                              proof: ge, transcript: &t, equations: e)
             }
             let y = complemented ? try shifted(step, try scaled(step, g, -.one), [(Pedersen.scalarGenerator, d)]) : g
             let z = try scaled(step, final, eInverse)
-            try check(step, "product") { () throws(ZKVerificationError) in try product.verify(x: f, y: y, z: z, transcript: &t) }
+            try check(step, "product", e) { () throws(ZKVerificationError) in
+                try product.verify(x: f, y: y, z: z, transcript: &t, equations: e)
+            }
         }
     }
 
     static func verifyComplement(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
-                                 _ r: inout ProofReader) throws {
+                                 _ e: EquationBatch, _ r: inout ProofReader) throws {
         guard s.complementBits > 0 else { return }
         let step = "layer \(k) complement A + C = D"
         let point = t.challenges(TranscriptLabel.privateChallengeComplement, count: Multilinear.variableCount(s.entries))
         let weights = Multilinear.eqTable(point)
         let evaluation = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
-        let tau = try check(step, "evaluation") { () throws(ZKVerificationError) in
+        let tau = try check(step, "evaluation", e) { () throws(ZKVerificationError) in
             try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: s.spanVector,
-                                          proof: evaluation, transcript: &t)
+                                          proof: evaluation, transcript: &t, equations: e)
         }
         let blinding = try r.scalar()
         t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [blinding])
         let expected = Scalar(s.span) * PrivateProtocol.realEntrySum(weights, s)
-        guard PrivateProtocol.opensTo(tau, value: expected, blinding: blinding) else {
-            throw ProofVerificationError.privateCheckFailed(step: step, check: "the opened value is not D·ĩ")
-        }
+        try opensTo(tau, value: expected, blinding: blinding, e,
+                    else: .privateCheckFailed(step: step, check: "the opened value is not D·ĩ"))
     }
 
     static func verifyLinear(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], weightRows: [CurvePoint],
                              previous: (PrivateLayerShape, [CurvePoint])?, input: [Int64],
-                             _ t: inout Transcript, _ r: inout ProofReader) throws {
+                             _ t: inout Transcript, _ e: EquationBatch, _ r: inout ProofReader) throws {
         let step = "layer \(k) linear Z = W·X + b"
         let rowVariables = Multilinear.variableCount(s.paddedRows)
         let linearPoint = t.challenges(TranscriptLabel.privateChallengeLinearPoint,
                                        count: rowVariables + Multilinear.variableCount(s.paddedItems))
         let rp = Array(linearPoint.prefix(rowVariables)), q = Array(linearPoint.dropFirst(rowVariables))
         let ze = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
-        let tauZ = try check(step, "pre-activation evaluation") { () throws(ZKVerificationError) in
+        let tauZ = try check(step, "pre-activation evaluation", e) { () throws(ZKVerificationError) in
             try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: Multilinear.eqTable(linearPoint),
-                                          publicVector: s.preActivationVector, proof: ze, transcript: &t)
+                                          publicVector: s.preActivationVector, proof: ze, transcript: &t, equations: e)
         }
         let eqR = Multilinear.eqTable(rp)
         let offset = s.preActivationOffset * PrivateLayerShape.prefixSum(eqR, s.rows)
@@ -192,31 +236,34 @@ public enum PrivateVerifier {
         let claim = try shifted(step, tauZ, [(Pedersen.scalarGenerator, offset)])
         guard let (ps, previousRows) = previous else {
             let dot = try DotProductProof(from: &r, length: s.weightColumns)
-            try check(step, "product with the input") { () throws(ZKVerificationError) in
+            try check(step, "product with the input", e) { () throws(ZKVerificationError) in
                 try BlindedHyrax.verifyLinearAgainst(rows: weightRows, columnCount: s.weightColumns, rowWeights: eqR,
                                                      publicVector: PrivateProtocol.inputColumn(input, q: q, s),
-                                                     valueCommitment: claim, proof: dot, transcript: &t)
+                                                     valueCommitment: claim, proof: dot, transcript: &t, equations: e)
             }
             return
         }
         let m = Multilinear.variableCount(s.weightColumns)
         let proof = try ZKSumCheck.Proof(from: &r, variableCount: m, degree: 2)
-        let (rho, final) = try check(step, "sum-check over the inner index") { () throws(ZKVerificationError) in
-            try ZKSumCheck.verify(proof, variableCount: m, degree: 2, claimCommitment: claim, transcript: &t)
+        let (rho, final) = try check(step, "sum-check over the inner index", e) { () throws(ZKVerificationError) in
+            try ZKSumCheck.verify(proof, variableCount: m, degree: 2, claimCommitment: claim, transcript: &t, equations: e)
         }
         let we = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.weightColumns)
         let ae = try BlindedHyrax.EvaluationProof(from: &r, columnCount: ps.columnCount)
         let product = try ProductProof(from: &r)
-        let tauW = try check(step, "weight evaluation") { () throws(ZKVerificationError) in
-            try BlindedHyrax.verifyEvaluation(rows: weightRows, columnCount: s.weightColumns, at: rp + rho, proof: we, transcript: &t)
+        let tauW = try check(step, "weight evaluation", e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyEvaluation(rows: weightRows, columnCount: s.weightColumns, at: rp + rho, proof: we,
+                                              transcript: &t, equations: e)
         }
-        let tauA = try check(step, "input activation evaluation") { () throws(ZKVerificationError) in
+        let tauA = try check(step, "input activation evaluation", e) { () throws(ZKVerificationError) in
             try BlindedHyrax.verifyLinear(rows: previousRows, columnCount: ps.columnCount,
                                           rowWeights: PrivateProtocol.activationWeights(rho: rho, q: q, previous: ps),
-                                          publicVector: ps.clampVector, proof: ae, transcript: &t)
+                                          publicVector: ps.clampVector, proof: ae, transcript: &t, equations: e)
         }
         let constant = PrivateProtocol.activationConstant(rho: rho, q: q, previous: ps, inner: s.inner)
         let y = try shifted(step, tauA, [(Pedersen.scalarGenerator, constant)])
-        try check(step, "final product") { () throws(ZKVerificationError) in try product.verify(x: tauW, y: y, z: final, transcript: &t) }
+        try check(step, "final product", e) { () throws(ZKVerificationError) in
+            try product.verify(x: tauW, y: y, z: final, transcript: &t, equations: e)
+        }
     }
 }
