@@ -5,7 +5,7 @@ import Market
 import Testing
 
 /// Responses are written with `JSONCoding.encodeSplicing`, where a tensor writes its own JSON
-/// (`TensorBody.json`, spliced in through `JSONFragments`): the bytes must be exactly those of
+/// (`Tensor.wireJSON`, or the row's text, spliced in through `JSONFragments`): the bytes must be exactly those of
 /// `JSONCoding.encoder`, whatever the numbers and whatever else the document holds.
 @Suite struct TensorBodyJSONTests {
     struct Document: Encodable {
