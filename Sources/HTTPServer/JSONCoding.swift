@@ -56,31 +56,37 @@ public final class JSONFragments: Sendable {
     /// Where `JSONCoding.encodeSplicing` puts the collector.
     public static let key = CodingUserInfoKey(rawValue: "proofmarket.json-fragments")!  // a constant, always valid
 
-    private let nonce: [UInt8]
-    private let parts = Mutex<[[UInt8]]>([])
-
-    public init() {
-        var generator = SystemRandomNumberGenerator()
-        nonce = Array("\u{22}pmfragment".utf8) + (0..<16).flatMap { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return [Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]]
-        } + [UInt8(ascii: "-")]
+    private struct State {
+        /// `"pmfragment<32 hex digits>-`, drawn when the first part is registered (most
+        /// documents have none and cost no randomness).
+        var nonce: [UInt8] = []
+        var parts: [[UInt8]] = []
     }
+    private let state = Mutex(State())
+
+    public init() {}
 
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// Registers `json` (one complete JSON value) and returns the string to encode in its place.
     public func placeholder(for json: [UInt8]) -> String {
-        let index = parts.withLock { parts in
-            parts.append(json)
-            return parts.count - 1
+        let (nonce, index) = state.withLock { s -> ([UInt8], Int) in
+            if s.nonce.isEmpty {
+                var generator = SystemRandomNumberGenerator()
+                let random = [generator.next(), generator.next()] as [UInt64]
+                s.nonce = Array("\u{22}pmfragment".utf8)
+                    + random.flatMap { word in (0..<16).map { Self.hex[Int((word >> (60 - 4 * UInt64($0))) & 0xF)] } }
+                    + [UInt8(ascii: "-")]
+            }
+            s.parts.append(json)
+            return (s.nonce, s.parts.count - 1)
         }
         return String(decoding: nonce.dropFirst(), as: UTF8.self) + String(index)
     }
 
     /// `document` with each placeholder's string literal replaced by its part.
     func splice(into document: [UInt8]) -> [UInt8] {
-        let parts = parts.withLock { $0 }
+        let (nonce, parts) = state.withLock { ($0.nonce, $0.parts) }
         guard !parts.isEmpty else { return document }
         var out: [UInt8] = []
         out.reserveCapacity(document.count + parts.reduce(0) { $0 + $1.count })
