@@ -94,11 +94,11 @@ import Testing
         defer { Task { await run.stop() } }
         let cast = try await run.cast(workers: ["forger", "honest"])
         let (client, model, f, h) = (cast.client, cast.model, cast.workers[0], cast.workers[1])
-        let forger = try run.worker("forger", key: f.key, extra: ["--forge-proofs"])
+        let forger = try run.worker("forger", key: f.key, extra: ["--forge-proofs", "--max-jobs", "1"])
         let job = try await run.submit(key: client.key, model: model, input: try run.inputFile(1).path, auction: "dutch", lockTimeoutS: 3)
         _ = try await forger.waitForLine(containing: "proof refused")
         #expect(try await run.entries(kind: "payment", job: job) == 0)
-        forger.signal(SIGKILL)
+        #expect(try await forger.wait() == 0, "with --max-jobs 1 the forger stops after its one lock")
         _ = try run.worker("honest", key: h.key)
         let state = try await run.waitForJob(job, ["fulfilled", "expired"])
         #expect(state.status == "fulfilled")
@@ -107,6 +107,9 @@ import Testing
             SELECT count(*) AS n FROM ledger_entries WHERE kind = 'payment' AND credit_account = $1::uuid
             """, [.text(f.id)]).first?.decode("n", as: Int.self)
         #expect(forgerPaid == 0)
+        let forgerRecord = try await run.db.pool.query("SELECT jobs_rejected, jobs_slashed FROM workers WHERE account_id = $1::uuid", [.text(f.id)]).first
+        #expect(try forgerRecord?.decode("jobs_rejected", as: Int.self) == 1, "one lock, one refused proof")
+        #expect(try forgerRecord?.decode("jobs_slashed", as: Int.self) == 1, "its one lock expired and was slashed")
         #expect(try await run.ledgerIntact())
     }
 

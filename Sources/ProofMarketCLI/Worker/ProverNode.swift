@@ -16,6 +16,9 @@ actor ProverNode {
         var name: String
         var policy: WorkerPolicy
         var concurrency: Int = 1
+        /// Locks taken before the node stops taking work (nil: no limit). The node finishes
+        /// what it holds and `run()` returns.
+        var maxJobs: Int?
         var pollWaitSeconds: Double = 5
         var heartbeatSeconds: Double = 5
         /// Test-only: submit a forged proof (a valid proof for another input) to check that
@@ -82,6 +85,13 @@ actor ProverNode {
     /// Asks the node to stop taking work; `run()` returns once held jobs are done.
     func stop() { stopping = true }
 
+    /// Whether `maxJobs` leaves room for one more lock attempt: locks taken and attempts in
+    /// flight both count, so a node proving several at once never passes the limit.
+    private var mayTakeAnother: Bool {
+        guard let limit = settings.maxJobs else { return true }
+        return tally.locked + inFlight.count < limit
+    }
+
     /// Runs until `stop()`.
     func run() async throws {
         let id = try await withRetry("register") {
@@ -145,7 +155,7 @@ actor ProverNode {
             logger.debug("job \(job.id.short): \(decision)")
             switch decision {
             case .lockNow:
-                guard inFlight.count < settings.concurrency else { return }
+                guard inFlight.count < settings.concurrency, mayTakeAnother else { return }
                 inFlight.insert(job.id)
                 Task { await self.lockAndProve(job.id, worker: worker, sealed: false) }
             case .waitUntil(let when):
@@ -193,7 +203,7 @@ actor ProverNode {
     private func checkSealedWins(worker: UUID) async throws {
         let now = Date()
         for (job, windowEnd) in bids where windowEnd.addingTimeInterval(0.3) <= now && !stopping {
-            guard inFlight.count < settings.concurrency else { return }
+            guard inFlight.count < settings.concurrency, mayTakeAnother else { return }
             if let later = notBefore[job], later > now { continue }
             inFlight.insert(job)
             Task { await self.lockAndProve(job, worker: worker, sealed: true) }
@@ -222,6 +232,10 @@ actor ProverNode {
         }
         tally.locked += 1
         metrics.record(.locked)
+        if let limit = settings.maxJobs, tally.locked >= limit {
+            stopping = true
+            logger.info("job \(jobID.short): lock \(tally.locked) of --max-jobs \(limit); taking no more work")
+        }
         logger.info("job \(jobID.short): locked at \(lock.price) µc, stake \(lock.stake) µc, proving…")
         do {
             let cached = try await model(lock.modelId)

@@ -36,6 +36,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Jobs proven at once (default: 1).")
     var concurrency: Int?
 
+    @Option(help: "Stop after taking this many locks: finish them, print the summary and exit (default: no limit).")
+    var maxJobs: Int?
+
     @Option(help: "Largest model taken, in multiply-accumulates (default: 50000000).")
     var maxWorkMacs: Int64?
 
@@ -69,6 +72,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1, not \(maxJobs)") }
         do { try flags.validate(source: "the flags") } catch { throw ValidationError("\(error)") }
     }
 
@@ -82,6 +86,7 @@ struct WorkerCommand: AsyncParsableCommand {
         policy.maxWorkMACs = settings.maxWorkMacs ?? 50_000_000
         var nodeSettings = ProverNode.Settings(name: settings.name ?? ProcessInfo.processInfo.hostName, policy: policy)
         nodeSettings.concurrency = settings.concurrency ?? 1
+        nodeSettings.maxJobs = maxJobs
         nodeSettings.forgeProofs = forgeProofs
         nodeSettings.submitDelaySeconds = delaySubmitSeconds
         var options = remote
