@@ -94,6 +94,34 @@ public struct MarketJob: Sendable, Codable {
     public var proofMode: ProvingMode = .public
 }
 
+extension MarketJob {
+    /// A row of `JobListOpen` (an open job: its current price is the Dutch curve's value or the
+    /// sealed maximum once bidding has started).
+    init(row: PostgresRow, now: Date) throws {
+        id = try row.decode("id")
+        modelID = try row.decode("model_id")
+        auction = try row.decode("auction")
+        maxPrice = try row.decode("max_price")
+        lockStake = try row.decode("lock_stake")
+        lockTimeoutSeconds = try row.decode("lock_timeout_s")
+        deadline = try row.decode("deadline")
+        batchItems = try row.decode("batch_items")
+        proofMode = try ProvingMode(rawValue: row.decode("proof_mode")).orThrow("unknown proof mode")
+        let start: Date = try row.decode("bidding_start")
+        let low: Int64 = try row.decode("min_price")
+        let ramp: Int = try row.decode("ramp_up_s")
+        if auction == "dutch" {
+            currentPrice = DutchPrice.at(now, minPrice: low, maxPrice: maxPrice, biddingStart: start, rampUpSeconds: ramp)
+            bidWindowEnd = nil
+            (minPrice, biddingStart, rampUpSeconds) = (low, start, ramp)
+        } else {
+            currentPrice = now >= start ? maxPrice : nil
+            bidWindowEnd = start.addingTimeInterval(Double(try row.decode("bid_window_s", as: Int.self)))
+            (minPrice, biddingStart, rampUpSeconds) = (nil, nil, nil)
+        }
+    }
+}
+
 extension Market {
     /// Creates a job and moves its escrowed maximum (`maxPrice`, raised by every round of its
     /// re-auction policy if it has one) plus the fee on it from the client's available balance to escrow,
@@ -204,10 +232,12 @@ extension Market {
             principal.role == .admin ? .null : .uuid(principal.accountID),
             status.map { .text($0.rawValue) } ?? .null,
             cursor.map { .timestamp($0.createdAt) } ?? .null, cursor.map { .uuid($0.id) } ?? .null,
-            .int(Int64(limit) + 1),
+            .int(Int64(limit) + 1), .int(Int64(configuration.jobPageInputBytesMax)),
         ]).rows
         let jobs = try rows.prefix(limit).map(Job.init(row:))
-        let next = rows.count > limit ? jobs.last.map { JobCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+        // One row past the limit, or rows the input budget left out: there is a next page.
+        let limited = try rows.first?.decode("page_rows", as: Int.self) ?? 0
+        let next = rows.count > limit || rows.count < limited ? jobs.last.map { JobCursor(createdAt: $0.createdAt, id: $0.id) } : nil
         return JobPage(jobs: jobs, nextCursor: next)
     }
 
@@ -217,14 +247,7 @@ extension Market {
         let now = clock.now()
         let limit = max(1, min(limit, configuration.pageItemsMax))
         return try await pool.query(JobQueries.jobListOpen.sql, [.timestamp(now), .int(Int64(limit))]).rows.map { row in
-            let job = try Job(row: row)
-            let dutch = job.auction == "dutch"
-            return MarketJob(id: job.id, modelID: job.modelID, auction: job.auction, currentPrice: job.currentPrice(at: now),
-                             maxPrice: job.maxPrice, lockStake: job.lockStake, lockTimeoutSeconds: job.lockTimeoutSeconds,
-                             deadline: job.deadline, bidWindowEnd: dutch ? nil : job.bidWindowEnd,
-                             minPrice: dutch ? job.minPrice : nil, biddingStart: dutch ? job.biddingStart : nil,
-                             rampUpSeconds: dutch ? job.rampUpSeconds : nil, batchItems: job.batchItems,
-                             proofMode: job.proofMode)
+            try MarketJob(row: row, now: now)
         }
     }
 

@@ -73,6 +73,10 @@ public struct MarketConfiguration: Sendable {
     public var biddingStartDelaySecondsMax: Int = 86_400
     /// The most items in one list page.
     public var pageItemsMax: Int = 500
+    /// The stored input bytes one page of `GET /v1/jobs` may carry: a page ends early (with a
+    /// `next_cursor`) once its jobs' inputs reach this, so that a page of large batches stays
+    /// bounded; a page always holds at least one job.
+    public var jobPageInputBytesMax: Int = 8 << 20
     /// The most inputs one batch job may carry (never above the proof system's
     /// `InferenceLimits.batchItemsMax`, which a larger value does not raise).
     public var batchInputsMax: Int = 4_096

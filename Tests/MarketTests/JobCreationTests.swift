@@ -1,3 +1,4 @@
+import MarketTestSupport
 import Foundation
 @testable import Market
 import Postgres
@@ -160,6 +161,45 @@ import TestSupport
         #expect(await f.code { try await f.market.job(created[1], by: other) } == .unknownJob)
         #expect(await f.code { try await f.market.cancel(created[1], by: other) } == .unknownJob)
         try await f.expectLedgerIntact()
+    }
+
+    @Test func listingOfLargeBatches_EndsPagesAtTheInputBudget_AndLosesNoJob() async throws {
+        var configuration = MarketConfiguration()
+        configuration.jobPageInputBytesMax = 12_000
+        let f = try await MarketFixture.make(configuration: configuration)
+        let client = try await f.client(funds: 50_000_000)
+        let model = try await f.model()
+        var created: [UUID] = []
+        for index in 0..<9 {
+            // Batches of 40 inputs (about 9.6 kB stored each) between single jobs.
+            let items = index % 3 == 2 ? 1 : 40
+            let values = (0..<items).flatMap { RealProofs.input($0 % 8).values }
+            let input = Tensor(shape: [items, 64], values: values)
+            created.append(try await f.market.createJob(by: client, JobRequest(modelID: model.id, input: input, terms: MarketFixture.dutch())).id)
+            f.clock.advance(seconds: 1)
+        }
+        let sizes = try await f.db.pool.query("SELECT id, pg_column_size(input) AS n FROM jobs").rows.reduce(into: [UUID: Int]()) {
+            $0[try $1.decode("id")] = try $1.decode("n")
+        }
+        var seen: [UUID] = [], pages: [[UUID]] = []
+        var cursor: JobCursor?
+        repeat {
+            let page = try await f.market.jobs(by: client, after: cursor, limit: 100)
+            #expect(!page.jobs.isEmpty)
+            pages.append(page.jobs.map(\.id))
+            seen += page.jobs.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil && pages.count < 20
+        #expect(seen == created.reversed(), "every job once, newest first")
+        for page in pages {
+            // Every job of a page but its last starts below the budget.
+            let before = page.dropLast().reduce(0) { $0 + (sizes[$1] ?? 0) }
+            #expect(before < configuration.jobPageInputBytesMax, "\(page.count) jobs, \(before) bytes before the last")
+        }
+        #expect(pages.count > 2 && pages.contains { $0.count > 1 }, "pages of \(pages.map(\.count)), sizes \(created.map { sizes[$0] ?? 0 })")
+        // The single jobs' page limit still holds beside the budget.
+        let two = try await f.market.jobs(by: client, limit: 2)
+        #expect(two.jobs.map(\.id) == Array(created.reversed().prefix(2)) && two.nextCursor != nil)
     }
 
     @Test func cancel_RefundsTheWholeEscrowOnlyWhileOpen() async throws {

@@ -139,18 +139,33 @@ enum JobQueries {
     static let jobCountLocksByWorker = NamedQuery("JobCountLocksByWorker", """
         SELECT count(*) AS n FROM jobs WHERE locked_by = $1 AND status = 'locked'
         """)
-    /// A page of jobs, newest first, after the cursor (`created_at`, `id`) of the previous page.
+    /// A page of jobs, newest first, after the cursor (`created_at`, `id`) of the previous page:
+    /// at most $5 rows, and none once the rows before it hold $6 bytes of stored input (the
+    /// sizes are read from the rows' headers, the inputs themselves only for the rows returned).
+    /// `page_rows` is how many rows the limit alone gave: more than returned means the budget cut.
     static let jobList = NamedQuery("JobList", """
-        SELECT \(columns) FROM jobs
-        WHERE ($1::uuid IS NULL OR client_account = $1::uuid)
-          AND ($2::text IS NULL OR status = $2::text)
-          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+        SELECT \(columns), page_rows FROM (
+            SELECT l.*, count(*) OVER () AS page_rows,
+                   sum(pg_column_size(l.input)) OVER (ORDER BY l.created_at DESC, l.id DESC) - pg_column_size(l.input) AS input_bytes_before
+            FROM (
+                SELECT \(columns) FROM jobs
+                WHERE ($1::uuid IS NULL OR client_account = $1::uuid)
+                  AND ($2::text IS NULL OR status = $2::text)
+                  AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+                ORDER BY created_at DESC, id DESC
+                LIMIT $5
+            ) l
+        ) page
+        WHERE input_bytes_before < $6
         ORDER BY created_at DESC, id DESC
-        LIMIT $5
         """)
     /// Open jobs for workers, oldest first (they have waited longest); uses the small `jobs_open` index.
+    /// Only what a worker decides by (`MarketJob`): not the input, which is the lock holder's
+    /// alone and, for a batch, up to `Tensor.valuesMax` values that every poll would read.
     static let jobListOpen = NamedQuery("JobListOpen", """
-        SELECT \(columns) FROM jobs
+        SELECT id, model_id, auction, min_price, max_price, bidding_start, ramp_up_s, bid_window_s, lock_timeout_s,
+               lock_stake, deadline, batch_items, proof_mode
+        FROM jobs
         WHERE status = 'open' AND deadline > $1
         ORDER BY created_at
         LIMIT $2
