@@ -46,6 +46,8 @@ public struct PrivateInputOpening: Sendable {
 
     static let magic: [UInt8] = Array("PMZI".utf8)
     static let version: UInt16 = 1
+    /// The longest encoding `init(decoding:)` can accept (the limits' values and blindings).
+    public static let bytesMax = 4 + 2 + 4 + 8 * PrivateProofLimits.inputValuesMax + 4 + 32 * 4 * PrivateProofLimits.inputValuesMax
 
     init(input: [Int64], blindings: [Blinding]) {
         self.input = input
