@@ -16,6 +16,16 @@ enum ProofCommandError: Error, CustomStringConvertible {
     case clamped(input: Int, inModel: Int)
     /// `--private` without the files of `model commit --private`.
     case privateNeedsCommitment
+    /// `--hide-input` without `--private`.
+    case hideInputNeedsPrivate
+    /// `verify` of a proof with a public input, without `--input`.
+    case inputRequired
+    /// `verify --input` on a hidden-input proof, without the opening that could show it is that input.
+    case inputOpeningRequired
+    /// `verify --input-opening` on a proof whose input is public.
+    case inputNotHidden
+    /// The opening opens the proof's input commitment, but to another input than `--input`.
+    case openingInputDiffers
     /// The proof's mode is not the commitment's (a private proof needs the private commitment).
     case modeMismatch(proof: ProofMode, commitment: ProofMode)
     /// A proof-system error that carries its own stable code (private commitments and proofs).
@@ -31,6 +41,11 @@ enum ProofCommandError: Error, CustomStringConvertible {
         case .badContext: "context_malformed"
         case .clamped: "clamped_values"
         case .privateNeedsCommitment: "private_material_required"
+        case .hideInputNeedsPrivate: "hide_input_requires_private"
+        case .inputRequired: "input_required"
+        case .inputOpeningRequired: "input_opening_required"
+        case .inputNotHidden: "input_not_hidden"
+        case .openingInputDiffers: "input_opening_differs"
         case .modeMismatch: "proof_mode_mismatch"
         case .coded(let code, _): code
         }
@@ -48,6 +63,11 @@ enum ProofCommandError: Error, CustomStringConvertible {
         case .privateNeedsCommitment:
             "\(code): --private takes --commitment and --material together (the files `proofmarket model commit --private MODEL --out C --material-out M` writes), or neither for a fresh pair"
         case .coded(_, let message): "\(code): \(message)"
+        case .hideInputNeedsPrivate: "\(code): --hide-input is for --private proofs (a public proof shows its trace, the input included)"
+        case .inputRequired: "\(code): the proof's input is public: give it with --input"
+        case .inputOpeningRequired: "\(code): the proof hides its input; --input is checked only against an opening: add --input-opening FILE (the prover's OUT.input-opening)"
+        case .inputNotHidden: "\(code): the proof's input is public, it has no opening: give --input instead"
+        case .openingInputDiffers: "\(code): the opening opens the proof's input commitment, to another input than --input"
         case .modeMismatch(let proof, let commitment):
             "\(code): the proof is a \(proof.rawValue) proof and the commitment a \(commitment.rawValue) one; a \(proof.rawValue) proof is checked against the model's \(proof.rawValue) commitment"
         }
@@ -60,6 +80,8 @@ extension ProofCommandError {
         do { return try body() } catch let e as PrivateProofError {
             throw ProofCommandError.coded(code: e.code, message: e.description)
         } catch let e as PrivateCommitment.Error {
+            throw ProofCommandError.coded(code: e.code, message: e.description)
+        } catch let e as PrivateInputOpening.Error {
             throw ProofCommandError.coded(code: e.code, message: e.description)
         }
     }

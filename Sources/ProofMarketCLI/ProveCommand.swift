@@ -33,6 +33,10 @@ struct ProveCommand: ParsableCommand {
     @Option(help: "With --private: the blinding material `model commit --private` wrote for --commitment (without both, a fresh pair is made and written to OUT.commitment and OUT.material).")
     var material: String?
 
+    @Flag(name: .customLong("hide-input"),
+          help: "With --private: hide the input too; the proof names a commitment to it, and its opening (the input and blindings) is written to OUT.input-opening for whoever may see the input.")
+    var hideInput = false
+
     @OptionGroup var quantisation: QuantisationFlags
 
     @Flag(help: "Refuse (exit 1, code clamped_values) an input that the model's scales would clamp, in the input or inside the model.")
@@ -42,6 +46,7 @@ struct ProveCommand: ParsableCommand {
         let context = try ContextArgument.parse(self.context)
         if privateMode { return try ProofCommandError.withCodes { try provePrivately(context) } }
         guard material == nil else { throw ValidationError("--material is for --private proofs") }
+        guard !hideInput else { throw ProofCommandError.hideInputNeedsPrivate }
         let committed = try commitment.map { try FileInput.commitment($0) }
         // A commitment fixes the scales; otherwise the flags choose them.
         let m = try committed.map { try ONNXImporter.importModel(FileInput.read(model, limit: InferenceLimits.modelBytesMax), matching: $0.spec) }
@@ -79,9 +84,12 @@ struct ProveCommand: ParsableCommand {
         // The clamps inside the model are the prover's to see (the proof does not reveal them).
         let saturated = try m.runBatch(x).reduce(0) { $0 + $1.saturated }
         try ClampReport.check(input: clamped, inModel: saturated, refuse: refuseClamped)
-        let (y, proof) = try PrivateProver.prove(model: m, commitment: c, material: blinding, input: x, context: context)
+        let (y, proof, opening) = try PrivateProver.prove(model: m, commitment: c, material: blinding, input: x, context: context,
+                                                          hideInput: hideInput)
         try FileOutput.write(proof, to: out)
+        if let opening { try FileOutput.writeSecret(opening.encoded, to: out + ".input-opening") }
         print(OutputFormat.line(m.spec, y))
         print("private proof \(proof.count) bytes → \(out) (commitment \(c.id))")
+        if opening != nil { print("input hidden; its opening → \(out).input-opening") }
     }
 }

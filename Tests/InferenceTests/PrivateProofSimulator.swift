@@ -32,15 +32,32 @@ struct PrivateProofSimulator {
 
     /// Simulates a proof that `commitment`'s model maps `input` to `output`.
     static func simulate(commitment: PrivateCommitment, input: [Int64], output: [Int64]) throws -> Simulated {
+        guard let items = commitment.spec.batchSize(values: input.count) else { throw Failed(description: "the statement has no private proof") }
+        return try simulate(commitment: commitment, items: items, input: input, hidden: false, output: output)
+    }
+
+    /// Simulates a hidden-input proof (version 2) of `items` items with output `output`: it
+    /// knows no input at all; the input commitment is fresh uniform rows, as honest ones are.
+    static func simulateHidingInput(commitment: PrivateCommitment, items: Int, output: [Int64]) throws -> Simulated {
+        try simulate(commitment: commitment, items: items, input: [], hidden: true, output: output)
+    }
+
+    static func simulate(commitment: PrivateCommitment, items: Int, input: [Int64], hidden: Bool, output: [Int64]) throws -> Simulated {
         let spec = commitment.spec
-        guard let items = spec.batchSize(values: input.count), let shapes = PrivateProtocol.shapes(spec, items: items),
+        guard let shapes = PrivateProtocol.shapes(spec, items: items), let inputShape = PrivateLayerShape(input: spec, items: items),
               let last = shapes.last, shapes.count == commitment.weightRows.count, output.count == last.rows * last.items else {
             throw Failed(description: "the statement has no private proof")
         }
         var s = PrivateProofSimulator()
         s.w.raw(PrivateProtocol.proofMagic)
-        s.w.u16(PrivateProtocol.version)
+        s.w.u16(hidden ? PrivateProtocol.hiddenInputVersion : PrivateProtocol.version)
         s.w.int64Array(output)
+        var inputRows: [CurvePoint] = []
+        if hidden {
+            inputRows = try (0..<inputShape.entries).map { _ in try uniformPoint() }
+            s.w.u32(UInt32(inputRows.count))
+            for p in inputRows { s.w.point(p) }
+        }
         var bitRows: [[CurvePoint]] = []
         for shape in shapes {
             let rows = try (0..<shape.entries).map { _ in try uniformPoint() }
@@ -48,12 +65,16 @@ struct PrivateProofSimulator {
             for p in rows { s.w.point(p) }
             bitRows.append(rows)
         }
+        if hidden {
+            try s.booleanity(inputShape, inputRows)
+            try s.complement(inputShape, inputRows)
+        }
         for (k, shape) in shapes.enumerated() {
             try s.booleanity(shape, bitRows[k])
             try s.clamp(shape, bitRows[k])
             try s.complement(shape, bitRows[k])
             try s.linear(shape, bitRows[k], weightRows: commitment.weightRows[k],
-                         previous: k == 0 ? nil : (shapes[k - 1], bitRows[k - 1]), input: input)
+                         previous: k == 0 ? (hidden ? (inputShape, inputRows) : nil) : (shapes[k - 1], bitRows[k - 1]), input: input)
         }
         let point = s.challenges(Multilinear.variableCount(last.entries))
         let weights = Multilinear.eqTable(point)

@@ -1,6 +1,6 @@
 // zkml-bench: times one fixture end to end and prints one table row.
 //
-// Usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS [BATCH | --batches=1,16,256]]
+// Usage: zkml-bench MODEL.onnx SAMPLE.json [ITERATIONS [BATCH | --batches=1,16,256 | --private | --private-hide-input]]
 // Times: import (parse + quantise + bound), commit (Hyrax row commitments), plain integer
 // inference, prove (includes its own inference), verify; medians over the sample inputs.
 // Run through Benchmarks/zkml/run, which builds in release mode and runs one process per
@@ -117,7 +117,9 @@ if batchArgument.hasPrefix("--batches=") {
 }
 
 // `--private`: private proofs (protocol v2) of one item and of four, one row each, then exit.
-if batchArgument == "--private" {
+// `--private-hide-input`: the same with the input hidden (PMZK version 2).
+if batchArgument == "--private" || batchArgument == "--private-hide-input" {
+    let hideInput = batchArgument == "--private-hide-input"
     let context = BindingContext(jobID: "bench-job", workerID: "bench-worker", nonce: "bench-nonce")
     var committed: (commitment: PrivateCommitment, material: PrivateMaterial)?
     let commitMs = try medianMilliseconds(3) { committed = try PrivateProver.commit(model) }
@@ -127,10 +129,14 @@ if batchArgument == "--private" {
         var proof: [UInt8] = []
         let proveMs = try medianMilliseconds(max(3, iterations / 5)) {
             proof = try PrivateProver.prove(model: model, commitment: committed.commitment, material: committed.material,
-                                            input: items, context: context).proof
+                                            input: items, context: context, hideInput: hideInput).proof
         }
         let verifyMs = try medianMilliseconds(max(3, iterations / 5)) {
-            _ = try PrivateVerifier.verify(commitment: committed.commitment, input: items, proof: proof, context: context)
+            if hideInput {
+                _ = try PrivateVerifier.verifyHidingInput(commitment: committed.commitment, proof: proof, context: context)
+            } else {
+                _ = try PrivateVerifier.verify(commitment: committed.commitment, input: items, proof: proof, context: context)
+            }
         }
         print([name, "\(size)", String(format: "%.3f", commitMs), String(format: "%.3f", proveMs), String(format: "%.3f", verifyMs),
                "\(proof.count)", "\(committed.commitment.encoded.count)"].joined(separator: "\t"))

@@ -29,6 +29,9 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
     /// A check of a private proof failed: `step` names the layer and the argument
     /// (booleanity, clamp, complement, linear, output), `check` the equation or sub-proof.
     case privateCheckFailed(step: String, check: String)
+    /// A hidden input's opening does not open the proof's input commitment (other values,
+    /// other blindings, or a table of another shape).
+    case inputOpeningMismatch
 
     /// The stable machine-readable code.
     public var code: String {
@@ -44,6 +47,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
         case .treeRejected(_, let e): e.code
         case .commitmentOpeningFailed: "commitment_opening_failed"
         case .privateCheckFailed: "private_check_failed"
+        case .inputOpeningMismatch: "input_opening_mismatch"
         }
     }
 
@@ -64,6 +68,7 @@ public enum ProofVerificationError: Error, Equatable, Sendable, CustomStringConv
         case .treeRejected(let step, let e): "tree-ensemble step \(step): \(e)"
         case .commitmentOpeningFailed: "the weight commitment opening failed"
         case .privateCheckFailed(let step, let check): "private proof, \(step): \(check)"
+        case .inputOpeningMismatch: "the input opening does not open the proof's input commitment"
         }
     }
 }

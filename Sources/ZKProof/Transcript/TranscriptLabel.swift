@@ -119,6 +119,8 @@ extension TranscriptLabel {
     public static let privateInferenceProtocol = "proofmarket.private-inference-proof"
     /// Statement: the hiding model commitment's canonical bytes.
     public static let privateStatementCommitment = "statement.private-commitment"
+    /// Statement: a hidden input's commitment (`PMZX` bytes), absorbed in place of the input.
+    public static let privateStatementInputCommitment = "statement.private-input-commitment"
     /// Prover message: the blinded row commitments of one layer's bit table.
     public static let privateBitTable = "private.bit-table"
     /// Challenge: the point of a layer's booleanity zero-check.

@@ -23,8 +23,16 @@ public enum BlindedHyrax {
 
     /// Commits each row of `table` with a fresh blinding; returns the rows and their blindings.
     public static func commit(_ table: [Int64], columnCount: Int) -> (rows: [CurvePoint], blindings: [Scalar])? {
+        let blindings = Pedersen.randomScalars((table.count + columnCount - 1) / columnCount)
+        guard let rows = commit(table, columnCount: columnCount, blindings: blindings) else { return nil }
+        return (rows, blindings)
+    }
+
+    /// The rows `C_i = Σ_j T_ij·G_j + r_i·H` for given blindings (one per row): what a
+    /// commitment's opening is checked against. Nil if the counts differ or OpenSSL fails.
+    public static func commit(_ table: [Int64], columnCount: Int, blindings: [Scalar]) -> [CurvePoint]? {
         let offsetRows = Hyrax.commit(table, columnCount: columnCount)
-        let blindings = Pedersen.randomScalars(offsetRows.count)
+        guard offsetRows.count == blindings.count else { return nil }
         var rows: [CurvePoint] = []
         rows.reserveCapacity(offsetRows.count)
         for (row, r) in zip(offsetRows, blindings) {
@@ -32,7 +40,7 @@ public enum BlindedHyrax {
             guard let extra = CurvePoint.multiScalarMultiply([Pedersen.blindingBase], [r - .one]) else { return nil }
             rows.append(row.adding(extra))
         }
-        return (rows, blindings)
+        return rows
     }
 
     /// `Σ_i L_i·C_i` (one multi-scalar multiplication); nil if the shapes do not fit.

@@ -58,6 +58,50 @@ struct PrivateLayerShape: Sendable, Equatable {
         guard columnCount <= Generators.countMax, weightColumns <= Generators.countMax else { return nil }
     }
 
+    /// The shape of a hidden input's table (docs/PROTOCOL.md, "Hidden input"): entry
+    /// `e = j·P' + p` is `x_p[j]` (`rows` = the first layer's `inner`), its columns hold
+    /// `A = x − lo` (`d` bits) and, when `D + 1` is not a power of two, `C = D − A`, with
+    /// `[lo, hi]` the model's input range; no `R`, `P` or `N`. Nil when the spec is not
+    /// privately provable or the range is too wide.
+    init?(input spec: ModelSpec, items: Int) {
+        guard let first = spec.layers.first, items >= 1, items <= PrivateProofLimits.itemsMax else { return nil }
+        let range = spec.inputRange
+        guard range.lowerBound > -(1 << 40), range.upperBound < (1 << 40) else { return nil }
+        rows = first.inner
+        inner = 0
+        self.items = items
+        paddedRows = 1 << Multilinear.variableCount(rows)
+        paddedItems = 1 << Multilinear.variableCount(items)
+        shift = 0
+        lo = range.lowerBound
+        hi = range.upperBound
+        let d = hi - lo
+        clampBits = d == 0 ? 0 : Int64.bitWidth - d.leadingZeroBitCount
+        complementBits = (d + 1) & d == 0 ? 0 : clampBits
+        overflowBits = 0
+        columnCount = 1 << Multilinear.variableCount(max(clampBits + complementBits, 1))
+        weightColumns = 1
+        guard columnCount <= Generators.countMax else { return nil }
+    }
+
+    /// The bit table of a hidden input `x` (`items` items of `rows` values, item-major as
+    /// `prove` takes it). Nil if a value is outside `[lo, hi]` or the count is wrong.
+    func inputTable(_ x: [Int64]) -> [Int64]? {
+        guard x.count == rows * items else { return nil }
+        var table = [Int64](repeating: 0, count: entries * columnCount)
+        for j in 0..<rows {
+            for p in 0..<items {
+                let v = x[p * rows + j]
+                guard v >= lo, v <= hi else { return nil }
+                let a = v - lo, c = span - a
+                let row = (j * paddedItems + p) * columnCount
+                for b in 0..<clampBits { table[row + clampStart + b] = (a >> Int64(b)) & 1 }
+                for b in 0..<complementBits { table[row + complementStart + b] = (c >> Int64(b)) & 1 }
+            }
+        }
+        return table
+    }
+
     /// `E' = R'·P'`, the committed rows of the bit table.
     var entries: Int { paddedRows * paddedItems }
     /// `D = hi − lo`.

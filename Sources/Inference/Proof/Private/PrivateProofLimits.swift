@@ -6,4 +6,7 @@ public enum PrivateProofLimits {
     public static let commitmentBytesMax = 64 * 1024 * 1024
     /// The most items one private proof covers.
     public static let itemsMax = 4096
+    /// The most input values a hidden input's opening holds (its table has at most four
+    /// times as many rows: rows and items each round up to a power of two).
+    public static let inputValuesMax = 1 << 20
 }

@@ -8,6 +8,9 @@ enum PrivateProtocol {
     static let proofMagic: [UInt8] = Array("PMZK".utf8)
     /// The private proof format's version, absorbed first.
     static let version: UInt16 = 1
+    /// The version of a proof that hides its input (the same format with the input
+    /// commitment after `y`; docs/PROTOCOL.md, "Hidden input").
+    static let hiddenInputVersion: UInt16 = 2
 
     /// A transcript that has absorbed the statement: version, commitment, context, input, output.
     static func beginTranscript(commitment: PrivateCommitment, context: BindingContext, input: [Int64],
@@ -17,6 +20,19 @@ enum PrivateProtocol {
         t.absorb(TranscriptLabel.privateStatementCommitment, commitment.encoded)
         t.absorb(TranscriptLabel.statementBindingContext, context.encoded)
         t.absorb(TranscriptLabel.statementInput, integers: input)
+        t.absorb(TranscriptLabel.statementOutput, integers: output)
+        return t
+    }
+
+    /// A transcript that has absorbed a hidden-input statement: version 2, commitment,
+    /// context, the input commitment's bytes in place of the input, output.
+    static func beginTranscript(commitment: PrivateCommitment, context: BindingContext, inputCommitment: PrivateInputCommitment,
+                                output: [Int64]) -> Transcript {
+        var t = Transcript(protocolLabel: TranscriptLabel.privateInferenceProtocol)
+        t.absorb(TranscriptLabel.statementProtocolVersion, [UInt8(hiddenInputVersion >> 8), UInt8(hiddenInputVersion & 0xFF)])
+        t.absorb(TranscriptLabel.privateStatementCommitment, commitment.encoded)
+        t.absorb(TranscriptLabel.statementBindingContext, context.encoded)
+        t.absorb(TranscriptLabel.privateStatementInputCommitment, inputCommitment.encoded)
         t.absorb(TranscriptLabel.statementOutput, integers: output)
         return t
     }

@@ -54,16 +54,63 @@ public enum PrivateProver {
         return (output, proof)
     }
 
+    /// `prove`, or with `hideInput` a proof that names a commitment to the input in place of
+    /// the input (version 2; docs/PROTOCOL.md, "Hidden input"), and the opening of that
+    /// commitment (nil when the input is public).
+    public static func prove(model: QuantizedModel, commitment: PrivateCommitment, material: PrivateMaterial,
+                             input: [Int64], context: BindingContext, hideInput: Bool) throws(PrivateProofError)
+        -> (output: [Int64], proof: [UInt8], opening: PrivateInputOpening?) {
+        guard hideInput else {
+            let (output, proof) = try prove(model: model, commitment: commitment, material: material, input: input, context: context)
+            return (output, proof, nil)
+        }
+        let unsupported = PrivateReadiness.unsupportedOperators(model.spec)
+        guard unsupported.isEmpty else { throw .unsupportedOperator(unsupported.joined(separator: ", ")) }
+        guard model.spec == commitment.spec, material.commitmentDigest == SHA256Digest.hash(commitment.encoded) else {
+            throw .materialMismatch
+        }
+        let traces: [InferenceTrace]
+        do { traces = try model.runBatch(input) } catch { throw .invalidInput(error) }
+        guard let shapes = PrivateProtocol.shapes(model.spec, items: traces.count),
+              let inputShape = PrivateLayerShape(input: model.spec, items: traces.count) else { throw .unsupportedOperator("Gemm") }
+        guard let inputTable = inputShape.inputTable(input) else { throw .witnessOutOfBound(layer: -1) }
+        var tables: [[Int64]] = []
+        for (k, shape) in shapes.enumerated() {
+            var z = [Int64](repeating: 0, count: shape.rows * shape.items)
+            for (p, trace) in traces.enumerated() {
+                for (i, v) in trace.layers[k].preActivation.enumerated() { z[i * shape.items + p] = v }
+            }
+            guard let table = shape.bitTable(z) else { throw .witnessOutOfBound(layer: k) }
+            tables.append(table)
+        }
+        let output = traces.flatMap(\.output)
+        guard let c = BlindedHyrax.commit(inputTable, columnCount: inputShape.columnCount),
+              let proof = proveTables(model: model, commitment: commitment, material: material, shapes: shapes, tables: tables,
+                                      input: input, output: output, context: context,
+                                      hidden: LayerWitness(shape: inputShape, table: inputTable, rows: c.rows, blindings: c.blindings))
+        else { throw .groupOperationFailed }
+        return (output, proof, PrivateInputOpening(input: input, blindings: c.blindings.map { Blinding(scalar: $0) }))
+    }
+
     /// Follows the protocol for any bit tables, true or not: `prove` passes the real ones;
     /// soundness tests pass false ones, playing a prover that does every other step honestly.
     static func proveTables(model: QuantizedModel, commitment: PrivateCommitment, material: PrivateMaterial,
                             shapes: [PrivateLayerShape], tables: [[Int64]], input: [Int64], output: [Int64],
-                            context: BindingContext) -> [UInt8]? {
+                            context: BindingContext, hidden: LayerWitness? = nil) -> [UInt8]? {
         var w = ProofWriter()
         w.raw(PrivateProtocol.proofMagic)
-        w.u16(PrivateProtocol.version)
+        w.u16(hidden == nil ? PrivateProtocol.version : PrivateProtocol.hiddenInputVersion)
         w.int64Array(output)
-        var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
+        var t: Transcript
+        if let hidden {
+            // The input table's rows are the input commitment: sent after `y`, absorbed as the statement.
+            w.u32(UInt32(hidden.rows.count))
+            for p in hidden.rows { w.point(p) }
+            t = PrivateProtocol.beginTranscript(commitment: commitment, context: context,
+                                                inputCommitment: PrivateInputCommitment(rows: hidden.rows), output: output)
+        } else {
+            t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
+        }
         var bitRows: [[CurvePoint]] = [], bitBlindings: [[Scalar]] = []
         for (shape, table) in zip(shapes, tables) {
             guard let c = BlindedHyrax.commit(table, columnCount: shape.columnCount) else { return nil }
@@ -76,6 +123,9 @@ public enum PrivateProver {
         let witness = (0..<shapes.count).map { k in
             LayerWitness(shape: shapes[k], table: tables[k], rows: bitRows[k], blindings: bitBlindings[k])
         }
+        if let hidden {
+            guard proveBooleanity(hidden, &t, &w), proveComplement(hidden, &t, &w) else { return nil }
+        }
         for k in shapes.indices {
             let weights = WeightWitness(table: PrivateCommitment.weightTable(model.layers[k], columns: shapes[k].weightColumns),
                                         shape: shapes[k], rows: commitment.weightRows[k],
@@ -83,7 +133,7 @@ public enum PrivateProver {
             guard proveBooleanity(witness[k], &t, &w),
                   proveClamp(witness[k], &t, &w),
                   proveComplement(witness[k], &t, &w),
-                  proveLinear(witness[k], weights: weights, previous: k == 0 ? nil : witness[k - 1], input: input, &t, &w)
+                  proveLinear(witness[k], weights: weights, previous: k == 0 ? hidden : witness[k - 1], input: input, &t, &w)
             else { return nil }
         }
         guard let last = witness.last else { return nil }

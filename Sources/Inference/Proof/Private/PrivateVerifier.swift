@@ -59,6 +59,84 @@ public enum PrivateVerifier {
         }
     }
 
+    /// Verifies a proof that hides its input (version 2): returns the proven output and the
+    /// input commitment the proof names (its `id` is what a receipt shows). The batch size is
+    /// read from the output's count. Never traps on untrusted bytes.
+    public static func verifyHidingInput(commitment: PrivateCommitment, proof: [UInt8], context: BindingContext)
+        throws(ProofVerificationError) -> (output: [Int64], inputCommitment: PrivateInputCommitment) {
+        try verifyHidingInput(commitment: commitment, proof: proof, context: context, challenges: nil)
+    }
+
+    /// `verifyHidingInput` with programmed challenges (the simulator's seam, as for `verify`).
+    static func verifyHidingInput(commitment: PrivateCommitment, proof: [UInt8], context: BindingContext,
+                                  challenges: ChallengeProgram?, batched: Bool = true) throws(ProofVerificationError)
+        -> (output: [Int64], inputCommitment: PrivateInputCommitment) {
+        guard proof.count <= PrivateProofLimits.proofBytesMax else {
+            throw .proofTooLarge(bytes: proof.count, limit: PrivateProofLimits.proofBytesMax)
+        }
+        let spec = commitment.spec
+        guard let lastLayer = spec.layers.last, lastLayer.rows > 0, commitment.weightRows.count == spec.layers.count else {
+            throw .privateCheckFailed(step: "statement", check: "the model has no private proof")
+        }
+        var r = ProofReader(proof)
+        let equations = batched ? EquationBatch() : EquationBatch.immediate()
+        do {
+            let result: (output: [Int64], inputCommitment: PrivateInputCommitment)
+            do {
+                guard try r.raw(4) == PrivateProtocol.proofMagic else { throw ProofFormatError.badMagic(offset: 0) }
+                let version = try r.u16()
+                guard version == PrivateProtocol.hiddenInputVersion else { throw ProofFormatError.unsupportedVersion(version) }
+                let at = r.offset
+                let count = try r.count("output values", max: PrivateProofLimits.itemsMax * lastLayer.rows)
+                guard count > 0, count % lastLayer.rows == 0 else { throw ProofFormatError.invalidValue(field: "output count", offset: at) }
+                let items = count / lastLayer.rows
+                guard let shapes = PrivateProtocol.shapes(spec, items: items), let last = shapes.last,
+                      let inputShape = PrivateLayerShape(input: spec, items: items) else {
+                    throw ProofVerificationError.privateCheckFailed(step: "statement", check: "the model has no private proof for this batch")
+                }
+                let output = try r.int64s(count)
+                try r.expectCount("input commitment rows", inputShape.entries)
+                let inputCommitment = PrivateInputCommitment(rows: try r.points(inputShape.entries))
+                var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, inputCommitment: inputCommitment,
+                                                        output: output)
+                t.program = challenges
+                try verifyBody(commitment: commitment, shapes: shapes, last: last, input: [], output: output,
+                               hidden: (inputShape, inputCommitment.rows), &t, equations, &r)
+                result = (output, inputCommitment)
+            } catch {
+                if let earlier = equations.firstFailure() { throw earlier.error }
+                throw error
+            }
+            try equations.verify()
+            return result
+        } catch let e as ProofVerificationError {
+            throw e
+        } catch let e as ProofFormatError {
+            throw .malformedProof(e)
+        } catch {
+            throw .malformedProof(.invalidValue(field: "proof", offset: r.offset))
+        }
+    }
+
+    /// Checks that `opening` opens `inputCommitment` for `commitment`'s model: the values are
+    /// an admissible input, and the rows recomputed from their table and the blindings are the
+    /// commitment's. Returns the input. `input_opening_mismatch` when they differ.
+    public static func openInput(_ opening: PrivateInputOpening, inputCommitment: PrivateInputCommitment,
+                                 commitment: PrivateCommitment) throws(ProofVerificationError) -> [Int64] {
+        let spec = commitment.spec
+        do { try spec.validateInput(opening.input) } catch { throw .invalidInput(error) }
+        guard let items = spec.batchSize(values: opening.input.count), let shape = PrivateLayerShape(input: spec, items: items),
+              let table = shape.inputTable(opening.input), opening.blindings.count == shape.entries,
+              inputCommitment.rows.count == shape.entries else {
+            throw .inputOpeningMismatch
+        }
+        guard let rows = BlindedHyrax.commit(table, columnCount: shape.columnCount, blindings: opening.blindings.map(\.scalar)),
+              PrivateInputCommitment(rows: rows) == inputCommitment else {
+            throw .inputOpeningMismatch
+        }
+        return opening.input
+    }
+
     static func verify(commitment: PrivateCommitment, shapes: [PrivateLayerShape], last: PrivateLayerShape, input: [Int64],
                        context: BindingContext, challenges: ChallengeProgram?, _ e: EquationBatch,
                        _ r: inout ProofReader) throws -> [Int64] {
@@ -69,6 +147,16 @@ public enum PrivateVerifier {
         let output = try r.int64s(last.rows * last.items)
         var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
         t.program = challenges
+        try verifyBody(commitment: commitment, shapes: shapes, last: last, input: input, output: output, hidden: nil, &t, e, &r)
+        return output
+    }
+
+    /// Everything after the statement: the bit tables, the hidden input's checks when there is
+    /// one, each layer's checks (layer 0 reading the hidden input's table like a previous
+    /// layer's), the output check, and that no byte is left.
+    static func verifyBody(commitment: PrivateCommitment, shapes: [PrivateLayerShape], last: PrivateLayerShape, input: [Int64],
+                           output: [Int64], hidden: (PrivateLayerShape, [CurvePoint])?, _ t: inout Transcript,
+                           _ e: EquationBatch, _ r: inout ProofReader) throws {
         var bitRows: [[CurvePoint]] = []
         for (k, s) in shapes.enumerated() {
             try r.expectCount("layer \(k) bit-table rows", s.entries)
@@ -76,12 +164,16 @@ public enum PrivateVerifier {
             PrivateProtocol.absorbBitTable(rows, &t)
             bitRows.append(rows)
         }
+        if let (inputShape, inputRows) = hidden {
+            try verifyBooleanity("input", inputShape, inputRows, &t, e, &r)
+            try verifyComplement("input", inputShape, inputRows, &t, e, &r)
+        }
         for (k, s) in shapes.enumerated() {
-            try verifyBooleanity(k, s, bitRows[k], &t, e, &r)
+            try verifyBooleanity("layer \(k)", s, bitRows[k], &t, e, &r)
             try verifyClamp(k, s, bitRows[k], &t, e, &r)
-            try verifyComplement(k, s, bitRows[k], &t, e, &r)
+            try verifyComplement("layer \(k)", s, bitRows[k], &t, e, &r)
             try verifyLinear(k, s, bitRows[k], weightRows: commitment.weightRows[k],
-                             previous: k == 0 ? nil : (shapes[k - 1], bitRows[k - 1]), input: input, &t, e, &r)
+                             previous: k == 0 ? hidden : (shapes[k - 1], bitRows[k - 1]), input: input, &t, e, &r)
         }
         let point = t.challenges(TranscriptLabel.privateChallengeOutputPoint, count: Multilinear.variableCount(last.entries))
         let weights = Multilinear.eqTable(point)
@@ -95,7 +187,6 @@ public enum PrivateVerifier {
         try opensTo(tau, value: PrivateProtocol.outputValue(output, weights: weights, last), blinding: blinding, e,
                     else: .privateCheckFailed(step: "output", check: "the last activation is not the output"))
         try r.finish()
-        return output
     }
 
     /// Runs a zero-knowledge check whose equations go to `equations`, naming the step and
@@ -139,9 +230,9 @@ public enum PrivateVerifier {
         return i
     }
 
-    static func verifyBooleanity(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
+    static func verifyBooleanity(_ table: String, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
                                  _ e: EquationBatch, _ r: inout ProofReader) throws {
-        let step = "layer \(k) booleanity"
+        let step = "\(table) booleanity"
         let m = Multilinear.variableCount(s.entries * s.columnCount)
         let tau = t.challenges(TranscriptLabel.privateChallengeBooleanity, count: m)
         let proof = try ZKSumCheck.Proof(from: &r, variableCount: m, degree: 3)
@@ -199,10 +290,10 @@ public enum PrivateVerifier {
         }
     }
 
-    static func verifyComplement(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
+    static func verifyComplement(_ table: String, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
                                  _ e: EquationBatch, _ r: inout ProofReader) throws {
         guard s.complementBits > 0 else { return }
-        let step = "layer \(k) complement A + C = D"
+        let step = "\(table) complement A + C = D"
         let point = t.challenges(TranscriptLabel.privateChallengeComplement, count: Multilinear.variableCount(s.entries))
         let weights = Multilinear.eqTable(point)
         let evaluation = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)

@@ -15,4 +15,10 @@ public enum ProofFormat {
         if head == PrivateProtocol.proofMagic { return .private }
         return nil
     }
+
+    /// Whether a private proof's bytes declare a hidden input (PMZK version 2).
+    public static func hidesInput(_ proof: [UInt8]) -> Bool {
+        proof.count >= 6 && Array(proof.prefix(4)) == PrivateProtocol.proofMagic
+            && UInt16(proof[4]) << 8 | UInt16(proof[5]) == PrivateProtocol.hiddenInputVersion
+    }
 }
