@@ -100,23 +100,27 @@ extension Market {
         }
         let expiresAt = min(now.addingTimeInterval(Double(job.lockTimeoutSeconds)), job.deadline)
         let nonce = Crypto.hex(Crypto.randomBytes(16))
-        guard let row = try await c.run(JobQueries.jobLockIfOpen, [
+        // The guarded update, then what it entails, in one pipeline: a lost race fails the
+        // update on the server and nothing after it runs.
+        let attempt = job.attempt + 1
+        let update = PostgresStatement(JobQueries.jobLockIfOpen.sql, [
             .uuid(job.id), .uuid(worker.id), .int(price), .timestamp(expiresAt), .text(nonce), .timestamp(now),
             .int(Int64(job.attempt)),
-        ]).first else {
-            throw MarketError(.jobNotOpen, "job \(job.id) was locked by another worker first")
-        }
-        let locked = try Job(row: row)
-        let bid = PostgresStatement(BidQueries.bidInsert.sql, [.uuid(job.id), .uuid(worker.id), .int(Int64(locked.attempt)),
+        ])
+        let bid = PostgresStatement(BidQueries.bidInsert.sql, [.uuid(job.id), .uuid(worker.id), .int(Int64(attempt)),
                                                                .text("lock"), .int(price), .timestamp(now)])
         let event = try recording(job.id, "locked", status: .locked, detail: [
-            "worker": worker.id.uuidString.lowercased(), "price": "\(price)", "attempt": "\(locked.attempt)",
+            "worker": worker.id.uuidString.lowercased(), "price": "\(price)", "attempt": "\(attempt)",
             "expires_at": "\(expiresAt.timeIntervalSince1970)",
         ], at: now)
         let stake = Transfer(from: worker.accountID, to: worker.accountID, toBucket: .held,
-                             amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: locked.attempt)
-        try await Ledger.write([bid, event], [stake], on: c, commit: commit)
-        return LockGrant(jobID: job.id, workerID: worker.id, attempt: locked.attempt, price: price, stake: job.lockStake,
+                             amount: job.lockStake, kind: .stakeHold, jobID: job.id, attempt: attempt)
+        do {
+            try await Ledger.write([update, bid, event], [stake], on: c, commit: commit)
+        } catch let error as PostgresError where error.isLostRace {
+            throw MarketError(.jobNotOpen, "job \(job.id) was locked by another worker first")
+        }
+        return LockGrant(jobID: job.id, workerID: worker.id, attempt: attempt, price: price, stake: job.lockStake,
                          expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy,
                          proofMode: job.proofMode, inputWireJSON: job.inputWireJSON)
     }

@@ -168,43 +168,44 @@ extension Market {
                 outputJSON = rows.summary
                 itemRows = [rows.items]
             }
-            return try await transaction { c in
-                guard let row = try await c.run(JobQueries.jobFulfillIfLocked, [
-                    .uuid(jobID), .uuid(worker.id), .int(Int64(job.attempt)), .timestamp(now), .jsonb(outputJSON),
-                    .bytea(proof), proveMilliseconds.map { .int(Int64($0)) } ?? .null, .int(Int64(verifyMilliseconds)),
-                    .timestamp(receivedAt),
-                ]).first else {
-                    // Lost a race while verifying: the lock expired, or this worker's other request settled it.
-                    let current = try Job(row: try await c.run(JobQueries.jobByID, [.uuid(jobID)]).first.orThrow("job vanished"))
-                    if current.status == .fulfilled, current.lockedBy == worker.id, current.attempt == job.attempt,
-                       let output = try await self.fulfilledOutput(of: current, on: c) {
-                        return self.settlement(of: current, output: output)
-                    }
-                    throw MarketError(.lockExpired, "the lock on job \(jobID) ended while the proof was being verified")
+            let s = settlement(of: job, output: output)
+            let fulfil = PostgresStatement(JobQueries.jobFulfillIfLocked.sql, [
+                .uuid(jobID), .uuid(worker.id), .int(Int64(job.attempt)), .timestamp(now), .jsonb(outputJSON),
+                .bytea(proof), proveMilliseconds.map { .int(Int64($0)) } ?? .null, .int(Int64(verifyMilliseconds)),
+                .timestamp(receivedAt),
+            ])
+            let outcome = PostgresStatement(BidQueries.bidSetLockOutcome.sql, [.uuid(jobID), .int(Int64(job.attempt)), .text("fulfilled")])
+            let counted = PostgresStatement(WorkerQueries.workerRecordFulfilled.sql, [.uuid(worker.id)])
+            var detail = ["worker": worker.id.uuidString.lowercased(), "price": "\(s.price)", "fee": "\(s.fee)",
+                          "verify_ms": "\(verifyMilliseconds)"]
+            if job.batchItems > 1 { detail["batch_items"] = "\(job.batchItems)" }
+            if job.proofMode != .public { detail["proof_mode"] = job.proofMode.rawValue }
+            let client = job.clientAccount
+            do {
+                // The guarded fulfilment, the bookkeeping, the four transfers and COMMIT in one
+                // round trip; the amounts are the lock's terms, which no one changes while it is held.
+                try await transaction { c in
+                    let event = try self.recording(jobID, "fulfilled", status: .fulfilled, detail: detail, at: now)
+                    try await Ledger.write([fulfil, outcome, counted, event] + itemRows, [
+                        Transfer(from: client, fromBucket: .held, to: worker.accountID, amount: s.workerPayment,
+                                 kind: .payment, jobID: jobID, attempt: job.attempt),
+                        Transfer(from: client, fromBucket: .held, to: self.platform.fees, amount: s.fee,
+                                 kind: .fee, jobID: jobID, attempt: job.attempt),
+                        Transfer(from: client, fromBucket: .held, to: client, amount: s.clientRefund,
+                                 kind: .escrowRefund, jobID: jobID, attempt: job.attempt),
+                        Transfer(from: worker.accountID, fromBucket: .held, to: worker.accountID, amount: s.stakeReleased,
+                                 kind: .stakeRelease, jobID: jobID, attempt: job.attempt),
+                    ], on: c, commit: true)
                 }
-                let done = try Job(row: row)
-                let s = self.settlement(of: done, output: output)
-                let outcome = PostgresStatement(BidQueries.bidSetLockOutcome.sql,
-                                                [.uuid(jobID), .int(Int64(done.attempt)), .text("fulfilled")])
-                let counted = PostgresStatement(WorkerQueries.workerRecordFulfilled.sql, [.uuid(worker.id)])
-                var detail = ["worker": worker.id.uuidString.lowercased(), "price": "\(s.price)", "fee": "\(s.fee)",
-                              "verify_ms": "\(verifyMilliseconds)"]
-                if done.batchItems > 1 { detail["batch_items"] = "\(done.batchItems)" }
-                if done.proofMode != .public { detail["proof_mode"] = done.proofMode.rawValue }
-                let event = try self.recording(jobID, "fulfilled", status: .fulfilled, detail: detail, at: now)
-                let client = done.clientAccount
-                // The bookkeeping, the four transfers and COMMIT in one round trip.
-                try await Ledger.write([outcome, counted, event] + itemRows, [
-                    Transfer(from: client, fromBucket: .held, to: worker.accountID, amount: s.workerPayment,
-                             kind: .payment, jobID: jobID, attempt: done.attempt),
-                    Transfer(from: client, fromBucket: .held, to: self.platform.fees, amount: s.fee,
-                             kind: .fee, jobID: jobID, attempt: done.attempt),
-                    Transfer(from: client, fromBucket: .held, to: client, amount: s.clientRefund,
-                             kind: .escrowRefund, jobID: jobID, attempt: done.attempt),
-                    Transfer(from: worker.accountID, fromBucket: .held, to: worker.accountID, amount: s.stakeReleased,
-                             kind: .stakeRelease, jobID: jobID, attempt: done.attempt),
-                ], on: c, commit: true)
                 return s
+            } catch let error as PostgresError where error.isLostRace {
+                // Lost a race while verifying: the lock expired, or this worker's other request settled it.
+                let current = try Job(row: try await pool.query(JobQueries.jobByID.sql, [.uuid(jobID)]).first.orThrow("job vanished"))
+                if current.status == .fulfilled, current.lockedBy == worker.id, current.attempt == job.attempt,
+                   let output = try await fulfilledOutput(of: current) {
+                    return settlement(of: current, output: output)
+                }
+                throw MarketError(.lockExpired, "the lock on job \(jobID) ended while the proof was being verified")
             }
         }
     }

@@ -147,4 +147,6 @@ extension PostgresError {
     var isOverdraft: Bool { sqlState == "23514" && constraint == "balances_non_negative" }
     /// True for a unique violation on the named constraint or index.
     func isUniqueViolation(_ name: String) -> Bool { sqlState == "23505" && constraint == name }
+    /// True when a guarded transition found its row changed first (`pm_require`, migration 0016).
+    var isLostRace: Bool { sqlState == "PM001" }
 }

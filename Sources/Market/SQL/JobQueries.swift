@@ -22,20 +22,28 @@ enum JobQueries {
     static let jobProof = NamedQuery("JobProof", "SELECT proof FROM jobs WHERE id = $1")
 
     /// `open` → `locked`: a worker's Dutch lock or a sealed auction's award. The `attempt`
-    /// guard makes the price read before the update the price of this very round.
+    /// guard makes the price read before the update the price of this very round (the lock's
+    /// round is then `$7 + 1`). A lost race raises `PM001` (migration 0016), so the statements
+    /// pipelined after it in its transaction (bid, event, stake) are never run.
     static let jobLockIfOpen = NamedQuery("JobLockIfOpen", """
-        UPDATE jobs SET status = 'locked', attempt = attempt + 1, locked_by = $2, lock_price = $3,
-                        lock_expires_at = $4, nonce = $5, updated_at = $6
-        WHERE id = $1 AND status = 'open' AND attempt = $7
-        RETURNING \(columns)
+        WITH changed AS (
+            UPDATE jobs SET status = 'locked', attempt = attempt + 1, locked_by = $2, lock_price = $3,
+                            lock_expires_at = $4, nonce = $5, updated_at = $6
+            WHERE id = $1 AND status = 'open' AND attempt = $7
+            RETURNING 1)
+        SELECT pm_require(count(*) = 1, 'the job is no longer open') AS changed FROM changed
         """)
     /// `locked` → `fulfilled`: a verified proof from the lock holder, received ($9) before the
-    /// lock ran out; its verification may end after the expiry (the sweeper waits for it).
+    /// lock ran out; its verification may end after the expiry (the sweeper waits for it). A
+    /// lost race (the lock ended, or another request settled it) raises `PM001`, so the
+    /// payments pipelined after it are never run.
     static let jobFulfillIfLocked = NamedQuery("JobFulfillIfLocked", """
-        UPDATE jobs SET status = 'fulfilled', output = $5, proof = $6, proof_ms = $7, verify_ms = $8,
-                        updated_at = $4, finished_at = $4
-        WHERE id = $1 AND status = 'locked' AND locked_by = $2 AND attempt = $3 AND lock_expires_at > $9
-        RETURNING \(columns)
+        WITH changed AS (
+            UPDATE jobs SET status = 'fulfilled', output = $5, proof = $6, proof_ms = $7, verify_ms = $8,
+                            updated_at = $4, finished_at = $4
+            WHERE id = $1 AND status = 'locked' AND locked_by = $2 AND attempt = $3 AND lock_expires_at > $9
+            RETURNING 1)
+        SELECT pm_require(count(*) = 1, 'the lock ended before the fulfilment') AS changed FROM changed
         """)
     /// The lock holder's proof arrived ($3) before the lock's expiry: marked before it waits
     /// for verification, so the sweeper leaves the lock alone meanwhile (see migration 0005).
