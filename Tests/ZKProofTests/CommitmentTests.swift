@@ -89,6 +89,22 @@ import Testing
         #expect(fast[2].isEqual(to: Generators.shared.h))
     }
 
+    @Test func bitRowsAndSpreadValues_CommitAsTheMultiScalarMultiplication() {
+        var rng = SeededRandom(seed: 4_242)
+        // Bit rows (the private mode's witness tables), and rows of few far-apart values (one
+        // multi-scalar multiplication over the distinct values instead of a running sum).
+        let bits: [Int64] = (0..<(9 * 32)).map { _ in Int64.random(in: 0...1, using: &rng) }
+        let values: [Int64] = [0, 3_999, -4_000, 2_048]
+        var spread: [Int64] = (0..<(3 * 16)).map { _ in values[Int.random(in: 0..<values.count, using: &rng)] }
+        spread[5] = 1
+        for (table, cols) in [(bits, 32), (spread, 16)] as [([Int64], Int)] {
+            let fast = Hyrax.commit(table, columnCount: cols)
+            let slow = Self.naiveCommit(table, columnCount: cols)
+            #expect(fast.count == slow.count)
+            for (a, b) in zip(fast, slow) { #expect(a.isEqual(to: b) && a.compressed == b.compressed) }
+        }
+    }
+
     static func sampleClaims(_ rng: inout SeededRandom) -> (claims: [Hyrax.Claim], tables: [[Int64]]) {
         var claims: [Hyrax.Claim] = []
         var tables: [[Int64]] = []

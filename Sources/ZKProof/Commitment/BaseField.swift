@@ -38,6 +38,15 @@ struct BaseField: Equatable {
         self.l0 = l0; self.l1 = l1; self.l2 = l2; self.l3 = l3
     }
 
+    /// Zero, and one in Montgomery form (`R mod p`).
+    static let zero = BaseField(l0: 0, l1: 0, l2: 0, l3: 0)
+    static let one = BaseField.r2 * BaseField(l0: 1, l1: 0, l2: 0, l3: 0)
+    /// `p − 2`, limbs least significant first (Fermat: `a^(p−2) = a⁻¹` for `a ≠ 0`).
+    static let inverseExponent: [UInt64] = [0xFFFF_FFFF_FFFF_FFFD, 0x0000_0000_FFFF_FFFF, 0, 0xFFFF_FFFF_0000_0001]
+
+    /// `self⁻¹` (zero for zero). The exponent is public, so its run does not depend on `self`.
+    var inverse: BaseField { power(BaseField.inverseExponent) }
+
     /// The canonical value as 32 big-endian bytes (out of Montgomery form).
     var bigEndianBytes: [UInt8] {
         let plain = self * BaseField(l0: 1, l1: 0, l2: 0, l3: 0)
@@ -145,7 +154,7 @@ struct BaseField: Equatable {
     /// `self^e` for the limbs of `e` (least significant first), square-and-multiply over a
     /// public exponent.
     func power(_ e: [UInt64]) -> BaseField {
-        var result = BaseField.r2 * BaseField(l0: 1, l1: 0, l2: 0, l3: 0) // R mod p: one in Montgomery form
+        var result = BaseField.one
         var started = false
         for limb in e.reversed() {
             for bit in stride(from: 63, through: 0, by: -1) {

@@ -10,7 +10,8 @@ public final class CurvePoint: @unchecked Sendable {
     let raw: OpaquePointer
     /// The compressed bytes a decoded point was read from (validated, hence canonical): a
     /// verifier absorbs the same rows and messages many times, and encoding asks OpenSSL for
-    /// affine coordinates each time. Nil for computed points.
+    /// affine coordinates each time. Also kept for points made from affine coordinates; nil
+    /// for other computed points.
     private let encoding: [UInt8]?
 
     /// Bytes of the compressed SEC 1 encoding: `0x02`/`0x03` (parity of y) then 32-byte x.
@@ -72,6 +73,45 @@ public final class CurvePoint: @unchecked Sendable {
         // x < p and the prefix fixes y's parity (y ≠ 0 on P-256), so these are the bytes
         // OpenSSL would write for the point.
         encoding = array
+    }
+
+    /// The point `(x, y)` of native arithmetic (`JacobianPoint`); nil if it is not on the curve
+    /// (OpenSSL checks the equation).
+    init?(affine p: AffinePoint) {
+        let xBytes = p.x.bigEndianBytes
+        let yBytes = p.y.bigEndianBytes
+        guard let point = EC_POINT_new(P256.group) else { return nil }
+        let bx = xBytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
+        let by = yBytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
+        defer {
+            BN_free(bx)
+            BN_free(by)
+        }
+        guard bx != nil, by != nil, EC_POINT_set_affine_coordinates(P256.group, point, bx, by, nil) == 1 else {
+            ERR_clear_error()
+            EC_POINT_free(point)
+            return nil
+        }
+        raw = point
+        encoding = [yBytes[31] & 1 == 1 ? 0x03 : 0x02] + xBytes
+    }
+
+    /// The affine coordinates, for native arithmetic; nil for the identity.
+    var affine: AffinePoint? {
+        guard !isInfinity, let bx = BN_new() else { return nil }
+        defer { BN_free(bx) }
+        guard let by = BN_new() else { return nil }
+        defer { BN_free(by) }
+        guard EC_POINT_get_affine_coordinates(P256.group, raw, bx, by, nil) == 1 else {
+            ERR_clear_error()
+            return nil
+        }
+        var xBytes = [UInt8](repeating: 0, count: 32)
+        var yBytes = [UInt8](repeating: 0, count: 32)
+        guard xBytes.withUnsafeMutableBufferPointer({ BN_bn2binpad(bx, $0.baseAddress, 32) }) == 32,
+              yBytes.withUnsafeMutableBufferPointer({ BN_bn2binpad(by, $0.baseAddress, 32) }) == 32,
+              let x = BaseField(bigEndian: xBytes[...]), let y = BaseField(bigEndian: yBytes[...]) else { return nil }
+        return AffinePoint(x: x, y: y)
     }
 
     /// The compressed 33-byte encoding (the point must not be infinity).
@@ -162,16 +202,4 @@ public final class CurvePoint: @unchecked Sendable {
 /// The P-256 group, created once.
 enum P256 {
     nonisolated(unsafe) static let group: OpaquePointer = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)!
-}
-
-/// An accumulator for many point additions with one reusable `BN_CTX` (used when committing).
-struct PointAccumulator: ~Copyable {
-    let ctx: OpaquePointer
-    init() { ctx = BN_CTX_new()! }
-    deinit { BN_CTX_free(ctx) }
-
-    /// `target ← target + p`, in place.
-    func add(_ target: OpaquePointer, _ p: OpaquePointer) {
-        EC_POINT_add(P256.group, target, target, p, ctx)
-    }
 }

@@ -20,11 +20,15 @@ public final class Generators: @unchecked Sendable {
 
     private let lock = NSLock()
     private var gs: [CurvePoint] = []
+    private var affineGs: [AffinePoint] = []
     /// The row offset generator.
     public let h: CurvePoint
+    /// `H`'s affine coordinates, for native arithmetic.
+    let affineH: AffinePoint
 
     private init() {
         h = Generators.hashToCurve(label: TranscriptLabel.generatorH, index: 0)
+        affineH = Generators.affine(h)
     }
 
     /// `G_0 … G_(count−1)`, deriving any not yet derived. `count ≤ countMax`.
@@ -35,6 +39,21 @@ public final class Generators: @unchecked Sendable {
             gs.append(Generators.hashToCurve(label: TranscriptLabel.generatorsG, index: UInt32(gs.count)))
         }
         return Array(gs.prefix(count))
+    }
+
+    /// The affine coordinates of `G_0 … G_(count−1)`, for native arithmetic (`Hyrax.commit`).
+    func affineG(count: Int) -> [AffinePoint] {
+        let points = g(count: count)
+        lock.lock()
+        defer { lock.unlock() }
+        while affineGs.count < points.count { affineGs.append(Generators.affine(points[affineGs.count])) }
+        return Array(affineGs.prefix(points.count))
+    }
+
+    private static func affine(_ p: CurvePoint) -> AffinePoint {
+        // A generator is never the identity; only OpenSSL failing could leave it without coordinates.
+        guard let a = p.affine else { fatalError("OpenSSL gave no affine coordinates for a generator") } // environment failure, not input
+        return a
     }
 
     /// The try-and-increment map described above.

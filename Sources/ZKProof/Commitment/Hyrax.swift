@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 
 /// Hyrax-style commitments to integer tables, and batched openings of row combinations.
@@ -33,97 +32,108 @@ public enum Hyrax {
     ///
     /// Entries are small integers: all generators with the same `|v|` are first summed (one
     /// point addition each), then `Σ_v v·S_v` is formed by a running sum over `v` downwards
-    /// (two additions per value up to the largest `|v|`). Rows are split across two threads.
+    /// (two additions per value up to the largest `|v|`). The additions are native
+    /// (`JacobianPoint`); each thread's rows are turned affine with one inversion. Rows are
+    /// split across two threads.
     public static func commit(_ table: [Int64], columnCount: Int) -> [CurvePoint] {
+        // A row sum is the identity only by a discrete-log relation among the generators.
+        guard let rows = commit(table, columnCount: columnCount, blindings: nil) else {
+            fatalError("a committed row is the identity") // never from input: needs a discrete-log relation
+        }
+        return rows
+    }
+
+    /// The rows with offsets `r_i·H` instead of `H` when `blindings` are given (one per row,
+    /// `BlindedHyrax`): `C_i = Σ_j M_ij·G_j + r_i·H`. Nil if a row is the identity (chosen
+    /// blindings can make one so) or the blindings do not match the rows.
+    static func commit(_ table: [Int64], columnCount: Int, blindings: [Scalar]?) -> [CurvePoint]? {
         precondition(columnCount >= 1 && columnCount <= Generators.countMax, "column count")
-        let g = Generators.shared.g(count: columnCount)
-        let negG = g.map { $0.negated() }
-        let h = Generators.shared.h
+        let points = Generators.shared.g(count: columnCount)
+        let g = Generators.shared.affineG(count: columnCount)
+        let h = Generators.shared.affineH
         let rowCount = (table.count + columnCount - 1) / columnCount
+        guard blindings.map({ $0.count == rowCount }) ?? true else { return nil }
         var results = [CurvePoint?](repeating: nil, count: rowCount)
         let workers = min(2, max(1, rowCount))
         results.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let acc = PointAccumulator()
-                var i = worker
-                while i < rowCount {
+                let mine = Array(stride(from: worker, to: rowCount, by: workers))
+                let sums = mine.map { i in
                     let start = i * columnCount
-                    let row = table[start..<min(start + columnCount, table.count)]
-                    out[i] = commitRow(row, g: g, negG: negG, h: h, acc: acc)
-                    i += workers
+                    var row = blindings.map { FixedBaseTable.blindingBase.multiply($0[i]) } ?? JacobianPoint(h)
+                    row.add(commitRow(table[start..<min(start + columnCount, table.count)], points: points, g: g))
+                    return row
+                }
+                // OpenSSL refuses a point only if the arithmetic above were wrong.
+                for (i, point) in zip(mine, JacobianPoint.affine(sums)) {
+                    out[i] = point.flatMap { CurvePoint(affine: $0) }
                 }
             }
         }
-        return results.map { $0 ?? CurvePoint.infinity() }
+        var rows: [CurvePoint] = []
+        rows.reserveCapacity(rowCount)
+        for row in results {
+            guard let row else { return nil }
+            rows.append(row)
+        }
+        return rows
     }
 
-    static func commitRow(_ row: ArraySlice<Int64>, g: [CurvePoint], negG: [CurvePoint], h: CurvePoint,
-                          acc: borrowing PointAccumulator) -> CurvePoint {
+    /// `Σ_j row_j·G_j`, natively (`points` and `g`: the generators as points and affine).
+    static func commitRow(_ row: ArraySlice<Int64>, points: [CurvePoint], g: [AffinePoint]) -> JacobianPoint {
         var maxAbs: Int64 = 0
         var largePoints: [CurvePoint] = []
         var largeScalars: [Scalar] = []
         for (j, v) in zip(0..., row) {
             if v.magnitude > UInt64(bucketValueMax) {
-                largePoints.append(g[j])
+                largePoints.append(points[j])
                 largeScalars.append(Scalar(v))
             } else {
                 maxAbs = max(maxAbs, Int64(v.magnitude))
             }
         }
-        let total = EC_POINT_new(P256.group)!
-        EC_POINT_copy(total, h.raw)
+        var total = JacobianPoint.identity
         if maxAbs > 0 {
-            var buckets = [OpaquePointer?](repeating: nil, count: Int(maxAbs) + 1)
+            var buckets = [JacobianPoint](repeating: .identity, count: Int(maxAbs) + 1)
+            var distinct = 0
             for (j, v) in zip(0..., row) where v != 0 && v.magnitude <= UInt64(bucketValueMax) {
                 let k = Int(v.magnitude)
-                let p = v > 0 ? g[j].raw : negG[j].raw
-                if let b = buckets[k] {
-                    acc.add(b, p)
-                } else {
-                    buckets[k] = EC_POINT_dup(p, P256.group)
-                }
+                if buckets[k].isIdentity { distinct += 1 }
+                buckets[k].add(v > 0 ? g[j] : g[j].negated)
             }
-            let distinct = buckets.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
             // Two ways to form Σ_v v·S_v: a running sum from the top value down
             // (Σ_{t≥1} Σ_{v≥t} S_v, two additions per value up to the largest), or one
             // multi-scalar multiplication over the distinct values (about ten additions' worth
             // per point). Take the cheaper: small weights favour the first.
             if 2 * Int(maxAbs) <= 10 * distinct {
-                let running = EC_POINT_new(P256.group)!
-                EC_POINT_set_to_infinity(P256.group, running)
-                var started = false
+                var running = JacobianPoint.identity
                 for k in stride(from: Int(maxAbs), through: 1, by: -1) {
-                    if let b = buckets[k] {
-                        acc.add(running, b)
-                        started = true
-                    }
-                    if started { acc.add(total, running) }
+                    running.add(buckets[k])
+                    total.add(running)
                 }
-                EC_POINT_free(running)
             } else {
-                var points: [CurvePoint] = []
-                var scalars: [Scalar] = []
-                for (k, b) in buckets.enumerated() {
-                    if let b {
-                        points.append(CurvePoint(taking: EC_POINT_dup(b, P256.group)!))
-                        scalars.append(Scalar(UInt64(k)))
+                var sums: [CurvePoint] = []
+                var values: [Scalar] = []
+                for (k, b) in zip(0..., JacobianPoint.affine(buckets)) {
+                    if let b, let point = CurvePoint(affine: b) {
+                        sums.append(point)
+                        values.append(Scalar(UInt64(k)))
                     }
                 }
-                guard let sum = CurvePoint.multiScalarMultiply(points, scalars) else {
-                    fatalError("OpenSSL failed a multi-scalar multiplication while committing") // environment failure, not input
-                }
-                acc.add(total, sum.raw)
+                total.add(multiply(sums, values))
             }
-            for b in buckets { if let b { EC_POINT_free(b) } }
         }
-        if !largePoints.isEmpty {
-            guard let large = CurvePoint.multiScalarMultiply(largePoints, largeScalars) else {
-                fatalError("OpenSSL failed a multi-scalar multiplication while committing") // environment failure, not input
-            }
-            acc.add(total, large.raw)
+        if !largePoints.isEmpty { total.add(multiply(largePoints, largeScalars)) }
+        return total
+    }
+
+    /// `Σ scalars_i·points_i` by OpenSSL, as a native point.
+    private static func multiply(_ points: [CurvePoint], _ scalars: [Scalar]) -> JacobianPoint {
+        guard let sum = CurvePoint.multiScalarMultiply(points, scalars) else {
+            fatalError("OpenSSL failed a multi-scalar multiplication while committing") // environment failure, not input
         }
-        return CurvePoint(taking: total)
+        return sum.affine.map(JacobianPoint.init) ?? .identity
     }
 
     /// `Lᵀ·M` for the table committed with `commit(table, columnCount:)`: the prover's message.

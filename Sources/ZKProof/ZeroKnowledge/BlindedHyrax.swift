@@ -29,18 +29,10 @@ public enum BlindedHyrax {
     }
 
     /// The rows `C_i = Σ_j T_ij·G_j + r_i·H` for given blindings (one per row): what a
-    /// commitment's opening is checked against. Nil if the counts differ or OpenSSL fails.
+    /// commitment's opening is checked against. Nil if the counts differ or a row is the
+    /// identity (which chosen blindings can make it).
     public static func commit(_ table: [Int64], columnCount: Int, blindings: [Scalar]) -> [CurvePoint]? {
-        let offsetRows = Hyrax.commit(table, columnCount: columnCount)
-        guard offsetRows.count == blindings.count else { return nil }
-        var rows: [CurvePoint] = []
-        rows.reserveCapacity(offsetRows.count)
-        for (row, r) in zip(offsetRows, blindings) {
-            // Hyrax's rows carry 1·H; add (r − 1)·H.
-            guard let extra = CurvePoint.multiScalarMultiply([Pedersen.blindingBase], [r - .one]) else { return nil }
-            rows.append(row.adding(extra))
-        }
-        return rows
+        Hyrax.commit(table, columnCount: columnCount, blindings: blindings)
     }
 
     /// `Σ_i L_i·C_i` (one multi-scalar multiplication); nil if the shapes do not fit.
