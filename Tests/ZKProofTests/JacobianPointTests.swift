@@ -88,4 +88,19 @@ import Testing
         #expect(BlindedHyrax.commit(table, columnCount: 4, blindings: [blindings[0], .zero]) == nil)
         #expect(BlindedHyrax.commit(table, columnCount: 4, blindings: [blindings[0]]) == nil)
     }
+
+    @Test func pedersenCommitments_MatchTheMultiScalarMultiplication() throws {
+        var rng = SeededRandom(seed: 79)
+        func random() -> Scalar { Scalar(wideBigEndian: rng.bytes(64)) }
+        for length in 1...6 {
+            let v = (0..<length).map { _ in random() }, r = random()
+            let expected = try #require(CurvePoint.multiScalarMultiply(Generators.shared.g(count: length) + [Pedersen.blindingBase], v + [r]))
+            let commitment = try #require(Pedersen.commit(vector: v, blinding: r))
+            #expect(commitment.isEqual(to: expected) && commitment.compressed == expected.compressed)
+        }
+        let a = random(), r = random()
+        let expected = try #require(CurvePoint.multiScalarMultiply([Pedersen.scalarGenerator, Pedersen.blindingBase], [a, r]))
+        #expect(try #require(Pedersen.commit(a, blinding: r)).isEqual(to: expected))
+        #expect(Pedersen.commit(.zero, blinding: .zero) == nil)
+    }
 }

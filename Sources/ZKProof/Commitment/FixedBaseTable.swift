@@ -17,6 +17,30 @@ final class FixedBaseTable: Sendable {
 
     /// The table of `H`, made on first use.
     static let blindingBase = FixedBaseTable(Generators.shared.affineH)
+    /// The table of the scalar generator `G` (`Pedersen.scalarGenerator`).
+    static let scalarGenerator = FixedBaseTable(affine(Pedersen.scalarGenerator))
+    /// The tables of `G_0 … G_(vectorLengthMax − 1)`: a sum-check's round messages commit to
+    /// at most four coefficients.
+    static let vectorGenerators = Generators.shared.affineG(count: vectorLengthMax).map(FixedBaseTable.init)
+    static let vectorLengthMax = 4
+
+    /// `Σ_j v_j·G_j + r·H` for `v.count ≤ vectorLengthMax`, or `a·G + r·H` (`v = [a]`,
+    /// `scalarGenerator: true`), as a point; nil if it is the identity (which only chosen
+    /// values can make it).
+    static func commit(_ v: [Scalar], blinding r: Scalar, scalarGenerator: Bool = false) -> CurvePoint? {
+        var sum = blindingBase.multiply(r)
+        if scalarGenerator {
+            sum.add(Self.scalarGenerator.multiply(v[0]))
+        } else {
+            for (j, value) in v.enumerated() { sum.add(vectorGenerators[j].multiply(value)) }
+        }
+        return JacobianPoint.affine([sum])[0].flatMap { CurvePoint(affine: $0) }
+    }
+
+    private static func affine(_ p: CurvePoint) -> AffinePoint {
+        guard let a = p.affine else { fatalError("OpenSSL gave no affine coordinates for a generator") } // environment failure, not input
+        return a
+    }
 
     init(_ base: AffinePoint) {
         var windows: [[AffinePoint]] = []

@@ -27,7 +27,7 @@ public struct EqualityProof: Sendable {
     public static func prove(first: CurvePoint, second: CurvePoint, firstBlinding r1: Scalar, secondBlinding r2: Scalar,
                              transcript: inout Transcript) -> EqualityProof? {
         let t = Pedersen.randomScalar()
-        guard let nonce = CurvePoint.multiScalarMultiply([Pedersen.blindingBase], [t]) else { return nil }
+        guard let nonce = FixedBaseTable.commit([], blinding: t) else { return nil }
         absorbStatement(first, second, &transcript)
         transcript.absorb(TranscriptLabel.zkMessageEquality, nonce.compressed)
         let c = transcript.challenge(TranscriptLabel.zkChallengeSigma)

@@ -31,15 +31,18 @@ public enum Pedersen {
     /// `count` fresh blindings.
     public static func randomScalars(_ count: Int) -> [Scalar] { (0..<count).map { _ in randomScalar() } }
 
-    /// `Com(a; r) = a·G + r·H`. Nil only if OpenSSL fails.
+    /// `Com(a; r) = a·G + r·H` (by fixed-base tables, `FixedBaseTable`). Nil only for the
+    /// identity, which a uniform `r` gives with probability `1/n`.
     public static func commit(_ a: Scalar, blinding r: Scalar) -> CurvePoint? {
-        CurvePoint.multiScalarMultiply([scalarGenerator, blindingBase], [a, r])
+        FixedBaseTable.commit([a], blinding: r, scalarGenerator: true)
     }
 
-    /// `Com(v; r) = Σ v_j·G_j + r·H` (`v.count ≤ Generators.countMax`). Nil only if OpenSSL fails
-    /// or `v` is too long.
+    /// `Com(v; r) = Σ v_j·G_j + r·H` (`v.count ≤ Generators.countMax`; fixed-base tables for
+    /// the short vectors of sum-check rounds). Nil if OpenSSL fails, `v` is too long, or
+    /// (short vectors) the sum is the identity.
     public static func commit(vector v: [Scalar], blinding r: Scalar) -> CurvePoint? {
         guard v.count <= Generators.countMax else { return nil }
+        if v.count <= FixedBaseTable.vectorLengthMax { return FixedBaseTable.commit(v, blinding: r) }
         return CurvePoint.multiScalarMultiply(Generators.shared.g(count: v.count) + [blindingBase], v + [r])
     }
 }
