@@ -99,14 +99,15 @@ class Jobs(_Resource):
                ramp_up_s: int | None = None, bidding_start: _dt.datetime | str | None = None,
                bid_window_s: int | None = None, webhook_url: str | None = None,
                reauction: ReauctionPolicy | Mapping[str, int] | None = None,
-               proof_mode: str | None = None,
+               proof_mode: str | None = None, hide_input: bool | None = None,
                idempotency_key: str | None = None) -> Job:
         """``createJob``: posts a job; its escrowed maximum (``max_price``, raised by every round of
         ``reauction`` if given) plus the fee moves to escrow. Sent with an ``Idempotency-Key``
         (yours, or one made for this call), so a retry never posts it twice. A batch job gives
         ``inputs`` (each of the model's input shape) instead of ``input``: proven in one proof,
         its outputs are read with ``outputs``. ``proof_mode="private"`` asks for a zero-knowledge
-        proof (the model must be private-ready)."""
+        proof (the model must be private-ready); with it, ``hide_input=True`` a proof and a receipt
+        that name a commitment to the input instead of the input."""
         if (input is None) == (inputs is None):
             raise ValueError("give exactly one of input and inputs")
         body: dict[str, Any] = {"model_id": model_id, "auction": auction, "max_price": max_price,
@@ -120,7 +121,8 @@ class Jobs(_Resource):
         if isinstance(bidding_start, _dt.datetime):
             bidding_start = bidding_start.isoformat()
         for key, value in (("min_price", min_price), ("ramp_up_s", ramp_up_s), ("bidding_start", bidding_start),
-                           ("bid_window_s", bid_window_s), ("webhook_url", webhook_url), ("proof_mode", proof_mode)):
+                           ("bid_window_s", bid_window_s), ("webhook_url", webhook_url), ("proof_mode", proof_mode),
+                           ("hide_input", hide_input)):
             if value is not None:
                 body[key] = value
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
