@@ -213,6 +213,7 @@ import Testing
         let nonce = try #require(lock["nonce"] as? String)
         let (proof, opening) = try await Self.prove(f, jobID, worker, nonce: nonce, input: input, hideInput: true)
         let openingBytes = try #require(opening)
+        #expect(PrivateInputOpening.encodedBytes(spec: RealProofs.loaded.model.spec, items: 1) == openingBytes.count)
         let settled = try await Self.submit(f, jobID, worker, proof: proof, opening: openingBytes)
         #expect(settled.status.code == 200, "\(settled.bodyText)")
         let output = try #require(try f.object(settled)["output"] as? [String: Any])
@@ -255,6 +256,47 @@ import Testing
         #expect(!events.isEmpty)
         let eventText = String(decoding: try JSONSerialization.data(withJSONObject: events), as: UTF8.self)
         #expect(!eventText.contains("values") && !eventText.contains("\(input.values[10])"), "\(eventText)")
+        try await f.expectLedgerIntact()
+    }
+
+    @Test func hiddenInputBatch_WhoseOpeningFits_IsTaken_OnePast_IsBatchTooLarge() async throws {
+        let f = try await Self.fixture()
+        defer { Task { await f.stop() } }
+        let (_, clientKey) = try await f.account("client", funds: 1_000_000)
+        // The digits model's opening grows by powers of two in the items: 256 fit, 257 do not.
+        let spec = RealProofs.loaded.model.spec
+        let fits = try #require(PrivateInputOpening.encodedBytes(spec: spec, items: 256))
+        let past = try #require(PrivateInputOpening.encodedBytes(spec: spec, items: 257))
+        #expect(fits <= Market.inputOpeningBytesMax && past > Market.inputOpeningBytesMax, "\(fits) \(past)")
+        _ = try await Self.post(f, Self.job(Self.items(256), hideInput: true), key: clientKey)
+        try f.expectProblem(try await f.send(.post, "/v1/jobs", key: clientKey, json: Self.job(Self.items(257), hideInput: true)),
+                            422, "batch_too_large")
+        // The same batch with its input in the clear is taken.
+        _ = try await Self.post(f, Self.job(Self.items(257)), key: clientKey)
+        try await f.expectLedgerIntact()
+    }
+
+    @Test func hiddenInputBatch_IsProvenInOneProof_ItsOpeningOpensEveryItem() async throws {
+        let f = try await Self.fixture()
+        defer { Task { await f.stop() } }
+        let (_, clientKey) = try await f.account("client", funds: 1_000_000)
+        let worker = try await Self.privateWorker(f)
+        let items = Self.items(2, from: 5)
+        let jobID = try await Self.post(f, Self.job(items, hideInput: true), key: clientKey)
+        let lock = try await Self.lock(f, jobID, worker)
+        let nonce = try #require(lock["nonce"] as? String)
+        let (proof, opening) = try await Self.prove(f, jobID, worker, nonce: nonce, input: Self.joined(items), hideInput: true)
+        let settled = try await Self.submit(f, jobID, worker, proof: proof, opening: opening)
+        #expect(settled.status.code == 200, "\(settled.bodyText)")
+        let page = try f.object(try await f.send(.get, "/v1/jobs/\(jobID)/outputs", key: clientKey))
+        let outputs = try #require(page["outputs"] as? [[String: Any]]).compactMap { ($0["output"] as? [String: Any])?["quantised"] as? [Int64] }
+        #expect(outputs == Self.expectedOutputs(items))
+        let receipt = try f.object(try await f.send(.get, "/v1/jobs/\(jobID)/receipt", key: clientKey))
+        #expect(receipt["input_commitment_id"] as? String == receipt["input_digest"] as? String)
+        #expect((receipt["output"] as? [String: Any])?["shape"] as? [Int] == [2, 10])
+        let fetched = try f.object(try await f.send(.get, "/v1/jobs/\(jobID)/input-opening", key: clientKey))
+        let decoded = try PrivateInputOpening(decoding: Array(try #require((fetched["opening"] as? String).flatMap { Data(base64Encoded: $0) })))
+        #expect(decoded.input == (try RealProofs.loaded.model.quantizeInput(floats: Self.joined(items).values, shape: [2, 64])))
         try await f.expectLedgerIntact()
     }
 
