@@ -9,6 +9,7 @@ enum APIError {
     static func status(for code: MarketError.Code) -> HTTPStatus {
         switch code {
         case .unauthenticated, .keyRevoked: return .unauthorized
+        case .hideInputRequiresPrivate: return .badRequest
         case .forbidden, .privateMaterialForbidden: return .forbidden
         case .unknownAccount, .unknownJob, .unknownModel, .unknownWorker: return .notFound
         case .invalidTerms, .invalidRequest, .inputShapeMismatch, .inputIDOutOfRange, .bidOutOfRange, .webhookURLDisallowed,
@@ -23,7 +24,7 @@ enum APIError {
         case .adminExists, .roleMismatch, .modelNotReady, .idempotencyKeyReused, .jobNotOpen, .jobNotLocked,
              .notLockHolder, .lockExpired, .deadlinePassed, .biddingNotStarted, .wrongAuction, .awardPending, .bidWindowClosed,
              .bidAlreadyPlaced, .tooManyLocks, .workerSuspended, .capabilityExceeded, .jobNotFulfilled,
-             .proofModeUnsupported, .jobNotPrivate:
+             .proofModeUnsupported, .jobNotPrivate, .inputNotHidden:
             return .conflict
         }
     }

@@ -10,7 +10,7 @@ extension MarketAPI {
             let p = try await principal(request)
             let body = try body(request, as: CreateJobBody.self)
             let job = try await market.createJob(by: p, try body.request(), idempotencyKey: idempotencyKey(request))
-            return try .json(JobView(job, now: market.clock.now()), status: .created)
+            return try .json(JobView(job, now: market.clock.now(), viewer: p), status: .created)
         }
         router.get("/v1/jobs") { request, _ in
             let p = try await principal(request)
@@ -27,7 +27,7 @@ extension MarketAPI {
             let page = try await market.jobs(by: p, status: status, after: cursor, limit: try limit(request, default: 50))
             let now = market.clock.now()
             struct Page: Encodable { let jobs: [JobView]; let nextCursor: String? }
-            return try .json(Page(jobs: page.jobs.map { JobView($0, now: now) }, nextCursor: page.nextCursor?.token))
+            return try .json(Page(jobs: page.jobs.map { JobView($0, now: now, viewer: p) }, nextCursor: page.nextCursor?.token))
         }
         router.get("/v1/jobs/{id}") { request, _ in
             let p = try await principal(request)
@@ -40,19 +40,19 @@ extension MarketAPI {
                 job = try await market.waitForChange(id, from: seen, timeoutSeconds: wait, by: p, watcher: watcher)
             }
             let events = try await market.events(of: id, by: p)
-            return try .json(JobView(job, now: market.clock.now(), events: events))
+            return try .json(JobView(job, now: market.clock.now(), events: events, viewer: p))
         }
         router.delete("/v1/jobs/{id}") { request, _ in
             let p = try await principal(request)
             let job = try await market.cancel(try uuid(request, "id", unknown: .unknownJob), by: p)
-            return try .json(JobView(job, now: market.clock.now()))
+            return try .json(JobView(job, now: market.clock.now(), viewer: p))
         }
         router.on(.patch, "/v1/jobs/{id}", bodyBytesMax: limits.jsonBodyBytesMax) { request, _ in
             let p = try await principal(request)
             let id = try uuid(request, "id", unknown: .unknownJob)
             let body = try body(request, as: UpdateJobBody.self)
             let job = try await market.raiseMaxPrice(id, to: body.maxPrice, by: p, idempotencyKey: idempotencyKey(request))
-            return try .json(JobView(job, now: market.clock.now()))
+            return try .json(JobView(job, now: market.clock.now(), viewer: p))
         }
         router.get("/v1/jobs/{id}/receipt") { request, _ in
             let p = try await principal(request)
@@ -79,6 +79,10 @@ extension MarketAPI {
             struct Page: Encodable { let jobId: UUID; let batchItems: Int; let outputs: [Item]; let nextCursor: String? }
             return try .json(Page(jobId: id, batchItems: page.batchItems, outputs: page.items.map { Item(index: $0.index, output: OutputView($0.output)) },
                                   nextCursor: page.nextItem.map(String.init)))
+        }
+        router.get("/v1/jobs/{id}/input-opening") { request, _ in
+            let p = try await principal(request)
+            return try .json(InputOpeningView(try await market.inputOpening(of: try uuid(request, "id", unknown: .unknownJob), by: p)))
         }
         router.get("/v1/jobs/{id}/events") { request, _ in
             let p = try await principal(request)
@@ -147,7 +151,12 @@ extension MarketAPI {
             guard let proof = Data(base64Encoded: body.proof) else {
                 throw MarketError(.invalidRequest, "proof must be base64")
             }
-            let s = try await market.submitProof(try uuid(request, "id", unknown: .unknownJob), proof: Array(proof),
+            var opening: [UInt8]?
+            if let text = body.inputOpening {
+                guard let bytes = Data(base64Encoded: text) else { throw MarketError(.invalidRequest, "input_opening must be base64") }
+                opening = Array(bytes)
+            }
+            let s = try await market.submitProof(try uuid(request, "id", unknown: .unknownJob), proof: Array(proof), inputOpening: opening,
                                                  proveMilliseconds: body.proveMs, by: p, worker: body.workerId,
                                                  receivedAt: receivedAt)
             struct SettlementView: Encodable {
@@ -162,7 +171,7 @@ extension MarketAPI {
             let p = try await principal(request)
             let body = try body(request, as: WorkerBody.self)
             let job = try await market.release(try uuid(request, "id", unknown: .unknownJob), by: p, worker: body.workerId)
-            return try .json(JobView(job, now: market.clock.now()))
+            return try .json(JobView(job, now: market.clock.now(), viewer: p))
         }
     }
 }
@@ -175,7 +184,10 @@ struct LockView: Encodable, Sendable {
     var clampPolicy: String
     /// The mode to prove in; a private job's material is at `GET /v1/jobs/{id}/private-material`.
     var proofMode: String
+    /// Prove with the input hidden and submit its opening with the proof.
+    var hideInput: Bool
     init(_ g: LockGrant) {
+        hideInput = g.hideInput
         clampPolicy = g.clampPolicy.rawValue
         proofMode = g.proofMode.rawValue
         jobId = g.jobID; workerId = g.workerID; attempt = g.attempt; price = g.price; stake = g.stake
@@ -194,5 +206,13 @@ struct PrivateMaterialView: Encodable, Sendable {
     init(_ g: PrivateMaterialGrant) {
         jobId = g.jobID; modelId = g.modelID; commitmentId = g.commitmentID
         commitment = Data(g.commitment).base64EncodedString(); material = Data(g.material).base64EncodedString()
+    }
+}
+
+/// A hidden-input job's input opening, for its owner (base64).
+struct InputOpeningView: Encodable, Sendable {
+    var jobId: UUID; var inputCommitmentId: String; var opening: String
+    init(_ g: InputOpeningGrant) {
+        jobId = g.jobID; inputCommitmentId = g.inputCommitmentID; opening = Data(g.opening).base64EncodedString()
     }
 }

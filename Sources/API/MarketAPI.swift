@@ -26,9 +26,12 @@ public struct MarketAPI: Sendable {
         public var modelBytesMax = Market.modelBytesMax
         /// The body limit of a model upload: `modelBytesMax`, capped by the market's.
         public var modelBodyBytesMax: Int { Swift.min(modelBytesMax, Market.modelBytesMax) }
-        /// A proof submission's body, derived from `Market.proofBytesMax`: its base64 (4 bytes
-        /// for every 3) and room for the rest of the JSON.
-        public var proofBodyBytesMax: Int { (Market.proofBytesMax + 2) / 3 * 4 + Self.proofEnvelopeBytesMax }
+        /// A proof submission's body, derived from `Market.proofBytesMax` and
+        /// `Market.inputOpeningBytesMax`: their base64 (4 bytes for every 3) and room for the
+        /// rest of the JSON.
+        public var proofBodyBytesMax: Int {
+            (Market.proofBytesMax + 2) / 3 * 4 + (Market.inputOpeningBytesMax + 2) / 3 * 4 + Self.proofEnvelopeBytesMax
+        }
         /// The JSON around a proof's base64 (keys, worker id, prove time, white space).
         public static let proofEnvelopeBytesMax = 4 << 10
         /// Any other JSON body.

@@ -37,6 +37,8 @@ enum RouteAccess: Sendable, Equatable {
         "GET /v1/jobs/{id}/receipt": .anyKey,
         "GET /v1/jobs/{id}/outputs": .anyKey,
         "GET /v1/jobs/{id}/events": .anyKey,
+        // The owner only; the market answers anyone else `unknown_job`, whatever the role.
+        "GET /v1/jobs/{id}/input-opening": .anyKey,
         "POST /v1/jobs/{id}/lock": .roles([.worker]),
         "POST /v1/jobs/{id}/bids": .roles([.worker]),
         "GET /v1/jobs/{id}/input": .roles([.worker]),

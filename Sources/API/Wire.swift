@@ -57,6 +57,8 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
     var clampPolicy: String?
     /// `public` (the default) or `private`.
     var proofMode: String?
+    /// Hide the input behind a commitment in the proof and the receipt (`proof_mode` `private` only).
+    var hideInput: Bool?
 
     /// The text fields are stored or looked up as sent; the terms are the market's to check.
     func validate() throws {
@@ -94,6 +96,7 @@ struct CreateJobBody: Codable, Sendable, ValidatedBody {
                        terms: jobTerms, webhookURL: webhookUrl, clampPolicy: policy)
         }
         request.proofMode = proofMode.flatMap(ProvingMode.init(rawValue:))
+        request.hideInput = hideInput
         return request
     }
 }
@@ -155,7 +158,8 @@ struct JobView: Codable, Sendable {
     var events: [EventView]?
     var webhookUrl: String?
     var webhookSecret: String?
-    var input: TensorBody
+    /// Left out of a hidden-input job's view for anyone but its owner.
+    var input: TensorBody?
     var escrowedMaxPrice: Int64
     var reauction: ReauctionView?
     var roundEndsAt: Date?
@@ -166,14 +170,19 @@ struct JobView: Codable, Sendable {
     var batchItems: Int
     /// A fulfilled batch's summary; its outputs are paged by `GET /v1/jobs/{id}/outputs`.
     var batchOutput: BatchOutputView?
+    /// Whether the proof hides the input.
+    var hideInput: Bool
+    /// A fulfilled hidden-input job's input commitment id (what its receipt names).
+    var inputCommitmentId: String?
 
     /// A fulfilled batch on the wire: what the job row keeps.
-    struct BatchOutputView: Codable, Sendable { var items: Int; var itemShape: [Int]; var clampedInput: Int; var clampedInModel: Int }
+    struct BatchOutputView: Codable, Sendable { var items: Int; var itemShape: [Int]; var clampedInput: Int?; var clampedInModel: Int? }
 
     /// A job's policy with the rounds it started so far.
     struct ReauctionView: Codable, Sendable { var maxRounds: Int; var priceStepBps: Int; var round: Int }
 
-    init(_ j: Job, now: Date, events: [JobEvent]? = nil) {
+    /// The view `viewer` gets: a hidden-input job's input is shown to its owner alone.
+    init(_ j: Job, now: Date, events: [JobEvent]? = nil, viewer: MarketPrincipal) {
         id = j.id; status = j.status.rawValue; modelId = j.modelID; clientAccount = j.clientAccount
         auction = j.auction; minPrice = j.minPrice; maxPrice = j.maxPrice; currentPrice = j.currentPrice(at: now)
         biddingStart = j.biddingStart; rampUpS = j.rampUpSeconds; bidWindowS = j.bidWindowSeconds
@@ -184,7 +193,10 @@ struct JobView: Codable, Sendable {
         self.events = events.map { $0.map(EventView.init) }
         webhookUrl = j.webhookURL
         webhookSecret = j.webhookSecret
-        input = TensorBody(j.input, wire: j.inputWireJSON)
+        let owner = viewer.role == .client && viewer.accountID == j.clientAccount
+        input = !j.hideInput || owner ? TensorBody(j.input, wire: j.inputWireJSON) : nil
+        hideInput = j.hideInput
+        inputCommitmentId = j.inputCommitment.map(Receipt.commitmentDigest)
         escrowedMaxPrice = j.escrowedMaxPrice
         reauction = j.reauction.map { ReauctionView(maxRounds: $0.maxRounds, priceStepBps: $0.priceStepBasisPoints, round: j.reauctionRound) }
         roundEndsAt = j.status == .open && j.reauction != nil ? j.roundEnd : nil
@@ -232,6 +244,8 @@ struct BidBody: Codable, Sendable, ValidatedBody {
 /// here, before the proof is verified, not by the database after.
 struct ProofBody: Codable, Sendable, ValidatedBody {
     var workerId: UUID; var proof: String; var proveMs: Int?
+    /// A hidden-input proof's opening of its input commitment, base64.
+    var inputOpening: String?
     func validate() throws {
         if let proveMs { try FieldRules.integer(proveMs, "field `prove_ms`", in: FieldRules.nonNegativeInt32) }
     }
@@ -279,8 +293,11 @@ struct ReceiptView: Encodable, Sendable {
     var receiptVersion: Int; var jobId: UUID; var modelId: String; var commitmentDigest: String; var inputDigest: String
     var output: OutputView; var argmax: Int?; var proof: String; var proofDigest: String; var workerId: UUID
     var nonce: String; var coordinatorPublicKey: String; var signature: String; var proofMode: String
+    /// A hidden-input job's input commitment: its id (the signed `input_digest`) and bytes (hex).
+    var inputCommitmentId: String?; var inputCommitment: String?
     init(_ r: Receipt) {
         proofMode = r.proofMode.rawValue
+        inputCommitmentId = r.inputCommitmentID; inputCommitment = r.inputCommitment
         receiptVersion = r.receiptVersion; jobId = r.jobID; modelId = r.modelID; commitmentDigest = r.commitmentDigest
         inputDigest = r.inputDigest; output = OutputView(r.output); argmax = r.argmax; proof = r.proof; proofDigest = r.proofDigest
         workerId = r.workerID; nonce = r.nonce; coordinatorPublicKey = r.coordinatorPublicKey; signature = r.signature

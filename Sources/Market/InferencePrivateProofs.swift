@@ -37,6 +37,38 @@ public struct InferencePrivateProofs: PrivateProofSystem {
         }
     }
 
+    /// Decodes the stored commitment, verifies the proof, then opens its input commitment with
+    /// the opening; every failure is a code and a sentence.
+    public func verifyHidingInput(commitment: [UInt8], proof: [UInt8], opening: [UInt8]?, context: BindingContext)
+        -> Result<HiddenInputVerdict, PrivateProofFailure> {
+        let decoded: PrivateCommitment
+        do {
+            decoded = try PrivateCommitment(decoding: commitment)
+        } catch {
+            return .failure(PrivateProofFailure(code: "commitment_invalid", message: "the model's private commitment does not decode: \(error)"))
+        }
+        let verified: (output: [Int64], inputCommitment: PrivateInputCommitment)
+        do {
+            verified = try PrivateVerifier.verifyHidingInput(commitment: decoded, proof: proof, context: context)
+        } catch {
+            return .failure(PrivateProofFailure(code: error.code, message: "\(error)"))
+        }
+        guard let opening else {
+            return .failure(PrivateProofFailure(code: "input_opening_required", message: "the proof hides its input and came with no opening of it"))
+        }
+        let decodedOpening: PrivateInputOpening
+        do { decodedOpening = try PrivateInputOpening(decoding: opening) } catch {
+            return .failure(PrivateProofFailure(code: error.code, message: error.description))
+        }
+        do {
+            let input = try PrivateVerifier.openInput(decodedOpening, inputCommitment: verified.inputCommitment, commitment: decoded)
+            return .success(HiddenInputVerdict(output: verified.output, inputCommitment: verified.inputCommitment.encoded,
+                                               inputCommitmentID: verified.inputCommitment.id, openedInput: input))
+        } catch {
+            return .failure(PrivateProofFailure(code: error.code, message: "\(error)"))
+        }
+    }
+
     /// The mode the proof's magic declares.
     public func mode(of proof: [UInt8]) -> ProvingMode? {
         ProofFormat.mode(of: proof).flatMap { ProvingMode(rawValue: $0.rawValue) }

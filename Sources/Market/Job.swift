@@ -84,22 +84,33 @@ public struct VerifiedOutput: Sendable, Codable, Equatable {
         self.labels = labels
     }
 
-    /// Items in this output: the batch size for a batch, else 1.
-    public var items: Int { clampedInputByItem?.count ?? 1 }
+    /// Items in this output: the batch size for a batch, else 1. A private proof's output has
+    /// no clamp counts (it proves none), so its batch size is its shape's first dimension.
+    public var items: Int {
+        if let byItem = clampedInputByItem { return byItem.count }
+        guard clampedInput == nil, clampedInModel == nil, shape.count == 2 else { return 1 }
+        return max(1, shape[0])
+    }
 
     /// Item `i` of a batch as an output of its own (shape `[1, n]`); the output itself for one item.
     public func item(_ i: Int) -> VerifiedOutput {
-        guard let inputs = clampedInputByItem, let inModel = clampedInModelByItem, items > 0, inModel.count == items,
+        let items = items
+        guard items > 1, clampedInputByItem.map({ $0.count == items }) ?? true, clampedInModelByItem.map({ $0.count == items }) ?? true,
               quantised.count % items == 0, values.count == quantised.count, (0..<items).contains(i) else { return self }
         let n = quantised.count / items
         return VerifiedOutput(shape: [1, n], quantised: Array(quantised[(i * n)..<((i + 1) * n)]),
-                              values: Array(values[(i * n)..<((i + 1) * n)]), clampedInput: inputs[i],
-                              clampedInModel: inModel[i], labels: labels.flatMap { $0.count == items ? [$0[i]] : nil })
+                              values: Array(values[(i * n)..<((i + 1) * n)]), clampedInput: clampedInputByItem?[i],
+                              clampedInModel: clampedInModelByItem?[i], labels: labels.flatMap { $0.count == items ? [$0[i]] : nil })
     }
 
-    /// The items of a batch, in order, joined into one output of shape `[B, n]` with each item's clamp counts.
+    /// The items of a batch, in order, joined into one output of shape `[B, n]` with each item's
+    /// clamp counts (none when the items have none: a private proof's).
     public static func batch(_ items: [VerifiedOutput]) -> VerifiedOutput {
         let n = items.first?.quantised.count ?? 0
+        guard items.contains(where: { $0.clampedInput != nil || $0.clampedInModel != nil }) else {
+            return VerifiedOutput(shape: [items.count, n], quantised: items.flatMap(\.quantised), values: items.flatMap(\.values),
+                                  labels: items.allSatisfy({ $0.labels != nil }) ? items.flatMap { $0.labels ?? [] } : nil)
+        }
         let inputs = items.map { $0.clampedInput ?? 0 }, inModel = items.map { $0.clampedInModel ?? 0 }
         return VerifiedOutput(shape: [items.count, n], quantised: items.flatMap(\.quantised), values: items.flatMap(\.values),
                               clampedInput: inputs.reduce(0, +), clampedInModel: inModel.reduce(0, +),
@@ -121,17 +132,17 @@ public struct BatchSummary: Sendable, Codable, Equatable {
     public let items: Int
     /// Each item's output shape (`[1, n]`).
     public let itemShape: [Int]
-    /// Input values clamped, over all items.
-    public let clampedInput: Int
-    /// Values clamped inside the model, over all items.
-    public let clampedInModel: Int
+    /// Input values clamped, over all items (nil for a private proof's batch: it proves no counts).
+    public let clampedInput: Int?
+    /// Values clamped inside the model, over all items (nil for a private proof's batch).
+    public let clampedInModel: Int?
 
     /// Sums up a batch's output.
     public init(_ output: VerifiedOutput) {
         items = output.items
         itemShape = [1, output.shape.last ?? 0]
-        clampedInput = output.clampedInput ?? 0
-        clampedInModel = output.clampedInModel ?? 0
+        clampedInput = output.clampedInput
+        clampedInModel = output.clampedInModel
     }
 }
 
@@ -223,6 +234,11 @@ public struct Job: Sendable, Codable, Equatable {
     public let clampPolicy: ClampPolicy
     /// The proof mode the job pays for: `public` (v1) or `private` (v2, zero knowledge).
     public let proofMode: ProvingMode
+    /// Whether the proof hides the input behind a commitment (a private job only; see
+    /// `Market+HiddenInput.swift`): its receipt and every view but its owner's leave the input out.
+    public let hideInput: Bool
+    /// A fulfilled hidden-input job's input commitment (PMZX bytes, public), as its proof names it.
+    public let inputCommitment: [UInt8]?
     /// The secret webhook deliveries are signed with: only in the answer to the job's creation.
     public internal(set) var webhookSecret: String?
 
@@ -281,6 +297,8 @@ public struct Job: Sendable, Codable, Equatable {
         webhookURL = try row.decode("webhook_url")
         clampPolicy = try ClampPolicy(rawValue: row.decode("clamp_policy")).orThrow("unknown clamp policy")
         proofMode = try ProvingMode(rawValue: row.decode("proof_mode")).orThrow("unknown proof mode")
+        hideInput = try row.decode("hide_input")
+        inputCommitment = try row.decode("input_commitment")
         webhookSecret = nil
     }
 

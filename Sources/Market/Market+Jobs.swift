@@ -18,6 +18,9 @@ public struct JobRequest: Sendable, Codable, Equatable {
     public var clampPolicy: ClampPolicy?
     /// The proof mode (nil: `public`); see `Market+PrivateMode.swift`.
     public var proofMode: ProvingMode? = nil
+    /// Whether the proof hides the input behind a commitment (nil: no); private jobs only,
+    /// see `Market+HiddenInput.swift`.
+    public var hideInput: Bool? = nil
 
     /// Bundles a request.
     public init(modelID: String, input: Tensor, terms: JobTerms, webhookURL: String? = nil, clampPolicy: ClampPolicy? = nil) {
@@ -138,9 +141,11 @@ extension Market {
         try InferenceInputCheck.validateTokenIDs(batch, commitment: model.commitment)
         let clampPolicy = request.clampPolicy ?? .allow
         let proofMode = request.proofMode ?? .public
+        let hideInput = request.hideInput ?? false
         if proofMode == .private {
             try await requirePrivateReady(model, items: items, clampPolicy: clampPolicy)
         }
+        if hideInput { try requireHidableInput(model, items: items, proofMode: proofMode) }
         if clampPolicy == .refuse {
             let (clamped, range) = try InputClamps.count(batch, commitment: model.commitment ?? [], modelID: model.id)
             guard clamped == 0 else {
@@ -164,10 +169,11 @@ extension Market {
                 .int(Int64(self.configuration.feeBasisPoints)), .int(escrow), .timestamp(terms.deadline), .timestamp(now),
                 .int(terms.escrowedMaxPrice), policy.map { .int(Int64($0.maxRounds)) } ?? .null,
                 policy.map { .int(Int64($0.priceStepBasisPoints)) } ?? .null, .text(clampPolicy.rawValue), .int(Int64(items)),
-                .uuid(jobID), .text(proofMode.rawValue),
+                .uuid(jobID), .text(proofMode.rawValue), .bool(hideInput),
             ])
             var detail = ["escrow": "\(escrow)", "auction": terms.auction]
             if proofMode != .public { detail["proof_mode"] = proofMode.rawValue }
+            if hideInput { detail["hide_input"] = "true" }
             if items > 1 { detail["batch_items"] = "\(items)" }
             if clampPolicy != .allow { detail["clamp_policy"] = clampPolicy.rawValue }
             if let policy {

@@ -28,6 +28,9 @@ public struct LockGrant: Sendable, Codable, Equatable {
     public var proofMode: ProvingMode = .public
     /// `input` in its wire form, when the job's row keeps it so (`Job.inputWireJSON`).
     public var inputWireJSON: String? = nil
+    /// Whether to prove with the input hidden and submit its opening with the proof
+    /// (`Market+HiddenInput.swift`).
+    public var hideInput: Bool = false
 }
 
 extension Market {
@@ -57,7 +60,7 @@ extension Market {
                 guard now < expiresAt else { throw MarketError(.lockExpired, "the lock on job \(jobID) has expired") }
                 return LockGrant(jobID: job.id, workerID: worker.id, attempt: job.attempt, price: price, stake: job.lockStake,
                                  expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy,
-                                 proofMode: job.proofMode, inputWireJSON: job.inputWireJSON)
+                                 proofMode: job.proofMode, inputWireJSON: job.inputWireJSON, hideInput: job.hideInput)
             }
             guard job.status == .open else { throw MarketError(.jobNotOpen, "job \(jobID) is \(job.status.rawValue)") }
             guard job.auction == "dutch" else {
@@ -122,7 +125,7 @@ extension Market {
         }
         return LockGrant(jobID: job.id, workerID: worker.id, attempt: attempt, price: price, stake: job.lockStake,
                          expiresAt: expiresAt, nonce: nonce, modelID: job.modelID, input: job.input, clampPolicy: job.clampPolicy,
-                         proofMode: job.proofMode, inputWireJSON: job.inputWireJSON)
+                         proofMode: job.proofMode, inputWireJSON: job.inputWireJSON, hideInput: job.hideInput)
     }
 
     /// The lock holder gives the lock up before it expires. A release costs

@@ -7,8 +7,13 @@ import Postgres
 // A job asks for `proof_mode` `public` (the default) or `private`. A private job:
 // - is refused when posted unless its model is private-ready: every step has a private proof
 //   (`private_unsupported_operator` names the ones that do not), the coordinator has a private
-//   proof system (`proof_mode_unsupported`), and it is one input with `clamp_policy` `allow`
-//   (a private proof reveals no clamp counts, so `refuse` could not be enforced);
+//   proof system (`proof_mode_unsupported`), and it has `clamp_policy` `allow` (a private proof
+//   reveals no clamp counts, so `refuse` could not be enforced);
+// - may be a batch, proven in one private proof, of at most the smaller of `batchInputsMax`
+//   and `PrivateProofLimits.itemsMax` inputs (`batch_too_large` past it), on top of the limits
+//   every batch has (`Market+Batch.swift`); it is priced with the private work factor times
+//   its items, as a public batch with its items;
+// - may hide its input (`hide_input`, `Market+HiddenInput.swift`);
 // - is locked only by a worker that advertises `private` in its proof modes (`proof_mode_unsupported`);
 // - has the model's hiding commitment, made once per model (at import, or at the first private
 //   job under a guarded update: the first commitment stored is the model's for good), whose
@@ -16,7 +21,7 @@ import Postgres
 //   worker holding the job's lock (`privateMaterial`), never in receipts, events or public reads;
 // - is verified with `PrivateProofSystem.verify` on the verification pool, straight (the
 //   `VerificationBatcher` gathers public proofs only), with the same settlement as a public
-//   proof; its output carries no clamp counts.
+//   proof; its output carries no clamp counts (a batch's is `[B, n]`, paged by item as a public batch's).
 
 /// What the worker holding a private job's lock gets to prove it: the model's commitment and
 /// its blinding material.
@@ -63,8 +68,10 @@ extension Market {
                               "model \(model.id) has steps with no private proof yet: \(unsupported.joined(separator: ", ")); they prove in public mode",
                               reason: unsupported.joined(separator: ","))
         }
-        guard items == 1 else {
-            throw MarketError(.batchNotSupported, "a private job takes one input; post a batch with proof_mode public, or one private job per input")
+        let itemsMax = min(configuration.batchInputsMax, PrivateProofLimits.itemsMax)
+        guard items <= itemsMax else {
+            throw MarketError(.batchTooLarge, "the batch has \(items) inputs; a private proof covers at most \(itemsMax)",
+                              reason: "\(itemsMax)")
         }
         guard clampPolicy == .allow else {
             throw MarketError(.invalidRequest, "clamp_policy refuse needs proof_mode public: a private proof reveals no clamp counts")
@@ -167,36 +174,43 @@ extension Market {
     }
 
     /// Verifies a private job's proof on the verification pool (never batched), as the
-    /// public path does: the outcome, with an output that carries no clamp counts.
-    func verifyPrivate(_ request: VerificationRequest, model: Model) async throws -> VerificationOutcome {
+    /// public path does: the outcome, with an output that carries no clamp counts. A
+    /// hidden-input job's proof is checked with its opening (`Market+HiddenInput.swift`); the
+    /// verified commitment and opening come back to be stored with the fulfilment.
+    func verifyPrivate(_ request: VerificationRequest, model: Model, hideInput: Bool) async throws
+        -> (outcome: VerificationOutcome, hidden: HiddenInputRecord?) {
         guard let privateProofs else {
-            return .rejected(reason: "verifier_unavailable", message: "this coordinator has no private proof system")
+            return (.rejected(reason: "verifier_unavailable", message: "this coordinator has no private proof system"), nil)
         }
         guard let commitment = model.privateCommitment else {
-            return .rejected(reason: "commitment_invalid", message: "model \(model.id) has no private commitment")
+            return (.rejected(reason: "commitment_invalid", message: "model \(model.id) has no private commitment"), nil)
         }
         let spec: ModelSpec
         do { spec = try PrivateModeSpecs.spec(of: model) } catch {
-            return .rejected(reason: "commitment_invalid", message: "the model's stored commitment does not decode: \(error)")
+            return (.rejected(reason: "commitment_invalid", message: "the model's stored commitment does not decode: \(error)"), nil)
         }
         return try await verificationPool.run {
             guard privateProofs.mode(of: request.proof) == .private else {
-                return .rejected(reason: "wrong_proof_mode", message: "the job asks for a private proof; this proof is not one")
+                return (.rejected(reason: "wrong_proof_mode", message: "the job asks for a private proof; this proof is not one"), nil)
             }
             let input: [Int64]
             do {
                 input = try spec.quantizeInputCountingClamps(floats: request.input.values, shape: request.input.shape).values
             } catch let error as InferenceError {
-                return .rejected(reason: "input_invalid", message: "the job's input does not fit the model: \(error.code)")
+                return (.rejected(reason: "input_invalid", message: "the job's input does not fit the model: \(error.code)"), nil)
             } catch {
-                return .rejected(reason: "input_invalid", message: "the job's input does not fit the model: \(error)")
+                return (.rejected(reason: "input_invalid", message: "the job's input does not fit the model: \(error)"), nil)
             }
             let context = InferenceProofVerifier.context(jobID: request.jobID, workerID: request.workerID, nonce: request.nonce)
+            if hideInput {
+                return Self.checkHidingInput(privateProofs, commitment: commitment, request: request, input: input,
+                                             context: context, spec: spec)
+            }
             switch privateProofs.verify(commitment: commitment, input: input, proof: request.proof, context: context) {
             case .failure(let failure):
-                return .rejected(reason: failure.code, message: "the proof does not verify: \(failure.message)")
+                return (.rejected(reason: failure.code, message: "the proof does not verify: \(failure.message)"), nil)
             case .success(let output):
-                return .valid(PrivateModeSpecs.output(output, spec: spec))
+                return (.valid(PrivateModeSpecs.output(output, spec: spec)), nil)
             }
         }
     }
@@ -215,14 +229,17 @@ enum PrivateModeSpecs {
         return spec
     }
 
-    /// A private proof's output as the market keeps it: values and labels, no clamp counts.
+    /// A private proof's output as the market keeps it: values and labels, no clamp counts;
+    /// shape `[B, n]` for a batch of `B` items (`[1, n]` for one).
     static func output(_ quantised: [Int64], spec: ModelSpec) -> VerifiedOutput {
+        let n = max(1, spec.outputElements)
+        let items = quantised.count % n == 0 ? max(1, quantised.count / n) : 1
         let labels = spec.labels == nil ? nil : spec.labels(forOutput: quantised).map { label -> OutputLabel in
             switch label {
             case .integer(let v): .integer(v)
             case .string(let s): .string(s)
             }
         }
-        return VerifiedOutput(shape: [1, quantised.count], quantised: quantised, values: spec.dequantizeOutput(quantised), labels: labels)
+        return VerifiedOutput(shape: [items, quantised.count / items], quantised: quantised, values: spec.dequantizeOutput(quantised), labels: labels)
     }
 }

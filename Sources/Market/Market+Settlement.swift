@@ -34,6 +34,8 @@ extension Market {
     /// the rest of the escrow. If invalid, the rejection is recorded, the lock stays until it
     /// expires, and `proof_rejected` is thrown with the verifier's reason.
     /// Submitting again after success returns the same settlement and moves nothing.
+    /// `inputOpening` is a hidden-input proof's opening (`Market+HiddenInput.swift`); a job that
+    /// does not hide its input ignores it.
     ///
     /// The proof is judged as of `receivedAt` (when its request arrived, by this process's own
     /// clock, never a time the request states; now if not given, and never later than now): a
@@ -41,12 +43,15 @@ extension Market {
     /// verification take it past the expiry. Before it waits for anything, its arrival is
     /// written to the job (`proof_received_at`), so the sweeper does not slash the lock while
     /// the proof is pending (for `proofVerifyGraceSeconds` at most, should this process die).
-    public func submitProof(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int? = nil,
+    public func submitProof(_ jobID: UUID, proof: [UInt8], inputOpening: [UInt8]? = nil, proveMilliseconds: Int? = nil,
                             by principal: Principal, worker workerID: UUID, receivedAt: Date? = nil) async throws -> Settlement {
         try principal.require(.worker)
         guard !proof.isEmpty else { throw MarketError(.invalidRequest, "the proof is empty") }
         guard proof.count <= Self.proofBytesMax else {
             throw MarketError(.proofTooLarge, "the proof has \(proof.count) bytes; at most \(Self.proofBytesMax) are accepted")
+        }
+        if let inputOpening, inputOpening.count > Self.inputOpeningBytesMax {
+            throw MarketError(.proofTooLarge, "the input opening has \(inputOpening.count) bytes; at most \(Self.inputOpeningBytesMax) are accepted")
         }
         let now = clock.now()
         let receivedAt = min(receivedAt ?? now, now)
@@ -62,7 +67,7 @@ extension Market {
         }
         let marked = reads[0].affectedRows > 0
         do {
-            return try await settle(jobID, proof: proof, proveMilliseconds: proveMilliseconds, by: principal,
+            return try await settle(jobID, proof: proof, inputOpening: inputOpening, proveMilliseconds: proveMilliseconds, by: principal,
                                     worker: workerID, receivedAt: receivedAt, workerRow: reads[1].first, jobRow: reads[2].first)
         } catch {
             // Refused, rejected or failed: the lock no longer waits for this proof.
@@ -83,11 +88,11 @@ extension Market {
     /// Checking the lock and recording the verdict each hold a settlement slot; waiting for
     /// and undergoing verification holds none, so proofs of many submissions can wait in the
     /// `verificationBatcher` and be verified together.
-    private func settle(_ jobID: UUID, proof: [UInt8], proveMilliseconds: Int?,
+    private func settle(_ jobID: UUID, proof: [UInt8], inputOpening: [UInt8]?, proveMilliseconds: Int?,
                         by principal: Principal, worker workerID: UUID, receivedAt: Date,
                         workerRow: PostgresRow?, jobRow: PostgresRow?) async throws -> Settlement {
         let lock = try await settlementGate.run {
-            try await self.lockToSettle(jobID, proof: proof, by: principal, worker: workerID, receivedAt: receivedAt,
+            try await self.lockToSettle(jobID, proof: proof, inputOpening: inputOpening, by: principal, worker: workerID, receivedAt: receivedAt,
                                         workerRow: workerRow, jobRow: jobRow)
         }
         let job: Job, worker: Worker, request: VerificationRequest
@@ -97,17 +102,21 @@ extension Market {
         }
         let started = ContinuousClock.now
         // Private proofs go straight to the verification pool; the batcher gathers public ones.
-        var outcome = job.proofMode == .private
-            ? try await verifyPrivate(request, model: try await withPrivateCommitment(job.modelID))
-            : try await verificationBatcher.verify(request)
+        var outcome: VerificationOutcome, hidden: HiddenInputRecord?
+        if job.proofMode == .private {
+            (outcome, hidden) = try await verifyPrivate(request, model: try await withPrivateCommitment(job.modelID), hideInput: job.hideInput)
+        } else {
+            (outcome, hidden) = (try await verificationBatcher.verify(request), nil)
+        }
         if case .valid(let output) = outcome, job.clampPolicy == .refuse, output.clampedTotal > 0 {
             outcome = .rejected(reason: "clamped_values",
                                 message: "the proven run clamped \(output.clampedInput ?? 0) input value(s) and \(output.clampedInModel ?? 0) inside the model; the job refuses clamped values (clamp_policy refuse)")
         }
         let verifyMilliseconds = Int((ContinuousClock.now - started) / .milliseconds(1))
-        let verdict = outcome
+        let verdict = outcome, hiddenInput = hidden
         return try await settlementGate.run {
-            try await self.record(verdict, of: job, jobID, worker: worker, proof: proof, proveMilliseconds: proveMilliseconds,
+            try await self.record(verdict, of: job, jobID, worker: worker, proof: proof, hiddenInput: hiddenInput,
+                                  proveMilliseconds: proveMilliseconds,
                                   verifyMilliseconds: verifyMilliseconds, receivedAt: receivedAt)
         }
     }
@@ -120,7 +129,7 @@ extension Market {
 
     /// Checks, from the worker's and the job's rows as read with the arrival mark, that the
     /// proof is the lock holder's, in time.
-    private func lockToSettle(_ jobID: UUID, proof: [UInt8], by principal: Principal, worker workerID: UUID,
+    private func lockToSettle(_ jobID: UUID, proof: [UInt8], inputOpening: [UInt8]?, by principal: Principal, worker workerID: UUID,
                               receivedAt: Date, workerRow: PostgresRow?, jobRow: PostgresRow?) async throws -> LockToSettle {
         let worker = try visibleWorker(workerRow, id: workerID, to: principal)
         guard let row = jobRow else {
@@ -138,14 +147,17 @@ extension Market {
             throw MarketError(.lockExpired, "the lock on job \(jobID) had expired when the proof arrived")
         }
         let model = try await model(job.modelID)
-        let request = VerificationRequest(jobID: jobID, workerID: worker.id, nonce: nonce, modelID: model.id,
+        var request = VerificationRequest(jobID: jobID, workerID: worker.id, nonce: nonce, modelID: model.id,
                                           commitment: model.commitment ?? [], input: job.input, proof: proof)
+        if job.hideInput { request.inputOpening = inputOpening }
         return .verify(job, worker, request)
     }
 
     /// Records a verdict: a rejection (the lock stays), or the fulfilment and its payments.
+    /// A hidden input's commitment and opening (`hiddenInput`) are stored with the fulfilment.
     private func record(_ outcome: VerificationOutcome, of job: Job, _ jobID: UUID, worker: Worker, proof: [UInt8],
-                        proveMilliseconds: Int?, verifyMilliseconds: Int, receivedAt: Date) async throws -> Settlement {
+                        hiddenInput: HiddenInputRecord?, proveMilliseconds: Int?, verifyMilliseconds: Int,
+                        receivedAt: Date) async throws -> Settlement {
         let now = clock.now()
         switch outcome {
         case .rejected(let reason, let message):
@@ -168,6 +180,7 @@ extension Market {
                 outputJSON = rows.summary
                 itemRows = [rows.items]
             }
+            if let hiddenInput { itemRows.append(hiddenInputRow(jobID, hiddenInput)) }
             let s = settlement(of: job, output: output)
             let fulfil = PostgresStatement(JobQueries.jobFulfillIfLocked.sql, [
                 .uuid(jobID), .uuid(worker.id), .int(Int64(job.attempt)), .timestamp(now), .jsonb(outputJSON),

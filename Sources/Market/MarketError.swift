@@ -122,6 +122,10 @@ public struct MarketError: Error, Sendable, Equatable, CustomStringConvertible {
         case privateMaterialForbidden = "private_material_forbidden"
         /// Private material asked for a job that proves in public mode.
         case jobNotPrivate = "job_not_private"
+        /// `hide_input` on a job that does not prove in private mode.
+        case hideInputRequiresPrivate = "hide_input_requires_private"
+        /// An input opening asked for a job that does not hide its input.
+        case inputNotHidden = "input_not_hidden"
     }
 
     /// The rule that was broken.

@@ -55,8 +55,34 @@ public protocol PrivateProofSystem: Sendable {
     /// the failure's stable code and message. Never traps on untrusted bytes.
     func verify(commitment: [UInt8], input: [Int64], proof: [UInt8], context: BindingContext)
         -> Result<[Int64], PrivateProofFailure>
+    /// Checks a private proof that hides its input (version 2) and the worker's opening of the
+    /// input commitment it names; the proven output, that commitment and the opened input, or
+    /// the failure's stable code and message (`input_opening_required` without an opening,
+    /// `input_opening_malformed`, `input_opening_mismatch`). Never traps on untrusted bytes.
+    func verifyHidingInput(commitment: [UInt8], proof: [UInt8], opening: [UInt8]?, context: BindingContext)
+        -> Result<HiddenInputVerdict, PrivateProofFailure>
     /// The mode a proof's bytes declare; nil for neither.
     func mode(of proof: [UInt8]) -> ProvingMode?
+}
+
+/// What a verified hidden-input proof and the opening of its input commitment show.
+public struct HiddenInputVerdict: Sendable, Equatable {
+    /// The proven output.
+    public let output: [Int64]
+    /// The input commitment the proof names (PMZX bytes): public, what the receipt carries.
+    public let inputCommitment: [UInt8]
+    /// Its id (lowercase hex SHA-256 of the bytes).
+    public let inputCommitmentID: String
+    /// The quantised input the opening opens the commitment to.
+    public let openedInput: [Int64]
+
+    /// Bundles a verdict.
+    public init(output: [Int64], inputCommitment: [UInt8], inputCommitmentID: String, openedInput: [Int64]) {
+        self.output = output
+        self.inputCommitment = inputCommitment
+        self.inputCommitmentID = inputCommitmentID
+        self.openedInput = openedInput
+    }
 }
 
 /// Why a private proof (or commitment) was refused: a stable code and a sentence.

@@ -68,7 +68,9 @@ public struct Receipt: Sendable, Codable, Equatable {
     /// gives it: the model's `commitment` for a public proof, its `private_commitment` (whose
     /// id is this digest) for a private one.
     public let commitmentDigest: String
-    /// SHA-256 (hex) of the input tensor's canonical JSON.
+    /// SHA-256 (hex) of the input tensor's canonical JSON; for a job that hides its input, the
+    /// id of the input commitment its proof names (SHA-256 of the commitment's bytes) in its place,
+    /// so that nothing signed is a function of the input alone.
     public let inputDigest: String
     /// The verified output; for a batch, every item's output side by side (shape `[B, n]`,
     /// signed as one) with each item's clamp counts.
@@ -90,6 +92,12 @@ public struct Receipt: Sendable, Codable, Equatable {
     public let signature: String
     /// The proof's mode (not signed: the proof's bytes declare it, and their digest is signed).
     public var proofMode: ProvingMode = .public
+    /// A hidden-input job's input commitment id (the same as `inputDigest`, which is signed);
+    /// nil for a job whose input is public.
+    public var inputCommitmentID: String? = nil
+    /// A hidden-input job's input commitment (PMZX bytes, hex): what the proof is checked
+    /// against in place of the input, and what an opening opens; nil for a public input.
+    public var inputCommitment: String? = nil
 
     /// The receipt format this coordinator signs.
     public static let version = 2
@@ -163,7 +171,10 @@ extension Market {
         let commitment = try (job.proofMode == .private ? model.privateCommitment : model.commitment)
             .orThrow("model \(job.modelID) has no \(job.proofMode.rawValue) commitment")
         let commitmentDigest = Receipt.commitmentDigest(commitment)
-        let inputDigest = try Receipt.inputDigest(job.input)
+        // A hidden input is named by its commitment alone: a digest of the input would let
+        // anyone who can guess it confirm the guess.
+        let hiddenCommitment = try job.hideInput ? job.inputCommitment.orThrow("hidden-input job \(jobID) has no input commitment") : nil
+        let inputDigest = try hiddenCommitment.map(Receipt.commitmentDigest) ?? Receipt.inputDigest(job.input)
         let proofDigest = Receipt.proofDigest(proof)
         let nonce = job.nonce ?? ""
         let key = try await coordinatorKey()
@@ -173,6 +184,7 @@ extension Market {
                        inputDigest: inputDigest, output: output, argmax: output.items > 1 ? nil : output.argmax,
                        proof: Data(proof).base64EncodedString(), proofDigest: proofDigest, workerID: worker, nonce: nonce,
                        coordinatorPublicKey: Crypto.hex(key.publicKey), signature: Crypto.hex(key.sign(message)),
-                       proofMode: job.proofMode)
+                       proofMode: job.proofMode, inputCommitmentID: hiddenCommitment.map { _ in inputDigest },
+                       inputCommitment: hiddenCommitment.map(Crypto.hex))
     }
 }

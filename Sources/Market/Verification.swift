@@ -17,6 +17,8 @@ public struct VerificationRequest: Sendable {
     public let input: Tensor
     /// The proof bytes as submitted.
     public let proof: [UInt8]
+    /// A hidden-input proof's opening of its input commitment, as submitted (nil otherwise).
+    public var inputOpening: [UInt8]? = nil
 
     /// Bundles a request (the market makes these; `proofmarket verify` and tests may too).
     public init(jobID: UUID, workerID: UUID, nonce: String, modelID: String, commitment: [UInt8], input: Tensor, proof: [UInt8]) {

@@ -51,7 +51,8 @@ import Testing
 
     @Test func bodyLimitOfTheProofRoute_IsDerivedFromTheProofLimit() {
         let limits = MarketAPI.Limits()
-        let base64 = (Market.proofBytesMax + 2) / 3 * 4
+        // The proof's base64 and a hidden input's opening's.
+        let base64 = (Market.proofBytesMax + 2) / 3 * 4 + (Market.inputOpeningBytesMax + 2) / 3 * 4
         #expect(Market.proofBytesMax == ProofLimits.proofBytesMax)
         #expect(limits.proofBodyBytesMax >= base64 && limits.proofBodyBytesMax <= base64 + 64 * 1024)
         #expect(Market.modelBytesMax == InferenceLimits.modelBytesMax)

@@ -202,4 +202,71 @@ import Testing
             copy["receipt"] = r
         }, "proof_digest_mismatch")
     }
+
+    /// A hidden-input job end to end: the worker proves with the input hidden and submits the
+    /// opening; the receipt bundle carries the input commitment and no input, `receipt verify`
+    /// checks it without the input and, with the owner's opening, the opening too; a changed
+    /// input commitment or a broken opening is refused.
+    @Test func hiddenInputJobsReceipt_VerifiesWithoutTheInput_AndWithTheOwnersOpening() async throws {
+        let run = try await MarketRun.start()
+        defer { Task { await run.stop() } }
+        let cast = try await run.cast(workers: ["a"])
+        let client = cast.client
+        _ = try run.worker("a", key: cast.workers[0].key)
+        let input = try run.inputFile(5)
+        let refused = try await run.cli(["client", "jobs", "submit", "--model", cast.model, "--input", input.path, "--max-price", "400000",
+                                         "--hide-input"], key: client.key)
+        #expect(refused.status != 0 && refused.output.contains("hide_input_requires_private"), "\(refused.output)")
+        let submitted = try await run.cli(["client", "jobs", "submit", "--model", cast.model, "--input", input.path, "--auction", "dutch",
+                                           "--min-price", "1000", "--max-price", "400000", "--lock-timeout-s", "30",
+                                           "--deadline-s", "300", "--lock-stake", "5000", "--ramp-up-s", "2", "--private",
+                                           "--hide-input"], key: client.key)
+        let job = try #require(submitted.output.split(separator: "\n").last(where: { UUID(uuidString: String($0)) != nil }).map(String.init),
+                               "\(submitted.output)")
+        let state = try await run.waitForJob(job, ["fulfilled", "expired"])
+        #expect(state.status == "fulfilled")
+        let argmax = try #require(state.output?.argmax)
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pm-hidden-receipts-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let genuine = folder.appendingPathComponent("genuine.json").path
+        let saved = try await run.cli(["client", "jobs", "receipt", job, "--out", genuine], key: client.key)
+        #expect(saved.status == 0, "\(saved.output)")
+        let bundle = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: genuine))) as? [String: Any])
+        let receipt = try #require(bundle["receipt"] as? [String: Any])
+        #expect(bundle["input"] == nil, "the bundle leaves the hidden input out")
+        let commitment = try #require(receipt["input_commitment"] as? String)
+        #expect(commitment.hasPrefix(Self.hex(Array("PMZX".utf8))) && receipt["input_commitment_id"] as? String == receipt["input_digest"] as? String)
+
+        let plain = try await run.cli(["client", "receipt", "verify", genuine], key: client.key)
+        #expect(plain.status == 0 && plain.output.contains("\nVALID") && plain.output.contains("argmax \(argmax)")
+                && plain.output.contains("input hidden: commitment"), "\(plain.output)")
+        let opening = folder.appendingPathComponent("opening").path
+        let fetched = try await run.cli(["client", "jobs", "input-opening", job, "--out", opening], key: client.key)
+        #expect(fetched.status == 0, "\(fetched.output)")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: opening)[.posixPermissions] as? Int)
+        #expect(mode & 0o077 == 0, "the opening is written for its owner alone: \(String(mode, radix: 8))")
+        let opened = try await run.cli(["client", "receipt", "verify", genuine, "--input-opening", opening], key: client.key)
+        #expect(opened.status == 0 && opened.output.contains("opening checked") && opened.output.contains("\nVALID"), "\(opened.output)")
+        // A worker's key cannot read the opening: the job is not there for it.
+        let asWorker = try await run.cli(["client", "jobs", "input-opening", job, "--out", opening + ".w"], key: cast.workers[0].key)
+        #expect(asWorker.status != 0 && asWorker.output.contains("unknown_job"), "\(asWorker.output)")
+
+        // Another input commitment than the signed one, and an opening cut short, are refused.
+        var other = bundle, changed = receipt
+        var bytes = try #require(Receipt.bytes(hex: commitment))
+        bytes[bytes.count - 1] ^= 1
+        changed["input_commitment"] = Self.hex(bytes)
+        other["receipt"] = changed
+        let otherPath = folder.appendingPathComponent("other-commitment.json").path
+        try JSONSerialization.data(withJSONObject: other).write(to: URL(fileURLWithPath: otherPath))
+        let mismatch = try await run.cli(["client", "receipt", "verify", otherPath], key: client.key)
+        #expect(mismatch.status == 1 && mismatch.output.contains("(input_commitment_mismatch)"), "\(mismatch.output)")
+        let cut = folder.appendingPathComponent("cut-opening").path
+        try Data(try Data(contentsOf: URL(fileURLWithPath: opening)).dropLast()).write(to: URL(fileURLWithPath: cut))
+        let malformed = try await run.cli(["client", "receipt", "verify", genuine, "--input-opening", cut], key: client.key)
+        #expect(malformed.status == 1 && malformed.output.contains("(input_opening_malformed)"), "\(malformed.output)")
+        #expect(try await run.ledgerIntact())
+    }
 }

@@ -6,15 +6,17 @@ enum JobQueries {
         id, client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
         bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, status, attempt, locked_by,
         lock_price, lock_expires_at, nonce, output, proof_ms, verify_ms, created_at, updated_at, finished_at, webhook_url,
-        escrowed_max_price, reauction_rounds_max, reauction_step_bps, reauction_round, clamp_policy, batch_items, proof_mode
+        escrowed_max_price, reauction_rounds_max, reauction_step_bps, reauction_round, clamp_policy, batch_items, proof_mode,
+        hide_input, input_commitment
         """
 
     /// A client creates a job (→ `open`).
     static let jobInsert = NamedQuery("JobInsert", """
         INSERT INTO jobs (client_account, model_id, input, auction, min_price, max_price, bidding_start, ramp_up_s,
                           bid_window_s, lock_timeout_s, lock_stake, fee_bps, escrow, deadline, created_at, updated_at,
-                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy, batch_items, id, proof_mode)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21, $22)
+                          escrowed_max_price, reauction_rounds_max, reauction_step_bps, clamp_policy, batch_items, id, proof_mode,
+                          hide_input)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23)
         RETURNING \(columns)
         """)
     static let jobByID = NamedQuery("JobByID", "SELECT \(columns) FROM jobs WHERE id = $1")
@@ -185,12 +187,22 @@ enum JobQueries {
         INSERT INTO job_outputs (job_id, item, output)
         SELECT $1, (o.n - 1)::integer, o.e FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS o(e, n)
         """)
+    /// A fulfilled hidden-input job's input commitment ($2, public) and the opening of it ($4,
+    /// secret, kept apart), written in the transaction that fulfils it; $3 is the commitment's id.
+    static let jobHiddenInputStore = NamedQuery("JobHiddenInputStore", """
+        WITH job AS (UPDATE jobs SET input_commitment = $2 WHERE id = $1 AND hide_input RETURNING id)
+        INSERT INTO job_input_openings (job_id, input_commitment_id, opening) SELECT id, $3, $4 FROM job
+        """)
+    /// A hidden-input job's opening, for its owner only (the market checks that first).
+    static let jobInputOpening = NamedQuery("JobInputOpening", """
+        SELECT input_commitment_id, opening FROM job_input_openings WHERE job_id = $1
+        """)
     /// A page of a batch's item outputs from item $2 on, in item order.
     static let jobOutputsPage = NamedQuery("JobOutputsPage", """
         SELECT item, output FROM job_outputs WHERE job_id = $1 AND item >= $2 ORDER BY item LIMIT $3
         """)
 
-    static let all = [jobOutputsInsert, jobOutputsPage, jobInsert, jobByID, jobByIDForUpdate, jobProof, jobLockIfOpen, jobFulfillIfLocked,
+    static let all = [jobOutputsInsert, jobOutputsPage, jobHiddenInputStore, jobInputOpening, jobInsert, jobByID, jobByIDForUpdate, jobProof, jobLockIfOpen, jobFulfillIfLocked,
                       jobMarkProofReceived, jobClearProofReceived,
                       jobReopenIfLocked, jobExpire, jobCancelIfOpen, jobRestartBidWindow, jobStartNextRound,
                       jobExpireRoundsExhausted, jobRaiseMaxPrice, jobClaimExpiredLock, jobClaimOverdueOpen,

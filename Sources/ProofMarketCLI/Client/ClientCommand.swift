@@ -52,7 +52,8 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "jobs", abstract: "Post and follow jobs.",
-                                                        subcommands: [Submit.self, Quote.self, Raise.self, Get.self, Outputs.self, List.self, Cancel.self, Receipt.self])
+                                                        subcommands: [Submit.self, Quote.self, Raise.self, Get.self, Outputs.self, List.self, Cancel.self, Receipt.self,
+                                                                      InputOpening.self])
 
         struct Submit: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -85,8 +86,12 @@ struct ClientCommand: AsyncParsableCommand {
             var refuseClamped = false
             @Flag(help: "Ask for a private proof (protocol v2, zero knowledge): the model must be private-ready, and only a worker proving private may take the job; priced at the private mode's larger work.")
             var `private` = false
+            @Flag(name: .customLong("hide-input"),
+                  help: "With --private: the proof and the receipt name a commitment to the input, not the input, so the receipt can be published without it; `client jobs input-opening` saves the opening.")
+            var hideInput = false
 
             func validate() throws {
+                if hideInput && !`private` { throw ValidationError("--hide-input needs --private (hide_input_requires_private)") }
                 guard ["dutch", "sealed"].contains(auction) else { throw ValidationError("--auction must be dutch or sealed") }
                 guard (input == nil) != (inputs == nil) else { throw ValidationError("give exactly one of --input (one tensor) and --inputs (a batch file)") }
                 if results != nil && !wait { throw ValidationError("--results needs --wait") }
@@ -125,7 +130,8 @@ struct ClientCommand: AsyncParsableCommand {
                     minPrice: minPrice, maxPrice: maxPrice, rampUpS: auction == "dutch" ? ramp : nil,
                     bidWindowS: auction == "sealed" ? window : nil, lockTimeoutS: lockTimeoutS,
                     deadlineS: deadlineS, lockStake: lockStake, reauction: reauction,
-                    clampPolicy: refuseClamped ? "refuse" : nil, proofMode: `private` ? "private" : nil), idempotencyKey: UUID().uuidString)
+                    clampPolicy: refuseClamped ? "refuse" : nil, proofMode: `private` ? "private" : nil,
+                    hideInput: hideInput ? true : nil), idempotencyKey: UUID().uuidString)
                 guard wait else { print(job.id.uuidString.lowercased()); return }
                 let final = try await JobFollower(client: client).follow(job.id, live: true)
                 JobPrinter.print(final)
@@ -246,6 +252,24 @@ struct ClientCommand: AsyncParsableCommand {
         }
     }
 
+    struct InputOpening: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "input-opening",
+            abstract: "Save a fulfilled hidden-input job's input opening (yours only: it shows the input).",
+            discussion: "The file opens the input commitment the job's receipt names: `receipt verify --input-opening FILE` checks it.")
+        @OptionGroup var remote: RemoteOptions
+        @Argument var id: String
+        @Option(help: "Where to write the opening (written readable by you alone).") var out: String
+        func run() async throws {
+            let answer: WireInputOpening = try await remote.client().call(.get, "/v1/jobs/\(id)/input-opening")
+            guard let bytes = Data(base64Encoded: answer.opening) else {
+                throw RemoteError.invalidAnswer(path: "/v1/jobs/\(id)/input-opening", detail: "the opening is not base64")
+            }
+            try FileOutput.writeSecret(Array(bytes), to: out)
+            print("input opening of job \(answer.jobId.uuidString.lowercased()) (input commitment \(answer.inputCommitmentId)) written to \(out)")
+        }
+    }
+
     struct ReceiptCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "receipt", abstract: "Check receipts.",
                                                         subcommands: [Verify.self])
@@ -270,9 +294,14 @@ struct ClientCommand: AsyncParsableCommand {
             @Option(name: .customLong("coordinator"),
                     help: "Whose pinned key to use [env: PROOFMARKET_COORDINATOR] (default: http://127.0.0.1:8080).")
             var coordinator: String?
+            @Option(name: .customLong("input-opening"), help: ArgumentHelp(
+                "For a hidden-input job: its input opening (`client jobs input-opening`), checked against the receipt's input commitment.",
+                valueName: "file"))
+            var inputOpening: String?
 
             func run() async throws {
                 let bundle = try ReceiptBundle.read(from: file)
+                let opening = try inputOpening.map { try FileInput.read($0, limit: PrivateInputOpening.bytesMax) }
                 let onnx = try model.map { try FileInput.read($0, limit: InferenceLimits.modelBytesMax) }
                 let key: [UInt8]
                 do { key = try await pinnedKey() } catch {
@@ -280,9 +309,12 @@ struct ClientCommand: AsyncParsableCommand {
                     throw ExitCode(1)
                 }
                 do {
-                    let verified = try bundle.verify(pinnedKey: key, modelONNX: onnx)
+                    let verified = try bundle.verify(pinnedKey: key, modelONNX: onnx, inputOpening: opening)
                     print("output \(verified.output.map(String.init).joined(separator: " "))")
                     if let argmax = verified.argmax { print("argmax \(argmax)") }
+                    if let id = bundle.receipt.inputCommitmentId {
+                        print("input hidden: commitment \(id)\(opening == nil ? "" : ", opening checked")")
+                    }
                     print("VALID")
                 } catch {
                     print("INVALID: \(error)")

@@ -4,7 +4,9 @@ import Inference
 import Market
 
 /// A receipt with everything needed to check it without asking the coordinator again: the
-/// model's commitment and the job's input. `verify(pinnedKey:modelONNX:)` checks that the
+/// model's commitment and the job's input (none for a job that hides its input: its receipt
+/// carries the input commitment instead, `ReceiptBundle+HiddenInput.swift`).
+/// `verify(pinnedKey:modelONNX:inputOpening:)` checks that the
 /// coordinator's pinned key signed the receipt, that the commitment is the one it signed for
 /// the model (and, given the ONNX file, the one that file commits to), the digests, and the
 /// proof itself against the commitment, so a client need not trust the coordinator's word for
@@ -13,8 +15,8 @@ struct ReceiptBundle: Codable {
     var receipt: WireReceipt
     /// The model's commitment (hex), as `GET /v1/models/{id}` gives it.
     var commitment: String
-    /// The job's input, as posted.
-    var input: WireTensor
+    /// The job's input, as posted; nil for a job that hides its input.
+    var input: WireTensor?
 
     /// Why a receipt does not hold; each names its stable code.
     enum Failure: Error, CustomStringConvertible {
@@ -22,6 +24,7 @@ struct ReceiptBundle: Codable {
         case inputDigestMismatch, proofDigestMismatch, commitmentUnreadable(String)
         case modelMismatch(String), modelFileMismatch(String), proofInvalid(String), outputMismatch, missingNonce
         case clampCountMismatch(claimed: String, proven: String)
+        case inputMissing, inputNotHidden, inputCommitmentMismatch, inputOpeningMalformed(String), inputOpeningMismatch
 
         var description: String {
             switch self {
@@ -40,6 +43,12 @@ struct ReceiptBundle: Codable {
             case .missingNonce: return "the receipt does not carry its lock nonce (nonce_missing)"
             case .clampCountMismatch(let claimed, let proven):
                 return "the receipt's clamp counts (\(claimed)) are not the proven run's (\(proven)) (clamp_count_mismatch)"
+            case .inputMissing: return "the bundle carries no input and the receipt names no input commitment (input_required)"
+            case .inputNotHidden: return "the receipt's job does not hide its input; it has no input opening to check (input_not_hidden)"
+            case .inputCommitmentMismatch:
+                return "the input commitment is not the one the receipt signs or the proof names (input_commitment_mismatch)"
+            case .inputOpeningMalformed(let why): return "the input opening cannot be read: \(why) (input_opening_malformed)"
+            case .inputOpeningMismatch: return "the input opening does not open the receipt's input commitment (input_opening_mismatch)"
             }
         }
     }
@@ -48,8 +57,9 @@ struct ReceiptBundle: Codable {
     static func fetch(client: CoordinatorClient, jobID: String) async throws -> ReceiptBundle {
         let receipt: WireReceipt = try await client.call(.get, "/v1/jobs/\(jobID)/receipt")
         let model: WireModel = try await client.call(.get, "/v1/models/\(receipt.modelId)")
-        struct JobInput: Decodable { var input: WireTensor }
-        let job: JobInput = try await client.call(.get, "/v1/jobs/\(jobID)")
+        // A hidden input stays out of the bundle (which is made to be published), even for its owner.
+        struct JobInput: Decodable { var input: WireTensor? }
+        let job: JobInput = receipt.inputCommitment == nil ? try await client.call(.get, "/v1/jobs/\(jobID)") : JobInput(input: nil)
         // A private proof is checked against the model's private commitment, which the receipt signs.
         let proof = Data(base64Encoded: receipt.proof).map(Array.init) ?? []
         let isPrivate = ProofFormat.mode(of: proof) == .private
@@ -60,9 +70,9 @@ struct ReceiptBundle: Codable {
     }
 
     /// Checks everything against the coordinator's `pinnedKey` (never the key the receipt
-    /// names) and, if given, the model's ONNX bytes; returns the verified quantised output and
-    /// its argmax.
-    func verify(pinnedKey: [UInt8], modelONNX: [UInt8]? = nil) throws -> (output: [Int64], argmax: Int?) {
+    /// names) and, if given, the model's ONNX bytes and a hidden input's opening; returns the
+    /// verified quantised output and its argmax.
+    func verify(pinnedKey: [UInt8], modelONNX: [UInt8]? = nil, inputOpening: [UInt8]? = nil) throws -> (output: [Int64], argmax: Int?) {
         let r = receipt
         let version = r.receiptVersion ?? 1
         guard version == Receipt.version, let commitmentDigest = r.commitmentDigest else { throw Failure.unsupportedVersion(version) }
@@ -77,15 +87,21 @@ struct ReceiptBundle: Codable {
         // registered for this model id passes, so a proof of another model cannot.
         guard let commitmentBytes = Receipt.bytes(hex: commitment.lowercased()) else { throw Failure.commitmentUnreadable("not hex") }
         guard Receipt.commitmentDigest(commitmentBytes) == commitmentDigest else { throw Failure.modelMismatch(r.modelId) }
-        guard (try? Receipt.inputDigest(Tensor(shape: input.shape, values: input.values))) == r.inputDigest else {
-            throw Failure.inputDigestMismatch
-        }
         guard let proof = Data(base64Encoded: r.proof).map(Array.init) else { throw Failure.proofDigestMismatch }
         guard Receipt.proofDigest(proof) == r.proofDigest else { throw Failure.proofDigestMismatch }
         guard let nonce = r.nonce else { throw Failure.missingNonce }
+        if let hidden = r.inputCommitment {
+            return try verifyHidingInput(commitmentBytes, inputCommitment: hidden, proof: proof, nonce: nonce, modelONNX: modelONNX,
+                                         inputOpening: inputOpening)
+        }
+        guard inputOpening == nil else { throw Failure.inputNotHidden }
+        guard let input else { throw Failure.inputMissing }
+        guard (try? Receipt.inputDigest(Tensor(shape: input.shape, values: input.values))) == r.inputDigest else {
+            throw Failure.inputDigestMismatch
+        }
         // The proof's own bytes say its mode (the receipt's `proof_mode` is not signed).
         if ProofFormat.mode(of: proof) == .private {
-            return try verifyPrivate(commitmentBytes, proof: proof, nonce: nonce, modelONNX: modelONNX)
+            return try verifyPrivate(commitmentBytes, input: input, proof: proof, nonce: nonce, modelONNX: modelONNX)
         }
         let decoded: ModelCommitment
         do { decoded = try ModelCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
@@ -133,23 +149,12 @@ struct ReceiptBundle: Codable {
     }
 
     /// A private proof's receipt: the signed commitment is the model's hiding one, and the proof
-    /// reveals the output alone (private jobs are single inputs; no clamp counts inside the
-    /// model are proven, so a receipt claiming some is refused).
-    private func verifyPrivate(_ commitmentBytes: [UInt8], proof: [UInt8], nonce: String,
+    /// reveals the output alone (of one input or a batch; no clamp counts inside the model are
+    /// proven, so a receipt claiming some is refused).
+    private func verifyPrivate(_ commitmentBytes: [UInt8], input: WireTensor, proof: [UInt8], nonce: String,
                                modelONNX: [UInt8]?) throws -> (output: [Int64], argmax: Int?) {
         let r = receipt
-        let decoded: PrivateCommitment
-        do { decoded = try PrivateCommitment(decoding: commitmentBytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
-        if let modelONNX {
-            // A hiding commitment cannot be recomputed from the file; the file must be the model the id digests.
-            let digest = InferenceModelImporter().digest(of: modelONNX)
-            do { _ = try ONNXImporter.importModel(modelONNX, matching: decoded.spec) } catch {
-                throw Failure.modelFileMismatch("it does not import with the registered quantisation: \(error)")
-            }
-            guard digest == r.modelId || decoded.spec.config != .default else {
-                throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(r.modelId)")
-            }
-        }
+        let decoded = try Self.privateCommitment(commitmentBytes, modelID: r.modelId, modelONNX: modelONNX)
         let quantised: [Int64], clampedInput: Int
         do { (quantised, clampedInput) = try decoded.spec.quantizeInputCountingClamps(floats: input.values, shape: input.shape) } catch {
             throw Failure.proofInvalid("input: \(error)")
@@ -159,15 +164,43 @@ struct ReceiptBundle: Codable {
         do { verified = try PrivateVerifier.verify(commitment: decoded, input: quantised, proof: proof, context: context) } catch {
             throw Failure.proofInvalid("\(error)")
         }
-        guard verified == r.output.quantised else { throw Failure.outputMismatch }
-        guard r.output.clampedInModel == nil, r.output.clampedInModelByItem == nil,
+        guard r.output.clampedInModel == nil, r.output.clampedInModelByItem == nil, r.output.clampedInputByItem == nil,
               r.output.clampedInput == nil || r.output.clampedInput == clampedInput else {
             throw Failure.clampCountMismatch(claimed: "\(r.output.clampedInput.map(String.init) ?? "-") input, \(r.output.clampedInModel.map(String.init) ?? "-") in the model",
                                              proven: "\(clampedInput) input, none proven in the model (private proof)")
         }
-        let argmax = VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
+        return try checkPrivateOutput(verified, spec: decoded.spec)
+    }
+
+    /// A private proof's output against the receipt's: the same values, shaped `[B, n]` for
+    /// the proven batch, and an argmax (one item only) that is the output's.
+    func checkPrivateOutput(_ verified: [Int64], spec: ModelSpec) throws -> (output: [Int64], argmax: Int?) {
+        let r = receipt
+        guard verified == r.output.quantised, spec.outputElements > 0, verified.count % spec.outputElements == 0 else {
+            throw Failure.outputMismatch
+        }
+        let items = verified.count / spec.outputElements
+        guard r.output.shape == [items, spec.outputElements] else { throw Failure.outputMismatch }
+        let argmax = items > 1 ? nil : VerifiedOutput(shape: r.output.shape, quantised: verified, values: r.output.values).argmax
         guard r.argmax == nil || r.argmax == argmax else { throw Failure.outputMismatch }
         return (verified, argmax)
+    }
+
+    /// The model's hiding commitment, decoded; given the ONNX file, checked to be the model the
+    /// id digests (a hiding commitment cannot be recomputed from the file).
+    static func privateCommitment(_ bytes: [UInt8], modelID: String, modelONNX: [UInt8]?) throws -> PrivateCommitment {
+        let decoded: PrivateCommitment
+        do { decoded = try PrivateCommitment(decoding: bytes) } catch { throw Failure.commitmentUnreadable("\(error)") }
+        if let modelONNX {
+            let digest = InferenceModelImporter().digest(of: modelONNX)
+            do { _ = try ONNXImporter.importModel(modelONNX, matching: decoded.spec) } catch {
+                throw Failure.modelFileMismatch("it does not import with the registered quantisation: \(error)")
+            }
+            guard digest == modelID || decoded.spec.config != .default else {
+                throw Failure.modelFileMismatch("its digest is \(digest), the receipt's model is \(modelID)")
+            }
+        }
+        return decoded
     }
 
     /// The ONNX file is the receipt's model: its digest is the model id, and importing it with

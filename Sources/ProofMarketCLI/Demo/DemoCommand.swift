@@ -107,8 +107,14 @@ struct DemoCommand: AsyncParsableCommand {
                 bidWindowS: nil, lockTimeoutS: 60, deadlineS: 180, lockStake: 500_000),
                 idempotencyKey: "demo-\(started.timeIntervalSince1970)-batch")
         }
+        // And one private job that hides its input: its receipt is checked without the input.
+        let hidden = privateReady
+            ? try await Self.postHiddenInputJob(client, model: registered, sample: samples[0],
+                                                idempotencyKey: "demo-\(started.timeIntervalSince1970)-hidden")
+            : nil
         let privateCount = posted.filter { $0.mode == "private" }.count
-        say("posted \(jobs) jobs (Dutch and sealed, \(privateCount) of them private)\(batch == nil ? "" : " and a batch job of \(batchItems) digits"); waiting for proofs")
+        say("posted \(jobs) jobs (Dutch and sealed, \(privateCount) of them private)\(batch == nil ? "" : " and a batch job of \(batchItems) digits")"
+            + "\(hidden == nil ? "" : " and a private job hiding its input"); waiting for proofs")
 
         // Wait for every job, with long-polls.
         let follower = JobFollower(client: client, waitSeconds: 5)
@@ -128,6 +134,8 @@ struct DemoCommand: AsyncParsableCommand {
                 batchPredictions = page.outputs.map(\.output.argmax)
             }
         }
+        var hiddenDone: WireJob?
+        if let hidden { hiddenDone = try await withTimeout(deadline) { try await follower.follow(hidden.id) } }
         for entry in nodes { await entry.node.stop() }
         for entry in nodes { _ = try? await entry.task.value }
 
@@ -152,6 +160,9 @@ struct DemoCommand: AsyncParsableCommand {
                   + "(prove \(batchDone.proveMs ?? 0) ms, verify \(batchDone.verifyMs ?? 0) ms); predictions "
                   + "\(batchPredictions.map { $0.map(String.init) ?? "-" }.joined(separator: " ")), matching the true digit \(batchCorrect)/\(batchItems)")
         }
+        if let hiddenDone {
+            print(try await Self.checkHiddenInputReceipt(client, job: hiddenDone, key: try await coordinator.market.coordinatorKey().publicKey))
+        }
         for entry in nodes {
             let t = await entry.node.tally
             print("\(entry.name): locked \(t.locked), bids \(t.bids), paid \(t.paid), earned \(t.earned) µc")
@@ -171,7 +182,8 @@ struct DemoCommand: AsyncParsableCommand {
         print("ledger verification: \(report.intact ? "INTACT" : "BROKEN") — \(report.entries) entries, balances sum to \(report.balanceSum), \(report.negativeAccounts) negative accounts, \(report.replayMismatches.count) replay mismatches, \(report.chainBreaks.count) chain breaks")
         print(String(format: "demo finished in %.1f s", Date().timeIntervalSince(started)))
         await client.http.shutdown()
-        guard fulfilled == jobs, batchDone.map({ $0.status == "fulfilled" }) ?? true, report.intact else { throw ExitCode(1) }
+        guard fulfilled == jobs, batchDone.map({ $0.status == "fulfilled" }) ?? true, hiddenDone.map({ $0.status == "fulfilled" }) ?? true,
+              report.intact else { throw ExitCode(1) }
     }
 
     private func deposit(_ admin: CoordinatorClient, _ account: UUID, _ amount: Int64) async throws {

@@ -81,6 +81,8 @@ struct WireCreateJob: Codable, Sendable {
     var clampPolicy: String?
     /// `public` or `private` (nil: the coordinator's default, public).
     var proofMode: String? = nil
+    /// Hide the input behind a commitment (private jobs only; nil: no).
+    var hideInput: Bool? = nil
 }
 
 /// `POST /v1/models` with quantisation options.
@@ -230,7 +232,14 @@ struct WireReauction: Codable, Sendable { var maxRounds: Int; var priceStepBps: 
 /// Bodies naming the worker node acting.
 struct WireWorkerRef: Codable, Sendable { var workerId: UUID }
 struct WireBid: Codable, Sendable { var workerId: UUID; var price: Int64 }
-struct WireProof: Codable, Sendable { var workerId: UUID; var proof: String; var proveMs: Int? }
+struct WireProof: Codable, Sendable {
+    var workerId: UUID; var proof: String; var proveMs: Int?
+    /// A hidden-input proof's opening of its input commitment, base64.
+    var inputOpening: String? = nil
+}
+
+/// A hidden-input job's input opening, for its owner.
+struct WireInputOpening: Codable, Sendable { var jobId: UUID; var inputCommitmentId: String; var opening: String }
 
 /// A lock the worker now holds.
 struct WireLock: Codable, Sendable {
@@ -246,6 +255,8 @@ struct WireLock: Codable, Sendable {
     var clampPolicy: String?
     /// `public` or `private` (absent from coordinators before private proofs: public).
     var proofMode: String? = nil
+    /// Prove with the input hidden and submit its opening (absent from coordinators before hidden inputs: no).
+    var hideInput: Bool? = nil
 }
 
 /// What a verified proof paid.
@@ -277,6 +288,9 @@ struct WireReceipt: Codable, Sendable {
     var signature: String
     /// The proof's mode as the coordinator states it (not signed; `receipt verify` reads the proof's own).
     var proofMode: String? = nil
+    /// A hidden-input job's input commitment: its id (equal to the signed `input_digest`) and bytes (hex).
+    var inputCommitmentId: String? = nil
+    var inputCommitment: String? = nil
 }
 
 /// An account made by an admin, with its first key (shown once).

@@ -249,11 +249,12 @@ actor ProverNode {
                     + (try cached.model.runBatch(input).reduce(0) { $0 + $1.saturated })
                 guard clamped == 0 else { throw ClampRefusal(count: clamped) }
             }
-            let proof: [UInt8]
+            let proof: [UInt8], opening: [UInt8]?
             if lock.proofMode == "private" {
-                proof = try await provePrivately(jobID, worker: worker, model: cached.model, input: input, context: context)
+                (proof, opening) = try await provePrivately(jobID, worker: worker, model: cached.model, input: input, context: context,
+                                                            hideInput: lock.hideInput ?? false)
             } else {
-                proof = try InferenceProver.prove(model: cached.model, commitment: cached.commitment, input: input, context: context).proof
+                (proof, opening) = (try InferenceProver.prove(model: cached.model, commitment: cached.commitment, input: input, context: context).proof, nil)
             }
             let proveSeconds = Date().timeIntervalSince(started)
             let proveMs = Int(proveSeconds * 1000)
@@ -266,7 +267,8 @@ actor ProverNode {
             if settings.submitDelaySeconds > 0 { try await Task.sleep(nanoseconds: UInt64(settings.submitDelaySeconds * 1e9)) }
             let settlement: WireSettlement = try await withRetry("submit proof") {
                 try await self.client.call(.post, "/v1/jobs/\(jobID)/proof",
-                                           body: WireProof(workerId: worker, proof: Data(proof).base64EncodedString(), proveMs: proveMs))
+                                           body: WireProof(workerId: worker, proof: Data(proof).base64EncodedString(), proveMs: proveMs,
+                                                           inputOpening: opening.map { Data($0).base64EncodedString() }))
             }
             tally.paid += 1
             tally.earned += settlement.workerPayment
@@ -286,9 +288,10 @@ actor ProverNode {
     }
 
     /// A private proof (protocol v2) of a locked job: its commitment and blinding material come
-    /// from the coordinator, for the lock holder only, and must be the model's.
+    /// from the coordinator, for the lock holder only, and must be the model's. With
+    /// `hideInput`, the proof hides the input and comes with the opening of its commitment.
     private func provePrivately(_ jobID: UUID, worker: UUID, model: QuantizedModel, input: [Int64],
-                                context: BindingContext) async throws -> [UInt8] {
+                                context: BindingContext, hideInput: Bool) async throws -> (proof: [UInt8], opening: [UInt8]?) {
         let grant: WirePrivateMaterial = try await withRetry("fetch private material") {
             try await self.client.call(.get, "/v1/jobs/\(jobID)/private-material?worker_id=\(worker)")
         }
@@ -297,7 +300,9 @@ actor ProverNode {
         }
         let commitment = try PrivateCommitment(decoding: Array(commitmentBytes))
         let material = try PrivateMaterial(decoding: Array(materialBytes), for: commitment)
-        return try PrivateProver.prove(model: model, commitment: commitment, material: material, input: input, context: context).proof
+        let proven = try PrivateProver.prove(model: model, commitment: commitment, material: material, input: input, context: context,
+                                             hideInput: hideInput)
+        return (proven.proof, proven.opening?.encoded)
     }
 
     /// The model, fetched and committed once per id.

@@ -49,6 +49,13 @@ public struct PrivateInputOpening: Sendable {
     /// The longest encoding `init(decoding:)` can accept (the limits' values and blindings).
     public static let bytesMax = 4 + 2 + 4 + 8 * PrivateProofLimits.inputValuesMax + 4 + 32 * 4 * PrivateProofLimits.inputValuesMax
 
+    /// The length of the encoding of an opening of `items` items of `spec`'s input: what a
+    /// hidden-input proof of that batch comes with. Nil when the spec has no hidden-input proof.
+    public static func encodedBytes(spec: ModelSpec, items: Int) -> Int? {
+        guard let shape = PrivateLayerShape(input: spec, items: items) else { return nil }
+        return 4 + 2 + 4 + 8 * shape.rows * items + 4 + Scalar.encodedByteCount * shape.entries
+    }
+
     init(input: [Int64], blindings: [Blinding]) {
         self.input = input
         self.blindings = blindings

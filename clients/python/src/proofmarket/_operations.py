@@ -48,6 +48,7 @@ OPERATIONS: dict[str, Operation] = {
     "streamJobEvents": Operation("GET", "/v1/jobs/{id}/events", "jobs.events", "safe"),
     "getReceipt": Operation("GET", "/v1/jobs/{id}/receipt", "jobs.receipt", "safe"),
     "listJobOutputs": Operation("GET", "/v1/jobs/{id}/outputs", "jobs.outputs", "safe"),
+    "getInputOpening": Operation("GET", "/v1/jobs/{id}/input-opening", "jobs.input_opening", "safe"),
     "lockJob": Operation("POST", "/v1/jobs/{id}/lock", "market.lock", "safe"),  # the holder gets its lock back
     "placeBid": Operation("POST", "/v1/jobs/{id}/bids", "market.bid", "never"),
     "getJobInput": Operation("GET", "/v1/jobs/{id}/input", "market.input", "safe"),

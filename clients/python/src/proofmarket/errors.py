@@ -112,6 +112,7 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "invalid_json": InvalidRequest,
     "duplicate_json_key": InvalidRequest,
     "invalid_field": InvalidRequest,
+    "hide_input_requires_private": InvalidRequest,
     "invalid_request": InvalidRequest,
     "invalid_terms": InvalidRequest,
     "input_shape_mismatch": InvalidRequest,
@@ -152,6 +153,7 @@ CODE_FAMILIES: dict[str, type[ProofMarketError]] = {
     "capability_exceeded": Conflict,
     "proof_mode_unsupported": Conflict,
     "job_not_private": Conflict,
+    "input_not_hidden": Conflict,
     # Proofs.
     "proof_rejected": ProofRejected,
     "verifier_busy": TryAgain,

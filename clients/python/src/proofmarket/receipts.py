@@ -174,7 +174,8 @@ class ReceiptBundle:
     receipt: Receipt
     #: The model's commitment (hex), as ``GET /v1/models/{id}`` gives it.
     commitment: str
-    input: Tensor
+    #: The job's input; None for a hidden-input job (its receipt names the input commitment).
+    input: Tensor | None
 
     def verify(self, public_key: bytes | str, *, model_onnx: bytes | None = None) -> VerifiedReceipt:
         """Every check ``verify_receipt`` can make, the input and the commitment included."""
@@ -183,7 +184,10 @@ class ReceiptBundle:
     def to_json(self) -> dict[str, Any]:
         """The bundle file's content."""
         raw = self.receipt.raw if isinstance(self.receipt.raw, dict) else {}
-        return {"receipt": raw, "commitment": self.commitment, "input": self.input.to_json()}
+        content: dict[str, Any] = {"receipt": raw, "commitment": self.commitment}
+        if self.input is not None:
+            content["input"] = self.input.to_json()
+        return content
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Writes the bundle (JSON); returns the path."""
@@ -196,7 +200,7 @@ class ReceiptBundle:
         """Reads a bundle this SDK or the CLI saved."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(receipt=Receipt.from_json(data["receipt"]), commitment=str(data["commitment"]),
-                   input=Tensor.from_json(data["input"]))
+                   input=Tensor.from_json(data["input"]) if data.get("input") is not None else None)
 
     def verify_with_cli(self, path: str | os.PathLike[str], public_key: bytes | str, *, proofmarket: str = "proofmarket",
                         model: str | os.PathLike[str] | None = None, timeout: float = 120) -> str:

@@ -99,14 +99,15 @@ class Jobs(_Resource):
                ramp_up_s: int | None = None, bidding_start: _dt.datetime | str | None = None,
                bid_window_s: int | None = None, webhook_url: str | None = None,
                reauction: ReauctionPolicy | Mapping[str, int] | None = None,
-               proof_mode: str | None = None,
+               proof_mode: str | None = None, hide_input: bool | None = None,
                idempotency_key: str | None = None) -> Job:
         """``createJob``: posts a job; its escrowed maximum (``max_price``, raised by every round of
         ``reauction`` if given) plus the fee moves to escrow. Sent with an ``Idempotency-Key``
         (yours, or one made for this call), so a retry never posts it twice. A batch job gives
         ``inputs`` (each of the model's input shape) instead of ``input``: proven in one proof,
         its outputs are read with ``outputs``. ``proof_mode="private"`` asks for a zero-knowledge
-        proof (the model must be private-ready)."""
+        proof (the model must be private-ready); with it, ``hide_input=True`` a proof and a receipt
+        that name a commitment to the input instead of the input."""
         if (input is None) == (inputs is None):
             raise ValueError("give exactly one of input and inputs")
         body: dict[str, Any] = {"model_id": model_id, "auction": auction, "max_price": max_price,
@@ -120,7 +121,8 @@ class Jobs(_Resource):
         if isinstance(bidding_start, _dt.datetime):
             bidding_start = bidding_start.isoformat()
         for key, value in (("min_price", min_price), ("ramp_up_s", ramp_up_s), ("bidding_start", bidding_start),
-                           ("bid_window_s", bid_window_s), ("webhook_url", webhook_url), ("proof_mode", proof_mode)):
+                           ("bid_window_s", bid_window_s), ("webhook_url", webhook_url), ("proof_mode", proof_mode),
+                           ("hide_input", hide_input)):
             if value is not None:
                 body[key] = value
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
@@ -202,12 +204,20 @@ class Jobs(_Resource):
         return Receipt.from_json(self._t.call("getReceipt", path={"id": job_id}).json())
 
     def receipt_bundle(self, job_id: str) -> ReceiptBundle:
-        """The receipt with its model's commitment and the job's input: everything checking it needs."""
+        """The receipt with its model's commitment and the job's input: everything checking it needs
+        (a hidden-input job's input stays out: its receipt carries the input commitment instead)."""
         receipt = self.receipt(job_id)
         model = self._client.models.get(receipt.model_id)
         if model.commitment is None:
             raise ProofMarketError(f"model {receipt.model_id} has no commitment", code="commitment_invalid")
-        return ReceiptBundle(receipt=receipt, commitment=model.commitment, input=self.get(job_id).input)
+        job_input = None if receipt.input_commitment is not None else self.get(job_id).input
+        return ReceiptBundle(receipt=receipt, commitment=model.commitment, input=job_input)
+
+    def input_opening(self, job_id: str) -> bytes:
+        """``getInputOpening``: a fulfilled hidden-input job's input opening (PMZI bytes), for its
+        owner only (it shows the input); ``proofmarket client receipt verify --input-opening`` checks it."""
+        answer = self._t.call("getInputOpening", path={"id": job_id}).json()
+        return base64.b64decode(answer["opening"], validate=True)
 
 
 class Market(_Resource):
@@ -246,11 +256,15 @@ class Market(_Resource):
         """``getJobInput``: the input, for the lock holder."""
         return Tensor.from_json(self._t.call("getJobInput", path={"id": job_id}, params={"worker_id": worker_id}).json())
 
-    def submit_proof(self, job_id: str, worker_id: str, proof: bytes, *, prove_ms: int | None = None) -> Settlement:
-        """``submitProof``: the proof (raw bytes), bound to the lock's ``binding_context``; verified, then settled."""
+    def submit_proof(self, job_id: str, worker_id: str, proof: bytes, *, prove_ms: int | None = None,
+                     input_opening: bytes | None = None) -> Settlement:
+        """``submitProof``: the proof (raw bytes), bound to the lock's ``binding_context``; verified, then
+        settled. A hidden-input job's proof comes with ``input_opening``, the opening of its input commitment."""
         body: dict[str, Any] = {"worker_id": worker_id, "proof": base64.b64encode(proof).decode("ascii")}
         if prove_ms is not None:
             body["prove_ms"] = prove_ms
+        if input_opening is not None:
+            body["input_opening"] = base64.b64encode(input_opening).decode("ascii")
         return Settlement.from_json(self._t.call("submitProof", path={"id": job_id}, json=body).json())
 
     def release(self, job_id: str, worker_id: str) -> Job:

@@ -179,8 +179,9 @@ class BatchOutput(WireObject):
 
     items: int
     item_shape: tuple[int, ...]
-    clamped_input: int
-    clamped_in_model: int
+    #: Over all items; None for a private proof's batch, which proves no clamp counts.
+    clamped_input: int | None = None
+    clamped_in_model: int | None = None
     raw: Any = _raw()
 
 
@@ -282,7 +283,8 @@ class Job(WireObject):
     attempt: int
     created_at: _dt.datetime
     updated_at: _dt.datetime
-    input: Tensor
+    #: None in a hidden-input job seen by anyone but its owner.
+    input: Tensor | None = None
     current_price: int | None = None
     locked_by: str | None = None
     lock_price: int | None = None
@@ -304,6 +306,10 @@ class Job(WireObject):
     proof_mode: str = "public"
     #: A fulfilled batch's summary (its ``output`` is then None).
     batch_output: BatchOutput | None = None
+    #: Whether the proof hides the input behind a commitment (private jobs only).
+    hide_input: bool = False
+    #: A fulfilled hidden-input job's input commitment id (its receipt's ``input_digest``).
+    input_commitment_id: str | None = None
     raw: Any = _raw()
 
     @property
@@ -362,6 +368,8 @@ class Lock(WireObject):
     input: Tensor
     #: ``private``: read the model's commitment and material with ``market.private_material``.
     proof_mode: str = "public"
+    #: Prove with the input hidden and submit its opening (`input_opening`) with the proof.
+    hide_input: bool = False
     raw: Any = _raw()
 
 
@@ -423,6 +431,9 @@ class Receipt(WireObject):
     argmax: int | None = None
     #: The proof's mode (not signed: the proof's bytes declare it).
     proof_mode: str = "public"
+    #: A hidden-input job's input commitment: its id (equal to the signed ``input_digest``) and bytes (hex).
+    input_commitment_id: str | None = None
+    input_commitment: str | None = None
     raw: Any = _raw()
 
 
