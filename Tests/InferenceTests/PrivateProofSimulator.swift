@@ -45,7 +45,7 @@ struct PrivateProofSimulator {
     static func simulate(commitment: PrivateCommitment, items: Int, input: [Int64], hidden: Bool, output: [Int64]) throws -> Simulated {
         let spec = commitment.spec
         guard let shapes = PrivateProtocol.shapes(spec, items: items), let inputShape = PrivateLayerShape(input: spec, items: items),
-              let last = shapes.last, shapes.count == commitment.weightRows.count, output.count == last.rows * last.items else {
+              let last = shapes.last, shapes.count == commitment.weightRows.count, output.count == last.rows * last.columns else {
             throw Failed(description: "the statement has no private proof")
         }
         var s = PrivateProofSimulator()
@@ -120,12 +120,12 @@ struct PrivateProofSimulator {
     mutating func linear(_ shape: PrivateLayerShape, _ rows: [CurvePoint], weightRows: [CurvePoint],
                          previous: (PrivateLayerShape, [CurvePoint])?, input: [Int64]) throws {
         let rowVariables = Multilinear.variableCount(shape.paddedRows)
-        let linearPoint = challenges(rowVariables + Multilinear.variableCount(shape.paddedItems))
+        let linearPoint = challenges(rowVariables + Multilinear.variableCount(shape.paddedColumns))
         let rp = Array(linearPoint.prefix(rowVariables)), q = Array(linearPoint.dropFirst(rowVariables))
         let tauZ = try evaluation(rows, rowWeights: Multilinear.eqTable(linearPoint), publicVector: shape.preActivationVector)
         let eqR = Multilinear.eqTable(rp)
         let offset = shape.preActivationOffset * PrivateLayerShape.prefixSum(eqR, shape.rows)
-            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), shape.items)
+            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), shape.columns)
         let claim = try Self.msm([tauZ, Pedersen.scalarGenerator], [.one, offset])
         guard let (ps, previousRows) = previous else {
             dotProduct(try simulatedDotProduct(terms: weightRows, weights: Array(eqR.prefix(weightRows.count)), value: claim,
@@ -134,9 +134,9 @@ struct PrivateProofSimulator {
         }
         let (rho, final) = try sumCheck(variableCount: Multilinear.variableCount(shape.weightColumns), degree: 2, claim: claim)
         let tauW = try evaluation(weightRows, rowWeights: eqR, publicVector: Multilinear.eqTable(rho))
-        let tauA = try evaluation(previousRows, rowWeights: PrivateProtocol.activationWeights(rho: rho, q: q, previous: ps),
-                                  publicVector: ps.clampVector)
-        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, previous: ps, inner: shape.inner)
+        let (rowWeights, reads) = PrivateProtocol.activationWeights(rho: rho, q: q, layer: shape, previous: ps)
+        let tauA = try evaluation(previousRows, rowWeights: rowWeights, publicVector: ps.clampVector)
+        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, reads: reads, layer: shape, previous: ps)
         try product(x: tauW, y: try Self.msm([tauA, Pedersen.scalarGenerator], [.one, constant]), z: final)
     }
 

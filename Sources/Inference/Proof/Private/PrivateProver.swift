@@ -37,15 +37,7 @@ public enum PrivateProver {
         let traces: [InferenceTrace]
         do { traces = try model.runBatch(input) } catch { throw .invalidInput(error) }
         guard let shapes = PrivateProtocol.shapes(model.spec, items: traces.count) else { throw .unsupportedOperator("Gemm") }
-        var tables: [[Int64]] = []
-        for (k, shape) in shapes.enumerated() {
-            var z = [Int64](repeating: 0, count: shape.rows * shape.items)
-            for (p, trace) in traces.enumerated() {
-                for (i, v) in trace.layers[k].preActivation.enumerated() { z[i * shape.items + p] = v }
-            }
-            guard let table = shape.bitTable(z) else { throw .witnessOutOfBound(layer: k) }
-            tables.append(table)
-        }
+        let tables = try bitTables(shapes, traces)
         let output = traces.flatMap(\.output)
         guard let proof = proveTables(model: model, commitment: commitment, material: material, shapes: shapes,
                                       tables: tables, input: input, output: output, context: context) else {
@@ -74,15 +66,7 @@ public enum PrivateProver {
         guard let shapes = PrivateProtocol.shapes(model.spec, items: traces.count),
               let inputShape = PrivateLayerShape(input: model.spec, items: traces.count) else { throw .unsupportedOperator("Gemm") }
         guard let inputTable = inputShape.inputTable(input) else { throw .witnessOutOfBound(layer: -1) }
-        var tables: [[Int64]] = []
-        for (k, shape) in shapes.enumerated() {
-            var z = [Int64](repeating: 0, count: shape.rows * shape.items)
-            for (p, trace) in traces.enumerated() {
-                for (i, v) in trace.layers[k].preActivation.enumerated() { z[i * shape.items + p] = v }
-            }
-            guard let table = shape.bitTable(z) else { throw .witnessOutOfBound(layer: k) }
-            tables.append(table)
-        }
+        let tables = try bitTables(shapes, traces)
         let output = traces.flatMap(\.output)
         guard let c = BlindedHyrax.commit(inputTable, columnCount: inputShape.columnCount),
               let proof = proveTables(model: model, commitment: commitment, material: material, shapes: shapes, tables: tables,
@@ -90,6 +74,16 @@ public enum PrivateProver {
                                       hidden: LayerWitness(shape: inputShape, table: inputTable, rows: c.rows, blindings: c.blindings))
         else { throw .groupOperationFailed }
         return (output, proof, PrivateInputOpening(input: input, blindings: c.blindings.map { Blinding(scalar: $0) }))
+    }
+
+    /// Each layer's bit table from the batch's traces.
+    static func bitTables(_ shapes: [PrivateLayerShape], _ traces: [InferenceTrace]) throws(PrivateProofError) -> [[Int64]] {
+        var tables: [[Int64]] = []
+        for (k, shape) in shapes.enumerated() {
+            guard let table = shape.bitTable(shape.preActivations(traces, layer: k)) else { throw .witnessOutOfBound(layer: k) }
+            tables.append(table)
+        }
+        return tables
     }
 
     /// Follows the protocol for any bit tables, true or not: `prove` passes the real ones;
@@ -240,13 +234,14 @@ public enum PrivateProver {
                             _ t: inout Transcript, _ w: inout ProofWriter) -> Bool {
         let s = l.shape
         let rowVariables = Multilinear.variableCount(s.paddedRows)
-        let point = t.challenges(TranscriptLabel.privateChallengeLinearPoint, count: rowVariables + Multilinear.variableCount(s.paddedItems))
+        let point = t.challenges(TranscriptLabel.privateChallengeLinearPoint,
+                                 count: rowVariables + Multilinear.variableCount(s.paddedColumns))
         let r = Array(point.prefix(rowVariables)), q = Array(point.dropFirst(rowVariables))
         guard let ez = l.linear(rowWeights: Multilinear.eqTable(point), s.preActivationVector, &t) else { return false }
         ez.proof.encode(to: &w)
         let eqR = Multilinear.eqTable(r)
         let offset = s.preActivationOffset * PrivateLayerShape.prefixSum(eqR, s.rows)
-            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), s.items)
+            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), s.columns)
         guard let claim = PrivateProtocol.combine([ez.proof.valueCommitment, Pedersen.scalarGenerator], [.one, offset]) else { return false }
         guard let p = previous else {
             guard let dot = BlindedHyrax.proveLinearAgainst(weights.table, columnCount: s.weightColumns, rows: weights.rows,
@@ -259,21 +254,17 @@ public enum PrivateProver {
         }
         let wr = Hyrax.rowCombination(weights.table, columnCount: s.weightColumns, weights: eqR)
         let ps = p.shape
-        let eqQ = Multilinear.eqTable(q)
         let activations = ps.groupValues(p.table, start: ps.clampStart, bits: ps.clampBits)
-        var x = [Scalar](repeating: .zero, count: s.weightColumns)
-        for pos in 0..<s.items {
-            for j in 0..<s.inner { x[j] += eqQ[pos] * (Scalar(ps.lo) + activations[j * ps.paddedItems + pos]) }
-            x[s.inner] += eqQ[pos]
-        }
+        let x = PrivateProtocol.columnVector(q: q, s) { n, item in Scalar(ps.lo) + activations[ps.entry(n, item: item)] }
         guard let sc = ZKSumCheck.prove(tables: [wr, x], claimCommitment: claim, claimBlinding: ez.valueBlinding,
                                         transcript: &t) else { return false }
         sc.proof.encode(to: &w)
+        let (rowWeights, reads) = PrivateProtocol.activationWeights(rho: sc.point, q: q, layer: s, previous: ps)
         guard let ew = BlindedHyrax.proveEvaluation(weights.table, columnCount: s.weightColumns, rows: weights.rows,
                                                     blindings: weights.blindings, at: r + sc.point, transcript: &t),
-              let ea = p.linear(rowWeights: PrivateProtocol.activationWeights(rho: sc.point, q: q, previous: ps), ps.clampVector, &t)
+              let ea = p.linear(rowWeights: rowWeights, ps.clampVector, &t)
         else { return false }
-        let constant = PrivateProtocol.activationConstant(rho: sc.point, q: q, previous: ps, inner: s.inner)
+        let constant = PrivateProtocol.activationConstant(rho: sc.point, q: q, reads: reads, layer: s, previous: ps)
         guard let y = PrivateProtocol.combine([ea.proof.valueCommitment, Pedersen.scalarGenerator], [.one, constant]),
               let product = ProductProof.prove(x: ew.proof.valueCommitment, y: y, z: sc.finalCommitment, xValue: ew.value,
                                                xBlinding: ew.valueBlinding, yValue: ea.value + constant, yBlinding: ea.valueBlinding,

@@ -75,7 +75,7 @@ public enum PrivateVerifier {
             throw .proofTooLarge(bytes: proof.count, limit: PrivateProofLimits.proofBytesMax)
         }
         let spec = commitment.spec
-        guard let lastLayer = spec.layers.last, lastLayer.rows > 0, commitment.weightRows.count == spec.layers.count else {
+        guard let lastLayer = spec.layers.last, lastLayer.outputElements > 0, commitment.weightRows.count == spec.layers.count else {
             throw .privateCheckFailed(step: "statement", check: "the model has no private proof")
         }
         var r = ProofReader(proof)
@@ -87,9 +87,11 @@ public enum PrivateVerifier {
                 let version = try r.u16()
                 guard version == PrivateProtocol.hiddenInputVersion else { throw ProofFormatError.unsupportedVersion(version) }
                 let at = r.offset
-                let count = try r.count("output values", max: PrivateProofLimits.itemsMax * lastLayer.rows)
-                guard count > 0, count % lastLayer.rows == 0 else { throw ProofFormatError.invalidValue(field: "output count", offset: at) }
-                let items = count / lastLayer.rows
+                let count = try r.count("output values", max: PrivateProofLimits.itemsMax * lastLayer.outputElements)
+                guard count > 0, count % lastLayer.outputElements == 0 else {
+                    throw ProofFormatError.invalidValue(field: "output count", offset: at)
+                }
+                let items = count / lastLayer.outputElements
                 guard let shapes = PrivateProtocol.shapes(spec, items: items), let last = shapes.last,
                       let inputShape = PrivateLayerShape(input: spec, items: items) else {
                     throw ProofVerificationError.privateCheckFailed(step: "statement", check: "the model has no private proof for this batch")
@@ -143,8 +145,8 @@ public enum PrivateVerifier {
         guard try r.raw(4) == PrivateProtocol.proofMagic else { throw ProofFormatError.badMagic(offset: 0) }
         let version = try r.u16()
         guard version == PrivateProtocol.version else { throw ProofFormatError.unsupportedVersion(version) }
-        try r.expectCount("output values", last.rows * last.items)
-        let output = try r.int64s(last.rows * last.items)
+        try r.expectCount("output values", last.rows * last.columns)
+        let output = try r.int64s(last.rows * last.columns)
         var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
         t.program = challenges
         try verifyBody(commitment: commitment, shapes: shapes, last: last, input: input, output: output, hidden: nil, &t, e, &r)
@@ -314,7 +316,7 @@ public enum PrivateVerifier {
         let step = "layer \(k) linear Z = W·X + b"
         let rowVariables = Multilinear.variableCount(s.paddedRows)
         let linearPoint = t.challenges(TranscriptLabel.privateChallengeLinearPoint,
-                                       count: rowVariables + Multilinear.variableCount(s.paddedItems))
+                                       count: rowVariables + Multilinear.variableCount(s.paddedColumns))
         let rp = Array(linearPoint.prefix(rowVariables)), q = Array(linearPoint.dropFirst(rowVariables))
         let ze = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
         let tauZ = try check(step, "pre-activation evaluation", e) { () throws(ZKVerificationError) in
@@ -323,7 +325,7 @@ public enum PrivateVerifier {
         }
         let eqR = Multilinear.eqTable(rp)
         let offset = s.preActivationOffset * PrivateLayerShape.prefixSum(eqR, s.rows)
-            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), s.items)
+            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), s.columns)
         let claim = try shifted(step, tauZ, [(Pedersen.scalarGenerator, offset)])
         guard let (ps, previousRows) = previous else {
             let dot = try DotProductProof(from: &r, length: s.weightColumns)
@@ -346,12 +348,12 @@ public enum PrivateVerifier {
             try BlindedHyrax.verifyEvaluation(rows: weightRows, columnCount: s.weightColumns, at: rp + rho, proof: we,
                                               transcript: &t, equations: e)
         }
+        let (rowWeights, reads) = PrivateProtocol.activationWeights(rho: rho, q: q, layer: s, previous: ps)
         let tauA = try check(step, "input activation evaluation", e) { () throws(ZKVerificationError) in
-            try BlindedHyrax.verifyLinear(rows: previousRows, columnCount: ps.columnCount,
-                                          rowWeights: PrivateProtocol.activationWeights(rho: rho, q: q, previous: ps),
+            try BlindedHyrax.verifyLinear(rows: previousRows, columnCount: ps.columnCount, rowWeights: rowWeights,
                                           publicVector: ps.clampVector, proof: ae, transcript: &t, equations: e)
         }
-        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, previous: ps, inner: s.inner)
+        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, reads: reads, layer: s, previous: ps)
         let y = try shifted(step, tauA, [(Pedersen.scalarGenerator, constant)])
         try check(step, "final product", e) { () throws(ZKVerificationError) in
             try product.verify(x: tauW, y: y, z: final, transcript: &t, equations: e)
