@@ -10,11 +10,16 @@ import ZKProof
     static let context = PrivateFixtures.context
     typealias B = ONNXBuilder
 
+    /// Imports and commits a model built in code.
+    static func committing(_ bytes: [UInt8]?) -> PrivateFixtures.Committed? {
+        guard let bytes, let model = try? ONNXImporter.importModel(bytes), let (c, m) = try? PrivateProver.commit(model) else { return nil }
+        return PrivateFixtures.Committed(model: model, commitment: c, material: m)
+    }
+
     /// Conv(2→3, 3×3, pad 1) → Relu → Conv(3→4, 3×3, stride 2, pad 1) → Relu → Flatten → Gemm(36→5)
     /// over a `[B, 2, 6, 6]` input: a convolution reading the input, one reading a convolution
     /// (padding on every side, a stride), and a dense layer reading a flattened convolution.
-    static let twoConvolutions: PrivateFixtures.Committed? = {
-        guard let bytes = try? B.graph([
+    static let twoConvolutions: PrivateFixtures.Committed? = committing(try? B.graph([
             B.node("Conv", ["x", "K1", "b1"], "c1", name: "conv1", ints: ["pads": [1, 1, 1, 1], "kernel_shape": [3, 3]]),
             B.node("Relu", ["c1"], "r1", name: "relu1"),
             B.node("Conv", ["r1", "K2", "b2"], "c2", name: "conv2",
@@ -29,11 +34,7 @@ import ZKProof
             B.tensor("b2", [4], GraphModelTests.weights(4, seed: 74, scale: 0.1)),
             B.tensor("F", [5, 36], GraphModelTests.weights(180, seed: 75, scale: 0.2)),
             B.tensor("bf", [5], GraphModelTests.weights(5, seed: 76, scale: 0.1)),
-        ], inputShape: [1, 2, 6, 6], outputs: ["y"], batch: true),
-              let model = try? ONNXImporter.importModel(bytes),
-              let (c, m) = try? PrivateProver.commit(model) else { return nil }
-        return PrivateFixtures.Committed(model: model, commitment: c, material: m)
-    }()
+        ], inputShape: [1, 2, 6, 6], outputs: ["y"], batch: true))
 
     static func committed() throws -> PrivateFixtures.Committed {
         guard let c = twoConvolutions else { throw Fixtures.FixtureMissing(name: "two-convolution model") }
@@ -52,8 +53,12 @@ import ZKProof
         let output: [Int64]
         let proof: [UInt8]
         init(items: Int = 1) throws {
-            c = try PrivateConvolutionTests.committed()
-            input = try PrivateConvolutionTests.input(c.model, items: items)
+            let c = try PrivateConvolutionTests.committed()
+            try self.init(c, input: try PrivateConvolutionTests.input(c.model, items: items))
+        }
+        init(_ c: PrivateFixtures.Committed, input: [Int64]) throws {
+            self.c = c
+            self.input = input
             (output, proof) = try PrivateProver.prove(model: c.model, commitment: c.commitment, material: c.material,
                                                       input: input, context: PrivateConvolutionTests.context)
         }
@@ -61,10 +66,12 @@ import ZKProof
             throws(ProofVerificationError) -> [Int64] {
             try PrivateVerifier.verify(commitment: c.commitment, input: input ?? self.input, proof: proof, context: context)
         }
-        func prove(_ tables: [[Int64]], output: [Int64]? = nil) throws -> [UInt8] {
-            let shapes = try #require(PrivateProtocol.shapes(c.model.spec, items: input.count / c.model.spec.inputElements))
+        func prove(_ tables: [[Int64]], pools: [PrivateProver.PoolTables?]? = nil, output: [Int64]? = nil) throws -> [UInt8] {
+            let traces = try c.model.runBatch(input)
+            let shapes = try #require(PrivateProtocol.shapes(c.model.spec, items: traces.count))
+            let honest = try PrivateProver.poolTables(shapes, traces, spec: c.model.spec)
             return try #require(PrivateProver.proveTables(model: c.model, commitment: c.commitment, material: c.material,
-                                                          shapes: shapes, tables: tables, input: input,
+                                                          shapes: shapes, tables: tables, pools: pools ?? honest, input: input,
                                                           output: output ?? self.output, context: PrivateConvolutionTests.context))
         }
         func tables() throws -> [[Int64]] {
@@ -73,7 +80,7 @@ import ZKProof
         }
     }
 
-    func expectCode(_ code: String, _ body: () throws(ProofVerificationError) -> [Int64]) {
+    static func expectCode(_ code: String, _ body: () throws(ProofVerificationError) -> [Int64]) {
         do {
             _ = try body()
             Issue.record("accepted; expected \(code)")
@@ -82,7 +89,7 @@ import ZKProof
         }
     }
 
-    func expectCheck(_ step: String, _ body: () throws(ProofVerificationError) -> [Int64]) {
+    static func expectCheck(_ step: String, _ body: () throws(ProofVerificationError) -> [Int64]) {
         do {
             _ = try body()
             Issue.record("accepted; expected a failure of \(step)")
@@ -144,7 +151,7 @@ import ZKProof
         changed[2] += 1
         let output = changed
         let proof = try await OwnThread.run { try k.prove(try k.tables(), output: output) }
-        expectCheck("output") { () throws(ProofVerificationError) in try k.verify(proof) }
+        Self.expectCheck("output") { () throws(ProofVerificationError) in try k.verify(proof) }
     }
 
     @Test func changedTableRow_IsRejected() async throws {
@@ -160,7 +167,7 @@ import ZKProof
         tables[1][e * s[1].columnCount] = 1
         let changed = tables
         let proof = try await OwnThread.run { try k.prove(changed) }
-        expectCheck("layer 1 linear") { () throws(ProofVerificationError) in try k.verify(proof) }
+        Self.expectCheck("layer 1 linear") { () throws(ProofVerificationError) in try k.verify(proof) }
     }
 
     @Test func proofForOtherInputOrContext_IsRejected() async throws {
@@ -168,8 +175,8 @@ import ZKProof
         let k = try await OwnThread.run { try Case() }
         var other = k.input
         other[7] = other[7] == 0 ? 1 : 0
-        expectCode("private_check_failed") { () throws(ProofVerificationError) in try k.verify(k.proof, input: other) }
-        expectCode("private_check_failed") { () throws(ProofVerificationError) in
+        Self.expectCode("private_check_failed") { () throws(ProofVerificationError) in try k.verify(k.proof, input: other) }
+        Self.expectCode("private_check_failed") { () throws(ProofVerificationError) in
             try k.verify(k.proof, context: BindingContext(jobID: "other", workerID: "private-worker", nonce: "private-nonce"))
         }
         #expect(try k.verify(k.proof) == k.output)
@@ -179,10 +186,10 @@ import ZKProof
         try await PrivateFixtures.ready()
         let k = try await OwnThread.run { try Case() }
         for cut in [0, 6, k.proof.count / 3, k.proof.count - 1] {
-            expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(Array(k.proof.prefix(cut))) }
+            Self.expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(Array(k.proof.prefix(cut))) }
         }
-        expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(k.proof + [0]) }
-        expectCode("proof_too_large") { () throws(ProofVerificationError) in
+        Self.expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(k.proof + [0]) }
+        Self.expectCode("proof_too_large") { () throws(ProofVerificationError) in
             try k.verify(k.proof + [UInt8](repeating: 0, count: PrivateProofLimits.proofBytesMax))
         }
     }

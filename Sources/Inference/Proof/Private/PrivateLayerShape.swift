@@ -40,6 +40,9 @@ struct PrivateLayerShape: Sendable, Equatable {
     let columnCount: Int
     /// Columns of the weight table `[W | b]`: `inner + 1` rounded up to a power of two.
     let weightColumns: Int
+    /// The max pool between the previous table and this layer, whose output table the layer
+    /// reads in place of the previous one (nil: the layer reads the previous table).
+    var pool: PrivatePoolShape? = nil
 
     /// Derives the shape; nil when the layer is not a dense or convolution layer the private
     /// mode proves, or its table would be over `PrivateProofLimits.tableEntriesMax`.
@@ -81,42 +84,53 @@ struct PrivateLayerShape: Sendable, Equatable {
     /// `[lo, hi]` the model's input range; no `R`, `P` or `N`. Nil when the spec is not
     /// privately provable or the range is too wide.
     init?(input spec: ModelSpec, items: Int) {
-        guard !spec.layers.isEmpty, items >= 1, items <= PrivateProofLimits.itemsMax else { return nil }
+        guard !spec.layers.isEmpty else { return nil }
         let range = spec.inputRange
-        guard range.lowerBound > -(1 << 40), range.upperBound < (1 << 40) else { return nil }
-        rows = spec.inputElements
+        self.init(values: spec.inputElements, positions: 1, items: items, lo: range.lowerBound, hi: range.upperBound,
+                  complement: true)
+    }
+
+    /// The shape of a table of values in `[lo, hi]` (a hidden input, a max pool's output or
+    /// its differences): `rows × positions` elements per item laid out as a layer's, each entry
+    /// holding `A = v − lo` (`d` bits), `C = D − A` when `complement` and `D + 1` is not a power
+    /// of two, then `extraColumns` more columns; no `R`, `P` or `N`.
+    init?(values rows: Int, positions: Int, items: Int, lo: Int64, hi: Int64, complement: Bool, extraColumns: Int = 0) {
+        guard rows >= 1, positions >= 1, items >= 1, items <= PrivateProofLimits.itemsMax,
+              lo > -(1 << 40), hi < (1 << 40), lo <= hi else { return nil }
+        self.rows = rows
         inner = 0
         self.items = items
-        positions = 1
-        columns = items
+        self.positions = positions
+        columns = items * positions
         reads = []
         inputElements = 0
         paddedRows = 1 << Multilinear.variableCount(rows)
-        paddedColumns = 1 << Multilinear.variableCount(items)
+        paddedColumns = 1 << Multilinear.variableCount(columns)
         guard paddedRows * paddedColumns <= PrivateProofLimits.tableEntriesMax else { return nil }
         shift = 0
-        lo = range.lowerBound
-        hi = range.upperBound
+        self.lo = lo
+        self.hi = hi
         let d = hi - lo
         clampBits = d == 0 ? 0 : Int64.bitWidth - d.leadingZeroBitCount
-        complementBits = (d + 1) & d == 0 ? 0 : clampBits
+        complementBits = !complement || (d + 1) & d == 0 ? 0 : clampBits
         overflowBits = 0
-        columnCount = 1 << Multilinear.variableCount(max(clampBits + complementBits, 1))
+        columnCount = 1 << Multilinear.variableCount(max(clampBits + complementBits + extraColumns, 1))
         weightColumns = 1
         guard columnCount <= Generators.countMax else { return nil }
     }
 
-    /// The bit table of a hidden input `x` (`items` items of `rows` values, item-major as
-    /// `prove` takes it). Nil if a value is outside `[lo, hi]` or the count is wrong.
+    /// The table of values `x` (`items` items of `rows·positions` elements, item-major as
+    /// `prove` takes an input). Nil if a value is outside `[lo, hi]` or the count is wrong.
     func inputTable(_ x: [Int64]) -> [Int64]? {
-        guard x.count == rows * items else { return nil }
+        let elements = rows * positions
+        guard x.count == elements * items else { return nil }
         var table = [Int64](repeating: 0, count: entries * columnCount)
-        for j in 0..<rows {
+        for n in 0..<elements {
             for p in 0..<items {
-                let v = x[p * rows + j]
+                let v = x[p * elements + n]
                 guard v >= lo, v <= hi else { return nil }
                 let a = v - lo, c = span - a
-                let row = entry(j, item: p) * columnCount
+                let row = entry(n, item: p) * columnCount
                 for b in 0..<clampBits { table[row + clampStart + b] = (a >> Int64(b)) & 1 }
                 for b in 0..<complementBits { table[row + complementStart + b] = (c >> Int64(b)) & 1 }
             }

@@ -37,13 +37,27 @@ enum PrivateProtocol {
         return t
     }
 
-    /// The layers' shapes for a batch; nil if a layer is not privately provable.
+    /// The layers' shapes for a batch, each with the max pool it reads through; nil if a layer
+    /// or pool is not privately provable (a pool must sit between two layers, one per gap).
     static func shapes(_ spec: ModelSpec, items: Int) -> [PrivateLayerShape]? {
-        var out: [PrivateLayerShape] = []
-        for layer in spec.layers {
-            guard let s = PrivateLayerShape(layer, items: items) else { return nil }
-            out.append(s)
+        var out: [PrivateLayerShape] = [], pending: PrivatePoolShape?
+        for (i, node) in spec.nodes.enumerated() {
+            switch node.op {
+            case .linear(let k, _):
+                guard k == out.count, k < spec.layers.count, var s = PrivateLayerShape(spec.layers[k], items: items) else { return nil }
+                s.pool = pending
+                pending = nil
+                out.append(s)
+            case .pool(let p):
+                guard pending == nil, let previous = out.last, node.inputs.count == 1, node.inputs[0] < spec.tensors.count,
+                      let pool = PrivatePoolShape(p, input: spec.tensors[node.inputs[0]].shape, output: spec.tensors[i + 1].shape,
+                                                  previous: previous) else { return nil }
+                pending = pool
+            case .reshape: continue
+            default: return nil
+            }
         }
+        guard pending == nil, out.count == spec.layers.count else { return nil }
         return out
     }
 
@@ -135,6 +149,35 @@ enum PrivateProtocol {
             }
         }
         return total
+    }
+
+    /// The selection check's row weights on a pool's selection entries for a point `r` over
+    /// the output entries: `eq(r)_w` on every tap of window `w` that reads the input; and the
+    /// value they must give with the selector vector, `Σ` of `eq(r)` over the real windows.
+    static func poolSelectionWeights(r: [Scalar], _ pool: PrivatePoolShape) -> (weights: [Scalar], expected: Scalar) {
+        let eqR = Multilinear.eqTable(r)
+        var w = [Scalar](repeating: .zero, count: pool.selection.entries)
+        pool.forEachTap { o, p, u, _ in w[pool.selectionEntry(o, item: p, tap: u)] = eqR[pool.output.entry(o, item: p)] }
+        return (w, realEntrySum(eqR, pool.output))
+    }
+
+    /// The difference check's row weights for a point `r` over the selection entries: `eq(r)`
+    /// on the taps that read the input (selection table), their sums per window (output
+    /// table), and on the entry each tap reads (previous table), so that
+    /// `Σ_taps eq(r)·(m − a − δ)` is `τ_m − τ_a − τ_δ` (the offsets `lo` cancel).
+    static func poolDifferenceWeights(r: [Scalar], _ pool: PrivatePoolShape, previous ps: PrivateLayerShape)
+        -> (selection: [Scalar], output: [Scalar], previous: [Scalar]) {
+        let eqR = Multilinear.eqTable(r)
+        var ws = [Scalar](repeating: .zero, count: pool.selection.entries)
+        var wo = [Scalar](repeating: .zero, count: pool.output.entries)
+        var wp = [Scalar](repeating: .zero, count: ps.entries)
+        pool.forEachTap { o, p, u, n in
+            let e = pool.selectionEntry(o, item: p, tap: u)
+            ws[e] = eqR[e]
+            wo[pool.output.entry(o, item: p)] += eqR[e]
+            wp[ps.entry(n, item: p)] += eqR[e]
+        }
+        return (ws, wo, wp)
     }
 
     /// `Σ scalars_i · points_i`.
