@@ -188,7 +188,8 @@ import ZKProof
         for cut in [0, 6, k.proof.count / 3, k.proof.count - 1] {
             Self.expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(Array(k.proof.prefix(cut))) }
         }
-        Self.expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(k.proof + [0]) }
+        // The length follows from the model and the batch size: one byte more is too large.
+        Self.expectCode("proof_too_large") { () throws(ProofVerificationError) in try k.verify(k.proof + [0]) }
         Self.expectCode("proof_too_large") { () throws(ProofVerificationError) in
             try k.verify(k.proof + [UInt8](repeating: 0, count: PrivateProofLimits.proofBytesMax))
         }

@@ -243,9 +243,11 @@ import TestSupport
     @Test func truncatedOrExtendedProof_IsMalformed() async throws {
         try await PrivateFixtures.ready()
         let k = try await OwnThread.run { try Case() }
-        for bad in [Array(k.proof.dropLast()), k.proof + [0], Array(k.proof.prefix(10)), Array(k.proof.prefix(6))] {
+        for bad in [Array(k.proof.dropLast()), Array(k.proof.prefix(10)), Array(k.proof.prefix(6))] {
             expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(bad) }
         }
+        // Longer than the length the model and batch size give.
+        expectCode("proof_too_large") { () throws(ProofVerificationError) in try k.verify(k.proof + [0]) }
         // An output count that is no whole batch.
         var count = k.proof
         count[9] = count[9] &+ 1

@@ -151,7 +151,7 @@ import ZKProof
         other[9] = other[9] == 0 ? 1 : 0
         Conv.expectCode("private_check_failed") { () throws(ProofVerificationError) in try k.verify(k.proof, input: other) }
         Conv.expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(Array(k.proof.dropLast())) }
-        Conv.expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(k.proof + [1]) }
+        Conv.expectCode("proof_too_large") { () throws(ProofVerificationError) in try k.verify(k.proof + [1]) }
     }
 
     @Test func simulatedProof_VerifiesWithItsChallengesOnly() async throws {

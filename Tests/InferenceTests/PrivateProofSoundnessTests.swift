@@ -183,7 +183,8 @@ import ZKProof
         #expect(kinds.values.reduce(0, +) == total)
         // Every kind ran often: each is a fifth of the draws.
         for m in Mutation.allCases { #expect(kinds[m, default: 0] >= total / 10, "\(m) ran \(kinds[m, default: 0]) times") }
-        #expect(Set(codes.keys).isSubset(of: ["proof_malformed", "private_check_failed"]), "codes \(codes)")
+        // Appended bytes make a proof longer than the model and batch size allow: too large.
+        #expect(Set(codes.keys).isSubset(of: ["proof_malformed", "proof_too_large", "private_check_failed"]), "codes \(codes)")
         #expect(codes["proof_malformed", default: 0] > 0 && codes["private_check_failed", default: 0] > 0, "codes \(codes)")
     }
 

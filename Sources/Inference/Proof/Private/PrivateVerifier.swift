@@ -96,6 +96,7 @@ public enum PrivateVerifier {
                       let inputShape = PrivateLayerShape(input: spec, items: items) else {
                     throw ProofVerificationError.privateCheckFailed(step: "statement", check: "the model has no private proof for this batch")
                 }
+                try PrivateProofLength.check(proof.count, expected: PrivateProofLength.bytes(shapes, outputCount: count, hidden: inputShape))
                 let output = try r.int64s(count)
                 try r.expectCount("input commitment rows", inputShape.entries)
                 let inputCommitment = PrivateInputCommitment(rows: try r.points(inputShape.entries))
@@ -145,6 +146,7 @@ public enum PrivateVerifier {
         guard try r.raw(4) == PrivateProtocol.proofMagic else { throw ProofFormatError.badMagic(offset: 0) }
         let version = try r.u16()
         guard version == PrivateProtocol.version else { throw ProofFormatError.unsupportedVersion(version) }
+        try PrivateProofLength.check(r.offset + r.remaining, expected: PrivateProofLength.bytes(shapes, outputCount: last.rows * last.columns, hidden: nil))
         try r.expectCount("output values", last.rows * last.columns)
         let output = try r.int64s(last.rows * last.columns)
         var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
