@@ -26,11 +26,15 @@ final class PrivatePoolShape: Sendable, Equatable {
     /// previous layer's elements whose every window reads at least one element.
     init?(_ spec: PoolSpec, input: [Int], output shape: [Int], previous: PrivateLayerShape) {
         guard spec.isMax, input.count == 3 || input.count == 4, input.count == shape.count, input[0] == 1,
-              spec.kernel.count == 2 else { return nil }
+              spec.kernel.count == 2, spec.strides.count == 2, spec.dilations.count == 2, spec.pads.count == 4 else { return nil }
         let (h, w) = input.count == 4 ? (input[2], input[3]) : (1, input[2])
         let (oh, ow) = shape.count == 4 ? (shape[2], shape[3]) : (1, shape[2])
         let channels = input[1]
-        guard channels * h * w == previous.rows * previous.positions, shape[1] == channels else { return nil }
+        // Bounded before the map is built: the selection table has at least this many entries.
+        guard let taps = Self.product([channels, oh, ow, spec.kernel[0], spec.kernel[1], previous.items],
+                                      max: PrivateProofLimits.tableEntriesMax), taps > 0,
+              Self.product([channels, h, w], max: InferenceLimits.tensorElementsMax) == previous.rows * previous.positions,
+              shape[1] == channels else { return nil }
         let window = spec.kernel[0] * spec.kernel[1]
         let members = TensorSemantics.poolMembers(channels: channels, height: h, width: w, spec: spec, outputHeight: oh, outputWidth: ow)
         guard window >= 1, members.count == channels * oh * ow * window,
@@ -43,6 +47,18 @@ final class PrivatePoolShape: Sendable, Equatable {
         self.members = members
         self.output = out
         selection = sel
+    }
+
+    /// The product of non-negative `factors`, nil if one is negative or it passes `max`.
+    static func product(_ factors: [Int], max: Int) -> Int? {
+        var p = 1
+        for f in factors {
+            guard f >= 0 else { return nil }
+            let (q, overflow) = p.multipliedReportingOverflow(by: f)
+            guard !overflow, q <= max else { return nil }
+            p = q
+        }
+        return p
     }
 
     static func == (a: PrivatePoolShape, b: PrivatePoolShape) -> Bool {

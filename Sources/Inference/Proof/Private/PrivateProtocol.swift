@@ -49,7 +49,7 @@ enum PrivateProtocol {
                 pending = nil
                 out.append(s)
             case .pool(let p):
-                guard pending == nil, let previous = out.last, node.inputs.count == 1, node.inputs[0] < spec.tensors.count,
+                guard pending == nil, let previous = out.last, node.inputs == [i], i + 1 < spec.tensors.count,
                       let pool = PrivatePoolShape(p, input: spec.tensors[node.inputs[0]].shape, output: spec.tensors[i + 1].shape,
                                                   previous: previous) else { return nil }
                 pending = pool
