@@ -33,11 +33,7 @@ import TestSupport
         func tables() throws -> (shapes: [PrivateLayerShape], tables: [[Int64]], inputShape: PrivateLayerShape, inputTable: [Int64]) {
             let traces = try c.model.runBatch(input)
             let shapes = try #require(PrivateProtocol.shapes(c.model.spec, items: traces.count))
-            let tables = try shapes.enumerated().map { k, s in
-                var z = [Int64](repeating: 0, count: s.rows * s.items)
-                for (p, t) in traces.enumerated() { for (i, v) in t.layers[k].preActivation.enumerated() { z[i * s.items + p] = v } }
-                return try #require(s.bitTable(z))
-            }
+            let tables = try PrivateProver.bitTables(shapes, traces)
             let inputShape = try #require(PrivateLayerShape(input: c.model.spec, items: traces.count))
             return (shapes, tables, inputShape, try #require(inputShape.inputTable(input)))
         }
@@ -68,7 +64,7 @@ import TestSupport
     static func readFeature(_ k: Case, _ s: PrivateLayerShape) throws -> Int {
         let layer = k.c.model.layers[0]
         let j = try #require((0..<layer.spec.inner).first { j in (0..<layer.spec.rows).contains { layer.weights[$0 * layer.spec.inner + j] != 0 } })
-        return j * s.paddedItems
+        return j * s.paddedColumns
     }
 
     func expectCode(_ code: String, _ body: () throws(ProofVerificationError) -> Any) {
@@ -247,9 +243,11 @@ import TestSupport
     @Test func truncatedOrExtendedProof_IsMalformed() async throws {
         try await PrivateFixtures.ready()
         let k = try await OwnThread.run { try Case() }
-        for bad in [Array(k.proof.dropLast()), k.proof + [0], Array(k.proof.prefix(10)), Array(k.proof.prefix(6))] {
+        for bad in [Array(k.proof.dropLast()), Array(k.proof.prefix(10)), Array(k.proof.prefix(6))] {
             expectCode("proof_malformed") { () throws(ProofVerificationError) in try k.verify(bad) }
         }
+        // Longer than the length the model and batch size give.
+        expectCode("proof_too_large") { () throws(ProofVerificationError) in try k.verify(k.proof + [0]) }
         // An output count that is no whole batch.
         var count = k.proof
         count[9] = count[9] &+ 1

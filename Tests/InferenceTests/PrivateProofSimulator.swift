@@ -45,7 +45,7 @@ struct PrivateProofSimulator {
     static func simulate(commitment: PrivateCommitment, items: Int, input: [Int64], hidden: Bool, output: [Int64]) throws -> Simulated {
         let spec = commitment.spec
         guard let shapes = PrivateProtocol.shapes(spec, items: items), let inputShape = PrivateLayerShape(input: spec, items: items),
-              let last = shapes.last, shapes.count == commitment.weightRows.count, output.count == last.rows * last.items else {
+              let last = shapes.last, shapes.count == commitment.weightRows.count, output.count == last.rows * last.columns else {
             throw Failed(description: "the statement has no private proof")
         }
         var s = PrivateProofSimulator()
@@ -58,23 +58,31 @@ struct PrivateProofSimulator {
             s.w.u32(UInt32(inputRows.count))
             for p in inputRows { s.w.point(p) }
         }
-        var bitRows: [[CurvePoint]] = []
-        for shape in shapes {
+        func table(_ shape: PrivateLayerShape) throws -> [CurvePoint] {
             let rows = try (0..<shape.entries).map { _ in try uniformPoint() }
             s.w.u32(UInt32(rows.count))
             for p in rows { s.w.point(p) }
-            bitRows.append(rows)
+            return rows
+        }
+        var bitRows: [[CurvePoint]] = [], poolRows: [(output: [CurvePoint], selection: [CurvePoint])?] = []
+        for shape in shapes {
+            if let pool = shape.pool { poolRows.append((try table(pool.output), try table(pool.selection))) } else { poolRows.append(nil) }
+            bitRows.append(try table(shape))
         }
         if hidden {
             try s.booleanity(inputShape, inputRows)
             try s.complement(inputShape, inputRows)
         }
         for (k, shape) in shapes.enumerated() {
+            var previous = k == 0 ? (hidden ? (inputShape, inputRows) : nil) : (shapes[k - 1], bitRows[k - 1])
+            if let pool = shape.pool, let rows = poolRows[k], let before = previous {
+                try s.pool(pool, output: rows.output, selection: rows.selection, previous: before)
+                previous = (pool.output, rows.output)
+            }
             try s.booleanity(shape, bitRows[k])
             try s.clamp(shape, bitRows[k])
             try s.complement(shape, bitRows[k])
-            try s.linear(shape, bitRows[k], weightRows: commitment.weightRows[k],
-                         previous: k == 0 ? (hidden ? (inputShape, inputRows) : nil) : (shapes[k - 1], bitRows[k - 1]), input: input)
+            try s.linear(shape, bitRows[k], weightRows: commitment.weightRows[k], previous: previous, input: input)
         }
         let point = s.challenges(Multilinear.variableCount(last.entries))
         let weights = Multilinear.eqTable(point)
@@ -97,17 +105,40 @@ struct PrivateProofSimulator {
     }
 
     mutating func clamp(_ shape: PrivateLayerShape, _ rows: [CurvePoint]) throws {
+        try zeroProduct(shape, rows, factorVector: shape.positiveVector, complemented: true)
+        try zeroProduct(shape, rows, factorVector: shape.negativeVector, complemented: false)
+    }
+
+    mutating func zeroProduct(_ shape: PrivateLayerShape, _ rows: [CurvePoint], factorVector: [Scalar], complemented: Bool) throws {
         let m = Multilinear.variableCount(shape.entries)
-        for (factorVector, complemented) in [(shape.positiveVector, true), (shape.negativeVector, false)] {
-            let tau = challenges(m)
-            let (point, final) = try sumCheck(variableCount: m, degree: 3, claim: Pedersen.blindingBase)
-            let eInverse = try Self.inverse(PrivateProtocol.eq(tau, point))
-            let weights = Multilinear.eqTable(point)
-            let f = try evaluation(rows, rowWeights: weights, publicVector: factorVector)
-            let g = try evaluation(rows, rowWeights: weights, publicVector: shape.clampVector)
-            let y = complemented ? try Self.msm([g, Pedersen.scalarGenerator], [-.one, Scalar(shape.span)]) : g
-            try product(x: f, y: y, z: try Self.msm([final], [eInverse]))
-        }
+        let tau = challenges(m)
+        let (point, final) = try sumCheck(variableCount: m, degree: 3, claim: Pedersen.blindingBase)
+        let eInverse = try Self.inverse(PrivateProtocol.eq(tau, point))
+        let weights = Multilinear.eqTable(point)
+        let f = try evaluation(rows, rowWeights: weights, publicVector: factorVector)
+        let g = try evaluation(rows, rowWeights: weights, publicVector: shape.clampVector)
+        let y = complemented ? try Self.msm([g, Pedersen.scalarGenerator], [-.one, Scalar(shape.span)]) : g
+        try product(x: f, y: y, z: try Self.msm([final], [eInverse]))
+    }
+
+    mutating func pool(_ pool: PrivatePoolShape, output: [CurvePoint], selection: [CurvePoint],
+                       previous: (PrivateLayerShape, [CurvePoint])) throws {
+        let s = pool.selection, (ps, previousRows) = previous
+        try booleanity(pool.output, output)
+        try booleanity(s, selection)
+        try zeroProduct(s, selection, factorVector: pool.selectorVector, complemented: false)
+        let (selectionWeights, windows) = PrivateProtocol.poolSelectionWeights(r: challenges(Multilinear.variableCount(pool.output.entries)), pool)
+        try opened(s, selection, rowWeights: selectionWeights, publicVector: pool.selectorVector, value: windows)
+        let weights = PrivateProtocol.poolDifferenceWeights(r: challenges(Multilinear.variableCount(s.entries)), pool, previous: ps)
+        // τ_m and τ_a uniform; τ_δ = τ_m − τ_a − Com(0; b) so that the difference opens to 0 with `b`.
+        let tauM = try evaluation(output, rowWeights: weights.output, publicVector: pool.output.clampVector)
+        let tauA = try evaluation(previousRows, rowWeights: weights.previous, publicVector: ps.clampVector)
+        let blinding = Pedersen.randomScalar()
+        let tauD = try Self.msm([tauM, tauA, Pedersen.blindingBase], [.one, -.one, -blinding])
+        let proof = try simulatedDotProduct(terms: selection, weights: Array(weights.selection.prefix(selection.count)), value: tauD,
+                                            publicVector: s.clampVector)
+        BlindedHyrax.EvaluationProof(valueCommitment: tauD, dotProduct: proof).encode(to: &w)
+        w.scalar(blinding)
     }
 
     mutating func complement(_ shape: PrivateLayerShape, _ rows: [CurvePoint]) throws {
@@ -120,12 +151,12 @@ struct PrivateProofSimulator {
     mutating func linear(_ shape: PrivateLayerShape, _ rows: [CurvePoint], weightRows: [CurvePoint],
                          previous: (PrivateLayerShape, [CurvePoint])?, input: [Int64]) throws {
         let rowVariables = Multilinear.variableCount(shape.paddedRows)
-        let linearPoint = challenges(rowVariables + Multilinear.variableCount(shape.paddedItems))
+        let linearPoint = challenges(rowVariables + Multilinear.variableCount(shape.paddedColumns))
         let rp = Array(linearPoint.prefix(rowVariables)), q = Array(linearPoint.dropFirst(rowVariables))
         let tauZ = try evaluation(rows, rowWeights: Multilinear.eqTable(linearPoint), publicVector: shape.preActivationVector)
         let eqR = Multilinear.eqTable(rp)
         let offset = shape.preActivationOffset * PrivateLayerShape.prefixSum(eqR, shape.rows)
-            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), shape.items)
+            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), shape.columns)
         let claim = try Self.msm([tauZ, Pedersen.scalarGenerator], [.one, offset])
         guard let (ps, previousRows) = previous else {
             dotProduct(try simulatedDotProduct(terms: weightRows, weights: Array(eqR.prefix(weightRows.count)), value: claim,
@@ -134,9 +165,9 @@ struct PrivateProofSimulator {
         }
         let (rho, final) = try sumCheck(variableCount: Multilinear.variableCount(shape.weightColumns), degree: 2, claim: claim)
         let tauW = try evaluation(weightRows, rowWeights: eqR, publicVector: Multilinear.eqTable(rho))
-        let tauA = try evaluation(previousRows, rowWeights: PrivateProtocol.activationWeights(rho: rho, q: q, previous: ps),
-                                  publicVector: ps.clampVector)
-        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, previous: ps, inner: shape.inner)
+        let (rowWeights, reads) = PrivateProtocol.activationWeights(rho: rho, q: q, layer: shape, previous: ps)
+        let tauA = try evaluation(previousRows, rowWeights: rowWeights, publicVector: ps.clampVector)
+        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, reads: reads, layer: shape, previous: ps)
         try product(x: tauW, y: try Self.msm([tauA, Pedersen.scalarGenerator], [.one, constant]), z: final)
     }
 

@@ -116,7 +116,8 @@ if batchArgument.hasPrefix("--batches=") {
     exit(0)
 }
 
-// `--private`: private proofs (protocol v2) of one item and of four, one row each, then exit.
+// `--private`: private proofs (protocol v2) of one item and of four (when the model batches),
+// one row each, then exit.
 // `--private-hide-input`: the same with the input hidden (PMZK version 2).
 if batchArgument == "--private" || batchArgument == "--private-hide-input" {
     let hideInput = batchArgument == "--private-hide-input"
@@ -124,7 +125,7 @@ if batchArgument == "--private" || batchArgument == "--private-hide-input" {
     var committed: (commitment: PrivateCommitment, material: PrivateMaterial)?
     let commitMs = try medianMilliseconds(3) { committed = try PrivateProver.commit(model) }
     guard let committed else { exit(1) }
-    for size in [1, 4] {
+    for size in [1, 4] where model.spec.batchSize(values: size * model.spec.inputElements) != nil {
         let items = (0..<size).flatMap { inputs[$0 % inputs.count] }
         var proof: [UInt8] = []
         let proveMs = try medianMilliseconds(max(3, iterations / 5)) {

@@ -171,39 +171,63 @@ enum TensorSemantics {
     /// Pooling of a `[C, H, W]` block (`shape` = `[1, C, H, W]` or `[1, C, L]` as `H = 1`).
     static func pool(_ values: [Int64], channels: Int, height: Int, width: Int, spec p: PoolSpec,
                      outputHeight: Int, outputWidth: Int) -> [Int64] {
+        let window = p.kernel[0] * p.kernel[1]
+        let members = poolMembers(channels: channels, height: height, width: width, spec: p,
+                                  outputHeight: outputHeight, outputWidth: outputWidth)
         var out: [Int64] = []
         out.reserveCapacity(channels * outputHeight * outputWidth)
+        for o in 0..<(channels * outputHeight * outputWidth) {
+            var best = Int64.min, sum: Int64 = 0, count: Int64 = 0, padded: Int64 = 0
+            for n in members[(o * window)..<((o + 1) * window)] {
+                if n >= poolPadding { padded += 1 }
+                guard n >= 0 else { continue }
+                best = max(best, values[n])
+                sum &+= values[n]
+                count += 1
+            }
+            if p.isMax {
+                out.append(count == 0 ? 0 : best)
+            } else {
+                let divisor = p.countIncludePad ? padded : count
+                out.append(divisor == 0 ? 0 : IntegerSemantics.divideRoundingHalfUp(sum, divisor))
+            }
+        }
+        return out
+    }
+
+    /// A window tap in the declared padding.
+    static let poolPadding = -1
+    /// A window tap past the declared padding (ceil mode's last window).
+    static let poolBeyondPadding = -2
+
+    /// The taps of every pooling window, `kh·kw` per output element in output order (row-major
+    /// over the kernel): the flat index of the input element it reads, `poolPadding` or
+    /// `poolBeyondPadding`. The engine pools through it and the private proof reads the same map.
+    static func poolMembers(channels: Int, height: Int, width: Int, spec p: PoolSpec,
+                            outputHeight: Int, outputWidth: Int) -> [Int] {
         let (kh, kw) = (p.kernel[0], p.kernel[1])
+        var members: [Int] = []
+        members.reserveCapacity(channels * outputHeight * outputWidth * kh * kw)
         for c in 0..<channels {
             for y in 0..<outputHeight {
                 for x in 0..<outputWidth {
-                    var best = Int64.min, sum: Int64 = 0, count: Int64 = 0, padded: Int64 = 0
                     for i in 0..<kh {
                         let iy = y * p.strides[0] - p.pads[0] + i * p.dilations[0]
                         for j in 0..<kw {
                             let ix = x * p.strides[1] - p.pads[1] + j * p.dilations[1]
-                            let inside = iy >= 0 && iy < height && ix >= 0 && ix < width
-                            // A tap in the declared padding (not past it, as ceil mode allows).
-                            if iy >= -p.pads[0] && iy < height + p.pads[2] && ix >= -p.pads[1] && ix < width + p.pads[3] {
-                                padded += 1
+                            if iy >= 0 && iy < height && ix >= 0 && ix < width {
+                                members.append((c * height + iy) * width + ix)
+                            } else if iy >= -p.pads[0] && iy < height + p.pads[2] && ix >= -p.pads[1] && ix < width + p.pads[3] {
+                                members.append(poolPadding)
+                            } else {
+                                members.append(poolBeyondPadding)
                             }
-                            guard inside else { continue }
-                            let v = values[(c * height + iy) * width + ix]
-                            best = max(best, v)
-                            sum &+= v
-                            count += 1
                         }
-                    }
-                    if p.isMax {
-                        out.append(count == 0 ? 0 : best)
-                    } else {
-                        let divisor = p.countIncludePad ? padded : count
-                        out.append(divisor == 0 ? 0 : IntegerSemantics.divideRoundingHalfUp(sum, divisor))
                     }
                 }
             }
         }
-        return out
+        return members
     }
 
     /// A reduction over `axes` (ascending) of `values` (of `shape`); the result in row-major

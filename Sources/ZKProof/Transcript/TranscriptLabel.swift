@@ -131,6 +131,12 @@ extension TranscriptLabel {
     public static let privateChallengeClampLow = "private.challenge.clamp-low-point"
     /// Challenge: the point at which `A + C = D` is checked.
     public static let privateChallengeComplement = "private.challenge.complement-point"
+    /// Challenge: the point of a max pool's zero-check of `S·δ = 0`.
+    public static let privateChallengePoolSelector = "private.challenge.pool-selector-point"
+    /// Challenge: the point at which each max-pool window's selectors are checked to sum to 1.
+    public static let privateChallengePoolSelection = "private.challenge.pool-selection-point"
+    /// Challenge: the point at which `m − a − δ = 0` is checked over a max pool's window taps.
+    public static let privateChallengePoolDifference = "private.challenge.pool-difference-point"
     /// Challenge: the point `(r, q)` of a layer's product check.
     public static let privateChallengeLinearPoint = "private.challenge.linear-point"
     /// Challenge: the point at which the last layer's activation meets the public output.

@@ -75,7 +75,7 @@ public enum PrivateVerifier {
             throw .proofTooLarge(bytes: proof.count, limit: PrivateProofLimits.proofBytesMax)
         }
         let spec = commitment.spec
-        guard let lastLayer = spec.layers.last, lastLayer.rows > 0, commitment.weightRows.count == spec.layers.count else {
+        guard let lastLayer = spec.layers.last, lastLayer.outputElements > 0, commitment.weightRows.count == spec.layers.count else {
             throw .privateCheckFailed(step: "statement", check: "the model has no private proof")
         }
         var r = ProofReader(proof)
@@ -87,13 +87,16 @@ public enum PrivateVerifier {
                 let version = try r.u16()
                 guard version == PrivateProtocol.hiddenInputVersion else { throw ProofFormatError.unsupportedVersion(version) }
                 let at = r.offset
-                let count = try r.count("output values", max: PrivateProofLimits.itemsMax * lastLayer.rows)
-                guard count > 0, count % lastLayer.rows == 0 else { throw ProofFormatError.invalidValue(field: "output count", offset: at) }
-                let items = count / lastLayer.rows
+                let count = try r.count("output values", max: PrivateProofLimits.itemsMax * lastLayer.outputElements)
+                guard count > 0, count % lastLayer.outputElements == 0 else {
+                    throw ProofFormatError.invalidValue(field: "output count", offset: at)
+                }
+                let items = count / lastLayer.outputElements
                 guard let shapes = PrivateProtocol.shapes(spec, items: items), let last = shapes.last,
                       let inputShape = PrivateLayerShape(input: spec, items: items) else {
                     throw ProofVerificationError.privateCheckFailed(step: "statement", check: "the model has no private proof for this batch")
                 }
+                try PrivateProofLength.check(proof.count, expected: PrivateProofLength.bytes(shapes, outputCount: count, hidden: inputShape))
                 let output = try r.int64s(count)
                 try r.expectCount("input commitment rows", inputShape.entries)
                 let inputCommitment = PrivateInputCommitment(rows: try r.points(inputShape.entries))
@@ -143,8 +146,9 @@ public enum PrivateVerifier {
         guard try r.raw(4) == PrivateProtocol.proofMagic else { throw ProofFormatError.badMagic(offset: 0) }
         let version = try r.u16()
         guard version == PrivateProtocol.version else { throw ProofFormatError.unsupportedVersion(version) }
-        try r.expectCount("output values", last.rows * last.items)
-        let output = try r.int64s(last.rows * last.items)
+        try PrivateProofLength.check(r.offset + r.remaining, expected: PrivateProofLength.bytes(shapes, outputCount: last.rows * last.columns, hidden: nil))
+        try r.expectCount("output values", last.rows * last.columns)
+        let output = try r.int64s(last.rows * last.columns)
         var t = PrivateProtocol.beginTranscript(commitment: commitment, context: context, input: input, output: output)
         t.program = challenges
         try verifyBody(commitment: commitment, shapes: shapes, last: last, input: input, output: output, hidden: nil, &t, e, &r)
@@ -157,35 +161,42 @@ public enum PrivateVerifier {
     static func verifyBody(commitment: PrivateCommitment, shapes: [PrivateLayerShape], last: PrivateLayerShape, input: [Int64],
                            output: [Int64], hidden: (PrivateLayerShape, [CurvePoint])?, _ t: inout Transcript,
                            _ e: EquationBatch, _ r: inout ProofReader) throws {
-        var bitRows: [[CurvePoint]] = []
-        for (k, s) in shapes.enumerated() {
-            try r.expectCount("layer \(k) bit-table rows", s.entries)
+        func table(_ name: String, _ s: PrivateLayerShape) throws -> [CurvePoint] {
+            try r.expectCount("\(name) bit-table rows", s.entries)
             let rows = try r.points(s.entries)
             PrivateProtocol.absorbBitTable(rows, &t)
-            bitRows.append(rows)
+            return rows
+        }
+        // Each layer's table, after the tables of the pool it reads through.
+        var bitRows: [[CurvePoint]] = [], poolRows: [(output: [CurvePoint], selection: [CurvePoint])?] = []
+        for (k, s) in shapes.enumerated() {
+            if let pool = s.pool {
+                poolRows.append((try table("layer \(k) pool output", pool.output), try table("layer \(k) pool selection", pool.selection)))
+            } else {
+                poolRows.append(nil)
+            }
+            bitRows.append(try table("layer \(k)", s))
         }
         if let (inputShape, inputRows) = hidden {
             try verifyBooleanity("input", inputShape, inputRows, &t, e, &r)
             try verifyComplement("input", inputShape, inputRows, &t, e, &r)
         }
         for (k, s) in shapes.enumerated() {
+            var previous = k == 0 ? hidden : (shapes[k - 1], bitRows[k - 1])
+            if let pool = s.pool, let rows = poolRows[k], let before = previous {
+                try verifyPool(k, pool, output: rows.output, selection: rows.selection, previous: before, &t, e, &r)
+                previous = (pool.output, rows.output)
+            }
             try verifyBooleanity("layer \(k)", s, bitRows[k], &t, e, &r)
             try verifyClamp(k, s, bitRows[k], &t, e, &r)
             try verifyComplement("layer \(k)", s, bitRows[k], &t, e, &r)
-            try verifyLinear(k, s, bitRows[k], weightRows: commitment.weightRows[k],
-                             previous: k == 0 ? hidden : (shapes[k - 1], bitRows[k - 1]), input: input, &t, e, &r)
+            try verifyLinear(k, s, bitRows[k], weightRows: commitment.weightRows[k], previous: previous, input: input, &t, e, &r)
         }
         let point = t.challenges(TranscriptLabel.privateChallengeOutputPoint, count: Multilinear.variableCount(last.entries))
         let weights = Multilinear.eqTable(point)
-        let evaluation = try BlindedHyrax.EvaluationProof(from: &r, columnCount: last.columnCount)
-        let tau = try check("output", "activation evaluation", e) { () throws(ZKVerificationError) in
-            try BlindedHyrax.verifyLinear(rows: bitRows[shapes.count - 1], columnCount: last.columnCount, rowWeights: weights,
-                                          publicVector: last.clampVector, proof: evaluation, transcript: &t, equations: e)
-        }
-        let blinding = try r.scalar()
-        t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [blinding])
-        try opensTo(tau, value: PrivateProtocol.outputValue(output, weights: weights, last), blinding: blinding, e,
-                    else: .privateCheckFailed(step: "output", check: "the last activation is not the output"))
+        try verifyOpened("output", "activation evaluation", last, bitRows[shapes.count - 1], rowWeights: weights,
+                         last.clampVector, expected: PrivateProtocol.outputValue(output, weights: weights, last), &t, e, &r,
+                         else: "the last activation is not the output")
         try r.finish()
     }
 
@@ -256,56 +267,105 @@ public enum PrivateVerifier {
 
     static func verifyClamp(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
                             _ e: EquationBatch, _ r: inout ProofReader) throws {
+        try verifyZeroProduct("layer \(k) clamp high P·(D − A) = 0", TranscriptLabel.privateChallengeClampHigh, s, rows,
+                              factorVector: s.positiveVector, complemented: true, &t, e, &r)
+        try verifyZeroProduct("layer \(k) clamp low N·A = 0", TranscriptLabel.privateChallengeClampLow, s, rows,
+                              factorVector: s.negativeVector, complemented: false, &t, e, &r)
+    }
+
+    /// The zero-check `Σ eq(τ, e)·F(e)·A(e) = 0` (`F·(D − A)` when `complemented`) of
+    /// `PrivateProver.proveZeroProduct`.
+    static func verifyZeroProduct(_ step: String, _ label: String, _ s: PrivateLayerShape, _ rows: [CurvePoint],
+                                  factorVector: [Scalar], complemented: Bool, _ t: inout Transcript, _ e: EquationBatch,
+                                  _ r: inout ProofReader) throws {
         let m = Multilinear.variableCount(s.entries)
         let d = Scalar(s.span)
-        for (label, name, factorVector, complemented) in [
-            (TranscriptLabel.privateChallengeClampHigh, "clamp high P·(D − A) = 0", s.positiveVector, true),
-            (TranscriptLabel.privateChallengeClampLow, "clamp low N·A = 0", s.negativeVector, false),
-        ] {
-            let step = "layer \(k) \(name)"
-            let tau = t.challenges(label, count: m)
-            let proof = try ZKSumCheck.Proof(from: &r, variableCount: m, degree: 3)
-            let (point, final) = try check(step, "zero-check", e) { () throws(ZKVerificationError) in
-                try ZKSumCheck.verify(proof, variableCount: m, degree: 3, claimCommitment: Pedersen.blindingBase, transcript: &t,
-                                      equations: e)
-            }
-            let eInverse = try inverse(step, PrivateProtocol.eq(tau, point))
-            let weights = Multilinear.eqTable(point)
-            let fe = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
-            let ge = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
-            let product = try ProductProof(from: &r)
-            let f = try check(step, "overflow evaluation", e) { () throws(ZKVerificationError) in
-                try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: factorVector,
-                                              proof: fe, transcript: &t, equations: e)
-            }
-            let g = try check(step, "activation evaluation", e) { () throws(ZKVerificationError) in
-                try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: s.clampVector,
-                                              proof: ge, transcript: &t, equations: e)
-            }
-            let y = complemented ? try shifted(step, try scaled(step, g, -.one), [(Pedersen.scalarGenerator, d)]) : g
-            let z = try scaled(step, final, eInverse)
-            try check(step, "product", e) { () throws(ZKVerificationError) in
-                try product.verify(x: f, y: y, z: z, transcript: &t, equations: e)
-            }
+        let tau = t.challenges(label, count: m)
+        let proof = try ZKSumCheck.Proof(from: &r, variableCount: m, degree: 3)
+        let (point, final) = try check(step, "zero-check", e) { () throws(ZKVerificationError) in
+            try ZKSumCheck.verify(proof, variableCount: m, degree: 3, claimCommitment: Pedersen.blindingBase, transcript: &t,
+                                  equations: e)
         }
+        let eInverse = try inverse(step, PrivateProtocol.eq(tau, point))
+        let weights = Multilinear.eqTable(point)
+        let fe = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
+        let ge = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
+        let product = try ProductProof(from: &r)
+        let f = try check(step, "overflow evaluation", e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: factorVector,
+                                          proof: fe, transcript: &t, equations: e)
+        }
+        let g = try check(step, "activation evaluation", e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: s.clampVector,
+                                          proof: ge, transcript: &t, equations: e)
+        }
+        let y = complemented ? try shifted(step, try scaled(step, g, -.one), [(Pedersen.scalarGenerator, d)]) : g
+        let z = try scaled(step, final, eInverse)
+        try check(step, "product", e) { () throws(ZKVerificationError) in
+            try product.verify(x: f, y: y, z: z, transcript: &t, equations: e)
+        }
+    }
+
+    /// A linear evaluation of `rows` that must open, with the blinding that follows it, to the
+    /// public value `expected`; `failure` says what it means when it does not.
+    static func verifyOpened(_ step: String, _ what: String, _ s: PrivateLayerShape, _ rows: [CurvePoint], rowWeights: [Scalar],
+                             _ vector: [Scalar], expected: Scalar, _ t: inout Transcript, _ e: EquationBatch,
+                             _ r: inout ProofReader, else failure: String) throws {
+        let evaluation = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
+        let tau = try check(step, what, e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: rowWeights, publicVector: vector,
+                                          proof: evaluation, transcript: &t, equations: e)
+        }
+        let blinding = try r.scalar()
+        t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [blinding])
+        try opensTo(tau, value: expected, blinding: blinding, e, else: .privateCheckFailed(step: step, check: failure))
+    }
+
+    /// `PrivateProver.provePool`'s checks, step names `layer k pool …`.
+    static func verifyPool(_ k: Int, _ pool: PrivatePoolShape, output: [CurvePoint], selection: [CurvePoint],
+                           previous: (PrivateLayerShape, [CurvePoint]), _ t: inout Transcript, _ e: EquationBatch,
+                           _ r: inout ProofReader) throws {
+        let s = pool.selection, (ps, previousRows) = previous
+        try verifyBooleanity("layer \(k) pool output", pool.output, output, &t, e, &r)
+        try verifyBooleanity("layer \(k) pool selection", s, selection, &t, e, &r)
+        try verifyZeroProduct("layer \(k) pool selector S·δ = 0", TranscriptLabel.privateChallengePoolSelector, s, selection,
+                              factorVector: pool.selectorVector, complemented: false, &t, e, &r)
+        let rs = t.challenges(TranscriptLabel.privateChallengePoolSelection, count: Multilinear.variableCount(pool.output.entries))
+        let (selectionWeights, windows) = PrivateProtocol.poolSelectionWeights(r: rs, pool)
+        try verifyOpened("layer \(k) pool selection ΣS = 1", "evaluation", s, selection, rowWeights: selectionWeights,
+                         pool.selectorVector, expected: windows, &t, e, &r, else: "a window does not select exactly one tap")
+        let step = "layer \(k) pool difference m − a − δ = 0"
+        let point = t.challenges(TranscriptLabel.privateChallengePoolDifference, count: Multilinear.variableCount(s.entries))
+        let weights = PrivateProtocol.poolDifferenceWeights(r: point, pool, previous: ps)
+        let me = try BlindedHyrax.EvaluationProof(from: &r, columnCount: pool.output.columnCount)
+        let ae = try BlindedHyrax.EvaluationProof(from: &r, columnCount: ps.columnCount)
+        let de = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
+        let tauM = try check(step, "maximum evaluation", e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyLinear(rows: output, columnCount: pool.output.columnCount, rowWeights: weights.output,
+                                          publicVector: pool.output.clampVector, proof: me, transcript: &t, equations: e)
+        }
+        let tauA = try check(step, "input activation evaluation", e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyLinear(rows: previousRows, columnCount: ps.columnCount, rowWeights: weights.previous,
+                                          publicVector: ps.clampVector, proof: ae, transcript: &t, equations: e)
+        }
+        let tauD = try check(step, "difference evaluation", e) { () throws(ZKVerificationError) in
+            try BlindedHyrax.verifyLinear(rows: selection, columnCount: s.columnCount, rowWeights: weights.selection,
+                                          publicVector: s.clampVector, proof: de, transcript: &t, equations: e)
+        }
+        let blinding = try r.scalar()
+        t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [blinding])
+        try opensTo(try shifted(step, tauM, [(tauA, -.one), (tauD, -.one)]), value: .zero, blinding: blinding, e,
+                    else: .privateCheckFailed(step: step, check: "a maximum is not its tap plus the difference"))
     }
 
     static func verifyComplement(_ table: String, _ s: PrivateLayerShape, _ rows: [CurvePoint], _ t: inout Transcript,
                                  _ e: EquationBatch, _ r: inout ProofReader) throws {
         guard s.complementBits > 0 else { return }
-        let step = "\(table) complement A + C = D"
         let point = t.challenges(TranscriptLabel.privateChallengeComplement, count: Multilinear.variableCount(s.entries))
         let weights = Multilinear.eqTable(point)
-        let evaluation = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
-        let tau = try check(step, "evaluation", e) { () throws(ZKVerificationError) in
-            try BlindedHyrax.verifyLinear(rows: rows, columnCount: s.columnCount, rowWeights: weights, publicVector: s.spanVector,
-                                          proof: evaluation, transcript: &t, equations: e)
-        }
-        let blinding = try r.scalar()
-        t.absorb(TranscriptLabel.privateOpeningBlinding, scalars: [blinding])
-        let expected = Scalar(s.span) * PrivateProtocol.realEntrySum(weights, s)
-        try opensTo(tau, value: expected, blinding: blinding, e,
-                    else: .privateCheckFailed(step: step, check: "the opened value is not D·ĩ"))
+        try verifyOpened("\(table) complement A + C = D", "evaluation", s, rows, rowWeights: weights, s.spanVector,
+                         expected: Scalar(s.span) * PrivateProtocol.realEntrySum(weights, s), &t, e, &r,
+                         else: "the opened value is not D·ĩ")
     }
 
     static func verifyLinear(_ k: Int, _ s: PrivateLayerShape, _ rows: [CurvePoint], weightRows: [CurvePoint],
@@ -314,7 +374,7 @@ public enum PrivateVerifier {
         let step = "layer \(k) linear Z = W·X + b"
         let rowVariables = Multilinear.variableCount(s.paddedRows)
         let linearPoint = t.challenges(TranscriptLabel.privateChallengeLinearPoint,
-                                       count: rowVariables + Multilinear.variableCount(s.paddedItems))
+                                       count: rowVariables + Multilinear.variableCount(s.paddedColumns))
         let rp = Array(linearPoint.prefix(rowVariables)), q = Array(linearPoint.dropFirst(rowVariables))
         let ze = try BlindedHyrax.EvaluationProof(from: &r, columnCount: s.columnCount)
         let tauZ = try check(step, "pre-activation evaluation", e) { () throws(ZKVerificationError) in
@@ -323,7 +383,7 @@ public enum PrivateVerifier {
         }
         let eqR = Multilinear.eqTable(rp)
         let offset = s.preActivationOffset * PrivateLayerShape.prefixSum(eqR, s.rows)
-            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), s.items)
+            * PrivateLayerShape.prefixSum(Multilinear.eqTable(q), s.columns)
         let claim = try shifted(step, tauZ, [(Pedersen.scalarGenerator, offset)])
         guard let (ps, previousRows) = previous else {
             let dot = try DotProductProof(from: &r, length: s.weightColumns)
@@ -346,12 +406,12 @@ public enum PrivateVerifier {
             try BlindedHyrax.verifyEvaluation(rows: weightRows, columnCount: s.weightColumns, at: rp + rho, proof: we,
                                               transcript: &t, equations: e)
         }
+        let (rowWeights, reads) = PrivateProtocol.activationWeights(rho: rho, q: q, layer: s, previous: ps)
         let tauA = try check(step, "input activation evaluation", e) { () throws(ZKVerificationError) in
-            try BlindedHyrax.verifyLinear(rows: previousRows, columnCount: ps.columnCount,
-                                          rowWeights: PrivateProtocol.activationWeights(rho: rho, q: q, previous: ps),
+            try BlindedHyrax.verifyLinear(rows: previousRows, columnCount: ps.columnCount, rowWeights: rowWeights,
                                           publicVector: ps.clampVector, proof: ae, transcript: &t, equations: e)
         }
-        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, previous: ps, inner: s.inner)
+        let constant = PrivateProtocol.activationConstant(rho: rho, q: q, reads: reads, layer: s, previous: ps)
         let y = try shifted(step, tauA, [(Pedersen.scalarGenerator, constant)])
         try check(step, "final product", e) { () throws(ZKVerificationError) in
             try product.verify(x: tauW, y: y, z: final, transcript: &t, equations: e)
