@@ -53,18 +53,7 @@ public final class CurvePoint: @unchecked Sendable {
         // checks the curve equation again (EC_POINT_set_affine_coordinates refuses a point
         // off the curve).
         guard let y = BaseField.decompress(x: array[1...], odd: array[0] == 0x03),
-              let p = EC_POINT_new(P256.group) else { throw .notOnCurve }
-        let bx = array.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress.map { $0 + 1 }, 32, nil) }
-        let by = y.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
-        defer {
-            BN_free(bx)
-            BN_free(by)
-        }
-        guard bx != nil, by != nil, EC_POINT_set_affine_coordinates(P256.group, p, bx, by, nil) == 1 else {
-            ERR_clear_error()
-            EC_POINT_free(p)
-            throw .notOnCurve
-        }
+              let p = CurvePoint.point(x: Array(array[1...]), y: y) else { throw .notOnCurve }
         guard EC_POINT_is_at_infinity(P256.group, p) == 0 else {
             EC_POINT_free(p)
             throw .infinity
@@ -80,20 +69,27 @@ public final class CurvePoint: @unchecked Sendable {
     init?(affine p: AffinePoint) {
         let xBytes = p.x.bigEndianBytes
         let yBytes = p.y.bigEndianBytes
-        guard let point = EC_POINT_new(P256.group) else { return nil }
-        let bx = xBytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
-        let by = yBytes.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
+        guard let point = CurvePoint.point(x: xBytes, y: yBytes) else { return nil }
+        raw = point
+        encoding = [yBytes[31] & 1 == 1 ? 0x03 : 0x02] + xBytes
+    }
+
+    /// A new `EC_POINT` for 32-byte big-endian coordinates; nil if OpenSSL refuses them (off
+    /// the curve).
+    private static func point(x: [UInt8], y: [UInt8]) -> OpaquePointer? {
+        guard let p = EC_POINT_new(P256.group) else { return nil }
+        let bx = x.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
+        let by = y.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
         defer {
             BN_free(bx)
             BN_free(by)
         }
-        guard bx != nil, by != nil, EC_POINT_set_affine_coordinates(P256.group, point, bx, by, nil) == 1 else {
+        guard bx != nil, by != nil, EC_POINT_set_affine_coordinates(P256.group, p, bx, by, nil) == 1 else {
             ERR_clear_error()
-            EC_POINT_free(point)
+            EC_POINT_free(p)
             return nil
         }
-        raw = point
-        encoding = [yBytes[31] & 1 == 1 ? 0x03 : 0x02] + xBytes
+        return p
     }
 
     /// The affine coordinates, for native arithmetic; nil for the identity.
