@@ -143,7 +143,7 @@ extension Market {
         let proofMode = request.proofMode ?? .public
         let hideInput = request.hideInput ?? false
         if proofMode == .private {
-            try await requirePrivateReady(model, items: items, clampPolicy: clampPolicy)
+            try await requirePrivateReady(model, items: items, hideInput: hideInput, clampPolicy: clampPolicy)
         }
         if hideInput { try requireHidableInput(model, items: items, proofMode: proofMode) }
         if clampPolicy == .refuse {

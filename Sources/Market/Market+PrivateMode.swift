@@ -58,7 +58,7 @@ extension Market {
 
     /// Checks that a private job of `model` can be posted, making the model's private
     /// commitment first if it has none yet (see the top of this file).
-    func requirePrivateReady(_ model: Model, items: Int, clampPolicy: ClampPolicy) async throws {
+    func requirePrivateReady(_ model: Model, items: Int, hideInput: Bool, clampPolicy: ClampPolicy) async throws {
         guard let privateProofs else {
             throw MarketError(.proofModeUnsupported, "this coordinator has no private proof system; post the job with proof_mode public")
         }
@@ -73,10 +73,32 @@ extension Market {
             throw MarketError(.batchTooLarge, "the batch has \(items) inputs; a private proof covers at most \(itemsMax)",
                               reason: "\(itemsMax)")
         }
+        // A proof the submission limit would refuse could never settle the job: its worker
+        // would lose the lock for nothing.
+        let spec = try PrivateModeSpecs.spec(of: model)
+        guard let bytes = PrivateReadiness.proofBytes(spec, items: items, hideInput: hideInput), bytes <= Self.proofBytesMax else {
+            let fitting = Self.largestFitting(below: items) { n in
+                PrivateReadiness.proofBytes(spec, items: n, hideInput: hideInput).map { $0 <= Self.proofBytesMax } ?? false
+            }
+            throw MarketError(.batchProofTooLarge, "a private proof of \(items) inputs of model \(model.id) has more than \(Self.proofBytesMax) bytes; post at most \(fitting) inputs per private job",
+                              reason: "\(fitting)")
+        }
         guard clampPolicy == .allow else {
             throw MarketError(.invalidRequest, "clamp_policy refuse needs proof_mode public: a private proof reveals no clamp counts")
         }
         if model.privateCommitment == nil { _ = try await ensurePrivateCommitment(model) }
+    }
+
+    /// The largest `n < limit` for which `fits(n)` holds, 0 if none; `fits` holds for every
+    /// count below one for which it holds (a proof grows with its batch). Binary search: a
+    /// refused request costs a logarithmic number of checks.
+    static func largestFitting(below limit: Int, _ fits: (Int) -> Bool) -> Int {
+        var low = 0, high = limit   // fits(low) (or low = 0), !fits(high)
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if fits(middle) { low = middle } else { high = middle }
+        }
+        return low
     }
 
     /// The model's private commitment, made now if it has none: imported again with its

@@ -190,6 +190,52 @@ import Testing
         try await f.expectLedgerIntact()
     }
 
+    @Test func privateBatch_WhoseProofWouldPassTheSubmissionLimit_IsRefused_TheLargestThatFits_IsTaken() async throws {
+        // LeNet-5: a private proof of one image is over a megabyte, so a batch of 16 passes
+        // Market.proofBytesMax while it is well inside the public limits; its worker could never
+        // submit the proof.
+        let f = try await Self.fixture()
+        defer { Task { await f.stop() } }
+        let onnxURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("InferenceTests/Fixtures/zoo/lenet5.torchscript.onnx")
+        let onnx = Array(try Data(contentsOf: onnxURL))
+        let importer = InferenceModelImporter()
+        let facts = try importer.importModel(onnx)
+        let admin = try await f.market.authenticate(key: f.adminKey)
+        let model = try await f.market.registerModel(id: importer.digest(of: onnx), owner: admin.accountID, name: "lenet",
+                                                     onnx: onnx, facts: facts).model
+        let spec = try importer.quantizedModel(onnx).spec
+        let fits = (1...16).filter { (PrivateReadiness.proofBytes(spec, items: $0, hideInput: false) ?? .max) <= Market.proofBytesMax }
+        let largest = try #require(fits.last)
+        #expect(largest > 1 && largest < 16 && fits == Array(1...largest))
+        let (_, clientKey) = try await f.account("client", funds: 10_000_000)
+        func body(_ items: Int) -> [String: Any] {
+            var body = APIFixture.dutchJob
+            body["model_id"] = model.id
+            body["proof_mode"] = "private"
+            let elements = facts.inputShape.dropFirst().reduce(1, *)
+            body["input"] = ["shape": [items] + facts.inputShape.dropFirst(), "values": [Double](repeating: 0.25, count: items * elements)]
+            return body
+        }
+        let past = try await f.send(.post, "/v1/jobs", key: clientKey, json: body(16))
+        try f.expectProblem(past, 422, "batch_proof_too_large")
+        #expect(past.bodyText.contains("private proof") && past.bodyText.contains("at most \(largest) inputs"), "\(past.bodyText)")
+        _ = try await Self.post(f, body(largest), key: clientKey)
+        try await f.expectLedgerIntact()
+    }
+
+    @Test func privateProofBytes_IsTheLengthOfARealProof() throws {
+        let model = RealProofs.loaded.model
+        let (commitment, material) = try PrivateProver.commit(model)
+        for (items, hide) in [(1, false), (3, false), (2, true)] {
+            let x = try model.quantizeInput(floats: Self.joined(Self.items(items)).values, shape: [items, 64])
+            let context = InferenceProofVerifier.context(jobID: UUID(), workerID: UUID(), nonce: "n")
+            let proven = try PrivateProver.prove(model: model, commitment: commitment, material: material, input: x,
+                                                 context: context, hideInput: hide)
+            #expect(PrivateReadiness.proofBytes(model.spec, items: items, hideInput: hide) == proven.proof.count)
+        }
+    }
+
     @Test func hiddenInputJob_ThroughItsLife_ReceiptCarriesTheCommitmentAndNoInput() async throws {
         let f = try await Self.fixture()
         defer { Task { await f.stop() } }

@@ -22,6 +22,19 @@ public enum PrivateReadiness {
         return names
     }
 
+    /// The exact byte length of a private proof of `items` inputs of the model, with its input
+    /// hidden or not (what the verifier requires, `PrivateProofLength`); nil when the model has
+    /// no private proof for that batch.
+    public static func proofBytes(_ spec: ModelSpec, items: Int, hideInput: Bool) -> Int? {
+        guard let shapes = PrivateProtocol.shapes(spec, items: items), let last = shapes.last else { return nil }
+        var hidden: PrivateLayerShape? = nil
+        if hideInput {
+            guard let shape = PrivateLayerShape(input: spec, items: items) else { return nil }
+            hidden = shape
+        }
+        return PrivateProofLength.bytes(shapes, outputCount: last.rows * last.columns, hidden: hidden)
+    }
+
     /// Node `i` reads the tensor before it and is a reshape (free: the elements keep their
     /// order, so the next layer reads the same table entries), a max pool after a layer, or
     /// the next linear layer of the chain, dense or a convolution, with no prepare steps.
