@@ -172,7 +172,7 @@ let proveMs = proveTimes[proveTimes.count / 2]
         "BEGIN;",
         try statement("JobInsert", ["'\(client)'", model, "'\(input)'", "'dutch'", "1000", "1000", now, "0", "0", "60", "100",
                                     "\(marketConfiguration.feeBasisPoints)", "\(1_000 + fee)", "now() + interval '1 hour'", now,
-                                    "1000", "NULL", "NULL", "'allow'", "1", "gen_random_uuid()", "'public'"], gset: true),
+                                    "1000", "NULL", "NULL", "'allow'", "1", "gen_random_uuid()", "'public'", "false"], gset: true),
         record,
         try ledger([(client, "available", client, "held", 1_000 + fee, "escrow_hold", 0)]),
         "COMMIT;",
