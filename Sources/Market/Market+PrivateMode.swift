@@ -62,7 +62,8 @@ extension Market {
         guard let privateProofs else {
             throw MarketError(.proofModeUnsupported, "this coordinator has no private proof system; post the job with proof_mode public")
         }
-        let unsupported = try privateProofs.unsupportedOperators(PrivateModeSpecs.spec(of: model))
+        let spec = try PrivateModeSpecs.spec(of: model)
+        let unsupported = privateProofs.unsupportedOperators(spec)
         guard unsupported.isEmpty else {
             throw MarketError(.privateUnsupportedOperator,
                               "model \(model.id) has steps with no private proof yet: \(unsupported.joined(separator: ", ")); they prove in public mode",
@@ -75,7 +76,6 @@ extension Market {
         }
         // A proof the submission limit would refuse could never settle the job: its worker
         // would lose the lock for nothing.
-        let spec = try PrivateModeSpecs.spec(of: model)
         guard let bytes = PrivateReadiness.proofBytes(spec, items: items, hideInput: hideInput), bytes <= Self.proofBytesMax else {
             let fitting = Self.largestFitting(below: items) { n in
                 PrivateReadiness.proofBytes(spec, items: n, hideInput: hideInput).map { $0 <= Self.proofBytesMax } ?? false
